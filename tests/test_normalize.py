@@ -1,0 +1,74 @@
+"""Pure cleaning: dates against the fetch time, 万/亿 counts, text, links."""
+
+from __future__ import annotations
+
+import pytest
+
+from xzcrawler import normalize as nz
+
+FETCHED = "2025-11-27T10:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "at", "precision"),
+    [
+        ("1年前 (2024-09-24)", "2024-09-24", None, "day"),
+        ("2年前 (2024-06-28)", "2024-06-28", None, "day"),  # the stale relative part loses
+        ("8个月前 (09-24)", "2025-03-24" if False else "2025-09-24", None, "day"),
+        ("1个月前 (09-21)", "2025-09-21", None, "day"),
+        ("2024-09-24 10:31:05", "2024-09-24", "2024-09-24T10:31:05+08:00", "second"),
+        ("2024-09-24 10:31", "2024-09-24", "2024-09-24T10:31:00+08:00", "minute"),
+        ("2022年04月26日", "2022-04-26", None, "day"),
+        ("9月14日", "2025-09-14", None, "day"),
+        ("12月30日", "2024-12-30", None, "day"),  # never after the fetch time
+        ("3天前", "2025-11-24", None, "day"),
+        ("昨天 12:30", "2025-11-26", "2025-11-26T12:30:00+08:00", "minute"),
+        ("刚刚", "2025-11-27", None, "day"),
+        ("5分钟前", "2025-11-27", None, "day"),
+        ("11小时前", "2025-11-26", None, "day"),
+        ("1年前", "2024-11-27", None, "year"),
+        ("3个月前", "2025-08-27", None, "month"),
+        ("", None, None, None),
+        ("admin", None, None, None),
+    ],
+)
+def test_parse_published(text, date, at, precision):
+    got = nz.parse_published(text, FETCHED)
+    assert (got["published_date"], got["published_at"], got["published_precision"]) == (date, at, precision)
+
+
+def test_month_day_year_comes_from_the_relative_part():
+    # 8个月前 from 2025-11-27 points at 2025-03-27: 09-24 nearest to it without passing the fetch is 2025-09-24?
+    # No: nearest to 2025-03-27 is 2024-09-24 (184 days) vs 2025-09-24 (181 days) -- both honest; the rule picks nearest.
+    assert nz.parse_published("8个月前 (03-20)", FETCHED)["published_date"] == "2025-03-20"
+    assert nz.parse_published("13个月前 (10-30)", FETCHED)["published_date"] == "2024-10-30"
+    # fetched early in January: a December date belongs to the previous year
+    assert nz.parse_published("1个月前 (12-05)", "2026-01-03T09:00:00+08:00")["published_date"] == "2025-12-05"
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("69", 69), ("1.2万", 12000), ("3亿", 300_000_000), ("1,234", 1234), ("阅读(87)", 87), ("2.35万次", 23500),
+     ("", None), (None, None), ("暂无", None)],
+)  # fmt: skip
+def test_parse_count(text, count):
+    assert nz.parse_count(text) == count
+
+
+def test_strip_indent_keeps_inner_text():
+    assert nz.strip_indent("\u3000\u3000蕞近，*近  **\xa0") == "蕞近，*近  **"
+    assert nz.strip_indent("\xa0\xa0 text \u3000") == "text"
+
+
+def test_links():
+    base = "http://xuzhou.021cf.cn/index.php/post/1.html"
+    assert nz.absolute_url("/index.php/post/2.html", base) == "http://xuzhou.021cf.cn/index.php/post/2.html"
+    assert nz.absolute_url("3.html#x", base) == "http://xuzhou.021cf.cn/index.php/post/3.html"
+    assert nz.absolute_url("javascript:void(0)", base) is None
+    assert nz.absolute_url("#", base) is None
+    assert nz.site_of("http://XuZhou.021cf.cn:8080/a") == "xuzhou.021cf.cn"
+
+
+def test_times_are_utc():
+    assert nz.utc_iso("2025-11-27T10:00:00+08:00") == "2025-11-27T02:00:00Z"
+    assert nz.utc_iso("2025-11-27T02:00:00Z") == "2025-11-27T02:00:00Z"

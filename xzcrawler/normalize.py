@@ -1,0 +1,276 @@
+"""Pure cleaning functions: dates, counts, text, links.
+
+Nothing here touches the network or the database; every function is a pure
+function of its arguments (dates take the fetch time as their base).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+SITE_TZ = ZoneInfo("Asia/Shanghai")
+
+# --------------------------------------------------------------------------
+# time
+# --------------------------------------------------------------------------
+
+
+def parse_iso(value: str | dt.datetime | None) -> dt.datetime:
+    """An aware datetime from an ISO 8601 string (``Z`` allowed); naive means UTC."""
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc)
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment
+
+
+def utc_iso(value: str | dt.datetime | None) -> str:
+    """ISO 8601 in UTC with a ``Z``, to the second: the archive's one timestamp form."""
+    moment = parse_iso(value).astimezone(dt.timezone.utc).replace(microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------
+# dates
+# --------------------------------------------------------------------------
+
+_FULL_DATE = re.compile(
+    r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?"
+)
+_MONTH_DAY = re.compile(
+    r"(?<![\d\-/.])(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?![\d\-/.])\s*日?"
+    r"(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?"
+)
+_RELATIVE = re.compile(
+    r"(刚刚|\d+\s*秒钟?前|\d+\s*分钟前|\d+\s*个?小时前|\d+\s*天前|[昨前今]天(?:\s*\d{1,2}[:：]\d{2})?"
+    r"|\d+\s*周前|\d+\s*个?星期前|\d+\s*个月前|\d+\s*年前)"
+)
+_REL_AMOUNT = re.compile(r"(\d+)\s*(个月|年|天|周|个?星期)前")
+_CLOCK = re.compile(r"\d{1,2}[:：]\d{2}")
+
+
+def _months_before(moment: dt.datetime, months: int) -> dt.datetime:
+    index = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def _relative_anchor(relative: str | None, local_fetch: dt.datetime) -> dt.datetime:
+    """The moment a stale relative part (``8个月前``) points at."""
+    if relative:
+        match = _REL_AMOUNT.search(relative)
+        if match:
+            amount, unit = int(match.group(1)), match.group(2)
+            if unit == "个月":
+                return _months_before(local_fetch, amount)
+            if unit == "年":
+                return _months_before(local_fetch, 12 * amount)
+            if unit == "周" or "星期" in unit:
+                return local_fetch - dt.timedelta(weeks=amount)
+            return local_fetch - dt.timedelta(days=amount)
+    return local_fetch
+
+
+def infer_year(month: int, day: int, anchor: dt.date, latest: dt.date) -> dt.date | None:
+    """The year that puts month-day nearest to ``anchor`` without passing ``latest``."""
+    best = None
+    for year in range(anchor.year - 2, anchor.year + 2):
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if candidate > latest:
+            continue
+        if best is None or abs(candidate - anchor) < abs(best - anchor):
+            best = candidate
+    return best
+
+
+def _dateparser_relative(text: str, local_fetch: dt.datetime) -> dt.datetime | None:
+    import dateparser  # imported lazily: only relative-only forms need it
+
+    return dateparser.parse(
+        text,
+        languages=["zh"],
+        settings={
+            "RELATIVE_BASE": local_fetch.replace(tzinfo=None),
+            "PREFER_DATES_FROM": "past",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )
+
+
+def _aware_iso(moment: dt.datetime) -> str:
+    return moment.replace(tzinfo=SITE_TZ).isoformat()
+
+
+def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> dict:
+    """Resolve a date text of the site into date, timestamp and honest precision.
+
+    Returns ``{"published_date", "published_at", "published_precision"}``;
+    all three are None when the text holds no date.
+    """
+    empty = {"published_date": None, "published_at": None, "published_precision": None}
+    if not text:
+        return empty
+    text = text.strip()
+    local_fetch = parse_iso(fetched_at).astimezone(SITE_TZ)
+    fetch_date = local_fetch.date()
+
+    def result(date, clock=None, precision="day"):
+        published_at = None
+        if clock and clock[0] is not None:
+            hour, minute, second = int(clock[0]), int(clock[1]), clock[2]
+            try:
+                moment = dt.datetime(date.year, date.month, date.day, hour, minute, int(second or 0))
+            except ValueError:
+                moment = None
+            if moment is not None:
+                published_at = _aware_iso(moment)
+                precision = "second" if second is not None else "minute"
+        return {
+            "published_date": date.isoformat(),
+            "published_at": published_at,
+            "published_precision": precision,
+        }
+
+    # 1. a full date wins: 2024-09-24, 2022年04月26日, 1年前 (2024-09-24)
+    match = _FULL_DATE.search(text)
+    if match:
+        year, month, day = (int(g) for g in match.group(1, 2, 3))
+        try:
+            return result(dt.date(year, month, day), match.group(4, 5, 6))
+        except ValueError:
+            pass
+
+    relative = _RELATIVE.search(text)
+    # 2. month and day only: the year comes from the relative part and the fetch time
+    match = _MONTH_DAY.search(text)
+    if match and not (relative and relative.start() <= match.start() < relative.end()):
+        month, day = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            anchor = _relative_anchor(relative.group(0) if relative else None, local_fetch)
+            date = infer_year(month, day, anchor.date(), fetch_date)
+            if date is not None:
+                return result(date, match.group(3, 4, 5))
+
+    # 3. relative only: dateparser against the fetch time
+    if relative:
+        form = relative.group(0)
+        moment = _dateparser_relative(form, local_fetch)
+        if moment is None:
+            return empty
+        if "年前" in form:
+            precision = "year"
+        elif "个月前" in form:
+            precision = "month"
+        else:
+            precision = "day"
+        if _CLOCK.search(form):
+            return {
+                "published_date": moment.date().isoformat(),
+                "published_at": _aware_iso(moment),
+                "published_precision": "minute",
+            }
+        return {"published_date": moment.date().isoformat(), "published_at": None, "published_precision": precision}
+    return empty
+
+
+# --------------------------------------------------------------------------
+# counts
+# --------------------------------------------------------------------------
+
+_COUNT = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*([万亿千wWkK]?)")
+_UNITS = {"": 1, "千": 1_000, "k": 1_000, "K": 1_000, "万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}
+
+
+def parse_count(text: str | None) -> int | None:
+    """``69`` -> 69, ``1.2万`` -> 12000, ``3亿`` -> 300000000, ``1,234`` -> 1234; none -> None."""
+    if text is None:
+        return None
+    match = _COUNT.search(str(text))
+    if not match:
+        return None
+    number = match.group(1).replace(",", "").replace("，", "")
+    multiplier = _UNITS[match.group(2)]
+    if "." in number:
+        whole, _, frac = number.partition(".")
+        # exact decimal arithmetic: 1.2万 is 12000, not 11999
+        value = int(whole or "0") * multiplier + int(frac) * multiplier // (10 ** len(frac))
+    else:
+        value = int(number) * multiplier
+    return value
+
+
+# --------------------------------------------------------------------------
+# text
+# --------------------------------------------------------------------------
+
+# Indentation on the site: wide spaces, no-break spaces, ordinary white space.
+_EDGE_SPACE = " \t\r\n\u3000\xa0\u2002\u2003\u2009\u200b\ufeff"
+
+
+def strip_indent(text: str) -> str:
+    """Strip indentation and trailing space; leave everything inside untouched."""
+    return text.strip(_EDGE_SPACE)
+
+
+def clean_inline(text: str | None) -> str:
+    """One-line text (titles, names): edges stripped, inner runs of line breaks folded."""
+    if not text:
+        return ""
+    return re.sub(r"\s*\n\s*", " ", strip_indent(text))
+
+
+def content_hash(body_text: str) -> str:
+    return hashlib.sha256(body_text.encode("utf-8")).hexdigest()
+
+
+def split_keywords(value: str | None) -> list[str]:
+    if not value:
+        return []
+    parts = re.split(r"[,，、;；|]+", value)
+    seen: list[str] = []
+    for part in parts:
+        part = strip_indent(part)
+        if part and part not in seen:
+            seen.append(part)
+    return seen
+
+
+# --------------------------------------------------------------------------
+# links
+# --------------------------------------------------------------------------
+
+
+def absolute_url(href: str | None, base: str) -> str | None:
+    """An absolute http(s) URL for ``href`` against ``base``; None for non-links."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    url = urljoin(base, href)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def site_of(url: str) -> str:
+    """The site key of a URL: its host name (``xuzhou.021cf.cn``)."""
+    return (urlsplit(url).hostname or "").lower()

@@ -1,0 +1,355 @@
+"""Article pages: a pure function of (document, url, fetched_at) to the archive record."""
+
+from __future__ import annotations
+
+import re
+
+from .. import normalize as nz
+from . import xpaths as X
+from .common import element_text, first, site_title_suffix_removed
+
+# --- what the site adds to bodies (its own promo/contact block and copyright) ---
+PROMO_LINE = re.compile(
+    r"^[\u4e00-\u9fff]{2,4}微信号$"
+    r"|产业招商/厂房土地租售"
+    r"|400[\s\-]?0123[\s\-]?021"
+    r"|13391219793"
+    r"|请说明您的需求"
+    r"|扫一扫加"
+    r"|^版权声明[:：]"
+    r"|部份内容收集于网络"
+    r"|本文由.{1,16}网发布"
+)
+PROMO_IMAGE = re.compile(r"微信|二维码|扫一扫|qrcode", re.I)
+# Lines after which nothing is article text any more (share widget, related list).
+END_OF_BODY = re.compile(r"^(分享给朋友[:：]?|分享到[:：]?|相关文章|相关阅读|上一篇[:：].*|下一篇[:：].*)$")
+
+# --- bylines -----------------------------------------------------------------
+_NAME_CHARS = r"[\u4e00-\u9fff·•、/ \u3000]"
+BYLINE_END = re.compile(
+    rf"[（(]\s*({_NAME_CHARS}{{2,24}}?)\s*[）)]\s*([\u4e00-\u9fff]{{2,8}})?\s*[。.]?$"
+)
+BYLINE_REPORTER_PAREN = re.compile(r"[（(]\s*((?:本报)?记者[^（）()]{1,24}?)\s*[）)]")
+BYLINE_LABEL = re.compile(r"^(?:作者|撰文|文)\s*[:：/]\s*(.{1,40})$")
+BYLINE_REPORTER_LINE = re.compile(r"^((?:本报|本台|融媒)?记者[\s:：].{1,40}|(?:本报|本台)?记者[\u4e00-\u9fff]{2,4}(?:\s.{0,30})?)$")
+BYLINE_SOURCE = re.compile(r"^来源\s*[:：]\s*(.{1,40})$")
+DATE_LINE = re.compile(
+    r"(?:发布日期|发布时间|发表时间|发表日期|日期|时间)\s*[:：]\s*"
+    r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*日)"
+)
+_DATE_TEXT = re.compile(
+    r"(?:刚刚|\d+\s*(?:秒钟?|分钟|个?小时|天|周|个?星期|个月|年)前|[昨前今]天)"
+    r"(?:\s*\d{1,2}[:：]\d{2})?(?:\s*[（(][^（）()]{3,25}[）)])?"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*日"
+)
+
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote section article table tbody thead tr "
+    "center pre figure figcaption header footer aside hr form address".split()
+)
+_SKIP_TAGS = frozenset("script style noscript template head title select option button input textarea".split())
+_PROMO_CLASSES = frozenset(("post-wechat", "post-copyright"))
+_DROP_CLASSES = frozenset(("post-share", "bdsharebuttonbox", "related", "post-meta", "place", "pagebar", "sidebar"))
+
+_IMG = object()  # marker for an image position among paragraphs
+
+
+class _Collector:
+    """Turns a body container into paragraphs, images and promo text."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.items: list = []  # str paragraphs and (_IMG, image) markers
+        self.promo_blocks: list[str] = []
+        self._buf: list[str] = []
+
+    def brk(self) -> None:
+        if self._buf:
+            self.items.append("".join(self._buf))
+            self._buf = []
+
+    def text(self, value: str) -> None:
+        lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self._buf.append(lines[0])
+        for line in lines[1:]:
+            self.brk()
+            self._buf.append(line)
+
+    def image(self, el) -> None:
+        src = nz.absolute_url(el.get("src") or el.get("data-src") or el.get("data-original"), self.base_url)
+        if src:
+            alt = el.get("alt")
+            self.brk()
+            self.items.append((_IMG, {"src": src, "alt": alt.strip() if alt is not None else None}))
+
+    def walk(self, el) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            if el.tail:
+                self.text(el.tail)
+            return
+        tag = tag.lower()
+        classes = set((el.get("class") or "").split())
+        if tag in _SKIP_TAGS or classes & _DROP_CLASSES:
+            pass
+        elif classes & _PROMO_CLASSES:
+            self.brk()
+            self.promo_blocks.append(_block_text(el))
+        elif tag == "br":
+            self.brk()
+        elif tag == "img":
+            self.image(el)
+        else:
+            block = tag in _BLOCK_TAGS
+            if block:
+                self.brk()
+            if el.text:
+                self.text(el.text)
+            for child in el:
+                self.walk(child)
+            if block:
+                self.brk()
+        if el.tail:
+            self.text(el.tail)
+
+
+def _block_text(el) -> str:
+    """The verbatim text of a site block, one line per paragraph or line break."""
+    collector = _Collector("")
+    if el.text:
+        collector.text(el.text)
+    for child in el:
+        collector.walk(child)
+    collector.brk()
+    lines = [nz.strip_indent(t) for t in collector.items if isinstance(t, str)]
+    return "\n".join(line for line in lines if line)
+
+
+def _body_container(doc):
+    body = first(X.BODY(doc))
+    if body is not None:
+        return body
+    post = first(X.POST(doc))
+    if post is not None:
+        return post
+    body = first(doc.xpath("//body"))
+    return doc if body is None else body
+
+
+def _split_body(container, base_url: str, title: str):
+    """Paragraphs, images and promo lines of the body container."""
+    collector = _Collector(base_url)
+    if container.text:
+        collector.text(container.text)
+    for child in container:
+        # the page title and meta line, when the fallback container holds them
+        if isinstance(child.tag, str) and child.tag.lower() == "h1":
+            if child.tail:
+                collector.text(child.tail)
+            continue
+        collector.walk(child)
+    collector.brk()
+
+    entries: list = []  # ("text", str) | ("promo", str) | ("img", dict)
+    for item in collector.items:
+        if isinstance(item, tuple):
+            entries.append(("img", item[1]))
+            continue
+        line = nz.strip_indent(item)
+        if not line:
+            continue
+        if END_OF_BODY.match(line):
+            break
+        entries.append(("promo" if PROMO_LINE.search(line) else "text", line))
+
+    paragraphs, images, promo_lines = [], [], []
+    for index, (kind, value) in enumerate(entries):
+        if kind == "text":
+            paragraphs.append(value)
+        elif kind == "promo":
+            promo_lines.append(value)
+        else:
+            near = [entries[j][0] for j in (index - 1, index + 1) if 0 <= j < len(entries)]
+            if PROMO_IMAGE.search(value.get("alt") or "") or (near and all(k == "promo" for k in near)):
+                continue
+            images.append(value)
+    # a title repeated as the first line of a plain page is not body text
+    if paragraphs and title and paragraphs[0] == title:
+        paragraphs.pop(0)
+    promo = [block for block in collector.promo_blocks if block]
+    if promo_lines:
+        promo.append("\n".join(promo_lines))
+    return paragraphs, images, promo
+
+
+def find_byline(paragraphs: list[str]) -> str | None:
+    if not paragraphs:
+        return None
+    head, tail = paragraphs[:3], paragraphs[-3:]
+    for line in head:
+        if line.startswith("◎"):
+            return nz.strip_indent(line[1:]) or None
+    for line in reversed(tail):
+        match = BYLINE_END.search(line)
+        if match and not re.search(r"[0-9:：，,。]|^(图|摄|注|完)", match.group(1)):
+            return nz.strip_indent(match.group(1))
+    for line in head + tail:
+        match = BYLINE_LABEL.match(line)
+        if match:
+            return nz.strip_indent(match.group(1))
+    for line in head + tail:
+        if len(line) <= 40 and BYLINE_REPORTER_LINE.match(line):
+            return line
+    match = BYLINE_REPORTER_PAREN.search(paragraphs[0])
+    if match:
+        return nz.strip_indent(match.group(1))
+    for line in head + tail:
+        match = BYLINE_SOURCE.match(line)
+        if match:
+            return nz.strip_indent(match.group(1))
+    return None
+
+
+def _breadcrumbs(place) -> tuple[list[str], str | None, str | None, str]:
+    """Names (home first, no 正文内容), the last category link, and the raw text."""
+    if place is None:
+        return [], None, None, ""
+    raw = element_text(place)
+    text = re.sub(r"^\s*(当前位置|您的位置|位置)\s*[:：]", "", raw)
+    names = [nz.clean_inline(part) for part in re.split(r"[>›»]|&gt;", text)]
+    names = [n for n in names if n and n not in ("正文内容", "正文")]
+    category = category_url = None
+    for link in place.xpath(".//a[@href]"):
+        name = nz.clean_inline(element_text(link))
+        if name and name not in ("首页", "主页", "网站首页"):
+            category, category_url = name, link.get("href")
+    return names, category, category_url, raw
+
+
+def _meta_fields(meta, base_url: str) -> dict:
+    out = {"author": None, "published_text": None, "category": None, "category_url": None, "views": None}
+    if meta is None:
+        return out
+    author = first(X.META_AUTHOR(meta))
+    if author is not None:
+        out["author"] = nz.clean_inline(element_text(author)) or None
+    cate = first(X.META_CATEGORY(meta))
+    if cate is not None:
+        out["category"] = nz.clean_inline(element_text(cate)) or None
+        out["category_url"] = nz.absolute_url(cate.get("href"), base_url)
+    time_el = first(X.META_TIME(meta))
+    if time_el is not None:
+        out["published_text"] = nz.clean_inline(element_text(time_el)) or None
+    views = first(X.META_VIEWS(meta))
+    if views is not None:
+        out["views"] = nz.parse_count(element_text(views))
+    if time_el is None or views is None:
+        # a meta line without its spans, read as text: admin1年前 (2024-09-24)徐州产业信息69
+        text = nz.clean_inline(element_text(meta))
+        match = _DATE_TEXT.search(text)
+        if match:
+            if out["published_text"] is None:
+                out["published_text"] = match.group(0).strip()
+            if out["author"] is None:
+                out["author"] = nz.strip_indent(text[: match.start()]) or None
+            rest = text[match.end():]
+            if out["category"]:
+                rest = rest.replace(out["category"], " ")
+            if out["views"] is None:
+                count = re.search(r"(\d[\d,.]*\s*[万亿]?)\s*(?:次|人|阅读|浏览)?\s*$", rest)
+                out["views"] = nz.parse_count(count.group(1)) if count else None
+    return out
+
+
+def _article_id(url: str, doc) -> int | None:
+    match = X.POST_URL.search(url or "") or X.POST_QUERY.search(url or "")
+    if match:
+        return int(match.group(1))
+    for value in X.POST_ID(doc):
+        found = re.search(r"(\d+)", value)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def parse_article(doc, url: str, fetched_at) -> dict:
+    fetched_iso = nz.utc_iso(fetched_at)
+    title_el = first(X.TITLE(doc))
+    if title_el is None:
+        title_el = first(X.ANY_H1(doc))
+    if title_el is not None:
+        title = nz.clean_inline(element_text(title_el))
+    else:
+        title = site_title_suffix_removed(doc)
+
+    breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(first(X.BREADCRUMB(doc)))
+    meta = _meta_fields(first(X.META(doc)), url)
+    category = meta["category"] or bc_category
+    category_url = meta["category_url"] or (nz.absolute_url(bc_category_url, url) if category == bc_category else None)
+
+    paragraphs, images, promo = _split_body(_body_container(doc), url, title)
+    promo += [_block_text(el) for el in X.PROMO_BLOCKS(doc) if not _inside_body(el, doc)]
+    promo = [p for p in dict.fromkeys(promo) if p]
+
+    published_text = meta["published_text"]
+    if published_text is None:
+        for line in paragraphs[:6] + paragraphs[-3:]:
+            match = DATE_LINE.search(line)
+            if match:
+                published_text = nz.strip_indent(match.group(1))
+                break
+    dates = nz.parse_published(published_text, fetched_iso)
+
+    keywords = nz.split_keywords(first(X.META_KEYWORDS(doc)))
+    if not keywords:
+        keywords = nz.split_keywords(",".join(element_text(a) for a in X.POST_TAGS(doc)))
+
+    body_text = "\n\n".join(paragraphs)
+    return {
+        "url": url,
+        "site": nz.site_of(url),
+        "article_id": _article_id(url, doc),
+        "title": title,
+        "category": category,
+        "category_url": category_url,
+        "breadcrumbs": breadcrumbs,
+        "author": meta["author"],
+        "published_date": dates["published_date"],
+        "published_at": dates["published_at"],
+        "published_precision": dates["published_precision"],
+        "published_text": published_text,
+        "views": meta["views"],
+        "byline": find_byline(paragraphs),
+        "keywords": keywords,
+        "body_text": body_text,
+        "images": images,
+        "related": _related(doc, url),
+        "promo_text": "\n\n".join(promo) or None,
+        "content_hash": nz.content_hash(body_text),
+        "fetched_at": fetched_iso,
+    }
+
+
+def _inside_body(el, doc) -> bool:
+    body = first(X.BODY(doc))
+    return body is not None and any(anc is body for anc in el.iterancestors())
+
+
+def _related(doc, base_url: str) -> list[dict]:
+    related = []
+    for li in X.RELATED_ITEMS(doc):
+        link = first(X.RELATED_HEADING_LINK(li))
+        if link is None:
+            link = first(X.RELATED_ANY_LINK(li))
+        if link is None:
+            continue
+        href = nz.absolute_url(link.get("href"), base_url)
+        title = nz.clean_inline(element_text(link)) or nz.clean_inline(link.get("title"))
+        if not href or not title:
+            continue
+        excerpt_el = first(X.RELATED_EXCERPT(li))
+        excerpt = nz.strip_indent(element_text(excerpt_el)) if excerpt_el is not None else ""
+        related.append({"url": href, "title": title, "excerpt": excerpt or None})
+    return related

@@ -1,0 +1,35 @@
+"""Small helpers shared by the page parsers."""
+
+from __future__ import annotations
+
+import re
+
+from .. import normalize as nz
+from . import xpaths as X
+
+
+def first(items):
+    return items[0] if items else None
+
+
+def element_text(el) -> str:
+    """All text below an element, as the browser would select it (no normalisation)."""
+    if el is None:
+        return ""
+    if isinstance(el, str):
+        return el
+    return "".join(el.itertext())
+
+
+def site_title_suffix_removed(doc) -> str:
+    """The <title> without its ' - 徐州厂房网' site suffix."""
+    title = nz.clean_inline(element_text(first(X.TITLE_TAG(doc))))
+    parts = re.split(r"\s+[-_|–—]\s+|_", title)
+    return nz.strip_indent(parts[0]) if len(parts) > 1 else title
+
+
+class RawBody(bytes):
+    """Response bytes carried along with an item so a failure can be kept raw; short in logs."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} raw bytes>"

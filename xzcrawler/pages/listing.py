@@ -1,0 +1,71 @@
+"""Listing pages (home, category pages): items, next page, last page."""
+
+from __future__ import annotations
+
+from .. import normalize as nz
+from . import xpaths as X
+from .common import element_text, first
+
+
+def _page_number(url: str | None) -> int | None:
+    if not url:
+        return None
+    match = X.LISTING_PAGE_NUMBER.search(url)
+    if match:
+        return int(match.group(1) or match.group(2))
+    return 1 if X.CATEGORY_URL.search(url) else None
+
+
+def parse_listing(doc, url: str, fetched_at) -> dict:
+    fetched_iso = nz.utc_iso(fetched_at)
+    articles = []
+    seen = set()
+    for item in X.LIST_ITEMS(doc):
+        link = first(X.ITEM_LINK(item))
+        if link is None:
+            continue
+        href = nz.absolute_url(link.get("href"), url)
+        if not href or href in seen:
+            continue
+        seen.add(href)
+        excerpt_el = first(X.ITEM_EXCERPT(item))
+        time_el = first(X.ITEM_TIME(item))
+        views_el = first(X.ITEM_VIEWS(item))
+        published_text = nz.clean_inline(element_text(time_el)) if time_el is not None else None
+        articles.append(
+            {
+                "url": href,
+                "title": nz.clean_inline(element_text(link)) or nz.clean_inline(link.get("title")),
+                "excerpt": (nz.strip_indent(element_text(excerpt_el)) or None) if excerpt_el is not None else None,
+                "published_date": nz.parse_published(published_text, fetched_iso)["published_date"],
+                "views": nz.parse_count(element_text(views_el)) if views_el is not None else None,
+            }
+        )
+
+    next_page = last_page = None
+    bar = first(X.PAGEBAR(doc))
+    if bar is not None:
+        next_page = nz.absolute_url(first(X.PAGEBAR_NEXT(bar)), url)
+        last_href = first(X.PAGEBAR_LAST(bar))
+        last_page = _page_number(nz.absolute_url(last_href, url)) if last_href else None
+        if last_page is None:
+            numbers = [_page_number(nz.absolute_url(h, url)) for h in X.PAGEBAR_LINKS(bar)]
+            current = first(X.PAGEBAR_CURRENT(bar))
+            if current is not None and element_text(current).strip().isdigit():
+                numbers.append(int(element_text(current).strip()))
+            numbers = [n for n in numbers if n]
+            last_page = max(numbers) if numbers else None
+    elif articles:
+        last_page = _page_number(url) or 1
+    return {"kind": "listing", "articles": articles, "next_page": next_page, "last_page": last_page}
+
+
+def nav_categories(doc, url: str) -> list[dict]:
+    """Category links of the site navigation, in page order."""
+    found, seen = [], set()
+    for link in X.NAV_LINKS(doc):
+        href = nz.absolute_url(link.get("href"), url)
+        if href and X.CATEGORY_URL.search(href) and href not in seen:
+            seen.add(href)
+            found.append({"url": href, "name": nz.clean_inline(element_text(link)) or link.get("title")})
+    return found

@@ -1,0 +1,74 @@
+"""Every selector the parser uses, in one place (as trafilatura keeps its xpaths.py).
+
+The class names follow the network's Z-BlogPHP theme. Each field has a first
+choice and fallbacks, so that a page missing a block still yields what it has.
+When the theme changes, this is the one file to edit.
+"""
+
+from lxml import etree
+
+
+def _x(expr: str) -> etree.XPath:
+    return etree.XPath(expr)
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# --- page furniture ------------------------------------------------------
+TITLE_TAG = _x("//head/title")
+META_KEYWORDS = _x("//meta[translate(@name,'KEYWORDS','keywords')='keywords']/@content")
+META_CHARSET = _x("//meta/@charset | //meta[translate(@http-equiv,'CONTENTYP','contentyp')='content-type']/@content")
+CANONICAL = _x("//link[@rel='canonical']/@href")
+NAV_LINKS = _x(f"//ul[{_has_class('navbar')}]//a | //div[{_has_class('nav')}]//a | //nav//a")
+
+# --- article -------------------------------------------------------------
+BREADCRUMB = _x(f"(//div[{_has_class('place')}] | //div[{_has_class('breadcrumb')}])[1]")
+POST = _x(f"(//div[{_has_class('post')} and not({_has_class('post-meta')})])[1]")
+POST_ID = _x(f"//div[{_has_class('post')}]/@id")
+TITLE = _x(
+    f"(//h1[{_has_class('post-title')}] | //div[{_has_class('post')}]//h1 | //h2[{_has_class('post-title')}])[1]"
+)
+ANY_H1 = _x("(//body//h1)[1]")
+META = _x(f"(//div[{_has_class('post')}]//div[{_has_class('post-meta')}] | //div[{_has_class('post-meta')}])[1]")
+META_AUTHOR = _x(f".//*[{_has_class('author')}]")
+META_TIME = _x(f".//*[{_has_class('time')}]")
+META_CATEGORY = _x(f".//*[{_has_class('cate')}]//a | .//a[contains(@rel,'category')]")
+META_VIEWS = _x(f".//*[{_has_class('view')} or {_has_class('views')}]")
+BODY = _x(
+    f"(//div[{_has_class('post-body')}] | //div[{_has_class('post-content')}]"
+    f" | //div[{_has_class('entry')}] | //div[@id='content']/div[{_has_class('post')}])[1]"
+)
+# Site blocks that sit next to (or, on some pages, inside) the body.
+PROMO_BLOCKS = _x(f"//div[{_has_class('post-wechat')}] | //div[{_has_class('post-copyright')}]")
+SHARE = _x(f"//div[{_has_class('post-share')}]")
+POST_TAGS = _x(f"//div[{_has_class('post')}]//*[{_has_class('post-tags')} or {_has_class('tags')}]//a")
+
+RELATED_ITEMS = _x(f"//div[{_has_class('related')}]//li")
+RELATED_HEADING_LINK = _x(".//h3//a | .//h2//a | .//h4//a")
+RELATED_ANY_LINK = _x(".//a[@href]")
+RELATED_EXCERPT = _x(".//p")
+
+# --- listing -------------------------------------------------------------
+LIST_ITEMS = _x(f"//div[{_has_class('list')}]/div[{_has_class('list-item')}] | //div[{_has_class('list-item')}]")
+ITEM_LINK = _x(".//h2//a | .//h3//a")
+ITEM_EXCERPT = _x(f".//p[{_has_class('intro')}] | .//p[{_has_class('excerpt')}]")
+ITEM_TIME = _x(f".//*[{_has_class('time')}]")
+ITEM_VIEWS = _x(f".//*[{_has_class('view')} or {_has_class('views')}]")
+PAGEBAR = _x(f"(//div[{_has_class('pagebar')}] | //div[{_has_class('pagination')}])[1]")
+PAGEBAR_NEXT = _x(".//a[@title='下一页' or normalize-space(.)='›' or normalize-space(.)='下一页']/@href")
+PAGEBAR_LAST = _x(".//a[@title='尾页' or normalize-space(.)='»' or normalize-space(.)='尾页']/@href")
+PAGEBAR_LINKS = _x(".//a/@href")
+PAGEBAR_CURRENT = _x(f".//*[{_has_class('now-page')}]")
+
+# --- soft 404 ----------------------------------------------------------------
+NOT_FOUND_MARKERS = ("页面不存在", "文章不存在", "您访问的页面不存在", "404 Not Found", "Page Not Found")
+
+# --- URL shapes (Z-BlogPHP rewrite under index.php; ?id= when rewriting is off) ---
+import re as _re  # noqa: E402
+
+POST_URL = _re.compile(r"/post/(\d+)\.html?(?:$|[?#])")
+POST_QUERY = _re.compile(r"[?&]id=(\d+)(?:&|$)")
+CATEGORY_URL = _re.compile(r"/category-(\d+)(?:_(\d+))?\.html?(?:$|[?#])|[?&]cate=(\d+)")
+LISTING_PAGE_NUMBER = _re.compile(r"_(\d+)\.html?(?:$|[?#])|[?&]page=(\d+)")
