@@ -1,0 +1,122 @@
+"""The storage library: upserts, first/last seen, failures kept raw, atomic ordered export."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from xzcrawler.archive import Archive, export_articles, write_jsonl_atomic
+from xzcrawler.pages import parse_page
+from xzcrawler.pages.common import RawBody
+from xzcrawler.pipelines import StorePipeline, ValidatePipeline
+
+from .conftest import FIXTURES
+
+REFERENCE = FIXTURES / "article" / "reference-2176"
+
+
+def reference_record(fetched_at="2025-11-27T10:00:00+08:00", article_id=None):
+    page = parse_page((REFERENCE / "page.html").read_bytes(), "http://xuzhou.021cf.cn/index.php/post/2176.html", fetched_at)
+    page.pop("kind")
+    if article_id is not None:
+        page["article_id"] = article_id
+    return page
+
+
+def test_upsert_keeps_first_seen_and_moves_last_seen(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        archive.add_article(reference_record("2025-11-27T10:00:00+08:00"))
+    with Archive(path) as archive:
+        record = reference_record("2025-12-01T10:00:00+08:00")
+        record["views"] = 80
+        archive.add_article(record)
+    db = sqlite3.connect(path)
+    rows = db.execute("SELECT first_seen, last_seen, views FROM articles").fetchall()
+    assert rows == [("2025-11-27T02:00:00Z", "2025-12-01T02:00:00Z", 80)]
+
+
+def test_batches_are_written_on_close_and_every_batch_is_atomic(tmp_path):
+    path = tmp_path / "a.db"
+    archive = Archive(path, batch_size=3)
+    for article_id in range(1, 6):
+        archive.add_article(reference_record(article_id=article_id))
+    # one full batch is on disk before close, the rest after
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+    archive.close()
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 5
+
+
+def test_export_is_ordered_and_round_trips_the_record(tmp_path, schema_validator):
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        for article_id in (30, 4, 1000):
+            archive.add_article(reference_record(article_id=article_id))
+    out = tmp_path / "out" / "articles.jsonl"
+    assert export_articles(path, out) == 3
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["article_id"] for r in records] == [4, 30, 1000]
+    expected = reference_record(article_id=4)
+    assert records[0] == expected
+    assert not list(schema_validator.iter_errors(records[0]))
+
+
+def test_a_failed_export_leaves_the_previous_file_whole(tmp_path):
+    out = tmp_path / "articles.jsonl"
+    out.write_text('{"old": true}\n', "utf-8")
+
+    def broken():
+        yield {"a": 1}
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl_atomic(broken(), out)
+    assert out.read_text("utf-8") == '{"old": true}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["articles.jsonl"]
+
+
+class _Stats:
+    def __init__(self):
+        self.values = {}
+
+    def inc_value(self, key, count=1):
+        self.values[key] = self.values.get(key, 0) + count
+
+
+def test_an_invalid_article_is_kept_raw_with_its_reason(tmp_path):
+    stats = _Stats()
+    record = {"kind": "article", **reference_record(), "_raw_body": RawBody(b"<html>raw page</html>")}
+    record["views"] = -5  # breaks the contract
+    item = ValidatePipeline(stats).process_item(record)
+    store = StorePipeline(str(tmp_path / "a.db"), stats)
+    store.open_spider()
+    store.process_item(item)
+    store.process_item(item)
+    store.close_spider()
+    db = sqlite3.connect(tmp_path / "a.db")
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+    url, kind, reason, attempts, raw = db.execute("SELECT url, kind, reason, attempts, raw_body FROM failures").fetchone()
+    assert url.endswith("/post/2176.html") and kind == "invalid"
+    assert "views" in reason
+    assert attempts == 2
+    assert raw == b"<html>raw page</html>"
+    assert stats.values["xz/invalid_articles"] == 1
+
+
+def test_a_later_success_resolves_the_failure(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        archive.record_failure("http://xuzhou.021cf.cn/index.php/post/2176.html", "http", "500", 500)
+        archive.add_article(reference_record())
+    resolved = sqlite3.connect(path).execute("SELECT resolved_at FROM failures").fetchone()[0]
+    assert resolved is not None
+
+
+def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
+    path = tmp_path / "a.db"
+    Archive(path).close()
+    Archive(path).close()
+    names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
+    assert names == ["m001_articles"]
