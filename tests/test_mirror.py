@@ -1,0 +1,146 @@
+"""The offline mirror: real HTTP on loopback, every page kind parses, correct caching headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import http.client
+from urllib.parse import urlsplit
+
+import pytest
+
+from xzcrawler.mirror.corpus import CATEGORIES
+from xzcrawler.mirror.site import SEED_ID, MirrorSite
+from xzcrawler.pages import parse_page
+
+from .conftest import FIXTURES
+
+
+def fetch(base: str, path: str, headers: dict | None = None):
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response, body
+
+
+def test_robots_txt(mirror300):
+    _, base = mirror300
+    response, body = fetch(base, "/robots.txt")
+    assert response.status == 200
+    assert b"User-agent: *" in body and b"Disallow: /zb_system/" in body
+
+
+def test_home_lists_latest_and_nav_has_five_categories(mirror300):
+    site, base = mirror300
+    response, body = fetch(base, "/")
+    page = parse_page(body, base, None)
+    assert page["kind"] == "listing"
+    assert [a["url"] for a in page["articles"]] == [f"{base}index.php/post/{aid}.html" for aid in site.newest[:10]]
+    from xzcrawler.pages import load_document, nav_categories
+
+    doc, _ = load_document(body)
+    assert [c["name"] for c in nav_categories(doc, base)] == list(CATEGORIES.values())
+
+
+def test_category_pages_walk_every_article_once(mirror300):
+    site, base = mirror300
+    seen = []
+    for cat in CATEGORIES:
+        url = f"{base}index.php/category-{cat}.html"
+        pages = 0
+        while url:
+            response, body = fetch(base, urlsplit(url).path)
+            assert response.status == 200
+            page = parse_page(body, url, None)
+            assert page["kind"] == "listing"
+            assert len(page["articles"]) <= 20
+            assert page["last_page"] == site.category_pages(cat)
+            seen += [a["url"] for a in page["articles"]]
+            url = page["next_page"]
+            pages += 1
+        assert pages == site.category_pages(cat)
+    assert len(seen) == len(set(seen)) == 300
+
+
+def test_seed_article_is_served_verbatim_but_for_the_host(mirror300):
+    _, base = mirror300
+    response, body = fetch(base, f"/index.php/post/{SEED_ID}.html")
+    original = (FIXTURES / "article" / "reference-2176" / "page.html").read_bytes()
+    assert body == original.replace(b"http://xuzhou.021cf.cn", base.rstrip("/").encode())
+
+
+def test_articles_parse_to_the_mirror_truth(mirror300):
+    site, base = mirror300
+    fetched = dt.datetime.now(dt.timezone.utc).isoformat()
+    shapes = set()
+    for aid in site.ids[:120]:
+        if aid == SEED_ID:
+            continue
+        art = site.article(aid)
+        shapes.add(art.shape)
+        response, body = fetch(base, f"/index.php/post/{aid}.html")
+        page = parse_page(body, f"{base}index.php/post/{aid}.html", fetched)
+        assert page["kind"] == "article"
+        assert page["article_id"] == aid
+        assert page["title"] == art.title
+        assert page["body_text"] == "\n\n".join(art.body_paragraphs), aid
+        assert page["byline"] == art.byline, aid
+        assert [i["src"] for i in page["images"]] == [base.rstrip("/") + i["src"] for i in art.images]
+        assert len(page["related"]) == len(art.related)
+        if art.shape == "full":
+            assert page["views"] == art.views
+            assert page["published_date"] == art.published.date().isoformat()
+            assert page["category"] == CATEGORIES[art.category]
+    assert shapes == {"full", "nometa", "plain"}
+
+
+def test_unknown_ids_get_a_zblog_404(mirror300):
+    _, base = mirror300
+    response, body = fetch(base, "/index.php/post/99999999.html")
+    assert response.status == 404
+    assert "页面不存在".encode() in body
+    assert parse_page(body, f"{base}index.php/post/99999999.html", None)["kind"] == "other"
+    response, _ = fetch(base, "/index.php/category-3_9999.html")
+    assert response.status == 404
+
+
+def test_http_headers_conditional_requests_and_gzip(mirror300):
+    _, base = mirror300
+    path = "/index.php/post/1893.html"
+    response, body = fetch(base, path)
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert int(response.getheader("Content-Length")) == len(body)
+    etag, modified = response.getheader("ETag"), response.getheader("Last-Modified")
+    assert etag and modified
+    again, empty = fetch(base, path, {"If-None-Match": etag})
+    assert again.status == 304 and empty == b""
+    since, _ = fetch(base, path, {"If-Modified-Since": modified})
+    assert since.status == 304
+    older = "Mon, 01 Jan 2001 00:00:00 GMT"
+    changed, body2 = fetch(base, path, {"If-Modified-Since": older})
+    assert changed.status == 200 and body2 == body
+    zipped, raw = fetch(base, path, {"Accept-Encoding": "gzip"})
+    assert zipped.getheader("Content-Encoding") == "gzip"
+    assert int(zipped.getheader("Content-Length")) == len(raw)
+    assert gzip.decompress(raw) == body
+
+
+def test_same_seed_and_clock_give_the_same_site():
+    now = dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone.utc)
+    a, b = MirrorSite(500, seed=3, now=now), MirrorSite(500, seed=3, now=now)
+    assert a.ids == b.ids and a.newest == b.newest
+    assert a.article(a.ids[7]) == b.article(b.ids[7])
+    other = MirrorSite(500, seed=4, now=now)
+    assert [other.article(i).title for i in other.ids[:20]] != [a.article(i).title for i in a.ids[:20]]
+
+
+@pytest.mark.parametrize("n", [1, 25, 100_000])
+def test_large_mirrors_render_on_request(n):
+    site = MirrorSite(n)
+    assert len(site.ids) == n
+    last = site.ids[-1]
+    assert site.article(last).title
+    assert sum(site.category_pages(c) for c in CATEGORIES) >= n // 20

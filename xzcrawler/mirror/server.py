@@ -1,0 +1,117 @@
+"""A real HTTP server for the mirror (loopback by default), with correct HTTP:
+Content-Type with charset, Content-Length, Last-Modified, ETag and 304 on
+conditional requests, gzip when the client asks for it."""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import logging
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import render
+from .site import SEED_ID, MirrorSite
+
+logger = logging.getLogger(__name__)
+
+POST = re.compile(r"^/index\.php/post/(\d+)\.html$")
+CATEGORY = re.compile(r"^/index\.php/category-(\d+)(?:_(\d+))?\.html$")
+
+
+def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, float | None]:
+    """(status, content type, body, last-modified timestamp) for a path."""
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    html_type = "text/html; charset=utf-8"
+    if path == "/robots.txt":
+        return 200, "text/plain; charset=utf-8", render.ROBOTS_TXT.encode(), None
+    if path in ("/", "/index.php"):
+        return 200, html_type, render.home_page(site, base).encode(), site.now.timestamp()
+    match = POST.match(path)
+    if match and site.exists(int(match.group(1))):
+        aid = int(match.group(1))
+        modified = site.published(aid).timestamp() if aid != SEED_ID else None
+        return 200, html_type, render.article_page(site, aid, base).encode(), modified
+    match = CATEGORY.match(path)
+    if match:
+        page = render.category_page(site, int(match.group(1)), int(match.group(2) or 1), base)
+        if page is not None:
+            return 200, html_type, page.encode(), site.now.timestamp()
+    return 404, html_type, render.not_found_page(base).encode(), None
+
+
+class MirrorHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"  # what the network's sites answer with
+    sys_version = ""
+    site: MirrorSite  # set on the subclass made by make_server
+
+    def log_message(self, format, *args):  # noqa: A002  (signature of the base class)
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def do_HEAD(self):
+        self._serve(head=True)
+
+    def do_GET(self):
+        self._serve(head=False)
+
+    def _serve(self, head: bool) -> None:
+        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+        base = f"http://{host}"
+        status, content_type, body, modified = route(self.site, self.path, base)
+        etag = self.site.etag_for(body)
+        last_modified = email.utils.formatdate(modified, usegmt=True) if modified else None
+        if status == 200 and self._not_modified(etag, modified):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            if last_modified:
+                self.send_header("Last-Modified", last_modified)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        encoding = None
+        if "gzip" in (self.headers.get("Accept-Encoding") or "") and len(body) > 256:
+            body, encoding = gzip.compress(body, compresslevel=5, mtime=0), "gzip"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.send_header("Vary", "Accept-Encoding")
+        if last_modified:
+            self.send_header("Last-Modified", last_modified)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _not_modified(self, etag: str, modified: float | None) -> bool:
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+        since = self.headers.get("If-Modified-Since")
+        if since and modified is not None:
+            try:
+                return int(modified) <= email.utils.parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                return False
+        return False
+
+
+class MirrorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(site: MirrorSite, host: str = "127.0.0.1", port: int = 0) -> MirrorServer:
+    handler = type("BoundMirrorHandler", (MirrorHandler,), {"site": site})
+    return MirrorServer((host, port), handler)
+
+
+def serve_in_thread(site: MirrorSite, host: str = "127.0.0.1", port: int = 0) -> tuple[MirrorServer, str]:
+    """Start the mirror in a background thread; returns (server, base URL). For tests and tools."""
+    server = make_server(site, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="xz-mirror", daemon=True)
+    thread.start()
+    return server, "http://%s:%d/" % server.server_address[:2]

@@ -1,0 +1,238 @@
+"""The synthetic site: a deterministic copy of 徐州厂房网 in its real markup.
+
+Nothing is built up front beyond a few integer arrays: each page is rendered on
+request from the seed, so 100,000 articles cost little memory. The model also
+knows the truth of every article (``article(aid)``), so tests can compare what
+the crawler archived with what the site showed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import random
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import corpus as C
+
+TZ = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai has had no DST since 1991
+SEED_ID = 2176
+SEED_DATE = dt.datetime(2024, 9, 24, 14, 32, tzinfo=TZ)
+PAGE_SIZE = 20
+HOME_SIZE = 10
+ORIGINAL_BASE = "http://xuzhou.021cf.cn"
+
+
+@dataclass
+class Article:
+    aid: int
+    title: str
+    category: int
+    published: dt.datetime
+    views: int
+    shape: str  # "full" | "nometa" | "plain"
+    blocks: list = field(default_factory=list)  # ("p"|"img"|"caption"|"promo"|"date", ...)
+    byline: str | None = None
+    keywords: list = field(default_factory=list)
+    related: list = field(default_factory=list)
+    relative_links: bool = False
+    views_display: str = ""
+
+    @property
+    def body_paragraphs(self) -> list[str]:
+        """The article text the archive should keep, paragraph by paragraph."""
+        return [b[1] for b in self.blocks if b[0] in ("p", "caption", "date")]
+
+    @property
+    def images(self) -> list[dict]:
+        return [{"src": b[1], "alt": b[2]} for b in self.blocks if b[0] == "img"]
+
+
+def relative_time(published: dt.datetime, now: dt.datetime, rng: random.Random) -> str:
+    """The theme's time-ago text; the date in parentheses is the fact."""
+    delta = now - published
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "刚刚"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}分钟前"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}小时前"
+    if delta.days == 1 and rng.random() < 0.5:
+        return f"昨天 {published:%H:%M}"
+    if delta.days < 30:
+        return f"{delta.days}天前"
+    if delta.days < 365:
+        return f"{delta.days // 30}个月前 ({published:%m-%d})"
+    return f"{delta.days // 365}年前 ({published:%Y-%m-%d})"
+
+
+def views_text(views: int) -> str:
+    if views >= 100_000_000:
+        return f"{views / 100_000_000:.1f}亿".replace(".0亿", "亿")
+    if views >= 10_000:
+        return f"{views / 10_000:.1f}万".replace(".0万", "万")
+    return str(views)
+
+
+class MirrorSite:
+    def __init__(self, articles: int = 300, seed: int = 0, now: dt.datetime | None = None):
+        self.n = max(1, int(articles))
+        self.seed = seed
+        self.now = (now or dt.datetime.now(TZ)).astimezone(TZ).replace(microsecond=0)
+        self.ids = self._make_ids()
+        self._index = {aid: j for j, aid in enumerate(self.ids)}
+        self.span_days = min(1800, max(60, 2 * self.n))
+        # newest first per category, computed once from integers and dates
+        self.by_category: dict[int, list[int]] = {c: [] for c in C.CATEGORIES}
+        order = sorted(self.ids, key=lambda a: (self.published(a), a), reverse=True)
+        self.newest = order
+        for aid in order:
+            self.by_category[self.category(aid)].append(aid)
+
+    # -- the id space ---------------------------------------------------------
+    def _make_ids(self) -> list[int]:
+        specials = [SEED_ID, *C.seed_related()] if self.n >= 20 else []
+        ids, k = set(specials), 0
+        while len(ids) < self.n:
+            candidate = 167 + 2 * k + (1 if (k * 7 + self.seed) % 3 == 0 else 0)
+            ids.add(candidate)
+            k += 1
+        return sorted(ids)
+
+    def exists(self, aid: int) -> bool:
+        return aid in self._index
+
+    def _rng(self, aid: int, salt: str = "") -> random.Random:
+        return random.Random(f"{self.seed}:{aid}:{salt}")
+
+    def category(self, aid: int) -> int:
+        if aid == SEED_ID or aid in C.seed_related():
+            return 3
+        weights = list(C.CATEGORY_WEIGHTS.items())
+        roll = self._rng(aid, "cat").random() * sum(w for _, w in weights)
+        for cat, weight in weights:
+            roll -= weight
+            if roll < 0:
+                return cat
+        return 3
+
+    def published(self, aid: int) -> dt.datetime:
+        if aid == SEED_ID:
+            return SEED_DATE
+        j = self._index[aid]
+        group = (self.n - 1 - j) // 3  # bulk imports: three posts share a day
+        age_days = group * 3 * self.span_days // self.n
+        offset = self._rng(aid, "time").randrange(60, 36_000)
+        return (self.now - dt.timedelta(days=age_days, seconds=offset)).replace(second=0)
+
+    # -- articles -------------------------------------------------------------
+    @lru_cache(maxsize=4096)  # noqa: B019  (the site lives as long as the server)
+    def article(self, aid: int) -> Article:
+        rng = self._rng(aid)
+        cat = self.category(aid)
+        published = self.published(aid)
+        place = rng.choice(C.PLACES)
+        title = C.seed_related().get(aid) or self._title(rng, cat, place)
+        age = max((self.now - published).days, 0)
+        views = rng.randint(10, 300) + age // 3
+        if rng.random() < 0.03:
+            views = rng.choice([12_000, 35_000, 150_000, 2_300_000])
+        roll = rng.random()
+        shape = "plain" if roll < 0.07 else "nometa" if roll < 0.15 else "full"
+        art = Article(aid, title, cat, published, views, shape, relative_links=rng.random() < 0.3)
+        art.views_display = views_text(views)
+        art.keywords = rng.sample(C.KEYWORDS, 3)
+        art.blocks = self._blocks(rng, art, place)
+        pool = [a for a in (rng.choice(self.ids) for _ in range(12)) if a != aid]
+        art.related = list(dict.fromkeys(pool))[: rng.randint(3, 8)]
+        return art
+
+    def _title(self, rng: random.Random, cat: int, place: str) -> str:
+        if cat in C.PROPERTY:
+            return C.PROPERTY[cat].format(
+                place=place, area=rng.choice([800, 1200, 2600, 5000, 12000]), mu=rng.choice([10, 25, 48, 80]),
+                detail=rng.choice(C.PROPERTY_DETAILS),
+            )  # fmt: skip
+        return f"{place}{rng.choice(C.TOPICS)}{rng.choice(C.ACTIONS)}"
+
+    def _blocks(self, rng: random.Random, art: Article, place: str) -> list:
+        if art.category in C.PROPERTY:
+            area, mu = rng.choice([800, 1200, 2600, 5000]), rng.choice([10, 25, 48])
+            lines = [s.format(place=place, area=area, mu=mu) for s in C.PROPERTY_LINES]
+            paragraphs = rng.sample(lines, rng.randint(3, len(lines)))
+        else:
+            pool = C.sentences()
+            paragraphs = ["".join(rng.sample(pool, rng.randint(1, 3))) for _ in range(rng.randint(2, 6))]
+        if rng.random() < 0.3:
+            old, new = rng.choice(C.QUIRKS)
+            paragraphs[0] = paragraphs[0].replace(old, new, 1)
+        blocks: list = [("p", p) for p in paragraphs]
+        if art.category not in C.PROPERTY:
+            style = rng.random()
+            if style < 0.35:
+                reporter = rng.choice(C.REPORTERS)
+                blocks[-1] = ("p", blocks[-1][1] + f"（{reporter}）")
+                art.byline = reporter
+            elif style < 0.45:
+                line = f"◎文/徐报融媒记者 {rng.choice(C.REPORTERS)} 通讯员 张洪武"
+                blocks.insert(0, ("p", "◎" + line[1:]))
+                art.byline = line[1:]
+            elif style < 0.55:
+                reporter = rng.choice(C.REPORTERS)
+                blocks.append(("p", f"（{reporter}）{rng.choice(C.SOURCES)}"))
+                art.byline = reporter
+            elif style < 0.65:
+                source = rng.choice(C.SOURCES)
+                blocks.insert(0, ("p", f"来源：{source}"))
+                art.byline = source
+            reporter_note = re.search(r"[（(](记者[^（）()]{1,24}?)[）)]", blocks[0][1])
+            if art.byline is None and reporter_note:
+                art.byline = reporter_note.group(1)
+            debris = rng.random()
+            if debris < 0.1:
+                blocks.insert(0, ("p", rng.choice(C.DEBRIS_HEAD).format(title=art.title)))
+            elif debris < 0.18:
+                blocks.append(("p", C.DEBRIS_TAIL[0]))
+        if rng.random() < 0.3:
+            n = 1 + (art.aid % 2)
+            for k in range(n):
+                src = f"/zb_users/upload/{art.published:%Y/%m}/{art.published:%Y%m%d}{art.aid}{k}.jpg"
+                at = rng.randint(0, len(blocks))
+                caption = rng.choice(C.CAPTIONS)
+                blocks[at:at] = [("img", src, art.title if k == 0 else caption), ("caption", caption)]
+        if art.shape == "plain" or (art.shape == "nometa" and rng.random() < 0.5):
+            stamp = f"{art.published:%Y-%m-%d}" if art.shape == "plain" else f"{art.published:%Y-%m-%d %H:%M:%S}"
+            label = "发布日期:" if art.shape == "plain" else "发布时间："
+            blocks.insert(1 if len(blocks) > 1 else 0, ("date", label + stamp))
+        if rng.random() < 0.1:
+            blocks.append(("promo", C.PROMO_HTML))
+        return blocks
+
+    # -- listings ---------------------------------------------------------------
+    def category_pages(self, cat: int) -> int:
+        return max(1, -(-len(self.by_category.get(cat, [])) // PAGE_SIZE))
+
+    def category_page(self, cat: int, page: int) -> list[int]:
+        items = self.by_category.get(cat, [])
+        return items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+    def neighbours(self, aid: int) -> tuple[int | None, int | None]:
+        j = bisect_left(self.ids, aid)
+        prev_id = self.ids[j - 1] if j > 0 else None
+        next_id = self.ids[j + 1] if j + 1 < len(self.ids) else None
+        return prev_id, next_id
+
+    def excerpt(self, aid: int) -> str:
+        if aid == SEED_ID:
+            text = C.seed_paragraphs()[0]
+        else:
+            text = "".join(b[1] for b in self.article(aid).blocks if b[0] == "p")
+        return html.escape(text[:100]) + "..."
+
+    def etag_for(self, body: bytes) -> str:
+        return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
