@@ -1,0 +1,58 @@
+"""Shared helpers: fixture pages, the shared schema, a mirror on loopback, a crawl in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.site import MirrorSite
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+
+def shared_schema() -> dict:
+    """The contract as ../shared holds it (CI has it beside the clone); the packaged copy otherwise."""
+    path = SHARED / "schema" / "article.schema.json"
+    if not path.exists():
+        path = ROOT / "xzcrawler" / "schema" / "article.schema.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def schema_validator():
+    return Draft202012Validator(shared_schema(), format_checker=FormatChecker())
+
+
+def fixture_cases(kind: str | None = None) -> list[Path]:
+    kinds = [kind] if kind else ["article", "listing", "other"]
+    return sorted(p for k in kinds for p in (FIXTURES / k).glob("*") if (p / "page.html").exists())
+
+
+@pytest.fixture(scope="session")
+def mirror300():
+    site = MirrorSite(articles=300)
+    server, base = serve_in_thread(site)
+    yield site, base
+    server.shutdown()
+    server.server_close()
+
+
+def run_crawl(base: str, workdir: Path, *extra: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """`scrapy crawl articles` against ``base`` in a subprocess (Scrapy wants its own reactor)."""
+    command = crawl_command(base, str(workdir / "archive.db"), str(workdir / "articles.jsonl"), [*LOOPBACK_SETTINGS, *extra])
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xzcrawler.cli", *args], capture_output=True, text=True, **kwargs)

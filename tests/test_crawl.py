@@ -1,0 +1,89 @@
+"""End to end: `scrapy crawl articles` against the mirror on loopback, into SQLite and JSONL."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from xzcrawler.mirror.corpus import CATEGORIES
+from xzcrawler.mirror.site import SEED_ID
+
+from .conftest import run_crawl
+
+
+@pytest.fixture(scope="module")
+def crawled(mirror300, tmp_path_factory):
+    site, base = mirror300
+    workdir = tmp_path_factory.mktemp("crawl")
+    first = run_crawl(base, workdir)
+    assert first.returncode == 0, first.stderr[-3000:]
+    return site, base, workdir
+
+
+def test_every_article_is_stored_exactly_once(crawled):
+    site, _, workdir = crawled
+    db = sqlite3.connect(workdir / "archive.db")
+    ids = [row[0] for row in db.execute("SELECT article_id FROM articles")]
+    assert sorted(ids) == site.ids
+    assert db.execute("SELECT COUNT(DISTINCT site) FROM articles").fetchone()[0] == 1
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_stored_fields_match_what_the_site_showed(crawled):
+    site, _, workdir = crawled
+    db = sqlite3.connect(workdir / "archive.db")
+    db.row_factory = sqlite3.Row
+    for row in db.execute("SELECT * FROM articles WHERE article_id != ?", [SEED_ID]):
+        art = site.article(row["article_id"])
+        assert row["title"] == art.title
+        assert row["body_text"] == "\n\n".join(art.body_paragraphs)
+        assert row["first_seen"] == row["last_seen"] == row["fetched_at"]
+        if art.shape == "full":
+            assert row["category"] == CATEGORIES[art.category]
+            assert row["views"] == art.views
+            assert row["published_date"] == art.published.date().isoformat()
+        assert json.loads(row["breadcrumbs"]) == ([] if art.shape == "plain" else ["首页", CATEGORIES[art.category]])
+
+
+def test_export_is_ordered_and_schema_valid(crawled, schema_validator):
+    site, _, workdir = crawled
+    lines = (workdir / "articles.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == 300
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        assert list(schema_validator.iter_errors(record)) == []
+    assert [(r["site"], r["article_id"]) for r in records] == sorted((r["site"], r["article_id"]) for r in records)
+    assert not list(workdir.glob(".articles.jsonl*"))  # no temporary file left behind
+
+
+def test_crawl_run_is_recorded_with_its_stats(crawled):
+    _, base, workdir = crawled
+    db = sqlite3.connect(workdir / "archive.db")
+    status, stats, site_url, finished = db.execute(
+        "SELECT status, stats, site, finished_at FROM crawl_runs ORDER BY id LIMIT 1"
+    ).fetchone()
+    assert status == "finished" and finished
+    assert site_url == base
+    stats = json.loads(stats)
+    assert stats["item_scraped_count"] == 300
+    assert stats["robotstxt/request_count"] == 1
+    assert stats["xz/categories"] == 5
+    assert stats["finish_reason"] == "finished"
+
+
+def test_second_crawl_adds_no_duplicate_and_keeps_first_seen(crawled):
+    site, base, workdir = crawled
+    db = sqlite3.connect(workdir / "archive.db")
+    before = dict(db.execute("SELECT article_id, first_seen FROM articles"))
+    db.close()
+    again = run_crawl(base, workdir)
+    assert again.returncode == 0, again.stderr[-3000:]
+    db = sqlite3.connect(workdir / "archive.db")
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 300
+    after = dict(db.execute("SELECT article_id, first_seen FROM articles"))
+    assert after == before
+    assert db.execute("SELECT COUNT(*) FROM articles WHERE last_seen > first_seen").fetchone()[0] == 300
+    assert db.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0] == 2
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,146 @@
+"""The ``xzcrawler`` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import normalize as nz
+
+ARTICLE_KEYS = (
+    "url", "site", "article_id", "title", "category", "category_url", "breadcrumbs", "author",
+    "published_date", "published_at", "published_precision", "published_text", "views", "byline",
+    "keywords", "body_text", "images", "related", "promo_text", "content_hash", "fetched_at",
+)  # fmt: skip
+
+
+@click.group()
+@click.version_option(package_name="xzcrawler")
+def main():
+    """Archive 徐州厂房网 and its sister sites: crawl, parse, store, export."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback).")
+@click.option("--port", default=8021, show_default=True, type=int, help="Port; 0 picks a free one.")
+@click.option("--articles", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the synthetic content.")
+@click.option("--now", default=None, help="The mirror's clock (ISO 8601); default: the real time.")
+def mirror(host, port, articles, seed, now):
+    """Serve the bundled synthetic copy of the site over HTTP, in the foreground."""
+    from .mirror.server import make_server
+    from .mirror.site import MirrorSite
+
+    site = MirrorSite(articles=articles, seed=seed, now=nz.parse_iso(now) if now else None)
+    server = make_server(site, host, port)
+    bound_host, bound_port = server.server_address[:2]
+    click.echo(f"xzcrawler mirror: {articles} articles at http://{bound_host}:{bound_port}/ (Ctrl-C stops)", err=True)
+    click.echo(f"http://{bound_host}:{bound_port}/", err=False)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--fetched-at", default=None, help="When it was fetched (ISO 8601); default now.")
+@click.option("--encoding", default=None, help="Charset from the HTTP header, if known.")
+def parse(file, url, fetched_at, encoding):
+    """Parse one saved page and print it as JSON (article, listing or other)."""
+    try:
+        body = file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from exc
+    from .pages import parse_page
+
+    try:
+        fetched = nz.utc_iso(fetched_at)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {fetched_at}", param_hint="--fetched-at") from exc
+    page = parse_page(body, url, fetched, encoding)
+    if page["kind"] == "article":
+        page = {"kind": "article", **{key: page.get(key) for key in ARTICLE_KEYS}}
+    elif page["kind"] == "error":
+        page = {"kind": "other", "error": page["reason"]}
+    click.echo(json.dumps(page, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--out", default="exports/articles.jsonl", show_default=True, type=click.Path(dir_okay=False))
+def export(db_path, out):
+    """Write the archive as JSONL (atomic: a temporary file renamed into place)."""
+    from .archive import export_articles
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no archive at {db_path}")
+    count = export_articles(db_path, out)
+    click.echo(f"exported {count} articles to {out}")
+
+
+def crawl_command(site_url: str, db_path: str, export_path: str, extra: list[str]) -> list[str]:
+    """The `scrapy crawl articles` command line the demo, tests and benchmarks run."""
+    return [
+        sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"site={site_url}",
+        "-s", f"XZ_DB_PATH={db_path}", "-s", f"XZ_EXPORT_PATH={export_path}", *extra,
+    ]  # fmt: skip
+
+
+LOOPBACK_SETTINGS = [
+    # the mirror is on loopback: no need to wait for a far server
+    "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOGSTATS_INTERVAL=5",
+]  # fmt: skip
+
+
+@main.command()
+@click.option("--articles", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True)
+@click.option("--out", default="exports/articles.jsonl", show_default=True)
+def demo(articles, db_path, out):
+    """Crawl the bundled mirror into DB and export, as `scrapy crawl articles` would the live site."""
+    from .archive import Archive
+    from .mirror.server import serve_in_thread
+    from .mirror.site import MirrorSite
+
+    started = time.monotonic()
+    server, base = serve_in_thread(MirrorSite(articles=articles))
+    click.echo(f"mirror of {articles} articles serving at {base}")
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+    try:
+        result = subprocess.run(crawl_command(base, db_path, out, LOOPBACK_SETTINGS), env=env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    with Archive(db_path) as archive:
+        stored = archive.article_count()
+        run = archive.db.execute("SELECT status, stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        categories = archive.db.execute("SELECT COUNT(DISTINCT category) FROM articles").fetchone()[0]
+    stats = json.loads(run[1] or "{}") if run else {}
+    seconds = time.monotonic() - started
+    click.echo("")
+    click.echo(f"articles in archive : {stored}")
+    click.echo(f"categories          : {categories}")
+    click.echo(f"pages fetched       : {stats.get('response_received_count', 0)}")
+    click.echo(f"run status          : {run[0] if run else 'none'}")
+    click.echo(f"seconds             : {seconds:.1f}")
+    click.echo(f"database            : {Path(db_path).resolve()}")
+    click.echo(f"export              : {Path(out).resolve()}")
+    if result.returncode != 0:
+        raise SystemExit(result.returncode)
+
+
+
+
+if __name__ == "__main__":
+    main()

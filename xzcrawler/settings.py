@@ -1,0 +1,38 @@
+"""Scrapy settings for xzcrawler: only what differs from Scrapy's defaults.
+
+The XZ_* settings are the project's own; override any of them with
+``scrapy crawl articles -s NAME=value`` (there is no other configuration system).
+"""
+
+BOT_NAME = "xzcrawler"
+SPIDER_MODULES = ["xzcrawler.spiders"]
+NEWSPIDER_MODULE = "xzcrawler.spiders"
+
+# Identify ourselves and be polite: robots.txt, AutoThrottle adapting to the
+# site's latency, few parallel requests per host.
+USER_AGENT = "xzcrawler/0.1 (web archive of the 021cf.cn industrial news network; +https://github.com/xzcrawler/xzcrawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "xzcrawler.pipelines.ValidatePipeline": 300,
+    "xzcrawler.pipelines.StorePipeline": 800,
+}
+EXTENSIONS = {
+    "xzcrawler.extensions.RunRecorder": 500,
+}
+
+# --- xzcrawler's own settings -------------------------------------------------
+# The site to archive. The live site is the production default; the bundled
+# mirror (`xzcrawler mirror`) is one -a site=... or -s XZ_SITE_URL=... away.
+XZ_SITE_URL = "http://xuzhou.021cf.cn/"
+XZ_DB_PATH = "data/xzcrawler.db"
+XZ_EXPORT_PATH = "exports/articles.jsonl"
+XZ_EXPORT_ON_CLOSE = True
