@@ -257,6 +257,9 @@ def split_keywords(value: str | None) -> list[str]:
 # --------------------------------------------------------------------------
 
 
+_PLAIN_ABSOLUTE = re.compile(r"^https?://[a-z0-9.\-]+(?::\d+)?/[^\s#]*$")
+
+
 def absolute_url(href: str | None, base: str) -> str | None:
     """An absolute http(s) URL for ``href`` against ``base``; None for non-links."""
     if not href:
@@ -264,6 +267,8 @@ def absolute_url(href: str | None, base: str) -> str | None:
     href = href.strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
+    if _PLAIN_ABSOLUTE.match(href):
+        return href  # already absolute, lower-case host, no fragment: nothing to resolve
     url = urljoin(base, href)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):

@@ -59,7 +59,7 @@ class StorePipeline:
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
         if adapter.get("kind") == "article":
-            self.archive.add_article(adapter.asdict())
+            self.archive.add_article(adapter)  # a mapping; asdict() would deep-copy every field
             self.stats.inc_value("xz/articles_stored")
         elif adapter.get("kind") == "failure":
             self.archive.record_failure(

@@ -8,20 +8,29 @@ raw with its reason.
 from __future__ import annotations
 
 import re
+import threading
 
-import lxml.html
 from lxml import etree
 
 from .. import normalize as nz
 from . import xpaths as X
 from .article import parse_article
-from .common import element_text, first
+from .common import element_text, first, pick
 from .decode import decode_html
 from .listing import nav_categories, parse_listing
 
 __all__ = ["parse_page", "parse_html", "classify", "decode_html", "nav_categories", "load_document"]
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_local = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    # lxml parsers are not shared across threads; plain etree elements are cheaper than lxml.html's
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    return parser
 
 
 def load_document(body: bytes, header_encoding: str | None = None):
@@ -31,37 +40,42 @@ def load_document(body: bytes, header_encoding: str | None = None):
     if not text.strip():
         return None, encoding
     try:
-        return lxml.html.document_fromstring(text), encoding
-    except (etree.ParserError, ValueError):
+        return etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser()), encoding
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, UnicodeError):
         return None, encoding
 
 
-def classify(doc, url: str) -> str:
-    """'article', 'listing' or 'other' (soft 404s and pages of no known shape)."""
+def classify(doc, url: str) -> tuple[str, object, object]:
+    """('article' | 'listing' | 'other', title element, body element).
+
+    Soft 404s (the Z-BlogPHP "页面不存在" page, whatever its status) and pages of no known
+    shape are 'other'.
+    """
     if doc is None:
-        return "other"
-    heading = first(X.TITLE(doc))
-    probe = " ".join(
-        element_text(el) for el in (first(X.TITLE_TAG(doc)), heading, first(X.ANY_H1(doc))) if el is not None
-    )
-    has_body = first(X.BODY(doc)) is not None
-    if any(marker in probe for marker in X.NOT_FOUND_MARKERS) and not has_body:
-        return "other"
-    if X.LIST_ITEMS(doc) and not has_body:
-        return "listing"
-    if has_body or heading is not None:
-        return "article"
-    if X.POST_URL.search(url or "") and first(X.ANY_H1(doc)) is not None:
-        return "article"
+        return "other", None, None
+    heading = pick(doc, X.TITLE)
+    body = pick(doc, X.BODY)
+    if body is None:
+        probe = " ".join(
+            element_text(el) for el in (first(X.TITLE_TAG(doc)), heading, pick(doc, X.ANY_H1)) if el is not None
+        )
+        if any(marker in probe for marker in X.NOT_FOUND_MARKERS):
+            return "other", None, None
+        if X.LIST_ITEMS(doc):
+            return "listing", None, None
+    if body is not None or heading is not None:
+        return "article", heading, body
+    if X.POST_URL.search(url or "") and pick(doc, X.ANY_H1) is not None:
+        return "article", pick(doc, X.ANY_H1), None
     if X.CATEGORY_URL.search(url or ""):
-        return "listing"
-    return "other"
+        return "listing", None, None
+    return "other", None, None
 
 
 def parse_html(doc, url: str, fetched_at=None) -> dict:
-    kind = classify(doc, url)
+    kind, heading, body = classify(doc, url)
     if kind == "article":
-        return {"kind": "article", **parse_article(doc, url, fetched_at)}
+        return {"kind": "article", **parse_article(doc, url, fetched_at, heading, body)}
     if kind == "listing":
         return parse_listing(doc, url, fetched_at)
     return {"kind": "other"}

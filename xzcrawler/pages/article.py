@@ -6,7 +6,7 @@ import re
 
 from .. import normalize as nz
 from . import xpaths as X
-from .common import element_text, first, site_title_suffix_removed
+from .common import element_text, first, pick, site_title_suffix_removed
 
 # --- what the site adds to bodies (its own promo/contact block and copyright) ---
 PROMO_LINE = re.compile(
@@ -127,11 +127,10 @@ def _block_text(el) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _body_container(doc):
-    body = first(X.BODY(doc))
+def _body_container(doc, body):
     if body is not None:
         return body
-    post = first(X.POST(doc))
+    post = pick(doc, X.POST)
     if post is not None:
         return post
     body = first(doc.xpath("//body"))
@@ -274,23 +273,23 @@ def _article_id(url: str, doc) -> int | None:
     return None
 
 
-def parse_article(doc, url: str, fetched_at) -> dict:
+def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dict:
+    """The archive record of an article page. ``title_el``/``body_el``: what classify() found."""
     fetched_iso = nz.utc_iso(fetched_at)
-    title_el = first(X.TITLE(doc))
     if title_el is None:
-        title_el = first(X.ANY_H1(doc))
+        title_el = pick(doc, X.ANY_H1)
     if title_el is not None:
         title = nz.clean_inline(element_text(title_el))
     else:
         title = site_title_suffix_removed(doc)
 
-    breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(first(X.BREADCRUMB(doc)))
-    meta = _meta_fields(first(X.META(doc)), url)
+    breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(pick(doc, X.BREADCRUMB))
+    meta = _meta_fields(pick(doc, X.META), url)
     category = meta["category"] or bc_category
     category_url = meta["category_url"] or (nz.absolute_url(bc_category_url, url) if category == bc_category else None)
 
-    paragraphs, images, promo = _split_body(_body_container(doc), url, title)
-    promo += [_block_text(el) for el in X.PROMO_BLOCKS(doc) if not _inside_body(el, doc)]
+    paragraphs, images, promo = _split_body(_body_container(doc, body_el), url, title)
+    promo += [_block_text(el) for el in X.PROMO_BLOCKS_OUTSIDE_BODY(doc)]
     promo = [p for p in dict.fromkeys(promo) if p]
 
     published_text = meta["published_text"]
@@ -330,11 +329,6 @@ def parse_article(doc, url: str, fetched_at) -> dict:
         "content_hash": nz.content_hash(body_text),
         "fetched_at": fetched_iso,
     }
-
-
-def _inside_body(el, doc) -> bool:
-    body = first(X.BODY(doc))
-    return body is not None and any(anc is body for anc in el.iterancestors())
 
 
 def _related(doc, base_url: str) -> list[dict]:

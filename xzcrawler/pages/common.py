@@ -12,6 +12,15 @@ def first(items):
     return items[0] if items else None
 
 
+def pick(doc, alternatives):
+    """The first element found by a tuple of alternative XPaths (see xpaths.py), or None."""
+    for expr in alternatives:
+        found = expr(doc)
+        if found:
+            return found[0]
+    return None
+
+
 def element_text(el) -> str:
     """All text below an element, as the browser would select it (no normalisation)."""
     if el is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import normalize as nz
 from . import xpaths as X
-from .common import element_text, first
+from .common import element_text, first, pick
 
 
 def _page_number(url: str | None) -> int | None:
@@ -43,7 +43,7 @@ def parse_listing(doc, url: str, fetched_at) -> dict:
         )
 
     next_page = last_page = None
-    bar = first(X.PAGEBAR(doc))
+    bar = pick(doc, X.PAGEBAR)
     if bar is not None:
         next_page = nz.absolute_url(first(X.PAGEBAR_NEXT(bar)), url)
         last_href = first(X.PAGEBAR_LAST(bar))

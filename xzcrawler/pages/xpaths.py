@@ -24,26 +24,32 @@ CANONICAL = _x("//link[@rel='canonical']/@href")
 NAV_LINKS = _x(f"//ul[{_has_class('navbar')}]//a | //div[{_has_class('nav')}]//a | //nav//a")
 
 # --- article -------------------------------------------------------------
-BREADCRUMB = _x(f"(//div[{_has_class('place')}] | //div[{_has_class('breadcrumb')}])[1]")
-POST = _x(f"(//div[{_has_class('post')} and not({_has_class('post-meta')})])[1]")
+# Tuples are alternatives in order of trust: the first that finds something wins, so a
+# normal page pays for one cheap expression and only odd pages reach the fallbacks.
+BREADCRUMB = (_x(f"//div[{_has_class('place')}]"), _x(f"//div[{_has_class('breadcrumb')}]"))
+POST = (_x(f"//div[{_has_class('post')}]"),)
 POST_ID = _x(f"//div[{_has_class('post')}]/@id")
-TITLE = _x(
-    f"(//h1[{_has_class('post-title')}] | //div[{_has_class('post')}]//h1 | //h2[{_has_class('post-title')}])[1]"
+TITLE = (
+    _x(f"//h1[{_has_class('post-title')}]"),
+    _x(f"//div[{_has_class('post')}]//h1"),
+    _x(f"//h2[{_has_class('post-title')}]"),
 )
-ANY_H1 = _x("(//body//h1)[1]")
-META = _x(f"(//div[{_has_class('post')}]//div[{_has_class('post-meta')}] | //div[{_has_class('post-meta')}])[1]")
+ANY_H1 = (_x("//body//h1"),)
+META = (_x(f"//div[{_has_class('post-meta')}]"),)
 META_AUTHOR = _x(f".//*[{_has_class('author')}]")
 META_TIME = _x(f".//*[{_has_class('time')}]")
 META_CATEGORY = _x(f".//*[{_has_class('cate')}]//a | .//a[contains(@rel,'category')]")
 META_VIEWS = _x(f".//*[{_has_class('view')} or {_has_class('views')}]")
-BODY = _x(
-    f"(//div[{_has_class('post-body')}] | //div[{_has_class('post-content')}]"
-    f" | //div[{_has_class('entry')}] | //div[@id='content']/div[{_has_class('post')}])[1]"
+BODY = (
+    _x(f"//div[{_has_class('post-body')}]"),
+    _x(f"//div[{_has_class('post-content')}]"),
+    _x(f"//div[{_has_class('entry')}]"),
 )
-# Site blocks that sit next to (or, on some pages, inside) the body.
-PROMO_BLOCKS = _x(f"//div[{_has_class('post-wechat')}] | //div[{_has_class('post-copyright')}]")
-SHARE = _x(f"//div[{_has_class('post-share')}]")
-POST_TAGS = _x(f"//div[{_has_class('post')}]//*[{_has_class('post-tags')} or {_has_class('tags')}]//a")
+# Site blocks that sit next to the body (when pasted inside it, the body walker finds them).
+PROMO_BLOCKS_OUTSIDE_BODY = _x(
+    f"//div[{_has_class('post-wechat')} or {_has_class('post-copyright')}][not(ancestor::div[{_has_class('post-body')}])]"
+)
+POST_TAGS = _x(f"//div[{_has_class('post-tags')}]//a")
 
 RELATED_ITEMS = _x(f"//div[{_has_class('related')}]//li")
 RELATED_HEADING_LINK = _x(".//h3//a | .//h2//a | .//h4//a")
@@ -51,12 +57,12 @@ RELATED_ANY_LINK = _x(".//a[@href]")
 RELATED_EXCERPT = _x(".//p")
 
 # --- listing -------------------------------------------------------------
-LIST_ITEMS = _x(f"//div[{_has_class('list')}]/div[{_has_class('list-item')}] | //div[{_has_class('list-item')}]")
+LIST_ITEMS = _x(f"//div[{_has_class('list-item')}]")
 ITEM_LINK = _x(".//h2//a | .//h3//a")
 ITEM_EXCERPT = _x(f".//p[{_has_class('intro')}] | .//p[{_has_class('excerpt')}]")
 ITEM_TIME = _x(f".//*[{_has_class('time')}]")
 ITEM_VIEWS = _x(f".//*[{_has_class('view')} or {_has_class('views')}]")
-PAGEBAR = _x(f"(//div[{_has_class('pagebar')}] | //div[{_has_class('pagination')}])[1]")
+PAGEBAR = (_x(f"//div[{_has_class('pagebar')}]"), _x(f"//div[{_has_class('pagination')}]"))
 PAGEBAR_NEXT = _x(".//a[@title='下一页' or normalize-space(.)='›' or normalize-space(.)='下一页']/@href")
 PAGEBAR_LAST = _x(".//a[@title='尾页' or normalize-space(.)='»' or normalize-space(.)='尾页']/@href")
 PAGEBAR_LINKS = _x(".//a/@href")

@@ -1,0 +1,91 @@
+"""Crawl throughput: the full pipeline against a no-op spider, side by side, same mirror, same run.
+
+    python benchmarks/crawl.py [--articles 2000] [--rounds 3]
+
+Both crawls run as `scrapy` subprocesses with the same settings (robots.txt, AutoThrottle,
+loopback concurrency) against one mirror served from this process. Rounds alternate
+(full, noop, full, noop, ...) so drift on the machine hits both; medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.site import MirrorSite
+
+HERE = Path(__file__).resolve().parent
+ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+STATS = re.compile(r"Dumping Scrapy stats:\n(\{.*?\})\n", re.S)
+
+
+def _stats(stderr: str) -> dict:
+    match = STATS.search(stderr)
+    if not match:
+        raise RuntimeError("no stats in crawl output:\n" + stderr[-2000:])
+    text = re.sub(r"datetime\.datetime\([^)]*\)", "None", match.group(1))
+    return eval(text, {"__builtins__": {}}, {"None": None})  # Scrapy prints a Python dict literal
+
+
+def run(command: list[str], cwd: Path) -> dict:
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-3000:])
+    stats = _stats(result.stderr)
+    pages = stats.get("response_received_count", 0)
+    return {"seconds": seconds, "pages": pages, "pages_per_s": pages / seconds, "rss_mb": stats.get("memusage/max", 0) / 2**20}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    server, base = serve_in_thread(MirrorSite(args.articles))
+    results = {"full": [], "noop": []}
+    try:
+        for _ in range(args.rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                work = Path(tmp)
+                full = crawl_command(base, str(work / "a.db"), str(work / "a.jsonl"), list(LOOPBACK_SETTINGS))
+                results["full"].append(run(full, work))
+                noop = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "noop_spider.py"),
+                        "-a", f"site={base}", "-a", f"articles={args.articles}", *LOOPBACK_SETTINGS]  # fmt: skip
+                results["noop"].append(run(noop, work))
+    finally:
+        server.shutdown()
+
+    summary = {}
+    for name, rows in results.items():
+        summary[name] = {
+            "pages": rows[0]["pages"],
+            "pages_per_s": statistics.median(r["pages_per_s"] for r in rows),
+            "seconds": statistics.median(r["seconds"] for r in rows),
+            "rss_mb": max(r["rss_mb"] for r in rows),
+        }
+    ratio = summary["full"]["pages_per_s"] / summary["noop"]["pages_per_s"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"mirror: {args.articles} articles, {args.rounds} alternating rounds, medians")
+    for name in ("full", "noop"):
+        s = summary[name]
+        print(f"{name:5s} {s['pages']:6d} pages  {s['seconds']:7.2f} s  {s['pages_per_s']:8.1f} pages/s  max RSS {s['rss_mb']:.0f} MB")
+    print(f"ratio full/noop: {ratio:.2f}  (goal >= 0.8)")
+    print(json.dumps({"summary": summary, "ratio": ratio}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Baseline for benchmarks/crawl.py: the same requests as `articles`, but it parses and stores nothing.
+
+The URL list comes from the mirror model (home, robots, every listing page, every article), so
+the baseline pays only for Scrapy and HTTP. Run with `scrapy runspider`.
+"""
+
+import scrapy
+
+from xzcrawler.mirror.corpus import CATEGORIES
+from xzcrawler.mirror.site import MirrorSite
+
+
+class NoopSpider(scrapy.Spider):
+    name = "noop"
+    custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}}
+
+    def __init__(self, site: str, articles: str = "300", **kwargs):
+        super().__init__(**kwargs)
+        self.site_url = site.rstrip("/")
+        self.mirror = MirrorSite(int(articles))
+
+    async def start(self):
+        yield scrapy.Request(self.site_url + "/", callback=self.ignore)
+        for cat in CATEGORIES:
+            for page in range(1, self.mirror.category_pages(cat) + 1):
+                suffix = "" if page == 1 else f"_{page}"
+                yield scrapy.Request(f"{self.site_url}/index.php/category-{cat}{suffix}.html", callback=self.ignore)
+        for aid in self.mirror.ids:
+            yield scrapy.Request(f"{self.site_url}/index.php/post/{aid}.html", callback=self.ignore)
+
+    def ignore(self, response):
+        return None
