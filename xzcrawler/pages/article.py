@@ -20,6 +20,8 @@ PROMO_LINE = re.compile(
     r"|部份内容收集于网络"
     r"|本文由.{1,16}网发布"
 )
+# Where a promo pasted at the end of a text paragraph begins.
+PROMO_START = re.compile(r"[\u4e00-\u9fff]{2,4}微信号|产业招商/厂房土地租售|版权声明[:：]|长按/扫一扫")
 PROMO_IMAGE = re.compile(r"微信|二维码|扫一扫|qrcode", re.I)
 # Lines after which nothing is article text any more (share widget, related list).
 END_OF_BODY = re.compile(r"^(分享给朋友[:：]?|分享到[:：]?|相关文章|相关阅读|上一篇[:：].*|下一篇[:：].*)$")
@@ -51,16 +53,32 @@ _BLOCK_TAGS = frozenset(
 )
 _SKIP_TAGS = frozenset("script style noscript template head title select option button input textarea".split())
 _PROMO_CLASSES = frozenset(("post-wechat", "post-copyright"))
-_DROP_CLASSES = frozenset(("post-share", "bdsharebuttonbox", "related", "post-meta", "place", "pagebar", "sidebar"))
+_DROP_CLASSES = frozenset(
+    ("post-share", "bdsharebuttonbox", "related", "post-meta", "place", "breadcrumb", "pagebar", "sidebar",
+     "header", "footer", "navbar", "nav", "logo", "search", "widget", "tags", "post-tags")
+)  # fmt: skip
 
+_SOURCE_NEWLINE = re.compile(r"(?<=(.))?[ \t]*\n\s*(?=(.))?", re.S)
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
+
+
+def _fold_newline(match: re.Match) -> str:
+    """A source newline between Chinese characters vanishes (as in CJK line breaking); elsewhere a space."""
+    before, after = match.group(1), match.group(2)
+    if before and after and _WIDE.match(before) and _WIDE.match(after):
+        return ""
+    return " "
 _IMG = object()  # marker for an image position among paragraphs
 
 
 class _Collector:
     """Turns a body container into paragraphs, images and promo text."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, newline_breaks: bool = False):
         self.base_url = base_url
+        # In marked-up text a newline is only source formatting (a browser shows a space); in a
+        # container of bare text with no <p> or <br>, newlines are the only line breaks there are.
+        self.newline_breaks = newline_breaks
         self.items: list = []  # str paragraphs and (_IMG, image) markers
         self.promo_blocks: list[str] = []
         self._buf: list[str] = []
@@ -71,7 +89,11 @@ class _Collector:
             self._buf = []
 
     def text(self, value: str) -> None:
-        lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if not self.newline_breaks:
+            self._buf.append(_SOURCE_NEWLINE.sub(_fold_newline, value) if "\n" in value else value)
+            return
+        lines = value.split("\n")
         self._buf.append(lines[0])
         for line in lines[1:]:
             self.brk()
@@ -139,7 +161,11 @@ def _body_container(doc, body):
 
 def _split_body(container, base_url: str, title: str):
     """Paragraphs, images and promo lines of the body container."""
-    collector = _Collector(base_url)
+    structured = any(
+        isinstance(el.tag, str) and (el.tag.lower() in _BLOCK_TAGS or el.tag.lower() == "br")
+        for el in container.iterdescendants()
+    )
+    collector = _Collector(base_url, newline_breaks=not structured)
     if container.text:
         collector.text(container.text)
     for child in container:
@@ -161,7 +187,14 @@ def _split_body(container, base_url: str, title: str):
             continue
         if END_OF_BODY.match(line):
             break
-        entries.append(("promo" if PROMO_LINE.search(line) else "text", line))
+        if not PROMO_LINE.search(line):
+            entries.append(("text", line))
+            continue
+        start = PROMO_START.search(line)
+        if start and len(nz.strip_indent(line[: start.start()])) >= 10:  # article text, then a pasted promo
+            entries.append(("text", nz.strip_indent(line[: start.start()])))
+            line = nz.strip_indent(line[start.start() :])
+        entries.append(("promo", line))
 
     paragraphs, images, promo_lines = [], [], []
     for index, (kind, value) in enumerate(entries):
@@ -170,8 +203,9 @@ def _split_body(container, base_url: str, title: str):
         elif kind == "promo":
             promo_lines.append(value)
         else:
-            near = [entries[j][0] for j in (index - 1, index + 1) if 0 <= j < len(entries)]
-            if PROMO_IMAGE.search(value.get("alt") or "") or (near and all(k == "promo" for k in near)):
+            # the QR code of a pasted promo block follows its text
+            after_promo = index > 0 and entries[index - 1][0] == "promo"
+            if PROMO_IMAGE.search(value.get("alt") or "") or after_promo:
                 continue
             images.append(value)
     # a title repeated as the first line of a plain page is not body text
@@ -303,7 +337,8 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dic
 
     keywords = nz.split_keywords(first(X.META_KEYWORDS(doc)))
     if not keywords:
-        keywords = nz.split_keywords(",".join(element_text(a) for a in X.POST_TAGS(doc)))
+        tags = next((found for expr in X.POST_TAGS if (found := expr(doc))), [])
+        keywords = nz.split_keywords(",".join(element_text(a) for a in tags))
 
     body_text = "\n\n".join(paragraphs)
     return {

@@ -49,7 +49,10 @@ BODY = (
 PROMO_BLOCKS_OUTSIDE_BODY = _x(
     f"//div[{_has_class('post-wechat')} or {_has_class('post-copyright')}][not(ancestor::div[{_has_class('post-body')}])]"
 )
-POST_TAGS = _x(f"//div[{_has_class('post-tags')}]//a")
+POST_TAGS = (
+    _x(f"//div[{_has_class('post-tags')}]//a"),
+    _x(f"//div[{_has_class('post')}]//*[{_has_class('tags')} or {_has_class('tag')}]//a"),
+)
 
 RELATED_ITEMS = _x(f"//div[{_has_class('related')}]//li")
 RELATED_HEADING_LINK = _x(".//h3//a | .//h2//a | .//h4//a")

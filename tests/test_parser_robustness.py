@@ -1,0 +1,70 @@
+"""Property-based: the parser never raises, on arbitrary bytes or on mutated real pages,
+and whatever it calls an article satisfies the record contract.
+
+The default run tries a few hundred examples; `make test-slow` runs >= 10,000."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xzcrawler.pages import parse_page
+
+from .conftest import FIXTURES
+
+PAGES = [p.read_bytes() for p in sorted(FIXTURES.glob("*/*/page.html"))]
+URLS = st.sampled_from(
+    ["http://xuzhou.021cf.cn/index.php/post/2176.html", "http://xuzhou.021cf.cn/index.php/category-3_2.html",
+     "http://jiashan.021cf.cn/", "not a url", ""]
+)  # fmt: skip
+FETCHED = st.sampled_from(["2025-11-27T10:00:00+08:00", "2026-01-01T00:00:00Z", None])
+SNIPPETS = st.sampled_from(
+    [b"<p>", b"</div>", b"<br/>", b"\xe3\x80\x80", b"\xff\xfe", b"<!--", b"<script>", b"1\xe5\xb9\xb4\xe5\x89\x8d (2024-13-45)",
+     b"8\xe4\xb8\xaa\xe6\x9c\x88\xe5\x89\x8d (02-30)", b'<meta charset="gbk">', b'<div class="post-body">', b"<h1>", b"&#0;",
+     b"\x00", b"\xb9\xfa", b"<img src=javascript:x>", b"<a href='http://[::1'>x</a>", b"99999999999\xe4\xb8\x87"]
+)  # fmt: skip
+
+
+@st.composite
+def mutated_pages(draw):
+    body = bytearray(draw(st.sampled_from(PAGES)))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["cut", "delete", "insert", "duplicate", "flip"]))
+        at = draw(st.integers(0, len(body)))
+        if op == "cut":
+            del body[at:]
+        elif op == "delete":
+            del body[at : at + draw(st.integers(1, 400))]
+        elif op == "insert":
+            body[at:at] = draw(st.one_of(SNIPPETS, st.binary(max_size=40)))
+        elif op == "duplicate":
+            body[at:at] = body[at : at + draw(st.integers(1, 300))]
+        elif body:
+            body[min(at, len(body) - 1)] ^= draw(st.integers(1, 255))
+    return bytes(body)
+
+
+INPUTS = st.one_of(st.binary(max_size=2000), mutated_pages())
+
+
+def check(body: bytes, url: str, fetched_at, validator) -> None:
+    page = parse_page(body, url, fetched_at)
+    assert page["kind"] in ("article", "listing", "other"), page.get("reason")
+    if page["kind"] == "article":
+        page.pop("kind")
+        errors = [e.message for e in validator.iter_errors(page)]
+        assert errors == [], errors
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=INPUTS, url=URLS, fetched_at=FETCHED)
+def test_never_raises_quick(body, url, fetched_at, schema_validator):
+    check(body, url, fetched_at, schema_validator)
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=INPUTS, url=URLS, fetched_at=FETCHED)
+def test_never_raises_10000(body, url, fetched_at, schema_validator):
+    check(body, url, fetched_at, schema_validator)
