@@ -119,4 +119,57 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     Archive(path).close()
     Archive(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_articles"]
+    assert names == ["m001_articles", "m002_history"]
+
+
+def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
+    from sqlite_utils import Database
+
+    from xzcrawler.archive import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m002_history")
+    record = reference_record()
+    old["articles"].insert({**record, "first_seen": record["fetched_at"], "last_seen": record["fetched_at"]})
+    old.close()
+    with Archive(path) as archive:  # opening applies the pending migration
+        db = archive.db
+        assert db.execute("SELECT revision, changed_fields FROM revisions").fetchall() == [(1, None)]
+        assert db.execute("SELECT views, source FROM view_snapshots").fetchall() == [(69, "article")]
+        assert db.execute("SELECT COUNT(*) FROM related_links").fetchone()[0] == 8
+        assert db.execute("SELECT to_url FROM related_links WHERE position = 0").fetchone()[0].endswith("/1893.html")
+
+
+def test_a_changed_body_makes_a_revision_naming_the_field(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        archive.add_article(reference_record("2025-11-27T10:00:00+08:00"))
+    with Archive(path) as archive:
+        archive.add_article(reference_record("2025-11-28T10:00:00+08:00"))  # unchanged: no revision
+    with Archive(path) as archive:
+        edited = reference_record("2025-11-29T10:00:00+08:00")
+        edited["body_text"] += "\n\n（更正）"
+        edited["views"] = 75
+        archive.add_article(edited)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT revision, changed_fields FROM revisions ORDER BY revision").fetchall() == [
+        (1, None), (2, '["body_text"]')
+    ]
+    assert db.execute("SELECT revision, views, views_observed_at FROM articles").fetchone() == (2, 75, "2025-11-29T02:00:00Z")
+    assert db.execute("SELECT views FROM view_snapshots ORDER BY id").fetchall() == [(69,), (75,)]
+
+
+def test_listing_observations_snapshot_only_changes(tmp_path):
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        archive.add_article(reference_record())
+        site = "xuzhou.021cf.cn"
+        seen = [{"article_id": 2176, "views": 69}, {"article_id": 1893, "views": 112}, {"article_id": 5, "views": None}]
+        assert archive.observe_listing(site, seen, "2025-11-28T00:00:00Z") == 1  # 2176 unchanged, 1893 new
+        assert archive.observe_listing(site, [{"article_id": 2176, "views": 90}], "2025-11-29T00:00:00Z") == 1
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT article_id, views, source FROM view_snapshots ORDER BY id").fetchall() == [
+        (2176, 69, "article"), (1893, 112, "listing"), (2176, 90, "listing")
+    ]
+    assert db.execute("SELECT views, views_observed_at FROM articles").fetchone() == (90, "2025-11-29T00:00:00Z")

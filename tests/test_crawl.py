@@ -67,23 +67,42 @@ def test_crawl_run_is_recorded_with_its_stats(crawled):
     assert status == "finished" and finished
     assert site_url == base
     stats = json.loads(stats)
-    assert stats["item_scraped_count"] == 300
+    assert stats["xz/articles_stored"] == 300
+    assert stats["xz/exit_code"] == 0
     assert stats["robotstxt/request_count"] == 1
     assert stats["xz/categories"] == 5
     assert stats["finish_reason"] == "finished"
 
 
-def test_second_crawl_adds_no_duplicate_and_keeps_first_seen(crawled):
+def test_refresh_of_an_unchanged_site_fetches_almost_nothing(crawled):
+    site, base, workdir = crawled
+    again = run_crawl(base, workdir)
+    assert again.returncode == 0, again.stderr[-3000:]
+    db = sqlite3.connect(workdir / "archive.db")
+    stats = json.loads(db.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+    # robots.txt, home, page 1 of each of the five categories
+    assert stats["response_received_count"] == 7
+    assert stats.get("xz/articles_stored", 0) == 0
+    assert stats["xz/listing_walks_stopped"] == 5
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 300
+
+
+def test_full_recrawl_adds_no_duplicate_and_keeps_first_seen(crawled):
     site, base, workdir = crawled
     db = sqlite3.connect(workdir / "archive.db")
     before = dict(db.execute("SELECT article_id, first_seen FROM articles"))
     db.close()
-    again = run_crawl(base, workdir)
+    again = run_crawl(base, workdir, "-a", "full=1")
     assert again.returncode == 0, again.stderr[-3000:]
     db = sqlite3.connect(workdir / "archive.db")
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 300
     after = dict(db.execute("SELECT article_id, first_seen FROM articles"))
     assert after == before
     assert db.execute("SELECT COUNT(*) FROM articles WHERE last_seen > first_seen").fetchone()[0] == 300
-    assert db.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0] == 2
+    assert db.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0] == 3
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stats = json.loads(db.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+    # every known article was asked for conditionally; the unchanged mirror answered 304, and nothing was parsed
+    assert stats["xz/not_modified"] == 300
+    assert stats.get("xz/articles_stored", 0) == 0
+    assert db.execute("SELECT MAX(revision) FROM articles").fetchone()[0] == 1

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database, Migrations
 
@@ -47,6 +48,58 @@ def m001_articles(db: Database) -> None:
     )
 
 
+CONTENT_FIELDS = ("title", "body_text", "category", "byline", "images", "related")
+REVISION_FIELDS = ("title", "body_text", "category", "category_url", "byline", "images", "related", "content_hash")
+
+
+@migrations()
+def m002_history(db: Database) -> None:
+    """Living archive: revisions, view snapshots, related links, images, categories, HTTP validators."""
+    articles = db["articles"]
+    for column, kind in (("views_observed_at", str), ("etag", str), ("last_modified", str), ("revision", int),
+                         ("last_checked", str)):  # fmt: skip
+        articles.add_column(column, kind)
+    db["crawl_runs"].add_column("exit_code", int)
+    db["categories"].create(
+        {"site": str, "url": str, "name": str, "first_seen": str, "last_seen": str}, pk=("site", "url")
+    )
+    db["related_links"].create(
+        {"site": str, "article_id": int, "position": int, "to_url": str, "title": str, "excerpt": str},
+        pk=("site", "article_id", "position"),
+    )
+    db["related_links"].create_index(["to_url"])
+    db["images"].create(
+        {"site": str, "article_id": int, "position": int, "src": str, "alt": str}, pk=("site", "article_id", "position")
+    )
+    db["view_snapshots"].create(
+        {"id": int, "site": str, "article_id": int, "observed_at": str, "views": int, "source": str}, pk="id"
+    )
+    db["view_snapshots"].create_index(["site", "article_id", "observed_at"])
+    columns = {"site": str, "article_id": int, "revision": int, "fetched_at": str, "changed_fields": str}
+    columns.update({name: str for name in REVISION_FIELDS})
+    db["revisions"].create(columns, pk=("site", "article_id", "revision"))
+    db["articles"].create_index(["site", "category", "published_date"])
+    db["articles"].create_index(["last_seen"])
+    # an archive written before this migration: its articles become revision 1, and so on
+    db.execute("UPDATE articles SET revision = 1, views_observed_at = last_seen")
+    db.execute(
+        "INSERT INTO revisions (site, article_id, revision, fetched_at, changed_fields, %s) "
+        "SELECT site, article_id, 1, fetched_at, NULL, %s FROM articles" % (", ".join(REVISION_FIELDS), ", ".join(REVISION_FIELDS))
+    )
+    db.execute(
+        "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) "
+        "SELECT site, article_id, last_seen, views, 'article' FROM articles WHERE views IS NOT NULL"
+    )
+    db.execute(
+        "INSERT INTO related_links SELECT a.site, a.article_id, CAST(r.key AS INTEGER), json_extract(r.value, '$.url'), "
+        "json_extract(r.value, '$.title'), json_extract(r.value, '$.excerpt') FROM articles a, json_each(a.related) r"
+    )
+    db.execute(
+        "INSERT INTO images SELECT a.site, a.article_id, CAST(i.key AS INTEGER), json_extract(i.value, '$.src'), "
+        "json_extract(i.value, '$.alt') FROM articles a, json_each(a.images) i"
+    )
+
+
 class Archive:
     """Open (creating or upgrading) the archive at ``path``."""
 
@@ -62,12 +115,18 @@ class Archive:
         migrations.apply(self.db)
         self.batch_size = batch_size
         self._pending: list[dict] = []
+        self._last_views: dict[tuple[str, int], int | None] = {}
 
     # -- articles -----------------------------------------------------------
-    def add_article(self, record: dict) -> None:
-        """Queue one article record; written in batches, each in one transaction."""
+    def add_article(self, record) -> None:
+        """Queue one article record (a mapping); written in batches, each in one transaction.
+
+        ``_etag`` / ``_last_modified`` (the response's validators) are kept for conditional requests.
+        """
         row = {name: record.get(name) for name in ARTICLE_FIELDS}
-        row["last_seen"] = record.get("fetched_at") or nz.utc_iso(None)
+        row["last_seen"] = row["last_checked"] = record.get("fetched_at") or nz.utc_iso(None)
+        row["etag"] = record.get("_etag")
+        row["last_modified"] = record.get("_last_modified")
         self._pending.append(row)
         if len(self._pending) >= self.batch_size:
             self.flush()
@@ -77,16 +136,155 @@ class Archive:
             return
         rows, self._pending = self._pending, []
         with self.db.atomic():
+            for row in rows:
+                self._track_history(row)
             self.db["articles"].upsert_all(rows, pk=("site", "article_id"))
             self.db.execute("UPDATE articles SET first_seen = last_seen WHERE first_seen IS NULL")
+            self._resolve_failures({_same_page(row["url"]) for row in rows})
+            for row in rows:
+                if row.get("category_url"):
+                    self._seen_category(row["site"], row["category_url"], row["category"], row["fetched_at"])
+
+    def _resolve_failures(self, pages: set[tuple[str, str]]) -> None:
+        """Failures of pages now archived are resolved (matched by host and path: a site may be
+        reached under another port or scheme than when it failed)."""
+        open_failures = self.db.execute("SELECT url FROM failures WHERE resolved_at IS NULL").fetchall()
+        done = [url for (url,) in open_failures if _same_page(url) in pages]
+        if done:
             self.db.execute(
-                "UPDATE failures SET resolved_at = ? WHERE resolved_at IS NULL AND url IN (%s)"
-                % ",".join("?" * len(rows)),
-                [nz.utc_iso(None)] + [row["url"] for row in rows],
+                "UPDATE failures SET resolved_at = ? WHERE url IN (%s)" % ",".join("?" * len(done)), [nz.utc_iso(None), *done]
             )
+
+    def _track_history(self, row: dict) -> None:
+        """Revisions when a content field changed; a view snapshot when the count changed."""
+        site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
+        previous = self.db.execute(
+            "SELECT title, body_text, category, byline, images, related, revision FROM articles "
+            "WHERE site = ? AND article_id = ?",
+            [site, article_id],
+        ).fetchone()
+        if previous is None:
+            changed, revision = None, 1
+        else:
+            old = dict(zip(CONTENT_FIELDS, previous[:6]))
+            for name in ("images", "related"):
+                old[name] = json.loads(old[name]) if old[name] else []
+            changed = [name for name in CONTENT_FIELDS if old[name] != row[name]]
+            revision = (previous[6] or 1) + (1 if changed else 0)
+        row["revision"] = revision
+        if previous is None or changed:
+            revision_row = {name: row[name] for name in REVISION_FIELDS}
+            revision_row.update(
+                site=site, article_id=article_id, revision=revision, fetched_at=when,
+                changed_fields=json.dumps(changed, ensure_ascii=False) if changed is not None else None,
+            )  # fmt: skip
+            self.db["revisions"].insert(revision_row, pk=("site", "article_id", "revision"), replace=True)
+            self._replace_children(site, article_id, row)
+        if row["views"] is not None:
+            row["views_observed_at"] = when
+            self._snapshot(site, article_id, row["views"], when, "article")
+
+    def _replace_children(self, site: str, article_id: int, row: dict) -> None:
+        for table in ("related_links", "images"):
+            self.db.execute(f"DELETE FROM {table} WHERE site = ? AND article_id = ?", [site, article_id])
+        self.db["related_links"].insert_all(
+            ({"site": site, "article_id": article_id, "position": i, "to_url": r["url"], "title": r["title"],
+              "excerpt": r.get("excerpt")} for i, r in enumerate(row["related"] or [])),  # fmt: skip
+            pk=("site", "article_id", "position"),
+        )
+        self.db["images"].insert_all(
+            ({"site": site, "article_id": article_id, "position": i, "src": im["src"], "alt": im.get("alt")}
+             for i, im in enumerate(row["images"] or [])),  # fmt: skip
+            pk=("site", "article_id", "position"),
+        )
+
+    def _snapshot(self, site: str, article_id: int, views: int, when: str, source: str) -> bool:
+        key = (site, article_id)
+        if key not in self._last_views:
+            last = self.db.execute(
+                "SELECT views FROM view_snapshots WHERE site = ? AND article_id = ? ORDER BY id DESC LIMIT 1", [site, article_id]
+            ).fetchone()
+            self._last_views[key] = last[0] if last else None
+        if self._last_views[key] == views:
+            return False
+        self.db["view_snapshots"].insert(
+            {"site": site, "article_id": article_id, "observed_at": when, "views": views, "source": source}, pk="id"
+        )
+        self._last_views[key] = views
+        return True
+
+    def observe_listing(self, site: str, items: list[dict], observed_at: str) -> int:
+        """View counts seen on a listing page; returns how many differed from the last snapshot."""
+        self.flush()  # queued article rows first, so "last" means last
+        changed = 0
+        with self.db.atomic():
+            for item in items:
+                if item.get("article_id") is None or item.get("views") is None:
+                    continue
+                if self._snapshot(site, item["article_id"], item["views"], observed_at, "listing"):
+                    changed += 1
+                self.db.execute(  # the latest count, and when it was last seen
+                    "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
+                    [item["views"], observed_at, site, item["article_id"]],
+                )
+        return changed
+
+    def mark_not_modified(self, site: str, article_id: int, when: str) -> None:
+        """A 304: the article is as archived; it was checked now."""
+        self.flush()
+        self.db.execute(
+            "UPDATE articles SET last_seen = ?, last_checked = ? WHERE site = ? AND article_id = ?",
+            [when, when, site, article_id],
+        )
+        self.db.conn.commit()
+
+    def _seen_category(self, site: str, url: str, name: str | None, when: str) -> None:
+        self.db.execute(
+            "INSERT INTO categories (site, url, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (site, url) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen",
+            [site, url, name, when, when],
+        )
+
+    def record_categories(self, site: str, categories: list[dict], when: str) -> None:
+        with self.db.atomic():
+            for category in categories:
+                self._seen_category(site, category["url"], category.get("name"), when)
 
     def article_count(self) -> int:
         return self.db["articles"].count
+
+    def known_articles(self, site: str) -> dict[str, dict]:
+        """What a refresh needs to know of each archived article of ``site``, by URL."""
+        cursor = self.db.execute(
+            "SELECT url, article_id, etag, last_modified, last_checked, published_date FROM articles WHERE site = ?", [site]
+        )
+        return {
+            url: {"article_id": aid, "etag": etag, "last_modified": lm, "last_checked": checked, "published_date": pd}
+            for url, aid, etag, lm, checked, pd in cursor
+        }
+
+    def pending_failures(self, site: str, max_attempts: int) -> list[str]:
+        """URLs of ``site`` whose last attempt failed and that have attempts left."""
+        return [
+            url
+            for (url,) in self.db.execute(
+                "SELECT url FROM failures WHERE resolved_at IS NULL AND attempts < ? ORDER BY first_seen", [max_attempts]
+            )
+            if nz.site_of(url) == site
+        ]
+
+    def recent_runs(self, site_url: str | None, limit: int) -> list[dict]:
+        """Stats of the last healthy runs on the same site (host), newest first."""
+        host = nz.site_of(site_url or "")
+        found = []
+        for run_site, stats in self.db.execute(
+            "SELECT site, stats FROM crawl_runs WHERE status = 'finished' AND stats IS NOT NULL ORDER BY id DESC"
+        ):
+            if nz.site_of(run_site or "") == host:
+                found.append(json.loads(stats))
+                if len(found) >= limit:
+                    break
+        return found
 
     def iter_articles(self) -> Iterator[dict]:
         """Every article as its schema record, ordered by (site, article_id)."""
@@ -123,13 +321,15 @@ class Archive:
         table.insert({"spider": spider, "site": site, "started_at": started_at or nz.utc_iso(None), "status": "running"})
         return table.last_pk
 
-    def finish_run(self, run_id: int, status: str, stats: dict, finished_at: str | None = None) -> None:
+    def finish_run(self, run_id: int, status: str, stats: dict, finished_at: str | None = None,
+                   exit_code: int = 0) -> None:  # fmt: skip
         self.flush()
         self.db["crawl_runs"].update(
             run_id,
             {
                 "finished_at": finished_at or nz.utc_iso(None),
                 "status": status,
+                "exit_code": exit_code,
                 "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
             },
         )
@@ -143,6 +343,11 @@ class Archive:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _same_page(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.hostname or "", parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike) -> int:

@@ -32,12 +32,29 @@ def main():
 @click.option("--articles", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the synthetic content.")
 @click.option("--now", default=None, help="The mirror's clock (ISO 8601); default: the real time.")
-def mirror(host, port, articles, seed, now):
-    """Serve the bundled synthetic copy of the site over HTTP, in the foreground."""
+@click.option("--epoch", default=None, help="When the content was made (ISO 8601); default: --now. "
+              "Keep the first run's value to evolve the same site.")  # fmt: skip
+@click.option("--add", default=0, show_default=True, type=click.IntRange(0), help="New articles since the epoch.")
+@click.option("--grow-views", default=0, show_default=True, type=click.IntRange(0), help="Rounds of readership growth.")
+@click.option("--edit", multiple=True, type=int, help="An article id whose text the site changed (repeatable).")
+@click.option("--break", "broken", type=click.Choice(["views", "date", "category", "body", "title"]),
+              help="Break one field's markup site-wide.")  # fmt: skip
+@click.option("--fail", multiple=True, type=int, help="An article id that answers 500 (repeatable).")
+@click.option("--gone", multiple=True, type=int, help="An article id that answers a soft 404 (repeatable).")
+def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone):
+    """Serve the bundled synthetic copy of the site over HTTP, in the foreground.
+
+    To evolve it between crawls, start it again with the first run's --epoch and a later
+    --now, plus any of --add, --grow-views, --edit, --break.
+    """
     from .mirror.server import make_server
     from .mirror.site import MirrorSite
 
-    site = MirrorSite(articles=articles, seed=seed, now=nz.parse_iso(now) if now else None)
+    site = MirrorSite(
+        articles=articles, seed=seed, now=nz.parse_iso(now) if now else None,
+        epoch=nz.parse_iso(epoch) if epoch else None, add=add, grow_views=grow_views, edit=tuple(edit), broken=broken,
+        fail=tuple(fail), gone=tuple(gone),
+    )  # fmt: skip
     server = make_server(site, host, port)
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"xzcrawler mirror: {articles} articles at http://{bound_host}:{bound_port}/ (Ctrl-C stops)", err=True)

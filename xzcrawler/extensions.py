@@ -1,11 +1,19 @@
-"""RunRecorder: one ``crawl_runs`` row per crawl, with the run's Scrapy stats; refreshes the export."""
+"""Scrapy extensions of the project.
+
+RunRecorder: one ``crawl_runs`` row per crawl with the run's Scrapy stats and its health
+verdict (see ``health.py``); refreshes the export. RotatingLog: the run's log, rotated,
+in ``logs/`` beside the archive.
+"""
 
 from __future__ import annotations
 
 import logging
+import logging.handlers
+from pathlib import Path
 
 from scrapy import signals
 
+from . import health
 from . import normalize as nz
 from .archive import Archive, export_articles
 
@@ -19,7 +27,14 @@ class RunRecorder:
         self.db_path = settings.get("XZ_DB_PATH")
         self.export_path = settings.get("XZ_EXPORT_PATH")
         self.export_on_close = settings.getbool("XZ_EXPORT_ON_CLOSE")
+        self.limits = {
+            "max_error_rate": settings.getfloat("XZ_MAX_ERROR_RATE"),
+            "drift_points": settings.getfloat("XZ_DRIFT_POINTS"),
+            "drift_min_seen": settings.getint("XZ_DRIFT_MIN_OBSERVATIONS"),
+        }
+        self.drift_runs = settings.getint("XZ_DRIFT_RUNS")
         self.run_id: int | None = None
+        self.verdict: health.Verdict | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -34,12 +49,44 @@ class RunRecorder:
         self.crawler.stats.set_value("xz/run_id", self.run_id)
 
     def spider_closed(self, spider, reason):
-        stats = self.crawler.stats.get_stats()
-        errors = stats.get("log_count/ERROR", 0)
-        status = "finished" if reason == "finished" and not errors else f"failed ({reason}, {errors} errors)"
+        stats = self.crawler.stats
+        site = getattr(spider, "site_url", None)
+        with Archive(self.db_path) as archive:
+            previous = archive.recent_runs(site, self.drift_runs)
+        verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
+        stats.set_value("xz/exit_code", verdict.exit_code)
+        if verdict.exit_code:
+            logger.error("run %s failed (exit %d): %s", self.run_id, verdict.exit_code, verdict.message)
         if self.export_on_close:
             count = export_articles(self.db_path, self.export_path)
-            self.crawler.stats.set_value("xz/exported", count)
+            stats.set_value("xz/exported", count)
             logger.info("exported %d articles to %s", count, self.export_path)
         with Archive(self.db_path) as archive:
-            archive.finish_run(self.run_id, status, self.crawler.stats.get_stats(), nz.utc_iso(None))
+            archive.finish_run(self.run_id, verdict.status, stats.get_stats(), nz.utc_iso(None), verdict.exit_code)
+        self.verdict = verdict
+
+
+class RotatingLog:
+    """Copies the run's log into ``XZ_LOG_DIR`` (default: ``logs/`` beside the archive), rotated by size."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int, level: str, fmt: str, datefmt: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        self.handler.setLevel(level)
+        self.handler.setFormatter(logging.Formatter(fmt, datefmt))
+        logging.getLogger().addHandler(self.handler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        directory = settings.get("XZ_LOG_DIR") or str(Path(settings.get("XZ_DB_PATH")).parent / "logs")
+        ext = cls(
+            Path(directory) / "xzcrawler.log", settings.getint("XZ_LOG_MAX_BYTES"), settings.getint("XZ_LOG_BACKUPS"),
+            settings.get("LOG_LEVEL"), settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"),
+        )  # fmt: skip
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def engine_stopped(self):
+        # after the stats dump, so the file holds the whole run
+        self.handler.flush()

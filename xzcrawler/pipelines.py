@@ -37,8 +37,13 @@ class ValidatePipeline:
         }
 
 
+# Fields whose fill rate the drift guard watches, per kind of observation.
+FILL_FIELDS = {"article": ("views", "published_date", "category", "body_text"), "listing": ("views", "published_date")}
+
+
 class StorePipeline:
-    """Writes articles and failures to the archive at XZ_DB_PATH."""
+    """Writes what the spider saw to the archive at XZ_DB_PATH: articles, listing view counts,
+    304s, categories, failures. Counts how often each watched field was filled (drift guard)."""
 
     def __init__(self, db_path: str, stats):
         self.db_path = db_path
@@ -56,14 +61,35 @@ class StorePipeline:
         if self.archive is not None:
             self.archive.close()
 
+    def _fill(self, field: str, value) -> None:
+        self.stats.inc_value(f"xz/fill/{field}/seen")
+        if value not in (None, "", []):
+            self.stats.inc_value(f"xz/fill/{field}/filled")
+
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
-        if adapter.get("kind") == "article":
+        kind = adapter.get("kind")
+        if kind == "article":
             self.archive.add_article(adapter)  # a mapping; asdict() would deep-copy every field
             self.stats.inc_value("xz/articles_stored")
-        elif adapter.get("kind") == "failure":
+            for field in FILL_FIELDS["article"]:
+                self._fill(field, adapter.get(field))
+        elif kind == "listing":
+            items = adapter["items"]
+            changed = self.archive.observe_listing(adapter["site"], items, adapter["fetched_at"])
+            self.stats.inc_value("xz/listing_items", len(items))
+            self.stats.inc_value("xz/view_changes_from_listings", changed)
+            for observation in items:
+                for field in FILL_FIELDS["listing"]:
+                    self._fill(field, observation.get(field))
+        elif kind == "not_modified":
+            self.archive.mark_not_modified(adapter["site"], adapter["article_id"], adapter["fetched_at"])
+        elif kind == "categories":
+            self.archive.record_categories(adapter["site"], adapter["categories"], adapter["fetched_at"])
+        elif kind == "failure":
             self.archive.record_failure(
                 adapter["url"], adapter["failure"], adapter["reason"], adapter.get("http_status"), adapter.get("raw_body")
             )
-            self.stats.inc_value(f"xz/failures/{adapter['failure']}")
+            prefix = "xz/failures_retried" if adapter.get("retry") else "xz/failures"
+            self.stats.inc_value(f"{prefix}/{adapter['failure']}")
         return item

@@ -7,6 +7,7 @@ The XZ_* settings are the project's own; override any of them with
 BOT_NAME = "xzcrawler"
 SPIDER_MODULES = ["xzcrawler.spiders"]
 NEWSPIDER_MODULE = "xzcrawler.spiders"
+COMMANDS_MODULE = "xzcrawler.commands"  # `scrapy crawl` with a run lock and health exit statuses
 
 # Identify ourselves and be polite: robots.txt, AutoThrottle adapting to the
 # site's latency, few parallel requests per host.
@@ -27,6 +28,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "xzcrawler.extensions.RunRecorder": 500,
+    "xzcrawler.extensions.RotatingLog": 100,
 }
 
 # --- xzcrawler's own settings -------------------------------------------------
@@ -36,6 +38,21 @@ XZ_SITE_URL = "http://xuzhou.021cf.cn/"
 XZ_DB_PATH = "data/xzcrawler.db"
 XZ_EXPORT_PATH = "exports/articles.jsonl"
 XZ_EXPORT_ON_CLOSE = True
+
+# Refresh: when to look at a known article again, by its age: [max age in days, after days].
+XZ_REFETCH_POLICY = [[7, 1], [30, 3], [365, 14], [None, 60]]
+XZ_MAX_ATTEMPTS = 5  # recorded failures are retried until this many attempts
+
+# Run health (the exit status of `scrapy crawl`; see xzcrawler/health.py and the README).
+XZ_MAX_ERROR_RATE = 0.1  # new failures per response
+XZ_DRIFT_POINTS = 20.0  # a watched field's fill rate may fall this many points below ...
+XZ_DRIFT_RUNS = 5  # ... the median of this many last healthy runs
+XZ_DRIFT_MIN_OBSERVATIONS = 10  # fields seen fewer times in a run are not judged
+
+# Logs: a copy of each run's log, rotated by size, in logs/ beside the archive unless set.
+XZ_LOG_DIR = None
+XZ_LOG_MAX_BYTES = 5_000_000
+XZ_LOG_BACKUPS = 10
 
 # Scrapy re-reads a callback's source to warn about `return` in generators; its cache is keyed
 # on bound methods, which are new objects per response, so it re-parses on every page

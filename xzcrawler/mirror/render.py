@@ -89,11 +89,12 @@ def layout(link: Links, title: str, body_class: str, content: str, active: int |
 def _meta_spans(link: Links, site: MirrorSite, aid: int, time_text: str) -> str:
     art = site.article(aid)
     name = C.CATEGORIES[art.category]
+    rel = "" if site.broken == "category" else ' rel="category tag"'
     return (
         f'<span class="author"><i class="ico-user"></i>admin</span>'
-        f'<span class="time"><i class="ico-time"></i>{E(time_text)}</span>'
-        f'<span class="cate"><i class="ico-cate"></i><a href="{link(Links.category(art.category))}" rel="category tag">{name}</a></span>'
-        f'<span class="view"><i class="ico-view"></i>{art.views_display}</span>'
+        f'<span class="{site.css("date", "time")}"><i class="ico-time"></i>{E(time_text)}</span>'
+        f'<span class="{site.css("category", "cate")}"><i class="ico-cate"></i><a href="{link(Links.category(art.category))}"{rel}>{name}</a></span>'
+        f'<span class="{site.css("views", "view")}"><i class="ico-view"></i>{art.views_display}</span>'
     )
 
 
@@ -148,8 +149,8 @@ def article_page(site: MirrorSite, aid: int, base: str) -> str:
         )
     description = E("".join(b[1] for b in art.blocks if b[0] == "p")[:120])
     content = f"""{crumbs}    <div class="post" id="post-{aid}">
-      <h1 class="post-title">{E(art.title)}</h1>
-{meta}      <div class="post-body">
+      <h1 class="{site.css("title", "post-title")}">{E(art.title)}</h1>
+{meta}      <div class="{site.css("body", "post-body")}">
 {body}
       </div>
       <div class="post-wechat">
@@ -196,9 +197,9 @@ def _list_item(site: MirrorSite, aid: int, link: Links) -> str:
         f'      <div class="list-item">\n{thumb}'
         f'        <h2><a href="{link(Links.post(aid))}" title="{E(title)}">{E(title)}</a></h2>\n'
         f'        <p class="intro">{site.excerpt(aid)}</p>\n'
-        f'        <div class="post-meta"><span class="author">admin</span><span class="time">{E(time_text)}</span>'
-        f'<span class="cate"><a href="{link(Links.category(cat))}">{C.CATEGORIES[cat]}</a></span>'
-        f'<span class="view">{views}</span></div>\n      </div>'
+        f'        <div class="post-meta"><span class="author">admin</span><span class="{site.css("date", "time")}">{E(time_text)}</span>'
+        f'<span class="{site.css("category", "cate")}"><a href="{link(Links.category(cat))}">{C.CATEGORIES[cat]}</a></span>'
+        f'<span class="{site.css("views", "view")}">{views}</span></div>\n      </div>'
     )
 
 

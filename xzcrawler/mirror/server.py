@@ -29,6 +29,10 @@ def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, floa
     if path in ("/", "/index.php"):
         return 200, html_type, render.home_page(site, base).encode(), site.now.timestamp()
     match = POST.match(path)
+    if match and int(match.group(1)) in site.failing:
+        return 500, "text/html; charset=utf-8", b"<html><body><h1>500 Internal Server Error</h1></body></html>", None
+    if match and int(match.group(1)) in site.gone:
+        return 200, html_type, render.not_found_page(base).encode(), None  # a soft 404
     if match and site.exists(int(match.group(1))):
         aid = int(match.group(1))
         modified = site.published(aid).timestamp() if aid != SEED_ID else None

@@ -80,11 +80,30 @@ def views_text(views: int) -> str:
 
 
 class MirrorSite:
-    def __init__(self, articles: int = 300, seed: int = 0, now: dt.datetime | None = None):
+    def __init__(self, articles: int = 300, seed: int = 0, now: dt.datetime | None = None, *,
+                 epoch: dt.datetime | None = None, add: int = 0, grow_views: int = 0,
+                 edit: tuple[int, ...] = (), broken: str | None = None, fail: tuple[int, ...] = (),
+                 gone: tuple[int, ...] = ()):  # fmt: skip
+        """``now`` is the clock the time-ago texts are computed from. The site evolves between
+        runs when it is started again with the ``epoch`` of the first run (when the content was
+        made) and any of: a later ``now``, ``add`` new articles, ``grow_views`` rounds of
+        readership, ``edit`` (article ids whose text changes), ``broken`` (one field whose
+        markup breaks: views, date, category, body, title), ``fail`` (ids that answer 500) and
+        ``gone`` (ids that answer the "页面不存在" page with status 200, a soft 404)."""
         self.n = max(1, int(articles))
         self.seed = seed
         self.now = (now or dt.datetime.now(TZ)).astimezone(TZ).replace(microsecond=0)
+        self.epoch = (epoch or self.now).astimezone(TZ).replace(microsecond=0)
+        self.add = max(0, int(add))
+        self.grow_views = max(0, int(grow_views))
+        self.edits = frozenset(edit)
+        if broken not in (None, "views", "date", "category", "body", "title"):
+            raise ValueError(f"cannot break {broken!r}: one of views, date, category, body, title")
+        self.broken = broken
+        self.failing = frozenset(fail)
+        self.gone = frozenset(gone)
         self.ids = self._make_ids()
+        self.base_ids = frozenset(self.ids[: self.n]) if self.add else frozenset(self.ids)
         self._index = {aid: j for j, aid in enumerate(self.ids)}
         self.span_days = min(1800, max(60, 2 * self.n))
         # newest first per category, computed once from integers and dates
@@ -99,10 +118,18 @@ class MirrorSite:
         specials = [SEED_ID, *C.seed_related()] if self.n >= 20 else []
         ids, k = set(specials), 0
         while len(ids) < self.n:
-            candidate = 167 + 2 * k + (1 if (k * 7 + self.seed) % 3 == 0 else 0)
-            ids.add(candidate)
+            ids.add(self._candidate(k))
             k += 1
-        return sorted(ids)
+        ids = sorted(ids)
+        while len(ids) < self.n + self.add:  # new articles take the next ids
+            candidate = self._candidate(k)
+            if candidate > ids[-1]:
+                ids.append(candidate)
+            k += 1
+        return ids
+
+    def _candidate(self, k: int) -> int:
+        return 167 + 2 * k + (1 if (k * 7 + self.seed) % 3 == 0 else 0)
 
     def exists(self, aid: int) -> bool:
         return aid in self._index
@@ -125,10 +152,13 @@ class MirrorSite:
         if aid == SEED_ID:
             return SEED_DATE
         j = self._index[aid]
+        if j >= self.n:  # added since the epoch: spread between the epoch and now
+            step = max((self.now - self.epoch) / (self.add + 1), dt.timedelta(minutes=1))
+            return (self.epoch + step * (j - self.n + 1)).replace(second=0)
         group = (self.n - 1 - j) // 3  # bulk imports: three posts share a day
         age_days = group * 3 * self.span_days // self.n
         offset = self._rng(aid, "time").randrange(60, 36_000)
-        return (self.now - dt.timedelta(days=age_days, seconds=offset)).replace(second=0)
+        return (self.epoch - dt.timedelta(days=age_days, seconds=offset)).replace(second=0)
 
     # -- articles -------------------------------------------------------------
     @lru_cache(maxsize=4096)  # noqa: B019  (the site lives as long as the server)
@@ -138,17 +168,24 @@ class MirrorSite:
         published = self.published(aid)
         place = rng.choice(C.PLACES)
         title = C.seed_related().get(aid) or self._title(rng, cat, place)
-        age = max((self.now - published).days, 0)
+        age = max((self.epoch - published).days, 0)
         views = rng.randint(10, 300) + age // 3
         if rng.random() < 0.03:
             views = rng.choice([12_000, 35_000, 150_000, 2_300_000])
+        if aid % 4 == 0:  # a quarter of the articles gain readers between runs
+            views += self.grow_views * (1 + (aid * 7919) % 41)
+        if views >= 10_000:  # shown as 1.2万: the page can only tell this much
+            views = round(views / 1000) * 1000
         roll = rng.random()
         shape = "plain" if roll < 0.07 else "nometa" if roll < 0.15 else "full"
         art = Article(aid, title, cat, published, views, shape, relative_links=rng.random() < 0.3)
         art.views_display = views_text(views)
         art.keywords = rng.sample(C.KEYWORDS, 3)
         art.blocks = self._blocks(rng, art, place)
-        pool = [a for a in (rng.choice(self.ids) for _ in range(12)) if a != aid]
+        if aid in self.edits:  # the site corrected the article
+            art.blocks = [("p", "（编者按：本文已于近日更新。）"), *art.blocks]
+        # related among the articles of the epoch, so that adding articles leaves old lists alone
+        pool = [a for a in (self.ids[rng.randrange(self.n)] for _ in range(12)) if a != aid]
         art.related = list(dict.fromkeys(pool))[: rng.randint(3, 8)]
         return art
 
@@ -233,6 +270,10 @@ class MirrorSite:
         else:
             text = "".join(b[1] for b in self.article(aid).blocks if b[0] == "p")
         return html.escape(text[:100]) + "..."
+
+    def css(self, field: str, normal: str) -> str:
+        """The class name of a field's markup; a made-up one when that field is broken."""
+        return f"{normal}-v2" if self.broken == field else normal
 
     def etag_for(self, body: bytes) -> str:
         return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'

@@ -1,15 +1,26 @@
 """The ``articles`` spider: home -> category listings -> articles. It only requests and follows;
-every page is read by ``xzcrawler.pages``."""
+every page is read by ``xzcrawler.pages``.
+
+On an existing archive it refreshes: listing pages are read again (their view counts are
+kept), a category is walked only until a listing page holds nothing new, new articles are
+fetched, known ones only when due (``XZ_REFETCH_POLICY``) and with conditional requests,
+and recorded failures are retried. ``-a full=1`` walks every listing page and re-checks
+every known article.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import datetime as dt
+import json
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 
 from .. import normalize as nz
 from .. import pages
+from ..archive import Archive
 from ..pages.common import RawBody
+from ..refresh import is_due
 
 LISTING_PRIORITY = 10  # walk listings ahead of articles so the frontier stays full
 
@@ -23,12 +34,18 @@ def _charset(response) -> str | None:
     return None
 
 
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
 class ArticlesSpider(scrapy.Spider):
     name = "articles"
 
-    def __init__(self, site: str | None = None, *args, **kwargs):
+    def __init__(self, site: str | None = None, full: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = site
+        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
         # Article URLs already requested in this run. Related lists repeat them thousands of
         # times; skipping them here spares Scrapy building and fingerprinting a Request only
         # for its dupefilter to drop it (benchmarks/crawl.py: ~15% of crawl time at 2,000 articles).
@@ -37,24 +54,43 @@ class ArticlesSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.site_url = spider.site or crawler.settings.get("XZ_SITE_URL")
+        settings = crawler.settings
+        spider.site_url = spider.site or settings.get("XZ_SITE_URL")
         if not urlsplit(spider.site_url).scheme:
             spider.site_url = "http://" + spider.site_url
+        spider.site_key = nz.site_of(spider.site_url)
         spider.allowed_domains = [urlsplit(spider.site_url).hostname]
+        policy = settings.get("XZ_REFETCH_POLICY")
+        spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
+        with Archive(settings.get("XZ_DB_PATH")) as archive:
+            spider.known = {info["article_id"]: info | {"url": url} for url, info in archive.known_articles(spider.site_key).items()}
+            spider.retry_urls = archive.pending_failures(spider.site_key, settings.getint("XZ_MAX_ATTEMPTS"))
         return spider
+
+    def _here(self, url: str) -> str:
+        """A stored URL on the host being crawled now (the mirror's port may differ between runs)."""
+        parts = urlsplit(url)
+        return urljoin(self.site_url, parts.path + (f"?{parts.query}" if parts.query else ""))
 
     async def start(self):
         yield scrapy.Request(self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY)
+        for url in self.retry_urls:
+            self.crawler.stats.inc_value("xz/retried_failures")
+            yield scrapy.Request(self._here(url), callback=self.parse_article, errback=self.on_error,
+                                 dont_filter=True, meta={"xz_retry": True})  # fmt: skip
+        now = dt.datetime.now(dt.timezone.utc)
+        for article_id, info in self.known.items():
+            if self.full or is_due(info["published_date"], info["last_checked"], now, self.policy):
+                self.crawler.stats.inc_value("xz/rechecked")
+                for request in self._follow_article(self._here(info["url"]), conditional=info):
+                    yield request
 
     # -- callbacks ------------------------------------------------------------
-    def _read(self, response):
-        doc, _ = pages.load_document(response.body, _charset(response))
-        return doc
-
     def parse_home(self, response):
-        doc = self._read(response)
+        doc, _ = pages.load_document(response.body, _charset(response))
         categories = pages.nav_categories(doc, response.url) if doc is not None else []
         self.crawler.stats.set_value("xz/categories", len(categories))
+        yield {"kind": "categories", "site": self.site_key, "categories": categories, "fetched_at": nz.utc_iso(None)}
         for category in categories:
             yield response.follow(
                 category["url"], callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY
@@ -68,29 +104,55 @@ class ArticlesSpider(scrapy.Spider):
         if page.get("kind") != "listing":
             return
         self.crawler.stats.inc_value("xz/listing_pages")
+        new = 0
+        observations = []
         for item in page["articles"]:
-            yield from self._follow_article(item["url"])
-        if page["next_page"]:
+            article_id = pages.article_id_from_url(item["url"])
+            observations.append({"article_id": article_id, "views": item["views"], "published_date": item["published_date"]})
+            if article_id not in self.known:
+                new += 1
+                yield from self._follow_article(item["url"])
+        yield {"kind": "listing", "url": response.url, "site": self.site_key, "items": observations,
+               "fetched_at": nz.utc_iso(None)}  # fmt: skip
+        if page["next_page"] and (self.full or new or not page["articles"]):
             yield response.follow(
                 page["next_page"], callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY
             )
+        elif page["next_page"]:
+            self.crawler.stats.inc_value("xz/listing_walks_stopped")
 
     def parse_article(self, response):
+        if response.status == 304:
+            self.crawler.stats.inc_value("xz/not_modified")
+            yield {"kind": "not_modified", "site": self.site_key, "article_id": response.meta["xz_article_id"],
+                   "fetched_at": nz.utc_iso(None)}  # fmt: skip
+            return
         page = pages.parse_page(response.body, response.url, None, _charset(response))
         kind = page.pop("kind")
         if kind != "article":
             reason = page.get("reason") or f"not an article page (parsed as {kind})"
             yield {"kind": "failure", "url": response.url, "failure": "parse", "reason": reason,
-                   "http_status": response.status, "raw_body": RawBody(response.body)}  # fmt: skip
+                   "http_status": response.status, "raw_body": RawBody(response.body),
+                   "retry": response.meta.get("xz_retry", False)}  # fmt: skip
             return
-        yield {"kind": "article", **page, "_raw_body": RawBody(response.body)}
+        yield {"kind": "article", **page, "_raw_body": RawBody(response.body),
+               "_etag": _header(response, b"ETag"), "_last_modified": _header(response, b"Last-Modified")}  # fmt: skip
         for related in page["related"]:
-            yield from self._follow_article(related["url"])
+            if pages.article_id_from_url(related["url"]) not in self.known:
+                yield from self._follow_article(related["url"])
 
-    def _follow_article(self, url: str):
-        if url not in self._requested:
-            self._requested.add(url)
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+    def _follow_article(self, url: str, conditional: dict | None = None):
+        if url in self._requested:
+            return
+        self._requested.add(url)
+        headers, meta = {}, {}
+        if conditional:
+            if conditional.get("etag"):
+                headers["If-None-Match"] = conditional["etag"]
+            if conditional.get("last_modified"):
+                headers["If-Modified-Since"] = conditional["last_modified"]
+            meta = {"handle_httpstatus_list": [304], "xz_article_id": conditional["article_id"]}
+        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, headers=headers, meta=meta)
 
     def on_error(self, failure):
         response = getattr(failure.value, "response", None)
@@ -101,4 +163,5 @@ class ArticlesSpider(scrapy.Spider):
             "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}",
             "http_status": response.status if response is not None else None,
             "raw_body": RawBody(response.body) if response is not None else None,
+            "retry": failure.request.meta.get("xz_retry", False),
         }

@@ -1,0 +1,57 @@
+"""The run verdict (exit status) and the refresh policy, as pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from xzcrawler import health
+from xzcrawler.refresh import is_due, recheck_after
+
+LIMITS = {"max_error_rate": 0.1, "drift_points": 20.0, "drift_min_seen": 10}
+
+
+def run(**extra):
+    stats = {"finish_reason": "finished", "response_received_count": 100, "xz/categories": 5, "xz/listing_pages": 5,
+             "xz/listing_items": 100, "xz/fill/views/seen": 100, "xz/fill/views/filled": 95,
+             "xz/fill/published_date/seen": 100, "xz/fill/published_date/filled": 100}  # fmt: skip
+    stats.update(extra)
+    return stats
+
+
+def test_a_healthy_run_exits_zero():
+    verdict = health.assess(run(), [run(), run()], **LIMITS)
+    assert (verdict.exit_code, verdict.status) == (0, "finished")
+
+
+def test_drift_names_the_field_and_uses_the_median():
+    previous = [run(), run(**{"xz/fill/views/filled": 10}), run()]  # one bad run does not move the median
+    verdict = health.assess(run(**{"xz/fill/views/filled": 60}), previous, **LIMITS)
+    assert verdict.exit_code == health.DRIFT
+    assert "'views'" in verdict.message and "35.0 points" in verdict.message
+    assert health.assess(run(**{"xz/fill/views/filled": 80}), previous, **LIMITS).exit_code == 0
+
+
+def test_drift_needs_enough_observations_and_some_history():
+    few = run(**{"xz/fill/views/seen": 5, "xz/fill/views/filled": 0})
+    assert health.assess(few, [run()], **LIMITS).exit_code == 0
+    assert health.assess(run(**{"xz/fill/views/filled": 0}), [], **LIMITS).exit_code == 0
+
+
+def test_errors_no_items_and_unfinished():
+    assert health.assess(run(**{"xz/failures/http": 11}), [], **LIMITS).exit_code == health.ERRORS
+    assert health.assess(run(**{"xz/failures_retried/http": 50}), [], **LIMITS).exit_code == 0  # old failures again
+    assert health.assess(run(**{"xz/listing_items": 0}), [], **LIMITS).exit_code == health.NO_ITEMS
+    assert health.assess(run(**{"xz/categories": 0}), [], **LIMITS).exit_code == health.NO_ITEMS
+    assert health.assess(run(finish_reason="shutdown"), [], **LIMITS).exit_code == health.UNFINISHED
+
+
+def test_refresh_policy_checks_young_articles_more_often():
+    now = dt.datetime(2026, 11, 27, 12, tzinfo=dt.timezone.utc)
+    assert recheck_after("2026-11-25", now) == dt.timedelta(days=1)
+    assert recheck_after("2026-10-30", now) == dt.timedelta(days=3)
+    assert recheck_after("2023-01-01", now) == dt.timedelta(days=60)
+    assert recheck_after(None, now) == dt.timedelta(days=60)
+    assert is_due("2026-11-25", "2026-11-26T11:00:00Z", now)
+    assert not is_due("2026-11-25", "2026-11-26T13:00:00Z", now)
+    assert not is_due("2023-01-01", "2026-11-01T00:00:00Z", now)
+    assert is_due("2023-01-01", None, now)
