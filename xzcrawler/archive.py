@@ -136,8 +136,10 @@ class Archive:
             return
         rows, self._pending = self._pending, []
         with self.db.atomic():
+            writes = _Writes()
             for row in rows:
-                self._track_history(row)
+                self._track_history(row, writes)
+            writes.apply(self.db.conn)
             self.db["articles"].upsert_all(rows, pk=("site", "article_id"))
             self.db.execute("UPDATE articles SET first_seen = last_seen WHERE first_seen IS NULL")
             self._resolve_failures({_same_page(row["url"]) for row in rows})
@@ -155,10 +157,10 @@ class Archive:
                 "UPDATE failures SET resolved_at = ? WHERE url IN (%s)" % ",".join("?" * len(done)), [nz.utc_iso(None), *done]
             )
 
-    def _track_history(self, row: dict) -> None:
+    def _track_history(self, row: dict, writes: _Writes) -> None:
         """Revisions when a content field changed; a view snapshot when the count changed."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
-        previous = self.db.execute(
+        previous = self.db.conn.execute(
             "SELECT title, body_text, category, byline, images, related, revision FROM articles "
             "WHERE site = ? AND article_id = ?",
             [site, article_id],
@@ -173,61 +175,48 @@ class Archive:
             revision = (previous[6] or 1) + (1 if changed else 0)
         row["revision"] = revision
         if previous is None or changed:
-            revision_row = {name: row[name] for name in REVISION_FIELDS}
-            revision_row.update(
-                site=site, article_id=article_id, revision=revision, fetched_at=when,
-                changed_fields=json.dumps(changed, ensure_ascii=False) if changed is not None else None,
-            )  # fmt: skip
-            self.db["revisions"].insert(revision_row, pk=("site", "article_id", "revision"), replace=True)
-            self._replace_children(site, article_id, row)
+            values = [_sql_value(row[name]) for name in REVISION_FIELDS]
+            writes.revisions.append(
+                [site, article_id, revision, when, json.dumps(changed, ensure_ascii=False) if changed is not None else None,
+                 *values]  # fmt: skip
+            )
+            writes.replaced.append((site, article_id))
+            writes.related += [[site, article_id, i, r["url"], r["title"], r.get("excerpt")] for i, r in enumerate(row["related"] or [])]
+            writes.images += [[site, article_id, i, im["src"], im.get("alt")] for i, im in enumerate(row["images"] or [])]
         if row["views"] is not None:
             row["views_observed_at"] = when
-            self._snapshot(site, article_id, row["views"], when, "article")
+            if self._views_changed(site, article_id, row["views"]):
+                writes.snapshots.append([site, article_id, when, row["views"], "article"])
 
-    def _replace_children(self, site: str, article_id: int, row: dict) -> None:
-        for table in ("related_links", "images"):
-            self.db.execute(f"DELETE FROM {table} WHERE site = ? AND article_id = ?", [site, article_id])
-        self.db["related_links"].insert_all(
-            ({"site": site, "article_id": article_id, "position": i, "to_url": r["url"], "title": r["title"],
-              "excerpt": r.get("excerpt")} for i, r in enumerate(row["related"] or [])),  # fmt: skip
-            pk=("site", "article_id", "position"),
-        )
-        self.db["images"].insert_all(
-            ({"site": site, "article_id": article_id, "position": i, "src": im["src"], "alt": im.get("alt")}
-             for i, im in enumerate(row["images"] or [])),  # fmt: skip
-            pk=("site", "article_id", "position"),
-        )
-
-    def _snapshot(self, site: str, article_id: int, views: int, when: str, source: str) -> bool:
+    def _views_changed(self, site: str, article_id: int, views: int) -> bool:
+        """Whether ``views`` differs from the last snapshot of the article (and remember it)."""
         key = (site, article_id)
         if key not in self._last_views:
-            last = self.db.execute(
+            last = self.db.conn.execute(
                 "SELECT views FROM view_snapshots WHERE site = ? AND article_id = ? ORDER BY id DESC LIMIT 1", [site, article_id]
             ).fetchone()
             self._last_views[key] = last[0] if last else None
         if self._last_views[key] == views:
             return False
-        self.db["view_snapshots"].insert(
-            {"site": site, "article_id": article_id, "observed_at": when, "views": views, "source": source}, pk="id"
-        )
         self._last_views[key] = views
         return True
 
     def observe_listing(self, site: str, items: list[dict], observed_at: str) -> int:
         """View counts seen on a listing page; returns how many differed from the last snapshot."""
         self.flush()  # queued article rows first, so "last" means last
-        changed = 0
+        seen = [item for item in items if item.get("article_id") is not None and item.get("views") is not None]
+        snapshots = [
+            [site, item["article_id"], observed_at, item["views"], "listing"]
+            for item in seen
+            if self._views_changed(site, item["article_id"], item["views"])
+        ]
         with self.db.atomic():
-            for item in items:
-                if item.get("article_id") is None or item.get("views") is None:
-                    continue
-                if self._snapshot(site, item["article_id"], item["views"], observed_at, "listing"):
-                    changed += 1
-                self.db.execute(  # the latest count, and when it was last seen
-                    "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
-                    [item["views"], observed_at, site, item["article_id"]],
-                )
-        return changed
+            self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
+            self.db.conn.executemany(  # the latest count, and when it was last seen
+                "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
+                [[item["views"], observed_at, site, item["article_id"]] for item in seen],
+            )
+        return len(snapshots)
 
     def mark_not_modified(self, site: str, article_id: int, when: str) -> None:
         """A 304: the article is as archived; it was checked now."""
@@ -343,6 +332,40 @@ class Archive:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_INSERT_SNAPSHOT = "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) VALUES (?, ?, ?, ?, ?)"
+
+
+def _sql_value(value):
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+
+
+class _Writes:
+    """History rows of one batch, written with executemany (sqlite-utils' insert() inspects the
+    table on every call, which cost more than the crawl itself at 2,000 articles)."""
+
+    def __init__(self):
+        self.revisions: list = []
+        self.replaced: list = []
+        self.related: list = []
+        self.images: list = []
+        self.snapshots: list = []
+
+    def apply(self, conn) -> None:
+        columns = ", ".join(("site", "article_id", "revision", "fetched_at", "changed_fields", *REVISION_FIELDS))
+        conn.executemany(
+            f"INSERT OR REPLACE INTO revisions ({columns}) VALUES ({', '.join('?' * (5 + len(REVISION_FIELDS)))})",
+            self.revisions,
+        )
+        for table in ("related_links", "images"):
+            conn.executemany(f"DELETE FROM {table} WHERE site = ? AND article_id = ?", self.replaced)
+        conn.executemany(
+            "INSERT INTO related_links (site, article_id, position, to_url, title, excerpt) VALUES (?, ?, ?, ?, ?, ?)",
+            self.related,
+        )
+        conn.executemany("INSERT INTO images (site, article_id, position, src, alt) VALUES (?, ?, ?, ?, ?)", self.images)
+        conn.executemany(_INSERT_SNAPSHOT, self.snapshots)
 
 
 def _same_page(url: str) -> tuple[str, str]:

