@@ -56,3 +56,22 @@ def run_crawl(base: str, workdir: Path, *extra: str, timeout: int = 600) -> subp
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "xzcrawler.cli", *args], capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def mirror_archive(tmp_path_factory):
+    """An archive of the 300-article mirror, built by parsing its rendered pages (no crawl)."""
+    from xzcrawler.archive import Archive
+    from xzcrawler.mirror import render
+    from xzcrawler.pages import parse_page
+
+    site = MirrorSite(articles=300)
+    base = "http://127.0.0.1:8021/"
+    path = tmp_path_factory.mktemp("archive") / "archive.db"
+    with Archive(path) as archive:
+        for aid in site.ids:
+            url = f"{base}index.php/post/{aid}.html"
+            page = parse_page(render.article_page(site, aid, base).encode(), url, None)
+            page.pop("kind")
+            archive.add_article(page)
+    return site, path

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database, Migrations
 
 from . import normalize as nz
+from . import search
 
 ARTICLE_FIELDS = (
     "url", "site", "article_id", "title", "category", "category_url", "breadcrumbs", "author",
@@ -100,6 +101,19 @@ def m002_history(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_search(db: Database) -> None:
+    """CJK bigram full-text index (see search.py), filled from the articles already archived."""
+    db.execute(f"CREATE VIRTUAL TABLE {search.INDEX_TABLE} USING fts5(title_bi, body_bi, chars, tokenize='unicode61')")
+    rows = db.execute("SELECT rowid, title, body_text FROM articles").fetchall()
+    db.conn.executemany(
+        f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
+        ([rowid, *search.index_row(title, body).values()] for rowid, title, body in rows),
+    )
+    db["crawl_runs"].create_index(["site", "status"])
+    db["exports"].create({"id": int, "target": str, "exported_at": str, "count": int, "path": str}, pk="id")
+
+
 class Archive:
     """Open (creating or upgrading) the archive at ``path``."""
 
@@ -141,6 +155,7 @@ class Archive:
                 self._track_history(row, writes)
             writes.apply(self.db.conn)
             self.db["articles"].upsert_all(rows, pk=("site", "article_id"))
+            writes.reindex(self.db.conn)
             self.db.execute("UPDATE articles SET first_seen = last_seen WHERE first_seen IS NULL")
             self._resolve_failures({_same_page(row["url"]) for row in rows})
             for row in rows:
@@ -181,6 +196,8 @@ class Archive:
                  *values]  # fmt: skip
             )
             writes.replaced.append((site, article_id))
+            if changed is None or "title" in changed or "body_text" in changed:
+                writes.searchable.append((site, article_id, row["title"], row["body_text"]))
             writes.related += [[site, article_id, i, r["url"], r["title"], r.get("excerpt")] for i, r in enumerate(row["related"] or [])]
             writes.images += [[site, article_id, i, im["src"], im.get("alt")] for i, im in enumerate(row["images"] or [])]
         if row["views"] is not None:
@@ -351,6 +368,17 @@ class _Writes:
         self.related: list = []
         self.images: list = []
         self.snapshots: list = []
+        self.searchable: list = []
+
+    def reindex(self, conn) -> None:
+        """Keep the search index in step with the article rows just written."""
+        for site, article_id, title, body in self.searchable:
+            (rowid,) = conn.execute("SELECT rowid FROM articles WHERE site = ? AND article_id = ?", [site, article_id]).fetchone()
+            conn.execute(f"DELETE FROM {search.INDEX_TABLE} WHERE rowid = ?", [rowid])
+            conn.execute(
+                f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
+                [rowid, *search.index_row(title, body).values()],
+            )
 
     def apply(self, conn) -> None:
         columns = ", ".join(("site", "article_id", "revision", "fetched_at", "changed_fields", *REVISION_FIELDS))

@@ -106,6 +106,31 @@ def export(db_path, out):
     click.echo(f"exported {count} articles to {out}")
 
 
+@main.command(name="search")
+@click.argument("query")
+@click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--category", default=None, help="Only articles of this category (name as shown).")
+@click.option("--since", default=None, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+def search_command(query, db_path, limit, category, since, as_json):
+    """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
+    from .archive import Archive
+    from .search import search
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no archive at {db_path}")
+    with Archive(db_path) as archive:
+        hits = search(archive.db, query, limit=limit, category=category, since=since)
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
+        else:
+            click.echo(f"{hit.published_date or '----------'}  {hit.title}\n            {hit.url}\n            {hit.snippet}")
+    if not as_json:
+        click.echo(f"{len(hits)} hit(s)", err=True)
+
+
 def crawl_command(site_url: str, db_path: str, export_path: str, extra: list[str]) -> list[str]:
     """The `scrapy crawl articles` command line the demo, tests and benchmarks run."""
     return [

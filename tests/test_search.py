@@ -1,0 +1,92 @@
+"""Chinese search equals a brute-force scan of the same text, for 1-, 2-, 3+-character and mixed queries."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from xzcrawler import search as S
+
+from .conftest import cli
+
+
+def brute_force(path, query):
+    db = sqlite3.connect(path)
+    patterns = [S.brute_force_pattern(term) for term in query.split()]
+    return {
+        aid
+        for aid, title, body in db.execute("SELECT article_id, title, body_text FROM articles")
+        if all(p.search((title or "").lower()) or p.search((body or "").lower()) for p in patterns)
+    }
+
+
+def indexed(path, query):
+    return {hit.article_id for hit in S.search(sqlite3.connect(path), query, limit=1_000_000)}
+
+
+@pytest.mark.parametrize(
+    "query", ["徐州", "园区", "科创产业带", "5G", "徐", "园", "高新技术产业园", "5G园区", "园区5G", "徐州 5G", "5g", "一城两区", "蕞近"]
+)
+def test_search_equals_brute_force(mirror_archive, query):
+    _, path = mirror_archive
+    expected = brute_force(path, query)
+    assert indexed(path, query) == expected
+    if query in ("徐州", "园区", "5G", "徐"):
+        assert expected, "the mirror should contain this word"
+
+
+def test_tokens_are_bigrams_plus_the_last_character_and_ascii_words():
+    assert S.tokens("徐州市5G产业园，Park") == ["徐州", "州市", "市", "5g", "产业", "业园", "园", "park"]
+    assert S.characters("徐州", "州市") == "州 市 徐"
+
+
+def test_ranking_prefers_title_matches(mirror_archive):
+    _, path = mirror_archive
+    hits = S.search(sqlite3.connect(path), "产业园", limit=50)
+    in_title = [("产业园" in h.title) for h in hits]
+    assert in_title[0] and in_title == sorted(in_title, reverse=True)
+
+
+def test_filters_and_snippet(mirror_archive):
+    _, path = mirror_archive
+    hits = S.search(sqlite3.connect(path), "园区", limit=500, category="徐州产业信息", since="2000-01-01")
+    assert hits and all(h.category == "徐州产业信息" for h in hits)
+    assert all("【园区】" in h.snippet for h in hits if "园区" in h.snippet.replace("【", "").replace("】", ""))
+
+
+def test_cli_prints_date_title_url_and_marked_snippet(mirror_archive):
+    _, path = mirror_archive
+    result = cli("search", "科创产业带", "--db", str(path), "--limit", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "/index.php/post/" in lines[1] and "【科创产业带】" in lines[2]
+    result = cli("search", "徐州", "--db", str(path), "--json", "--limit", "2")
+    assert [json.loads(line)["title"] for line in result.stdout.splitlines()]
+
+
+def test_index_follows_edits(tmp_path):
+    from xzcrawler.archive import Archive
+
+    from .test_archive import reference_record
+
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        archive.add_article(reference_record())
+    assert indexed(path, "裘培兴") == {2176}
+    with Archive(path) as archive:
+        record = reference_record("2025-12-01T00:00:00Z")
+        record["body_text"] = record["body_text"].replace("裘培兴", "某某")
+        archive.add_article(record)
+    assert indexed(path, "裘培兴") == set() and indexed(path, "某某") == {2176}
+
+
+def test_common_words_list_title_matches_first_and_still_find_everything(mirror_archive, monkeypatch):
+    _, path = mirror_archive
+    monkeypatch.setattr(S, "RANK_ALL_UP_TO", 5)  # as if the archive were 100,000 articles
+    for query in ("园区", "徐"):
+        hits = S.search(sqlite3.connect(path), query, limit=1_000_000)
+        assert {h.article_id for h in hits} == brute_force(path, query)
+        in_title = [query in h.title for h in hits]
+        assert in_title == sorted(in_title, reverse=True)
