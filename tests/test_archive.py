@@ -119,7 +119,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     Archive(path).close()
     Archive(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_articles", "m002_history", "m003_search"]
+    assert names == ["m001_articles", "m002_history", "m003_search", "m004_warc_index"]
 
 
 def test_an_archive_from_before_history_upgrades_in_place(tmp_path):

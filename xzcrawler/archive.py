@@ -114,6 +114,18 @@ def m003_search(db: Database) -> None:
     db["exports"].create({"id": int, "target": str, "exported_at": str, "count": int, "path": str}, pk="id")
 
 
+@migrations()
+def m004_warc_index(db: Database) -> None:
+    """Where each fetched page lies in the WARC files (xzcrawler reparse reads it)."""
+    db["warc_records"].create(
+        {"id": int, "url": str, "fetched_at": str, "file": str, "offset": int, "length": int, "status": int,
+         "record_type": str, "digest": str, "record_id": str},  # fmt: skip
+        pk="id",
+    )
+    db["warc_records"].create_index(["url"])
+    db["warc_records"].create_index(["fetched_at"])
+
+
 class Archive:
     """Open (creating or upgrading) the archive at ``path``."""
 
@@ -319,6 +331,15 @@ class Archive:
                     "first_seen": first_seen, "last_tried": when, "resolved_at": None, "raw_body": raw_body,
                 },  # fmt: skip
                 pk="url",
+            )
+
+    # -- WARC index ---------------------------------------------------------
+    def add_warc_index(self, rows: list[dict]) -> None:
+        columns = ("url", "fetched_at", "file", "offset", "length", "status", "record_type", "digest", "record_id")
+        with self.db.atomic():
+            self.db.conn.executemany(
+                f"INSERT INTO warc_records ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [[row[c] for c in columns] for row in rows],
             )
 
     # -- runs ---------------------------------------------------------------

@@ -106,6 +106,22 @@ def export(db_path, out):
     click.echo(f"exported {count} articles to {out}")
 
 
+@main.command()
+@click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--into", default=None, type=click.Path(dir_okay=False), help="Rebuild into this archive instead.")
+@click.option("--since", default=None, help="Only records fetched at or after this time (ISO 8601).")
+@click.option("--warc-dir", default=None, type=click.Path(file_okay=False), help="Default: warc/ beside --db.")
+def reparse(db_path, into, since, warc_dir):
+    """Rebuild article rows from the WARC files with the current parser (no network); report changes."""
+    from .reparse import reparse as run_reparse
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no archive at {db_path}")
+    report = run_reparse(db_path, into, since, warc_dir)
+    for line in report.lines():
+        click.echo(line)
+
+
 @main.command(name="search")
 @click.argument("query")
 @click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))

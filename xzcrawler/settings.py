@@ -26,6 +26,10 @@ ITEM_PIPELINES = {
     "xzcrawler.pipelines.ValidatePipeline": 300,
     "xzcrawler.pipelines.StorePipeline": 800,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # next to the downloader, so the WARC holds responses as they came (before decompression)
+    "xzcrawler.warc.WarcRecorder": 950,
+}
 EXTENSIONS = {
     "xzcrawler.extensions.RunRecorder": 500,
     "xzcrawler.extensions.RotatingLog": 100,
@@ -58,3 +62,8 @@ XZ_LOG_BACKUPS = 10
 # on bound methods, which are new objects per response, so it re-parses on every page
 # (about 1 ms each, measured in benchmarks/crawl.py). Our callbacks are checked by tests instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+
+# WARC: every request and response, gzip per record, rotated by size; warc/ beside the DB unless set.
+XZ_WARC_ENABLED = True
+XZ_WARC_DIR = None
+XZ_WARC_MAX_BYTES = 100_000_000

@@ -17,9 +17,8 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 
 from .. import normalize as nz
-from .. import pages
+from .. import items, pages
 from ..archive import Archive
-from ..pages.common import RawBody
 from ..refresh import is_due
 
 LISTING_PRIORITY = 10  # walk listings ahead of articles so the frontier stays full
@@ -32,6 +31,11 @@ def _charset(response) -> str | None:
         if key.lower() == "charset":
             return value.strip()
     return None
+
+
+def _fetched_at(response) -> str:
+    """When the response came (the WARC-Date the recorder stamped), to the second, UTC."""
+    return nz.utc_iso(response.meta.get("xz_fetched_at"))
 
 
 def _header(response, name: bytes) -> str | None:
@@ -90,30 +94,28 @@ class ArticlesSpider(scrapy.Spider):
         doc, _ = pages.load_document(response.body, _charset(response))
         categories = pages.nav_categories(doc, response.url) if doc is not None else []
         self.crawler.stats.set_value("xz/categories", len(categories))
-        yield {"kind": "categories", "site": self.site_key, "categories": categories, "fetched_at": nz.utc_iso(None)}
+        yield items.categories(self.site_key, categories, _fetched_at(response))
         for category in categories:
             yield response.follow(
                 category["url"], callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY
             )
-        yield from self._follow_listing(pages.parse_html(doc, response.url, nz.utc_iso(None)), response)
+        yield from self._follow_listing(pages.parse_html(doc, response.url, _fetched_at(response)), response)
 
     def parse_listing(self, response):
-        yield from self._follow_listing(pages.parse_page(response.body, response.url, None, _charset(response)), response)
+        yield from self._follow_listing(
+            pages.parse_page(response.body, response.url, _fetched_at(response), _charset(response)), response
+        )
 
     def _follow_listing(self, page, response):
         if page.get("kind") != "listing":
             return
         self.crawler.stats.inc_value("xz/listing_pages")
         new = 0
-        observations = []
         for item in page["articles"]:
-            article_id = pages.article_id_from_url(item["url"])
-            observations.append({"article_id": article_id, "views": item["views"], "published_date": item["published_date"]})
-            if article_id not in self.known:
+            if pages.article_id_from_url(item["url"]) not in self.known:
                 new += 1
                 yield from self._follow_article(item["url"])
-        yield {"kind": "listing", "url": response.url, "site": self.site_key, "items": observations,
-               "fetched_at": nz.utc_iso(None)}  # fmt: skip
+        yield items.listing(self.site_key, response.url, page, _fetched_at(response))
         if page["next_page"] and (self.full or new or not page["articles"]):
             yield response.follow(
                 page["next_page"], callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY
@@ -124,19 +126,15 @@ class ArticlesSpider(scrapy.Spider):
     def parse_article(self, response):
         if response.status == 304:
             self.crawler.stats.inc_value("xz/not_modified")
-            yield {"kind": "not_modified", "site": self.site_key, "article_id": response.meta["xz_article_id"],
-                   "fetched_at": nz.utc_iso(None)}  # fmt: skip
+            yield items.not_modified(self.site_key, response.meta["xz_article_id"], _fetched_at(response))
             return
-        page = pages.parse_page(response.body, response.url, None, _charset(response))
+        page = pages.parse_page(response.body, response.url, _fetched_at(response), _charset(response))
         kind = page.pop("kind")
         if kind != "article":
             reason = page.get("reason") or f"not an article page (parsed as {kind})"
-            yield {"kind": "failure", "url": response.url, "failure": "parse", "reason": reason,
-                   "http_status": response.status, "raw_body": RawBody(response.body),
-                   "retry": response.meta.get("xz_retry", False)}  # fmt: skip
+            yield items.failure(response.url, "parse", reason, response.status, response.body, response.meta.get("xz_retry", False))
             return
-        yield {"kind": "article", **page, "_raw_body": RawBody(response.body),
-               "_etag": _header(response, b"ETag"), "_last_modified": _header(response, b"Last-Modified")}  # fmt: skip
+        yield items.article(page, response.body, _header(response, b"ETag"), _header(response, b"Last-Modified"))
         for related in page["related"]:
             if pages.article_id_from_url(related["url"]) not in self.known:
                 yield from self._follow_article(related["url"])
@@ -156,12 +154,8 @@ class ArticlesSpider(scrapy.Spider):
 
     def on_error(self, failure):
         response = getattr(failure.value, "response", None)
-        yield {
-            "kind": "failure",
-            "url": failure.request.url,
-            "failure": "http" if response is not None else "network",
-            "reason": f"{failure.type.__name__}: {failure.getErrorMessage()}",
-            "http_status": response.status if response is not None else None,
-            "raw_body": RawBody(response.body) if response is not None else None,
-            "retry": failure.request.meta.get("xz_retry", False),
-        }
+        yield items.failure(
+            failure.request.url, "http" if response is not None else "network",
+            f"{failure.type.__name__}: {failure.getErrorMessage()}", response.status if response is not None else None,
+            response.body if response is not None else None, failure.request.meta.get("xz_retry", False),
+        )  # fmt: skip
