@@ -7,6 +7,7 @@ older archive upgrades in place when it is opened.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -304,10 +305,10 @@ class Archive:
                     break
         return found
 
-    def iter_articles(self) -> Iterator[dict]:
-        """Every article as its schema record, ordered by (site, article_id)."""
+    def iter_articles(self, where: str = "", params=()) -> Iterator[dict]:
+        """Every article (or those ``where`` selects) as its schema record, ordered by (site, article_id)."""
         cursor = self.db.execute(
-            "SELECT %s FROM articles ORDER BY site, article_id" % ", ".join(ARTICLE_FIELDS)
+            "SELECT %s FROM articles%s ORDER BY site, article_id" % (", ".join(ARTICLE_FIELDS), where), params
         )
         for values in cursor:
             record = dict(zip(ARTICLE_FIELDS, values))
@@ -422,20 +423,22 @@ def _same_page(url: str) -> tuple[str, str]:
     return (parts.hostname or "", parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
-def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike) -> int:
+def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
     """Write records as JSON lines to a temporary file, fsync, then rename over ``out``."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     count = 0
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open(tmp, "wb") as raw:
+            fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw
             for record in records:
-                fh.write(json.dumps(record, ensure_ascii=False, sort_keys=False))
-                fh.write("\n")
+                fh.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
                 count += 1
-            fh.flush()
-            os.fsync(fh.fileno())
+            if compress:
+                fh.close()
+            raw.flush()
+            os.fsync(raw.fileno())
         os.replace(tmp, out)
     finally:
         if tmp.exists():
@@ -443,7 +446,60 @@ def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike) -> int:
     return count
 
 
+# What `export --table` can write, and in which order; JSON columns come back as JSON.
+EXPORT_TABLES = {
+    "articles": None,  # schema records, see Archive.iter_articles
+    "related_links": ("site, article_id, position", ()),
+    "view_snapshots": ("site, article_id, observed_at, id", ()),
+    "revisions": ("site, article_id, revision", ("images", "related", "changed_fields")),
+}
+# Which rows are "new or changed since T", per table.
+_SINCE = {
+    "articles": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE fetched_at >= :t "
+    "UNION SELECT site, article_id FROM view_snapshots WHERE observed_at >= :t)",
+    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE fetched_at >= :t)",
+    "view_snapshots": "observed_at >= :t",
+    "revisions": "fetched_at >= :t",
+}
+
+
+def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "articles", since: str | None = None,
+           changed: bool = False, compress: bool = False) -> tuple[int, str | None]:  # fmt: skip
+    """Export one table as ordered JSONL (atomic). ``since``: only rows new or changed since then;
+    ``changed``: since this table's last export (remembered in the ``exports`` table).
+    Returns (rows written, the time the rows were taken from)."""
+    if table not in EXPORT_TABLES:
+        raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
+    started = nz.utc_iso(None)
+    with Archive(db_path) as archive:
+        if changed:
+            last = archive.db.execute(
+                "SELECT max(exported_at) FROM exports WHERE target = ?", [table]
+            ).fetchone()[0]
+            since = last or since
+        where, params = "", {}
+        if since:
+            where, params = f" WHERE {_SINCE[table]}", {"t": nz.utc_iso(since)}
+        if table == "articles":
+            rows = archive.iter_articles(where, params)
+        else:
+            order, json_columns = EXPORT_TABLES[table]
+            cursor = archive.db.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params)
+            names = [d[0] for d in cursor.description]
+
+            def decode(values):
+                row = dict(zip(names, values))
+                for name in json_columns:
+                    if row.get(name) is not None:
+                        row[name] = json.loads(row[name])
+                return row
+
+            rows = (decode(values) for values in cursor)
+        count = write_jsonl_atomic(rows, out, compress)
+        archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out)})
+    return count, since
+
+
 def export_articles(db_path: str | os.PathLike, out: str | os.PathLike) -> int:
     """The whole archive as JSONL, one schema record per line, ordered by (site, article_id)."""
-    with Archive(db_path) as archive:
-        return write_jsonl_atomic(archive.iter_articles(), out)
+    return export(db_path, out)[0]

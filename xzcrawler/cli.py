@@ -95,15 +95,28 @@ def parse(file, url, fetched_at, encoding):
 
 @main.command()
 @click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--out", default="exports/articles.jsonl", show_default=True, type=click.Path(dir_okay=False))
-def export(db_path, out):
-    """Write the archive as JSONL (atomic: a temporary file renamed into place)."""
-    from .archive import export_articles
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="Default: exports/<table>.jsonl (.jsonl.gz with --gzip).")  # fmt: skip
+@click.option("--table", default="articles", show_default=True,
+              type=click.Choice(["articles", "related_links", "view_snapshots", "revisions"]))  # fmt: skip
+@click.option("--since", default=None, help="Only rows new or changed since this time (ISO 8601).")
+@click.option("--changed", is_flag=True, help="Only rows new or changed since this table's last export.")
+@click.option("--gzip", "compress", is_flag=True, help="gzip the file.")
+def export(db_path, out, table, since, changed, compress):
+    """Write a table as ordered JSONL (atomic: a temporary file renamed into place)."""
+    from .archive import export as run_export
 
     if not Path(db_path).exists():
         raise click.ClickException(f"no archive at {db_path}")
-    count = export_articles(db_path, out)
-    click.echo(f"exported {count} articles to {out}")
+    out = out or f"exports/{table}.jsonl" + (".gz" if compress else "")
+    try:
+        if since:
+            nz.parse_iso(since)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {since}", param_hint="--since") from exc
+    count, since_used = run_export(db_path, out, table, since, changed, compress)
+    scope = f" new or changed since {since_used}" if since_used else ""
+    click.echo(f"exported {count} {table} rows{scope} to {out}")
 
 
 @main.command()
