@@ -1,0 +1,99 @@
+"""Datasette on loopback with the project's metadata: canned queries answer as JSON."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from .conftest import ROOT
+
+METADATA = ROOT / "datasette" / "metadata.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def datasette(mirror_archive, tmp_path_factory):
+    pytest.importorskip("datasette")
+    _, path = mirror_archive
+    db = tmp_path_factory.mktemp("ds") / "xzcrawler.db"  # the file name is the database name
+    shutil.copy(path, db)
+    from xzcrawler.archive import Archive
+
+    with Archive(db) as archive:  # one article gains 500 views, seen later on a listing page
+        site, article_id, views = archive.db.execute(
+            "SELECT site, article_id, views FROM articles WHERE views IS NOT NULL ORDER BY article_id LIMIT 1"
+        ).fetchone()
+        archive.observe_listing(site, [{"article_id": article_id, "views": views + 500}], "2099-01-01T00:00:00Z")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(db), "-m", str(METADATA), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(proc.stdout.read().decode(errors="replace")) from None
+            time.sleep(0.2)
+    yield base, db
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_most_viewed_canned_query(datasette):
+    base, db = datasette
+    rows = get(base + "/xzcrawler/most_viewed.json?_shape=array")
+    assert rows and len(rows) == min(100, 300)
+    views = [r["views"] for r in rows]
+    assert views == sorted(views, reverse=True)
+    import sqlite3
+
+    assert views[0] == sqlite3.connect(db).execute("SELECT max(views) FROM articles").fetchone()[0]
+
+
+def test_search_and_per_month_canned_queries(datasette):
+    import sqlite3
+
+    base, db = datasette
+    rows = get(base + "/xzcrawler/search.json?_shape=array&q=" + urllib.parse.quote("园区"))
+    assert rows and all("园区" in r["title"] or "园区" in r["context"] for r in rows)
+    months = get(base + "/xzcrawler/articles_per_month_per_category.json?_shape=array")
+    dated = sqlite3.connect(db).execute("SELECT count(*) FROM articles WHERE published_date IS NOT NULL").fetchone()[0]
+    assert sum(r["articles"] for r in months) == dated > 250
+
+
+def test_metadata_describes_tables_and_columns(datasette):
+    base, _ = datasette
+    meta = get(base + "/-/metadata.json")
+    tables = meta["databases"]["xzcrawler"]["tables"]
+    assert {"articles", "revisions", "view_snapshots", "related_links"} <= set(tables)
+    assert "body_text" in tables["articles"]["columns"]
+
+
+def test_fastest_growing_views_canned_query(datasette):
+    base, _ = datasette
+    rows = get(base + "/xzcrawler/fastest_growing_views.json?_shape=array")
+    assert len(rows) == 1 and rows[0]["gained"] == 500 and rows[0]["last_at"] == "2099-01-01T00:00:00Z"
