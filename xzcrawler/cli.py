@@ -13,11 +13,6 @@ import click
 
 from . import normalize as nz
 
-ARTICLE_KEYS = (
-    "url", "site", "article_id", "title", "category", "category_url", "breadcrumbs", "author",
-    "published_date", "published_at", "published_precision", "published_text", "views", "byline",
-    "keywords", "body_text", "images", "related", "promo_text", "content_hash", "fetched_at",
-)  # fmt: skip
 
 
 @click.group()
@@ -87,7 +82,9 @@ def parse(file, url, fetched_at, encoding):
         raise click.BadParameter(f"not an ISO 8601 time: {fetched_at}", param_hint="--fetched-at") from exc
     page = parse_page(body, url, fetched, encoding)
     if page["kind"] == "article":
-        page = {"kind": "article", **{key: page.get(key) for key in ARTICLE_KEYS}}
+        from .validate import schema
+
+        page = {"kind": "article", **{key: page.get(key) for key in schema()["properties"]}}
     elif page["kind"] == "error":
         page = {"kind": "other", "error": page["reason"]}
     click.echo(json.dumps(page, ensure_ascii=False, indent=2))

@@ -61,6 +61,8 @@ def classify(doc, url: str) -> tuple[str, object, object]:
         return "other", None, None
     heading = pick(doc, X.TITLE)
     body = pick(doc, X.BODY)
+    if heading is not None and any(marker in element_text(heading) for marker in X.NOT_FOUND_MARKERS):
+        return "other", None, None  # the not-found page, even dressed as a post
     if body is None:
         probe = " ".join(
             element_text(el) for el in (first(X.TITLE_TAG(doc)), heading, pick(doc, X.ANY_H1)) if el is not None
