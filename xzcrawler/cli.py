@@ -36,7 +36,8 @@ def main():
               help="Break one field's markup site-wide.")  # fmt: skip
 @click.option("--fail", multiple=True, type=int, help="An article id that answers 500 (repeatable).")
 @click.option("--gone", multiple=True, type=int, help="An article id that answers a soft 404 (repeatable).")
-def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone):
+@click.option("--delay", default=0.0, show_default=True, type=click.FloatRange(0, 60), help="Seconds before each answer.")
+def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay):
     """Serve the bundled synthetic copy of the site over HTTP, in the foreground.
 
     To evolve it between crawls, start it again with the first run's --epoch and a later
@@ -50,7 +51,7 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
         epoch=nz.parse_iso(epoch) if epoch else None, add=add, grow_views=grow_views, edit=tuple(edit), broken=broken,
         fail=tuple(fail), gone=tuple(gone),
     )  # fmt: skip
-    server = make_server(site, host, port)
+    server = make_server(site, host, port, delay)
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"xzcrawler mirror: {articles} articles at http://{bound_host}:{bound_port}/ (Ctrl-C stops)", err=True)
     click.echo(f"http://{bound_host}:{bound_port}/", err=False)
@@ -167,7 +168,7 @@ def crawl_command(site_url: str, db_path: str, export_path: str, extra: list[str
 
 LOOPBACK_SETTINGS = [
     # the mirror is on loopback: no need to wait for a far server
-    "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOGSTATS_INTERVAL=5",
+    "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOGSTATS_INTERVAL=1",
 ]  # fmt: skip
 
 

@@ -9,6 +9,7 @@ import gzip
 import logging
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import render
@@ -50,6 +51,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
     server_version = "nginx"  # what the network's sites answer with
     sys_version = ""
     site: MirrorSite  # set on the subclass made by make_server
+    delay: float = 0.0  # seconds before each answer, to imitate a far server
 
     def log_message(self, format, *args):  # noqa: A002  (signature of the base class)
         logger.debug("%s " + format, self.address_string(), *args)
@@ -61,6 +63,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     def _serve(self, head: bool) -> None:
+        if self.delay:
+            time.sleep(self.delay)
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         base = f"http://{host}"
         status, content_type, body, modified = route(self.site, self.path, base)
@@ -108,14 +112,14 @@ class MirrorServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
-def make_server(site: MirrorSite, host: str = "127.0.0.1", port: int = 0) -> MirrorServer:
-    handler = type("BoundMirrorHandler", (MirrorHandler,), {"site": site})
+def make_server(site: MirrorSite, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> MirrorServer:
+    handler = type("BoundMirrorHandler", (MirrorHandler,), {"site": site, "delay": delay})
     return MirrorServer((host, port), handler)
 
 
-def serve_in_thread(site: MirrorSite, host: str = "127.0.0.1", port: int = 0) -> tuple[MirrorServer, str]:
+def serve_in_thread(site: MirrorSite, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> tuple[MirrorServer, str]:
     """Start the mirror in a background thread; returns (server, base URL). For tests and tools."""
-    server = make_server(site, host, port)
+    server = make_server(site, host, port, delay)
     thread = threading.Thread(target=server.serve_forever, name="xz-mirror", daemon=True)
     thread.start()
     return server, "http://%s:%d/" % server.server_address[:2]
