@@ -272,14 +272,14 @@ class Archive:
     def article_count(self) -> int:
         return self.db["articles"].count
 
-    def known_articles(self, site: str) -> dict[str, dict]:
-        """What a refresh needs to know of each archived article of ``site``, by URL."""
+    def known_articles(self, site: str) -> dict[int, dict]:
+        """What a refresh needs to know of each archived article of ``site``, by article id."""
         cursor = self.db.execute(
-            "SELECT url, article_id, etag, last_modified, last_checked, published_date FROM articles WHERE site = ?", [site]
+            "SELECT article_id, url, etag, last_modified, last_checked, published_date FROM articles WHERE site = ?", [site]
         )
         return {
-            url: {"article_id": aid, "etag": etag, "last_modified": lm, "last_checked": checked, "published_date": pd}
-            for url, aid, etag, lm, checked, pd in cursor
+            aid: {"article_id": aid, "url": url, "etag": etag, "last_modified": lm, "last_checked": checked, "published_date": pd}
+            for aid, url, etag, lm, checked, pd in cursor
         }
 
     def pending_failures(self, site: str, max_attempts: int) -> list[str]:

@@ -20,6 +20,7 @@ from . import items
 from . import normalize as nz
 from . import pages
 from .archive import Archive
+from .pages.decode import charset_of
 from .pipelines import StorePipeline, ValidatePipeline
 
 
@@ -70,16 +71,11 @@ def read_response(path: Path, offset: int):
         record = next(iter(ArchiveIterator(fh)))
         date = record.rec_headers.get_header("WARC-Date")
         status = int(record.http_headers.get_statuscode())
-        content_type = record.http_headers.get_header("Content-Type") or ""
+        content_type = record.http_headers.get_header("Content-Type")
         etag = record.http_headers.get_header("ETag")
         last_modified = record.http_headers.get_header("Last-Modified")
         body = record.content_stream().read()  # undoes the Content-Encoding, as Scrapy did
-    charset = None
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset":
-            charset = value.strip()
-    return date, status, charset, body, etag, last_modified
+    return date, status, charset_of(content_type), body, etag, last_modified
 
 
 def _items(url: str, status: int, charset, body: bytes, fetched_at: str, etag, last_modified):

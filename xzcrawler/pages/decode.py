@@ -33,6 +33,17 @@ def normalize_encoding(name: str | None) -> str | None:
     return _WIDEN.get(name, _WIDEN.get(canonical, canonical))
 
 
+def charset_of(content_type: str | bytes | None) -> str | None:
+    """The charset parameter of a Content-Type header value, if any."""
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
 def declared_encoding(body: bytes, header_encoding: str | None = None) -> str | None:
     """The encoding the page claims: the HTTP header first, then ``<meta>``."""
     if header_encoding:

@@ -19,18 +19,14 @@ import scrapy
 from .. import normalize as nz
 from .. import items, pages
 from ..archive import Archive
+from ..pages.decode import charset_of
 from ..refresh import is_due
 
 LISTING_PRIORITY = 10  # walk listings ahead of articles so the frontier stays full
 
 
 def _charset(response) -> str | None:
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset":
-            return value.strip()
-    return None
+    return charset_of(response.headers.get(b"Content-Type"))
 
 
 def _fetched_at(response) -> str:
@@ -67,7 +63,7 @@ class ArticlesSpider(scrapy.Spider):
         policy = settings.get("XZ_REFETCH_POLICY")
         spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
         with Archive(settings.get("XZ_DB_PATH")) as archive:
-            spider.known = {info["article_id"]: info | {"url": url} for url, info in archive.known_articles(spider.site_key).items()}
+            spider.known = archive.known_articles(spider.site_key)
             spider.retry_urls = archive.pending_failures(spider.site_key, settings.getint("XZ_MAX_ATTEMPTS"))
         return spider
 
@@ -80,7 +76,8 @@ class ArticlesSpider(scrapy.Spider):
         yield scrapy.Request(self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY)
         for url in self.retry_urls:
             self.crawler.stats.inc_value("xz/retried_failures")
-            yield scrapy.Request(self._here(url), callback=self.parse_article, errback=self.on_error,
+            callback = self.parse_article if pages.article_id_from_url(url) is not None else self.parse_listing
+            yield scrapy.Request(self._here(url), callback=callback, errback=self.on_error,
                                  dont_filter=True, meta={"xz_retry": True})  # fmt: skip
         now = dt.datetime.now(dt.timezone.utc)
         for article_id, info in self.known.items():
