@@ -344,7 +344,18 @@ class Archive:
             )
 
     # -- runs ---------------------------------------------------------------
+    def last_run_status(self, site_url: str | None) -> str | None:
+        """Status of the latest run on the same site (host), or None if there was none."""
+        host = nz.site_of(site_url or "")
+        for run_site, status in self.db.execute("SELECT site, status FROM crawl_runs ORDER BY id DESC"):
+            if nz.site_of(run_site or "") == host:
+                return status
+        return None
+
     def start_run(self, spider: str, site: str | None, started_at: str | None = None) -> int:
+        # runs hold the lock, so a run still marked running is one that died (killed, power cut)
+        self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+        self.db.conn.commit()
         table = self.db["crawl_runs"]
         table.insert({"spider": spider, "site": site, "started_at": started_at or nz.utc_iso(None), "status": "running"})
         return table.last_pk

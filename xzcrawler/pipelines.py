@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
+from . import items
 from .archive import Archive
 from .validate import schema_errors
 
@@ -27,14 +28,7 @@ class ValidatePipeline:
         if not errors:
             return item
         self.stats.inc_value("xz/invalid_articles")
-        return {
-            "kind": "failure",
-            "url": adapter["url"],
-            "failure": "invalid",
-            "reason": "schema: " + "; ".join(errors[:5]),
-            "http_status": 200,
-            "raw_body": adapter.get("_raw_body"),
-        }
+        return items.failure(adapter["url"], "invalid", "schema: " + "; ".join(errors[:5]), 200, adapter.get("_raw_body"))
 
 
 # Fields whose fill rate the drift guard watches, per kind of observation.
@@ -45,17 +39,19 @@ class StorePipeline:
     """Writes what the spider saw to the archive at XZ_DB_PATH: articles, listing view counts,
     304s, categories, failures. Counts how often each watched field was filled (drift guard)."""
 
-    def __init__(self, db_path: str, stats):
+    def __init__(self, db_path: str, stats, batch_size: int = 200):
         self.db_path = db_path
         self.stats = stats
+        self.batch_size = batch_size
         self.archive: Archive | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("XZ_DB_PATH"), crawler.stats)
+        settings = crawler.settings
+        return cls(settings.get("XZ_DB_PATH"), crawler.stats, settings.getint("XZ_DB_BATCH_SIZE"))
 
     def open_spider(self, spider=None):
-        self.archive = Archive(self.db_path)
+        self.archive = Archive(self.db_path, batch_size=self.batch_size)
 
     def close_spider(self, spider=None):
         if self.archive is not None:

@@ -42,6 +42,7 @@ XZ_SITE_URL = "http://xuzhou.021cf.cn/"
 XZ_DB_PATH = "data/xzcrawler.db"
 XZ_EXPORT_PATH = "exports/articles.jsonl"
 XZ_EXPORT_ON_CLOSE = True
+XZ_DB_BATCH_SIZE = 200  # articles per write transaction (a crash loses at most this many, refetched next run)
 
 # Refresh: when to look at a known article again, by its age: [max age in days, after days].
 XZ_REFETCH_POLICY = [[7, 1], [30, 3], [365, 14], [None, 60]]

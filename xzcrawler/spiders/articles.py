@@ -5,7 +5,7 @@ On an existing archive it refreshes: listing pages are read again (their view co
 kept), a category is walked only until a listing page holds nothing new, new articles are
 fetched, known ones only when due (``XZ_REFETCH_POLICY``) and with conditional requests,
 and recorded failures are retried. ``-a full=1`` walks every listing page and re-checks
-every known article.
+every known article; after a run that did not finish well, every listing page is walked too.
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ class ArticlesSpider(scrapy.Spider):
         spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
         with Archive(settings.get("XZ_DB_PATH")) as archive:
             spider.known = archive.known_articles(spider.site_key)
+            # After a run that did not finish well (killed mid-crawl, say), listing pages of known
+            # articles may hide unknown ones further on: walk every listing page this time.
+            spider.walk_all = spider.full or archive.last_run_status(spider.site_url) not in (None, "finished")
             spider.retry_urls = archive.pending_failures(spider.site_key, settings.getint("XZ_MAX_ATTEMPTS"))
         return spider
 
@@ -113,7 +116,7 @@ class ArticlesSpider(scrapy.Spider):
                 new += 1
                 yield from self._follow_article(item["url"])
         yield items.listing(self.site_key, response.url, page, _fetched_at(response))
-        if page["next_page"] and (self.full or new or not page["articles"]):
+        if page["next_page"] and (self.walk_all or new or not page["articles"]):
             yield response.follow(
                 page["next_page"], callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY
             )
