@@ -12,7 +12,7 @@ from xzcrawler.mirror.site import MirrorSite
 
 class NoopSpider(scrapy.Spider):
     name = "noop"
-    custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}}
+    custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "DOWNLOADER_MIDDLEWARES": {"xzcrawler.warc.WarcRecorder": None}}
 
     def __init__(self, site: str, articles: str = "300", **kwargs):
         super().__init__(**kwargs)

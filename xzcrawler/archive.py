@@ -404,14 +404,12 @@ class _Writes:
         self.searchable: list = []
 
     def reindex(self, conn) -> None:
-        """Keep the search index in step with the article rows just written."""
-        for site, article_id, title, body in self.searchable:
-            (rowid,) = conn.execute("SELECT rowid FROM articles WHERE site = ? AND article_id = ?", [site, article_id]).fetchone()
-            conn.execute(f"DELETE FROM {search.INDEX_TABLE} WHERE rowid = ?", [rowid])
-            conn.execute(
-                f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
-                [rowid, *search.index_row(title, body).values()],
-            )
+        """Keep the search index in step with the article rows just written (one statement a batch)."""
+        conn.executemany(
+            f"INSERT OR REPLACE INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES "
+            "((SELECT rowid FROM articles WHERE site = ? AND article_id = ?), ?, ?, ?)",
+            [[site, article_id, *search.index_row(title, body).values()] for site, article_id, title, body in self.searchable],
+        )
 
     def apply(self, conn) -> None:
         columns = ", ".join(("site", "article_id", "revision", "fetched_at", "changed_fields", *REVISION_FIELDS))
