@@ -64,3 +64,31 @@ def test_killed_run_then_recovery(tmp_path):
     assert stats["xz/listing_pages"] == 1 + sum(site.category_pages(c) for c in CATEGORIES)
     assert "xz/listing_walks_stopped" not in stats
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_pause_and_resume_with_scrapy_jobdir(tmp_path):
+    """Ctrl-C once (a graceful stop), then the same command resumes from Scrapy's JOBDIR."""
+    site = MirrorSite(300)
+    db = tmp_path / "archive.db"
+    server, base = serve_in_thread(site, delay=0.02)
+    try:
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+        extra = [*LOOPBACK_SETTINGS, "-s", f"JOBDIR={tmp_path / 'job'}", "-s", "XZ_DB_BATCH_SIZE=5"]
+        command = crawl_command(base, str(db), str(tmp_path / "articles.jsonl"), extra)
+        crawl = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while stored(db) < 60:
+            assert time.monotonic() < deadline and crawl.poll() is None
+            time.sleep(0.05)
+        crawl.send_signal(signal.SIGINT)
+        assert crawl.wait(timeout=60) == 6  # did not finish: says so
+        assert stored(db) < 300
+        resumed = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 300
+    assert [s for (s,) in conn.execute("SELECT status FROM crawl_runs ORDER BY id")] == [
+        "failed: the crawl did not finish (finish_reason=shutdown)", "finished"]

@@ -76,7 +76,9 @@ class ArticlesSpider(scrapy.Spider):
         return urljoin(self.site_url, parts.path + (f"?{parts.query}" if parts.query else ""))
 
     async def start(self):
-        yield scrapy.Request(self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY)
+        # the entry point is fetched every run, even when resuming a JOBDIR whose dupefilter saw it
+        yield scrapy.Request(self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY,
+                             dont_filter=True)  # fmt: skip
         for url in self.retry_urls:
             self.crawler.stats.inc_value("xz/retried_failures")
             callback = self.parse_article if pages.article_id_from_url(url) is not None else self.parse_listing
