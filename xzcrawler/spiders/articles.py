@@ -85,7 +85,7 @@ class ArticlesSpider(scrapy.Spider):
             yield scrapy.Request(self._here(url), callback=callback, errback=self.on_error,
                                  dont_filter=True, meta={"xz_retry": True})  # fmt: skip
         now = dt.datetime.now(dt.timezone.utc)
-        for article_id, info in self.known.items():
+        for info in self.known.values():
             if self.full or is_due(info["published_date"], info["last_checked"], now, self.policy):
                 self.crawler.stats.inc_value("xz/rechecked")
                 for request in self._follow_article(self._here(info["url"]), conditional=info):
