@@ -226,7 +226,7 @@ class MirrorSite:
             elif style < 0.65:
                 source = rng.choice(C.SOURCES)
                 blocks.insert(0, ("p", f"来源：{source}"))
-                art.byline = source
+                art.byline = f"来源：{source}"
             reporter_note = re.search(r"[（(](记者[^（）()]{1,24}?)[）)]", blocks[0][1])
             if art.byline is None and reporter_note:
                 art.byline = reporter_note.group(1)

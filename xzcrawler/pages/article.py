@@ -32,9 +32,9 @@ BYLINE_END = re.compile(
     rf"[（(]\s*({_NAME_CHARS}{{2,24}}?)\s*[）)]\s*([\u4e00-\u9fff]{{2,8}})?\s*[。.]?$"
 )
 BYLINE_REPORTER_PAREN = re.compile(r"[（(]\s*((?:本报)?记者[^（）()]{1,24}?)\s*[）)]")
-BYLINE_LABEL = re.compile(r"^(?:作者|撰文|文)\s*[:：/]\s*(.{1,40})$")
+BYLINE_LABEL = re.compile(r"^(?:作者|撰文|文)\s*[:：/]\s*\S.{0,40}$")
 BYLINE_REPORTER_LINE = re.compile(r"^((?:本报|本台|融媒)?记者[\s:：].{1,40}|(?:本报|本台)?记者[\u4e00-\u9fff]{2,4}(?:\s.{0,30})?)$")
-BYLINE_SOURCE = re.compile(r"^来源\s*[:：]\s*(.{1,40})$")
+BYLINE_SOURCE = re.compile(r"^来源\s*[:：]\s*\S.{0,40}$")
 DATE_LINE = re.compile(
     r"(?:发布日期|发布时间|发表时间|发表日期|日期|时间)\s*[:：]\s*"
     r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
@@ -218,8 +218,28 @@ def _split_body(container, base_url: str, title: str):
 
 
 def find_byline(paragraphs: list[str]) -> str | None:
+    """The byline as the site's pages give it (see the site README):
+    ``（裘培兴）`` ending the body -> 裘培兴; ``（徐承德肖昌琦）新华日报`` -> 徐承德肖昌琦;
+    ``◎文/徐报融媒记者 吴云 …`` opening it -> the text after ◎; a short ``作者：`` / ``记者`` /
+    ``来源：`` line -> that line; else ``（记者牛萌）`` in the opening paragraph -> 记者牛萌."""
     if not paragraphs:
         return None
+    head, tail = paragraphs[:3], paragraphs[-3:]
+    for line in head:
+        if line.startswith("◎"):
+            return nz.strip_indent(line[1:]) or None
+    for line in reversed(tail):
+        match = BYLINE_END.search(line)
+        if match and not re.search(r"[0-9:：，,。]|^(图|摄|注|完)", match.group(1)):
+            return nz.strip_indent(match.group(1))
+    for pattern in (BYLINE_LABEL, BYLINE_REPORTER_LINE, BYLINE_SOURCE):
+        for line in head + tail:
+            if len(line) <= 40 and pattern.match(line):
+                return line
+    match = BYLINE_REPORTER_PAREN.search(paragraphs[0])
+    if match:
+        return nz.strip_indent(match.group(1))
+    return None
     head, tail = paragraphs[:3], paragraphs[-3:]
     for line in head:
         if line.startswith("◎"):
