@@ -19,8 +19,6 @@ def _has_class(name: str) -> str:
 # --- page furniture ------------------------------------------------------
 TITLE_TAG = _x("//head/title")
 META_KEYWORDS = _x("//meta[translate(@name,'KEYWORDS','keywords')='keywords']/@content")
-META_CHARSET = _x("//meta/@charset | //meta[translate(@http-equiv,'CONTENTYP','contentyp')='content-type']/@content")
-CANONICAL = _x("//link[@rel='canonical']/@href")
 NAV_LINKS = _x(f"//ul[{_has_class('navbar')}]//a | //div[{_has_class('nav')}]//a | //nav//a")
 
 # --- article -------------------------------------------------------------
