@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -18,6 +19,10 @@ from xzcrawler.mirror.site import MirrorSite
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+# Every crawl in the tests runs on a pinned clock, the mirror's and the crawler's alike: 00:30 in
+# Shanghai is the hour that shows a day-level date mistake, and no test reads the wall clock.
+NOW = dt.datetime(2026, 11, 28, 0, 30, tzinfo=SHANGHAI)
 
 
 def shared_schema() -> dict:
@@ -40,18 +45,28 @@ def fixture_cases(kind: str | None = None) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def mirror300():
-    site = MirrorSite(articles=300)
+    site = MirrorSite(articles=300, now=NOW)
     server, base = serve_in_thread(site)
     yield site, base
     server.shutdown()
     server.server_close()
 
 
-def run_crawl(base: str, workdir: Path, *extra: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def crawl_args(base: str, workdir: Path, *extra: str, now: dt.datetime | None = NOW) -> list[str]:
+    """The `scrapy crawl articles` command line for ``base`` into ``workdir``, on the pinned clock."""
+    clock = ["-s", f"XZ_NOW={now.isoformat()}"] if now is not None else []
+    return crawl_command(base, str(workdir / "archive.db"), str(workdir / "articles.jsonl"),
+                         [*LOOPBACK_SETTINGS, *clock, *extra])  # fmt: skip
+
+
+CRAWL_ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+
+
+def run_crawl(base: str, workdir: Path, *extra: str, timeout: int = 600, now: dt.datetime | None = NOW,
+              **kwargs) -> subprocess.CompletedProcess:  # fmt: skip
     """`scrapy crawl articles` against ``base`` in a subprocess (Scrapy wants its own reactor)."""
-    command = crawl_command(base, str(workdir / "archive.db"), str(workdir / "articles.jsonl"), [*LOOPBACK_SETTINGS, *extra])
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
-    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(crawl_args(base, workdir, *extra, now=now), cwd=workdir, env=CRAWL_ENV, capture_output=True,
+                          text=True, timeout=timeout, **kwargs)  # fmt: skip
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -65,13 +80,13 @@ def mirror_archive(tmp_path_factory):
     from xzcrawler.mirror import render
     from xzcrawler.pages import parse_page
 
-    site = MirrorSite(articles=300)
+    site = MirrorSite(articles=300, now=NOW)
     base = "http://127.0.0.1:8021/"
     path = tmp_path_factory.mktemp("archive") / "archive.db"
     with Archive(path) as archive:
         for aid in site.ids:
             url = f"{base}index.php/post/{aid}.html"
-            page = parse_page(render.article_page(site, aid, base).encode(), url, None)
+            page = parse_page(render.article_page(site, aid, base).encode(), url, NOW)
             page.pop("kind")
             archive.add_article(page)
     return site, path

@@ -20,6 +20,7 @@ REFERENCE = FIXTURES / "article" / "reference-2176"
 def reference_record(fetched_at="2025-11-27T10:00:00+08:00", article_id=None):
     page = parse_page((REFERENCE / "page.html").read_bytes(), "http://xuzhou.021cf.cn/index.php/post/2176.html", fetched_at)
     page.pop("kind")
+    page = {key: value for key, value in page.items() if not key.startswith("_")}  # the record only
     if article_id is not None:
         page["article_id"] = article_id
     return page
@@ -84,6 +85,12 @@ class _Stats:
     def inc_value(self, key, count=1):
         self.values[key] = self.values.get(key, 0) + count
 
+    def set_value(self, key, value):
+        self.values[key] = value
+
+    def get_value(self, key, default=None):
+        return self.values.get(key, default)
+
 
 def test_an_invalid_article_is_kept_raw_with_its_reason(tmp_path):
     stats = _Stats()
@@ -119,19 +126,21 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     Archive(path).close()
     Archive(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_articles", "m002_history", "m003_search", "m004_warc_index"]
+    assert names == ["m001_articles", "m002_history", "m003_search", "m004_warc_index", "m005_date_span",
+                     "m006_failure_digest"]
 
 
 def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
     from sqlite_utils import Database
 
-    from xzcrawler.archive import migrations
+    from xzcrawler.archive import _V1_FIELDS, migrations
 
     path = tmp_path / "old.db"
     old = Database(path)
     migrations.apply(old, stop_before="m002_history")
     record = reference_record()
-    old["articles"].insert({**record, "first_seen": record["fetched_at"], "last_seen": record["fetched_at"]})
+    old["articles"].insert({**{k: record[k] for k in _V1_FIELDS}, "first_seen": record["fetched_at"],
+                            "last_seen": record["fetched_at"]})
     old.close()
     with Archive(path) as archive:  # opening applies the pending migration
         db = archive.db

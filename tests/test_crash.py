@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import time
 
-from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
-from .conftest import run_crawl
+from .conftest import CRAWL_ENV, NOW, crawl_args, run_crawl
 
 
 def stored(path) -> int:
@@ -25,13 +23,12 @@ def stored(path) -> int:
 
 
 def test_killed_run_then_recovery(tmp_path):
-    site = MirrorSite(300)
+    site = MirrorSite(300, now=NOW)
     db = tmp_path / "archive.db"
     slow, slow_base = serve_in_thread(site, delay=0.02)
     try:
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
-        command = crawl_command(slow_base, str(db), str(tmp_path / "articles.jsonl"),
-                                [*LOOPBACK_SETTINGS, "-s", "XZ_DB_BATCH_SIZE=5"])  # fmt: skip
+        env = CRAWL_ENV
+        command = crawl_args(slow_base, tmp_path, "-s", "XZ_DB_BATCH_SIZE=5")
         crawl = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while stored(db) < 240:
@@ -68,13 +65,12 @@ def test_killed_run_then_recovery(tmp_path):
 
 def test_pause_and_resume_with_scrapy_jobdir(tmp_path):
     """Ctrl-C once (a graceful stop), then the same command resumes from Scrapy's JOBDIR."""
-    site = MirrorSite(300)
+    site = MirrorSite(300, now=NOW)
     db = tmp_path / "archive.db"
     server, base = serve_in_thread(site, delay=0.02)
     try:
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
-        extra = [*LOOPBACK_SETTINGS, "-s", f"JOBDIR={tmp_path / 'job'}", "-s", "XZ_DB_BATCH_SIZE=5"]
-        command = crawl_command(base, str(db), str(tmp_path / "articles.jsonl"), extra)
+        env = CRAWL_ENV
+        command = crawl_args(base, tmp_path, "-s", f"JOBDIR={tmp_path / 'job'}", "-s", "XZ_DB_BATCH_SIZE=5")
         crawl = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while stored(db) < 60:

@@ -38,11 +38,22 @@ def test_drift_needs_enough_observations_and_some_history():
 
 
 def test_errors_no_items_and_unfinished():
-    assert health.assess(run(**{"xz/failures/http": 11}), [], **LIMITS).exit_code == health.ERRORS
+    assert health.assess(run(**{"xz/failed_urls": 11}), [], **LIMITS).exit_code == health.ERRORS
+    assert health.assess(run(**{"xz/failed_urls": 7, "log_count/ERROR": 7}), [], **LIMITS).exit_code == 0  # once each
+    assert health.assess(run(**{"spider_exceptions/KeyError": 11}), [], **LIMITS).exit_code == health.ERRORS
     assert health.assess(run(**{"xz/failures_retried/http": 50}), [], **LIMITS).exit_code == 0  # old failures again
     assert health.assess(run(**{"xz/listing_items": 0}), [], **LIMITS).exit_code == health.NO_ITEMS
     assert health.assess(run(**{"xz/categories": 0}), [], **LIMITS).exit_code == health.NO_ITEMS
     assert health.assess(run(finish_reason="shutdown"), [], **LIMITS).exit_code == health.UNFINISHED
+
+
+def test_a_write_that_did_not_happen_fails_the_run():
+    verdict = health.assess(run(**{"xz/storage_errors": 1, "xz/storage_error": "OperationalError: database is locked",
+                                   "xz/articles_not_written": 12}), [], **LIMITS)  # fmt: skip
+    assert verdict.exit_code == health.STORAGE
+    assert "database is locked" in verdict.message and "12 article(s) not written" in verdict.message
+    stopped = health.assess(run(finish_reason="storage_error", **{"xz/storage_errors": 1}), [], **LIMITS)
+    assert stopped.exit_code == health.STORAGE
 
 
 def test_refresh_policy_checks_young_articles_more_often():

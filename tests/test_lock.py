@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import time
 
-from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
-from .conftest import run_crawl
+from .conftest import CRAWL_ENV, NOW, crawl_args, run_crawl
 
 
 def test_second_concurrent_run_exits_75_and_the_first_finishes(tmp_path):
-    server, base = serve_in_thread(MirrorSite(40), delay=0.05)  # a slow site: the first run lasts a while
+    server, base = serve_in_thread(MirrorSite(40, now=NOW), delay=0.05)  # a slow site: the first run lasts a while
     try:
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
-        command = crawl_command(base, str(tmp_path / "archive.db"), str(tmp_path / "articles.jsonl"),
-                                [*LOOPBACK_SETTINGS, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"])  # fmt: skip
+        env = CRAWL_ENV
+        command = crawl_args(base, tmp_path, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
         first = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         lock = tmp_path / "archive.db.lock"
         deadline = time.monotonic() + 30

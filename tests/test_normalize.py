@@ -21,13 +21,13 @@ FETCHED = "2025-11-27T10:00:00+08:00"
         ("2022年04月26日", "2022-04-26", None, "day"),
         ("9月14日", "2025-09-14", None, "day"),
         ("12月30日", "2024-12-30", None, "day"),  # never after the fetch time
-        ("3天前", "2025-11-24", None, "day"),
+        ("3天前", "2025-11-24", None, "month"),  # 3 to 4 days back: the 23rd or the 24th
         ("昨天 12:30", "2025-11-26", "2025-11-26T12:30:00+08:00", "minute"),
         ("刚刚", "2025-11-27", None, "day"),
         ("5分钟前", "2025-11-27", None, "day"),
         ("11小时前", "2025-11-26", None, "day"),
-        ("1年前", "2024-11-27", None, "year"),
-        ("3个月前", "2025-08-27", None, "month"),
+        ("1年前", "2024-11-27", None, None),  # 365 to 730 days back: three calendar years
+        ("3个月前", "2025-08-29", None, "year"),  # 90 to 120 days back
         ("", None, None, None),
         ("admin", None, None, None),
     ],
@@ -35,6 +35,44 @@ FETCHED = "2025-11-27T10:00:00+08:00"
 def test_parse_published(text, date, at, precision):
     got = nz.parse_published(text, FETCHED)
     assert (got["published_date"], got["published_at"], got["published_precision"]) == (date, at, precision)
+
+
+@pytest.mark.parametrize(
+    ("text", "fetched", "earliest", "latest", "precision"),
+    [
+        ("3天前", "2026-11-28T00:30:00+08:00", "2026-11-24", "2026-11-25", "month"),
+        ("3天前", "2026-11-28T23:30:00+08:00", "2026-11-24", "2026-11-25", "month"),
+        ("3天前", "2026-12-04T10:00:00+08:00", "2026-11-30", "2026-12-01", "year"),  # across a month's end
+        ("1小时前", "2026-11-28T00:30:00+08:00", "2026-11-27", "2026-11-27", "day"),  # 23:30-23:30 the day before
+        ("1小时前", "2026-11-28T01:30:00+08:00", "2026-11-27", "2026-11-28", "month"),  # across midnight
+        ("1小时前", "2026-11-28T02:30:00+08:00", "2026-11-28", "2026-11-28", "day"),
+        ("昨天 23:45", "2026-11-28T00:30:00+08:00", "2026-11-27", "2026-11-27", "minute"),
+        ("8个月前 (09-24)", "2026-11-28T00:30:00+08:00", "2026-09-24", "2026-09-24", "day"),
+    ],
+)
+def test_relative_dates_claim_only_what_the_text_says(text, fetched, earliest, latest, precision):
+    got = nz.parse_published(text, fetched)
+    assert (got["published_earliest"], got["published_latest"], got["published_precision"]) == (earliest, latest, precision)
+    assert got["published_date"] == latest
+
+
+def test_a_span_always_holds_the_truth_at_every_fetch_minute():
+    """The theme floors elapsed time (the mirror renders it so): whatever the hour, the span holds the truth."""
+    import datetime as dt
+    import random
+
+    from xzcrawler.mirror.site import relative_time
+
+    rng = random.Random(7)
+    tz = dt.timezone(dt.timedelta(hours=8))
+    fetch = dt.datetime(2026, 11, 28, 0, 30, tzinfo=tz)
+    for _ in range(3000):
+        published = fetch - dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 29))
+        text = relative_time(published, fetch, rng)
+        got = nz.parse_published(text, fetch.isoformat())
+        assert got["published_earliest"] <= published.date().isoformat() <= got["published_latest"], text
+        if got["published_precision"] in ("day", "minute", "second"):
+            assert got["published_date"] == published.date().isoformat(), text
 
 
 def test_month_day_year_comes_from_the_relative_part():

@@ -17,9 +17,9 @@ from xzcrawler.lock import RunLock
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
-from .conftest import run_crawl
+from .conftest import NOW, run_crawl
 
-T0 = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+T0 = NOW  # pinned: the suite passes at any hour
 EDITED = MirrorSite(300, now=T0).ids[150]
 
 
@@ -34,12 +34,17 @@ def serve(**options):
     return site, server, base
 
 
+def crawl(site, base, workdir, *extra):
+    """A crawl whose clock is the mirror's (both pinned)."""
+    return run_crawl(base, workdir, *extra, now=site.now)
+
+
 @pytest.fixture(scope="module")
 def phases(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("refresh")
     results = {}
     site, server, base = serve()
-    results[1] = (site, run_crawl(base, workdir))
+    results[1] = (site, crawl(site, base, workdir))
     server.shutdown()
     server.server_close()
     later = {"later": dt.timedelta(hours=3), "add": 12, "grow_views": 1, "edit": (EDITED,)}
@@ -47,11 +52,11 @@ def phases(tmp_path_factory):
     new_ids = probe.ids[300:]
     site, server, base = serve(**later, fail=(new_ids[0],), gone=(new_ids[1],))
     # every known article is due (as after a long pause), so edits are found; most answer 304
-    results[2] = (site, run_crawl(base, workdir, "-s", "XZ_REFETCH_POLICY=[[null, 0]]"))
+    results[2] = (site, crawl(site, base, workdir, "-s", "XZ_REFETCH_POLICY=[[null, 0]]"))
     server.shutdown()
     server.server_close()
-    site, server, base = serve(**later, broken="views")
-    results[3] = (site, run_crawl(base, workdir))
+    site, server, base = serve(**{**later, "later": dt.timedelta(hours=4)}, broken="views")
+    results[3] = (site, crawl(site, base, workdir))
     results["base"] = base
     results["server"] = server
     yield workdir, results, new_ids

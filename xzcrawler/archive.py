@@ -7,9 +7,15 @@ older archive upgrades in place when it is opened.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import gzip
+import hashlib
 import json
 import os
+import sqlite3
+import stat
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,11 +25,12 @@ from sqlite_utils import Database, Migrations
 from . import normalize as nz
 from . import search
 
-ARTICLE_FIELDS = (
+_V1_FIELDS = (
     "url", "site", "article_id", "title", "category", "category_url", "breadcrumbs", "author",
     "published_date", "published_at", "published_precision", "published_text", "views", "byline",
     "keywords", "body_text", "images", "related", "promo_text", "content_hash", "fetched_at",
-)  # fmt: skip
+)  # fmt: skip  (the columns of m001; later fields come with their own migration)
+ARTICLE_FIELDS = (*_V1_FIELDS, "published_earliest", "published_latest")
 JSON_FIELDS = ("breadcrumbs", "keywords", "images", "related")
 
 migrations = Migrations("xzcrawler")
@@ -31,7 +38,7 @@ migrations = Migrations("xzcrawler")
 
 @migrations()
 def m001_articles(db: Database) -> None:
-    columns = {name: str for name in ARTICLE_FIELDS}
+    columns = {name: str for name in _V1_FIELDS}
     columns.update({"article_id": int, "views": int, "first_seen": str, "last_seen": str})
     db["articles"].create(columns, pk=("site", "article_id"), not_null={"site", "article_id", "url"})
     db["articles"].create_index(["published_date"])
@@ -127,43 +134,145 @@ def m004_warc_index(db: Database) -> None:
     db["warc_records"].create_index(["fetched_at"])
 
 
-class Archive:
-    """Open (creating or upgrading) the archive at ``path``."""
+@migrations()
+def m005_date_span(db: Database) -> None:
+    """The span of days a page's date text allows (see the schema's published_earliest)."""
+    db["articles"].add_column("published_earliest", str)
+    db["articles"].add_column("published_latest", str)
+    db.execute("UPDATE articles SET published_earliest = published_date, published_latest = published_date "
+               "WHERE published_precision IN ('day', 'minute', 'second')")  # fmt: skip
 
-    def __init__(self, path: str | os.PathLike, batch_size: int = 200):
+
+@migrations()
+def m006_failure_digest(db: Database) -> None:
+    """A failure keeps a bounded prefix of its raw body, with the full size and SHA-256."""
+    db["failures"].add_column("raw_size", int)
+    db["failures"].add_column("raw_sha256", str)
+    db.execute("UPDATE failures SET raw_size = length(raw_body) WHERE raw_body IS NOT NULL")
+
+
+class StorageError(RuntimeError):
+    """A write the archive could not make: locked past the busy timeout, disk full, I/O error.
+    Nothing that was queued is dropped: it stays queued for the next attempt."""
+
+
+class NotAnArchive(RuntimeError):
+    """A file asked for reading that is no (current) xzcrawler archive."""
+
+
+# Errors of one row (its values), as opposed to errors of the storage (sqlite3.OperationalError).
+ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError, OverflowError, ValueError, TypeError)
+STORAGE_ERRORS = (sqlite3.OperationalError, sqlite3.DatabaseError, OSError)  # DatabaseError: "file is not a database"
+FAILURE_BODY_MAX = 256 * 1024  # a failure keeps this much of the raw body, plus its full size and SHA-256
+
+
+def storage_reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Archive:
+    """Open (creating or upgrading) the archive at ``path``.
+
+    ``readonly=True`` opens an existing, current archive without writing anything (no WAL switch,
+    no migration, no new file): the CLI's reading commands use it. ``clock`` gives the times the
+    archive stamps itself (default: the real time).
+    """
+
+    def __init__(self, path: str | os.PathLike, batch_size: int = 200, *, clock=None, readonly: bool = False,
+                 busy_timeout: float = 60.0):  # fmt: skip
+        from .clock import Clock
+
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = Database(str(path))
-        if str(path) != ":memory:":
-            self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        migrations.apply(self.db)
-        self.batch_size = batch_size
-        self._pending: list[dict] = []
+        self.clock = clock or Clock()
+        self.readonly = readonly
+        memory = str(path) == ":memory:"
+        if readonly:
+            if memory or not self.path.is_file():
+                raise NotAnArchive(f"no archive at {path}")
+            conn = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+            self.db = Database(conn)
+            try:
+                pending = migrations.pending(self.db)
+                missing = not self.db["articles"].exists()
+            except sqlite3.DatabaseError as exc:
+                self.db.close()
+                raise NotAnArchive(f"{path} is not an xzcrawler archive ({exc})") from None
+            if missing or pending:
+                self.db.close()
+                raise NotAnArchive(
+                    f"{path} is not an xzcrawler archive" if missing else
+                    f"{path} was written by an older xzcrawler: a crawl (or reparse) upgrades it"
+                )  # fmt: skip
+        else:
+            if not memory:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = Database(str(path))
+            if not memory:
+                self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        if not readonly:
+            migrations.apply(self.db)
+        self.batch_size = max(1, int(batch_size))
+        self._pending: list[tuple[dict, bytes | None]] = []
         self._last_views: dict[tuple[str, int], int | None] = {}
+        self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
 
     # -- articles -----------------------------------------------------------
-    def add_article(self, record) -> None:
+    def add_article(self, record, raw_body: bytes | None = None) -> None:
         """Queue one article record (a mapping); written in batches, each in one transaction.
 
         ``_etag`` / ``_last_modified`` (the response's validators) are kept for conditional requests.
+        A queued record leaves memory only when its transaction has committed; a row the
+        database refuses is stored in ``failures`` with the reason (and ``raw_body``), the
+        others of its batch are written. Raises StorageError when the storage itself failed.
         """
         row = {name: record.get(name) for name in ARTICLE_FIELDS}
-        row["last_seen"] = row["last_checked"] = record.get("fetched_at") or nz.utc_iso(None)
+        row["last_seen"] = row["last_checked"] = record.get("fetched_at") or self.clock.iso()
         row["etag"] = record.get("_etag")
         row["last_modified"] = record.get("_last_modified")
-        self._pending.append(row)
+        self._pending.append((row, raw_body if raw_body is not None else record.get("_raw_body")))
         if len(self._pending) >= self.batch_size:
             self.flush()
 
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
     def flush(self) -> None:
+        """Write the queued rows. A batch that fails on a row's values is written row by row."""
         if not self._pending:
             return
-        rows, self._pending = self._pending, []
+        try:
+            self._write_rows([row for row, _ in self._pending])
+        except ROW_ERRORS:
+            self._flush_row_by_row()
+        except STORAGE_ERRORS as exc:
+            raise StorageError(storage_reason(exc)) from exc
+        else:
+            self._pending = []
+
+    def _flush_row_by_row(self) -> None:
+        while self._pending:
+            row, raw = self._pending[0]
+            try:
+                self._write_rows([row])
+            except ROW_ERRORS as exc:
+                reason = f"cannot store: {type(exc).__name__}: {exc}"
+                try:
+                    self.record_failure(row.get("url") or "", "store", reason, None, raw)
+                except STORAGE_ERRORS as storage:
+                    raise StorageError(storage_reason(storage)) from storage
+                self.rejected.append((row.get("url") or "", reason))
+            except STORAGE_ERRORS as exc:
+                raise StorageError(storage_reason(exc)) from exc
+            self._pending.pop(0)
+
+    def _write_rows(self, rows: list[dict]) -> None:
+        """One transaction: the rows, their history, the search index, resolved failures."""
+        rows = [dict(row) for row in rows]  # the history pass adds columns; a retry starts clean
+        writes = _Writes()
         with self.db.atomic():
-            writes = _Writes()
             for row in rows:
                 self._track_history(row, writes)
             writes.apply(self.db.conn)
@@ -174,6 +283,7 @@ class Archive:
             for row in rows:
                 if row.get("category_url"):
                     self._seen_category(row["site"], row["category_url"], row["category"], row["fetched_at"])
+        self._last_views.update(writes.views)  # only what was committed
 
     def _resolve_failures(self, pages: set[tuple[str, str]]) -> None:
         """Failures of pages now archived are resolved (matched by host and path: a site may be
@@ -182,7 +292,7 @@ class Archive:
         done = [url for (url,) in open_failures if _same_page(url) in pages]
         if done:
             self.db.execute(
-                "UPDATE failures SET resolved_at = ? WHERE url IN (%s)" % ",".join("?" * len(done)), [nz.utc_iso(None), *done]
+                "UPDATE failures SET resolved_at = ? WHERE url IN (%s)" % ",".join("?" * len(done)), [self.clock.iso(), *done]
             )
 
     def _track_history(self, row: dict, writes: _Writes) -> None:
@@ -215,47 +325,56 @@ class Archive:
             writes.images += [[site, article_id, i, im["src"], im.get("alt")] for i, im in enumerate(row["images"] or [])]
         if row["views"] is not None:
             row["views_observed_at"] = when
-            if self._views_changed(site, article_id, row["views"]):
+            if self._views_changed(site, article_id, row["views"], writes.views):
                 writes.snapshots.append([site, article_id, when, row["views"], "article"])
 
-    def _views_changed(self, site: str, article_id: int, views: int) -> bool:
-        """Whether ``views`` differs from the last snapshot of the article (and remember it)."""
+    def _views_changed(self, site: str, article_id: int, views: int, staged: dict) -> bool:
+        """Whether ``views`` differs from the last snapshot of the article; the new count is
+        staged in ``staged`` (remembered once its transaction commits)."""
         key = (site, article_id)
-        if key not in self._last_views:
-            last = self.db.conn.execute(
+        if key in staged:
+            last = staged[key]
+        elif key in self._last_views:
+            last = self._last_views[key]
+        else:
+            found = self.db.conn.execute(
                 "SELECT views FROM view_snapshots WHERE site = ? AND article_id = ? ORDER BY id DESC LIMIT 1", [site, article_id]
             ).fetchone()
-            self._last_views[key] = last[0] if last else None
-        if self._last_views[key] == views:
+            last = self._last_views[key] = found[0] if found else None
+        if last == views:
             return False
-        self._last_views[key] = views
+        staged[key] = views
         return True
 
     def observe_listing(self, site: str, items: list[dict], observed_at: str) -> int:
         """View counts seen on a listing page; returns how many differed from the last snapshot."""
         self.flush()  # queued article rows first, so "last" means last
         seen = [item for item in items if item.get("article_id") is not None and item.get("views") is not None]
+        staged: dict = {}
         snapshots = [
             [site, item["article_id"], observed_at, item["views"], "listing"]
             for item in seen
-            if self._views_changed(site, item["article_id"], item["views"])
+            if self._views_changed(site, item["article_id"], item["views"], staged)
         ]
-        with self.db.atomic():
-            self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
-            self.db.conn.executemany(  # the latest count, and when it was last seen
-                "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
-                [[item["views"], observed_at, site, item["article_id"]] for item in seen],
-            )
+        with _storage():
+            with self.db.atomic():
+                self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
+                self.db.conn.executemany(  # the latest count, and when it was last seen
+                    "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
+                    [[item["views"], observed_at, site, item["article_id"]] for item in seen],
+                )
+        self._last_views.update(staged)
         return len(snapshots)
 
     def mark_not_modified(self, site: str, article_id: int, when: str) -> None:
         """A 304: the article is as archived; it was checked now."""
         self.flush()
-        self.db.execute(
-            "UPDATE articles SET last_seen = ?, last_checked = ? WHERE site = ? AND article_id = ?",
-            [when, when, site, article_id],
-        )
-        self.db.conn.commit()
+        with _storage():
+            with self.db.atomic():
+                self.db.execute(
+                    "UPDATE articles SET last_seen = ?, last_checked = ? WHERE site = ? AND article_id = ?",
+                    [when, when, site, article_id],
+                )
 
     def _seen_category(self, site: str, url: str, name: str | None, when: str) -> None:
         self.db.execute(
@@ -265,9 +384,10 @@ class Archive:
         )
 
     def record_categories(self, site: str, categories: list[dict], when: str) -> None:
-        with self.db.atomic():
-            for category in categories:
-                self._seen_category(site, category["url"], category.get("name"), when)
+        with _storage():
+            with self.db.atomic():
+                for category in categories:
+                    self._seen_category(site, category["url"], category.get("name"), when)
 
     def article_count(self) -> int:
         return self.db["articles"].count
@@ -321,23 +441,30 @@ class Archive:
         self, url: str, kind: str, reason: str, http_status: int | None = None, raw_body: bytes | None = None,
         when: str | None = None,
     ) -> None:
-        """Keep what could not be archived, raw, with its reason; attempts count up."""
-        when = when or nz.utc_iso(None)
-        with self.db.atomic():
-            existing = self.db.execute("SELECT attempts, first_seen FROM failures WHERE url = ?", [url]).fetchone()
-            attempts, first_seen = (existing[0] or 0) + 1 if existing else 1, existing[1] if existing else when
-            self.db["failures"].upsert(
-                {
-                    "url": url, "kind": kind, "reason": reason, "http_status": http_status, "attempts": attempts,
-                    "first_seen": first_seen, "last_tried": when, "resolved_at": None, "raw_body": raw_body,
-                },  # fmt: skip
-                pk="url",
-            )
+        """Keep what could not be archived, raw, with its reason; attempts count up. The raw body
+        is kept up to FAILURE_BODY_MAX bytes, with its full size and SHA-256."""
+        when = when or self.clock.iso()
+        size = digest = None
+        if raw_body is not None:
+            size, digest = len(raw_body), hashlib.sha256(raw_body).hexdigest()
+            raw_body = bytes(raw_body[:FAILURE_BODY_MAX])
+        with _storage():
+            with self.db.atomic():
+                existing = self.db.execute("SELECT attempts, first_seen FROM failures WHERE url = ?", [url]).fetchone()
+                attempts, first_seen = (existing[0] or 0) + 1 if existing else 1, existing[1] if existing else when
+                self.db["failures"].upsert(
+                    {
+                        "url": url, "kind": kind, "reason": reason, "http_status": http_status, "attempts": attempts,
+                        "first_seen": first_seen, "last_tried": when, "resolved_at": None, "raw_body": raw_body,
+                        "raw_size": size, "raw_sha256": digest,
+                    },  # fmt: skip
+                    pk="url",
+                )
 
     # -- WARC index ---------------------------------------------------------
     def add_warc_index(self, rows: list[dict]) -> None:
         columns = ("url", "fetched_at", "file", "offset", "length", "status", "record_type", "digest", "record_id")
-        with self.db.atomic():
+        with _storage(), self.db.atomic():
             self.db.conn.executemany(
                 f"INSERT INTO warc_records ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [[row[c] for c in columns] for row in rows],
@@ -353,35 +480,48 @@ class Archive:
         return None
 
     def start_run(self, spider: str, site: str | None, started_at: str | None = None) -> int:
-        # runs hold the lock, so a run still marked running is one that died (killed, power cut)
-        self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
-        self.db.conn.commit()
-        table = self.db["crawl_runs"]
-        table.insert({"spider": spider, "site": site, "started_at": started_at or nz.utc_iso(None), "status": "running"})
+        with _storage(), self.db.atomic():
+            # runs hold the lock, so a run still marked running is one that died (killed, power cut)
+            self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+            table = self.db["crawl_runs"]
+            table.insert({"spider": spider, "site": site, "started_at": started_at or self.clock.iso(), "status": "running"})
         return table.last_pk
 
     def finish_run(self, run_id: int, status: str, stats: dict, finished_at: str | None = None,
                    exit_code: int = 0) -> None:  # fmt: skip
-        self.flush()
-        self.db["crawl_runs"].update(
-            run_id,
-            {
-                "finished_at": finished_at or nz.utc_iso(None),
-                "status": status,
-                "exit_code": exit_code,
-                "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
-            },
-        )
+        with _storage(), self.db.atomic():
+            self.db["crawl_runs"].update(
+                run_id,
+                {
+                    "finished_at": finished_at or self.clock.iso(),
+                    "status": status,
+                    "exit_code": exit_code,
+                    "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+                },
+            )
 
     def close(self) -> None:
-        self.flush()
-        self.db.close()
+        """Write what is queued and close; the connection is closed even when the write fails."""
+        try:
+            if not self.readonly:
+                self.flush()
+        finally:
+            self.db.close()
 
     def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def _storage():
+    """Storage failures (locked, full, I/O) become StorageError, with the reason."""
+    try:
+        yield
+    except STORAGE_ERRORS as exc:
+        raise StorageError(storage_reason(exc)) from exc
 
 
 _INSERT_SNAPSHOT = "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) VALUES (?, ?, ?, ?, ?)"
@@ -402,6 +542,7 @@ class _Writes:
         self.images: list = []
         self.snapshots: list = []
         self.searchable: list = []
+        self.views: dict = {}  # (site, article_id) -> views, remembered once committed
 
     def reindex(self, conn) -> None:
         """Keep the search index in step with the article rows just written (one statement a batch)."""
@@ -432,26 +573,80 @@ def _same_page(url: str) -> tuple[str, str]:
     return (parts.hostname or "", parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
+class ExportTargetError(ValueError):
+    """An export target that must not be written: the archive, a directory, a device, a database."""
+
+
+def check_export_target(out: str | os.PathLike, db_path: str | os.PathLike | None = None, compress: bool = False) -> None:
+    """Refuse a target that would clobber something: only a regular file (or nothing yet) may be
+    replaced, never the archive (or its -wal/-shm/.lock), another SQLite database, a directory or
+    a device; the name ends in .gz exactly when the export is gzipped."""
+    if str(out) == "-":
+        return
+    out = Path(out)
+    if compress != out.name.endswith(".gz"):
+        raise ExportTargetError(
+            f"{out}: a gzipped export's name ends in .gz, and only a gzipped one's "
+            f"({'add .gz to the name' if compress else 'add --gzip, or drop .gz from the name'})"
+        )
+    if db_path is not None and str(db_path) != ":memory:":
+        db = Path(db_path).resolve()
+        own = {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal", ".lock"))}
+        if out.resolve() in own:
+            raise ExportTargetError(f"{out} is the archive itself (or one of its files): choose another --out")
+    if os.path.lexists(out):
+        info = os.stat(out) if out.exists() else None
+        if info is None or not stat.S_ISREG(info.st_mode):
+            raise ExportTargetError(f"{out} exists and is not a regular file (a directory, device or broken link)")
+        with open(out, "rb") as fh:
+            if fh.read(16) == b"SQLite format 3\x00":
+                raise ExportTargetError(f"{out} is an SQLite database: an export never replaces one")
+
+
+def _clean_stale_temporaries(out: Path) -> None:
+    """Temporary files of exports killed mid-way (``.<name>.<pid>.tmp`` of a process now gone)."""
+    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
+        pid = tmp.name[len(out.name) + 2 : -4]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
 def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
-    """Write records as JSON lines to a temporary file, fsync, then rename over ``out``."""
+    """Write records as JSON lines to a temporary file, fsync, then rename over ``out``
+    (``-``: standard output)."""
+    if str(out) == "-":
+        return _write_jsonl(records, sys.stdout.buffer, compress)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_temporaries(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    count = 0
     try:
         with open(tmp, "wb") as raw:
-            fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw
-            for record in records:
-                fh.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-                count += 1
-            if compress:
-                fh.close()
+            count = _write_jsonl(records, raw, compress)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, out)
     finally:
         if tmp.exists():
             tmp.unlink()
+    return count
+
+
+def _write_jsonl(records: Iterable[dict], raw, compress: bool) -> int:
+    count = 0
+    fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw
+    for record in records:
+        fh.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+        count += 1
+    if compress:
+        fh.close()
+    raw.flush()
     return count
 
 
@@ -475,12 +670,14 @@ _SINCE = {
 def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "articles", since: str | None = None,
            changed: bool = False, compress: bool = False) -> tuple[int, str | None]:  # fmt: skip
     """Export one table as ordered JSONL (atomic). ``since``: only rows new or changed since then;
-    ``changed``: since this table's last export (remembered in the ``exports`` table).
-    Returns (rows written, the time the rows were taken from)."""
+    ``changed``: since this table's last ``changed`` export (remembered in the ``exports`` table:
+    the only case that writes to the archive). Returns (rows written, the time the rows were
+    taken from)."""
     if table not in EXPORT_TABLES:
         raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
-    started = nz.utc_iso(None)
-    with Archive(db_path) as archive:
+    check_export_target(out, db_path, compress)
+    with Archive(db_path, readonly=not changed) as archive:
+        started = archive.clock.iso()
         if changed:
             last = archive.db.execute(
                 "SELECT max(exported_at) FROM exports WHERE target = ?", [table]
@@ -505,7 +702,9 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "art
 
             rows = (decode(values) for values in cursor)
         count = write_jsonl_atomic(rows, out, compress)
-        archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out)})
+        if changed:
+            with _storage(), archive.db.atomic():
+                archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out)})
     return count, since
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import normalize as nz
+from .paths import DEFAULT_DB
 
 
 
@@ -71,11 +73,15 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
 @click.option("--encoding", default=None, help="Charset from the HTTP header, if known.")
 def parse(file, url, fetched_at, encoding):
     """Parse one saved page and print it as JSON (article, listing or other)."""
+    from .pages import MAX_BODY, parse_page
+
     try:
-        body = file.read_bytes()
+        with open(file, "rb") as fh:
+            body = fh.read(MAX_BODY + 1)
     except OSError as exc:
         raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from exc
-    from .pages import parse_page
+    if len(body) > MAX_BODY:
+        raise click.ClickException(f"{file} is larger than {MAX_BODY // (1024 * 1024)} MiB: no page of the site")
 
     try:
         fetched = nz.utc_iso(fetched_at)
@@ -91,42 +97,72 @@ def parse(file, url, fetched_at, encoding):
     click.echo(json.dumps(page, ensure_ascii=False, indent=2))
 
 
+def db_option(func):
+    return click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+                        help="The archive.")(func)  # fmt: skip
+
+
+def since_option(help_text: str):
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return nz.utc_iso(value)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 time: {value!r} (e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00)") from None
+
+    return click.option("--since", default=None, callback=check, help=help_text)
+
+
+def _archive_errors(func):
+    """The library's refusals (no archive, a target that must not be written) as one-line errors."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .archive import ExportTargetError, NotAnArchive, StorageError
+
+        try:
+            return func(*args, **kwargs)
+        except (NotAnArchive, ExportTargetError, StorageError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
 @main.command()
-@click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--out", default=None, type=click.Path(dir_okay=False),
-              help="Default: exports/<table>.jsonl (.jsonl.gz with --gzip).")  # fmt: skip
+@db_option
+@click.option("--out", default=None, type=click.Path(),
+              help="A file, or - for standard output. Default: exports/<table>.jsonl (.jsonl.gz with --gzip).")  # fmt: skip
 @click.option("--table", default="articles", show_default=True,
               type=click.Choice(["articles", "related_links", "view_snapshots", "revisions"]))  # fmt: skip
-@click.option("--since", default=None, help="Only rows new or changed since this time (ISO 8601).")
-@click.option("--changed", is_flag=True, help="Only rows new or changed since this table's last export.")
+@since_option("Only rows new or changed since this time (ISO 8601).")
+@click.option("--changed", is_flag=True, help="Only rows new or changed since this table's last --changed export.")
 @click.option("--gzip", "compress", is_flag=True, help="gzip the file.")
+@_archive_errors
 def export(db_path, out, table, since, changed, compress):
     """Write a table as ordered JSONL (atomic: a temporary file renamed into place)."""
     from .archive import export as run_export
 
-    if not Path(db_path).exists():
-        raise click.ClickException(f"no archive at {db_path}")
+    if changed and since:
+        raise click.UsageError("--changed and --since exclude each other: --changed exports since the last --changed export")
     out = out or f"exports/{table}.jsonl" + (".gz" if compress else "")
-    try:
-        if since:
-            nz.parse_iso(since)
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO 8601 time: {since}", param_hint="--since") from exc
     count, since_used = run_export(db_path, out, table, since, changed, compress)
     scope = f" new or changed since {since_used}" if since_used else ""
-    click.echo(f"exported {count} {table} rows{scope} to {out}")
+    click.echo(f"exported {count} {table} rows{scope} to {'standard output' if out == '-' else out}", err=out == "-")
 
 
 @main.command()
-@click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))
+@db_option
 @click.option("--into", default=None, type=click.Path(dir_okay=False), help="Rebuild into this archive instead.")
-@click.option("--since", default=None, help="Only records fetched at or after this time (ISO 8601).")
+@since_option("Only records fetched at or after this time (ISO 8601).")
 @click.option("--warc-dir", default=None, type=click.Path(file_okay=False), help="Default: warc/ beside --db.")
+@_archive_errors
 def reparse(db_path, into, since, warc_dir):
     """Rebuild article rows from the WARC files with the current parser (no network); report changes."""
     from .reparse import reparse as run_reparse
 
-    if not Path(db_path).exists():
+    if not Path(db_path).is_file():
         raise click.ClickException(f"no archive at {db_path}")
     report = run_reparse(db_path, into, since, warc_dir)
     for line in report.lines():
@@ -135,20 +171,27 @@ def reparse(db_path, into, since, warc_dir):
 
 @main.command(name="search")
 @click.argument("query")
-@click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@db_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--category", default=None, help="Only articles of this category (name as shown).")
 @click.option("--since", default=None, help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@_archive_errors
 def search_command(query, db_path, limit, category, since, as_json):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
     from .archive import Archive
-    from .search import search
+    from .search import QueryTooLarge, search
 
-    if not Path(db_path).exists():
-        raise click.ClickException(f"no archive at {db_path}")
-    with Archive(db_path) as archive:
-        hits = search(archive.db, query, limit=limit, category=category, since=since)
+    if since is not None:
+        try:
+            since = dt.date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise click.BadParameter(f"not a date: {since!r} (YYYY-MM-DD)", param_hint="--since") from None
+    with Archive(db_path, readonly=True) as archive:
+        try:
+            hits = search(archive.db, query, limit=limit, category=category, since=since)
+        except QueryTooLarge as exc:
+            raise click.UsageError(str(exc)) from None
     for hit in hits:
         if as_json:
             click.echo(json.dumps(hit.__dict__, ensure_ascii=False))

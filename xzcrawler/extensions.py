@@ -13,9 +13,9 @@ from pathlib import Path
 
 from scrapy import signals
 
-from . import health
-from . import normalize as nz
-from .archive import Archive, export_articles
+from . import health, paths
+from .archive import STORAGE_ERRORS, Archive, StorageError, export_articles
+from .clock import crawl_clock
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +25,10 @@ class RunRecorder:
         self.crawler = crawler
         settings = crawler.settings
         self.db_path = settings.get("XZ_DB_PATH")
-        self.export_path = settings.get("XZ_EXPORT_PATH")
+        self.export_path = paths.export_path(self.db_path, settings.get("XZ_EXPORT_PATH"))
         self.export_on_close = settings.getbool("XZ_EXPORT_ON_CLOSE")
+        self.busy_timeout = settings.getfloat("XZ_DB_BUSY_TIMEOUT")
+        self.clock = crawl_clock(crawler)
         self.limits = {
             "max_error_rate": settings.getfloat("XZ_MAX_ERROR_RATE"),
             "drift_points": settings.getfloat("XZ_DRIFT_POINTS"),
@@ -43,26 +45,60 @@ class RunRecorder:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
+    def _archive(self) -> Archive:
+        return Archive(self.db_path, clock=self.clock, busy_timeout=self.busy_timeout)
+
+    def _storage_failed(self, exc: Exception) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("xz/storage_errors")
+        if stats.get_value("xz/storage_error") is None:
+            stats.set_value("xz/storage_error", str(exc))
+        logger.error("archive write failed: %s", exc)
+
     def spider_opened(self, spider):
-        with Archive(self.db_path) as archive:
-            self.run_id = archive.start_run(spider.name, getattr(spider, "site_url", None))
+        try:
+            with self._archive() as archive:
+                self.run_id = archive.start_run(spider.name, getattr(spider, "site_url", None))
+        except (StorageError, *STORAGE_ERRORS) as exc:
+            self._storage_failed(exc)
+            self.crawler.engine.close_spider(spider, "storage_error")
+            return
         self.crawler.stats.set_value("xz/run_id", self.run_id)
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats
         site = getattr(spider, "site_url", None)
-        with Archive(self.db_path) as archive:
-            previous = archive.recent_runs(site, self.drift_runs)
+        try:
+            with self._archive() as archive:
+                previous = archive.recent_runs(site, self.drift_runs)
+        except (StorageError, *STORAGE_ERRORS) as exc:
+            self._storage_failed(exc)
+            previous = []
         verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
+        if self.export_on_close and verdict.exit_code == health.OK:
+            try:
+                count = export_articles(self.db_path, self.export_path)
+                stats.set_value("xz/exported", count)
+                logger.info("exported %d articles to %s", count, self.export_path)
+            except (StorageError, *STORAGE_ERRORS) as exc:
+                self._storage_failed(exc)
+                verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
+        elif self.export_on_close:
+            logger.warning("export not refreshed: the run was unhealthy, %s keeps the last good one", self.export_path)
         stats.set_value("xz/exit_code", verdict.exit_code)
+        stats.set_value("xz/verdict", verdict.message)
         if verdict.exit_code:
             logger.error("run %s failed (exit %d): %s", self.run_id, verdict.exit_code, verdict.message)
-        if self.export_on_close:
-            count = export_articles(self.db_path, self.export_path)
-            stats.set_value("xz/exported", count)
-            logger.info("exported %d articles to %s", count, self.export_path)
-        with Archive(self.db_path) as archive:
-            archive.finish_run(self.run_id, verdict.status, stats.get_stats(), nz.utc_iso(None), verdict.exit_code)
+        if self.run_id is not None:
+            try:
+                with self._archive() as archive:
+                    archive.finish_run(self.run_id, verdict.status, stats.get_stats(), None, verdict.exit_code)
+            except (StorageError, *STORAGE_ERRORS) as exc:
+                # the next run finds this one still 'running' and marks it interrupted
+                logger.error("could not record the end of run %s: %s", self.run_id, exc)
+                if verdict.exit_code == health.OK:
+                    verdict = health.Verdict(health.STORAGE, f"could not record the run: {exc}")
+                    stats.set_value("xz/exit_code", verdict.exit_code)
         self.verdict = verdict
 
 
@@ -79,7 +115,7 @@ class RotatingLog:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        directory = settings.get("XZ_LOG_DIR") or str(Path(settings.get("XZ_DB_PATH")).parent / "logs")
+        directory = paths.log_dir(settings.get("XZ_DB_PATH"), settings.get("XZ_LOG_DIR"))
         ext = cls(
             Path(directory) / "xzcrawler.log", settings.getint("XZ_LOG_MAX_BYTES"), settings.getint("XZ_LOG_BACKUPS"),
             settings.get("LOG_LEVEL"), settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"),

@@ -11,6 +11,8 @@ Exit statuses of ``scrapy crawl articles`` (also in the README):
 5     drift: a watched field's fill rate fell more than XZ_DRIFT_POINTS below the
       median of the last XZ_DRIFT_RUNS healthy runs (the message names the field)
 6     the crawl did not finish (shut down, closespider limit, crash)
+7     storage: a write to the archive or the WARC failed (locked past XZ_DB_BUSY_TIMEOUT,
+      disk full, I/O error); what was not written is fetched again by the next run
 75    another run holds the archive's lock; nothing was touched
 ====  ==========================================================================
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-OK, STARTUP, USAGE, ERRORS, NO_ITEMS, DRIFT, UNFINISHED, LOCKED = 0, 1, 2, 3, 4, 5, 6, 75
+OK, STARTUP, USAGE, ERRORS, NO_ITEMS, DRIFT, UNFINISHED, STORAGE, LOCKED = 0, 1, 2, 3, 4, 5, 6, 7, 75
 WATCHED = ("views", "published_date", "category", "body_text")
 
 
@@ -47,6 +49,13 @@ def fill_rates(stats: dict, min_seen: int = 1) -> dict[str, float]:
 def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_points: float,
            drift_min_seen: int) -> Verdict:  # fmt: skip
     reason = stats.get("finish_reason")
+    if stats.get("xz/storage_errors") or stats.get("xz/articles_not_written"):
+        lost = stats.get("xz/articles_not_written") or 0
+        return Verdict(
+            STORAGE,
+            f"archive write failed ({stats.get('xz/storage_error') or 'unknown'}); "
+            f"{lost} article(s) not written, fetched again next run",
+        )
     if reason != "finished":
         return Verdict(UNFINISHED, f"the crawl did not finish (finish_reason={reason})")
     responses = stats.get("response_received_count", 0)
@@ -56,9 +65,11 @@ def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_po
         return Verdict(NO_ITEMS, "no categories found in the site navigation")
     if stats.get("xz/listing_pages", 0) and not stats.get("xz/listing_items", 0):
         return Verdict(NO_ITEMS, f"no articles on {stats['xz/listing_pages']} listing pages")
-    failures = sum(v for k, v in stats.items() if k.startswith("xz/failures/")) + stats.get("log_count/ERROR", 0)
+    # each address that failed in this run counts once; retries of earlier failures do not count,
+    # a bug in a callback does
+    failures = stats.get("xz/failed_urls", 0) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if failures > max_error_rate * responses:
-        return Verdict(ERRORS, f"{failures} errors for {responses} responses (limit {max_error_rate:.0%})")
+        return Verdict(ERRORS, f"{failures} failed pages for {responses} responses (limit {max_error_rate:.0%})")
     now = fill_rates(stats, drift_min_seen)
     history = [fill_rates(run, drift_min_seen) for run in previous]
     for field, rate in now.items():
@@ -73,3 +84,18 @@ def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_po
                 f"{median - rate:.1f} points below the median {median:.1f}% of the last {len(past)} runs",
             )
     return Verdict(OK, "ok")
+
+
+def summary(stats: dict, exit_code: int, seconds: float) -> str:
+    """The run's verdict in one line, printed after Scrapy's stats."""
+    verdict = "finished" if exit_code == OK else f"FAILED (exit {exit_code})"
+    message = stats.get("xz/verdict") or ("the crawl did not finish" if exit_code == UNFINISHED else "")
+    new_failures = stats.get("xz/failed_urls", 0)
+    retried = sum(v for k, v in stats.items() if k.startswith("xz/failures_retried/"))
+    return (
+        f"xzcrawler run {stats.get('xz/run_id', '?')}: {verdict}{': ' + message if exit_code else ''} | "
+        f"articles stored {stats.get('xz/articles_stored', 0)}, not modified {stats.get('xz/not_modified', 0)} | "
+        f"failures new {new_failures}, retried and still failing {retried} | "
+        f"listing pages {stats.get('xz/listing_pages', 0)}, walks stopped {stats.get('xz/listing_walks_stopped', 0)} | "
+        f"{seconds:.1f} s"
+    )

@@ -15,10 +15,14 @@ def article(page: dict, body: bytes, etag: str | None, last_modified: str | None
 
 
 def listing(site: str, url: str, page: dict, fetched_at: str) -> dict:
-    observations = [
-        {"article_id": pages.article_id_from_url(item["url"]), "views": item["views"], "published_date": item["published_date"]}
-        for item in page["articles"]
-    ]
+    """View counts and dates seen on a listing page, for the articles of ``site`` only (an item
+    pointing at another host, or at no valid post id, says nothing about this site's articles)."""
+    observations = []
+    for item in page["articles"]:
+        article_id = pages.article_id_from_url(item["url"])
+        if article_id is None or pages.site_of(item["url"]) != site:
+            continue
+        observations.append({"article_id": article_id, "views": item["views"], "published_date": item["published_date"]})
     return {"kind": "listing", "url": url, "site": site, "items": observations, "fetched_at": fetched_at}
 
 
@@ -27,7 +31,9 @@ def not_modified(site: str, article_id: int, fetched_at: str) -> dict:
 
 
 def categories(site: str, found: list[dict], fetched_at: str) -> dict:
-    return {"kind": "categories", "site": site, "categories": found, "fetched_at": fetched_at}
+    """Navigation categories of ``site`` (links to other hosts are not this site's categories)."""
+    own = [category for category in found if pages.site_of(category["url"]) == site]
+    return {"kind": "categories", "site": site, "categories": own, "fetched_at": fetched_at}
 
 
 def failure(url: str, failure_kind: str, reason: str, status: int | None, body: bytes | None, retry: bool = False) -> dict:

@@ -58,8 +58,12 @@ _RELATIVE = re.compile(
     r"(刚刚|\d+\s*秒钟?前|\d+\s*分钟前|\d+\s*个?小时前|\d+\s*天前|[昨前今]天(?:\s*\d{1,2}[:：]\d{2})?"
     r"|\d+\s*周前|\d+\s*个?星期前|\d+\s*个月前|\d+\s*年前)"
 )
-_REL_AMOUNT = re.compile(r"(\d+)\s*(个月|年|天|周|个?星期)前")
-_CLOCK = re.compile(r"\d{1,2}[:：]\d{2}")
+_REL_AMOUNT = re.compile(r"(\d+)\s*(秒钟?|分钟|个?小时|天|周|个?星期|个月|年)前")
+_CLOCK_PARTS = re.compile(r"(\d{1,2})[:：](\d{2})")
+# The theme prints elapsed time floored to its unit (months as 30 days, years as 365, as the
+# mirror's model of the theme does): "3天前" means 3 <= elapsed days < 4.
+_UNIT_SECONDS = {"秒": 1, "秒钟": 1, "分钟": 60, "小时": 3600, "个小时": 3600, "天": 86400, "周": 7 * 86400,
+                 "星期": 7 * 86400, "个星期": 7 * 86400, "个月": 30 * 86400, "年": 365 * 86400}  # fmt: skip
 
 
 def _months_before(moment: dt.datetime, months: int) -> dt.datetime:
@@ -79,9 +83,7 @@ def _relative_anchor(relative: str | None, local_fetch: dt.datetime) -> dt.datet
                 return _months_before(local_fetch, amount)
             if unit == "年":
                 return _months_before(local_fetch, 12 * amount)
-            if unit == "周" or "星期" in unit:
-                return local_fetch - dt.timedelta(weeks=amount)
-            return local_fetch - dt.timedelta(days=amount)
+            return local_fetch - dt.timedelta(seconds=amount * _UNIT_SECONDS[unit])
     return local_fetch
 
 
@@ -101,7 +103,7 @@ def infer_year(month: int, day: int, anchor: dt.date, latest: dt.date) -> dt.dat
 
 
 def _dateparser_relative(text: str, local_fetch: dt.datetime) -> dt.datetime | None:
-    import dateparser  # imported lazily: only relative-only forms need it
+    import dateparser  # imported lazily: only relative wordings outside the theme's own forms need it
 
     return dateparser.parse(
         text,
@@ -118,13 +120,56 @@ def _aware_iso(moment: dt.datetime) -> str:
     return moment.replace(tzinfo=SITE_TZ).isoformat()
 
 
-def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> dict:
-    """Resolve a date text of the site into date, timestamp and honest precision.
+def _relative_span(form: str, local_fetch: dt.datetime) -> tuple[dt.datetime, dt.datetime, bool] | None:
+    """(earliest, latest, exact) moments a relative form allows, in the site's time zone.
 
-    Returns ``{"published_date", "published_at", "published_precision"}``;
-    all three are None when the text holds no date.
+    ``N<unit>前`` is floored elapsed time: earlier than fetch - N units, later than fetch - (N+1)
+    units. ``昨天``/``前天`` are calendar days (the day before the fetch's, in the site's time
+    zone), with ``HH:MM`` an exact moment.
     """
-    empty = {"published_date": None, "published_at": None, "published_precision": None}
+    fetch = local_fetch.replace(microsecond=0)
+    if form == "刚刚":
+        return fetch - dt.timedelta(seconds=59), fetch, False
+    match = _REL_AMOUNT.search(form)
+    if match:
+        amount, unit = int(match.group(1)), _UNIT_SECONDS[match.group(2)]
+        latest = fetch - dt.timedelta(seconds=amount * unit)
+        return latest - dt.timedelta(seconds=unit - 1), latest, False
+    days_back = {"今": 0, "昨": 1, "前": 2}[form[0]]
+    clock = _CLOCK_PARTS.search(form)
+    if clock is None:
+        day = fetch - dt.timedelta(days=days_back)
+        start = day.replace(hour=0, minute=0, second=0)
+        return start, min(fetch, start + dt.timedelta(days=1, seconds=-1)), False
+    hour, minute = int(clock.group(1)), int(clock.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    moment = (fetch - dt.timedelta(days=days_back)).replace(hour=hour, minute=minute, second=0)
+    return (moment, moment, True) if moment <= fetch else None
+
+
+def _precision_of(earliest: dt.date, latest: dt.date) -> str | None:
+    """The finest unit the whole span [earliest, latest] shares: what the page really tells."""
+    if earliest == latest:
+        return "day"
+    if (earliest.year, earliest.month) == (latest.year, latest.month):
+        return "month"
+    if earliest.year == latest.year:
+        return "year"
+    return None
+
+
+def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> dict:
+    """Resolve a date text of the site into date, timestamp, honest precision and span.
+
+    Returns ``{"published_date", "published_at", "published_precision", "published_earliest",
+    "published_latest"}``; all None when the text holds no date. ``published_earliest`` and
+    ``published_latest`` are the first and last day the text allows (equal for an absolute
+    date); ``published_precision`` is "day" (or finer) only when they are the same day, else the
+    unit they share ("month", "year") or None; ``published_date`` is then the latest day.
+    """
+    empty = {"published_date": None, "published_at": None, "published_precision": None,
+             "published_earliest": None, "published_latest": None}  # fmt: skip
     if not text:
         return empty
     text = text.strip()
@@ -142,11 +187,9 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
             if moment is not None:
                 published_at = _aware_iso(moment)
                 precision = "second" if second is not None else "minute"
-        return {
-            "published_date": date.isoformat(),
-            "published_at": published_at,
-            "published_precision": precision,
-        }
+        day = date.isoformat()
+        return {"published_date": day, "published_at": published_at, "published_precision": precision,
+                "published_earliest": day, "published_latest": day}  # fmt: skip
 
     # 1. a full date wins: 2024-09-24, 2022年04月26日, 1年前 (2024-09-24)
     match = _FULL_DATE.search(text)
@@ -168,25 +211,22 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
             if date is not None:
                 return result(date, match.group(3, 4, 5))
 
-    # 3. relative only: dateparser against the fetch time
+    # 3. relative only: the span of moments the form allows against the fetch time
     if relative:
-        form = relative.group(0)
-        moment = _dateparser_relative(form, local_fetch)
-        if moment is None:
+        span = _relative_span(re.sub(r"\s+", "", relative.group(0)).replace("：", ":"), local_fetch)
+        if span is None:
             return empty
-        if "年前" in form:
-            precision = "year"
-        elif "个月前" in form:
-            precision = "month"
-        else:
-            precision = "day"
-        if _CLOCK.search(form):
-            return {
-                "published_date": moment.date().isoformat(),
-                "published_at": _aware_iso(moment),
-                "published_precision": "minute",
-            }
-        return {"published_date": moment.date().isoformat(), "published_at": None, "published_precision": precision}
+        earliest, latest, exact = span
+        if exact:
+            return {**result(latest.date()), "published_at": _aware_iso(latest), "published_precision": "minute"}
+        return {"published_date": latest.date().isoformat(), "published_at": None,
+                "published_precision": _precision_of(earliest.date(), latest.date()),
+                "published_earliest": earliest.date().isoformat(), "published_latest": latest.date().isoformat()}  # fmt: skip
+    # 4. other relative wordings (半小时前): dateparser's point estimate, claiming no precision
+    if "前" in text:
+        moment = _dateparser_relative(text, local_fetch)
+        if moment is not None and moment.date() <= fetch_date:
+            return {**empty, "published_date": moment.date().isoformat()}
     return empty
 
 

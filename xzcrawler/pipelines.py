@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 from itemadapter import ItemAdapter
 
 from . import items
-from .archive import Archive
-from .validate import schema_errors
+from .archive import Archive, StorageError
+from .clock import crawl_clock
+from .validate import identity_problem, schema_errors
+
+logger = logging.getLogger(__name__)
 
 
 class ValidatePipeline:
-    """An article that breaks the schema is not stored as one: it becomes a failure, kept raw."""
+    """An article that breaks the schema, or whose identity does not hold (its id from the
+    address, the markup agreeing, the crawl's host), is not stored as one: it becomes a
+    failure, kept raw."""
 
-    def __init__(self, stats):
+    def __init__(self, stats, crawler=None):
         self.stats = stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler)
 
     def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
         if adapter.get("kind") != "article":
             return item
         record = {k: v for k, v in adapter.items() if k != "kind" and not k.startswith("_")}
+        spider = self.crawler.spider if self.crawler is not None else None
+        problem = identity_problem({**record, "declared_id": adapter.get("_declared_id")}, getattr(spider, "site_key", None))
+        if problem:
+            self.stats.inc_value("xz/identity_refused")
+            return items.failure(adapter["url"], "identity", problem, 200, adapter.get("_raw_body"))
         errors = schema_errors(record)
         if not errors:
             return item
@@ -33,29 +46,86 @@ class ValidatePipeline:
 
 # Fields whose fill rate the drift guard watches, per kind of observation.
 FILL_FIELDS = {"article": ("views", "published_date", "category", "body_text"), "listing": ("views", "published_date")}
+# Storage failures after which the run stops at once (nothing more can be written).
+FATAL_STORAGE = ("full", "disk i/o", "readonly", "read-only", "not a database", "file too large", "no space")
 
 
 class StorePipeline:
     """Writes what the spider saw to the archive at XZ_DB_PATH: articles, listing view counts,
-    304s, categories, failures. Counts how often each watched field was filled (drift guard)."""
+    304s, categories, failures. Counts how often each watched field was filled (drift guard),
+    and each failed address once (new failures apart from retries of old ones).
 
-    def __init__(self, db_path: str, stats, batch_size: int = 200):
+    A write the storage refuses (locked past XZ_DB_BUSY_TIMEOUT, disk full, I/O error) is
+    counted in ``xz/storage_errors``: the run's verdict is then a failure (exit 7) and what was
+    not written is fetched again next run; a full disk or an I/O error stops the run at once.
+    """
+
+    def __init__(self, db_path: str, stats, batch_size: int = 200, crawler=None, busy_timeout: float = 60.0,
+                 clock=None):  # fmt: skip
         self.db_path = db_path
         self.stats = stats
         self.batch_size = batch_size
+        self.crawler = crawler
+        self.busy_timeout = busy_timeout
+        self.clock = clock
         self.archive: Archive | None = None
+        self.failed_urls: set[str] = set()
+        self.retried_urls: set[str] = set()
+        self._closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(settings.get("XZ_DB_PATH"), crawler.stats, settings.getint("XZ_DB_BATCH_SIZE"))
+        return cls(settings.get("XZ_DB_PATH"), crawler.stats, settings.getint("XZ_DB_BATCH_SIZE"), crawler,
+                   settings.getfloat("XZ_DB_BUSY_TIMEOUT"), crawl_clock(crawler))  # fmt: skip
 
     def open_spider(self, spider=None):
-        self.archive = Archive(self.db_path, batch_size=self.batch_size)
+        self.archive = Archive(self.db_path, batch_size=self.batch_size, clock=self.clock, busy_timeout=self.busy_timeout)
 
     def close_spider(self, spider=None):
-        if self.archive is not None:
-            self.archive.close()
+        if self.archive is None:
+            return
+        self._closing = True
+        try:
+            self._guard(self.archive.flush)
+        finally:
+            self._note_rejected()
+            lost = self.archive.pending_count
+            if lost:
+                self.stats.set_value("xz/articles_not_written", lost)
+                logger.error("%d article(s) could not be written; the next run fetches them again", lost)
+            try:
+                self.archive.db.close()
+            except Exception:  # noqa: BLE001  (closing a broken connection must not hide the report above)
+                pass
+
+    def storage_failed(self, exc: StorageError) -> None:
+        reason = str(exc)
+        self.stats.inc_value("xz/storage_errors")
+        if self.stats.get_value("xz/storage_error") is None:
+            self.stats.set_value("xz/storage_error", reason)
+            logger.error("archive write failed: %s", reason)
+        fatal = any(word in reason.lower() for word in FATAL_STORAGE)
+        too_much = self.archive is not None and self.archive.pending_count > 10 * self.batch_size
+        engine = self.crawler.engine if self.crawler is not None else None
+        if (fatal or too_much) and engine is not None and engine.running and not self._closing:
+            self._closing = True
+            engine.close_spider(self.crawler.spider, "storage_error")
+
+    def _guard(self, write, *args) -> bool:
+        try:
+            write(*args)
+            return True
+        except StorageError as exc:
+            self.storage_failed(exc)
+            return False
+
+    def _note_rejected(self) -> None:
+        for url, _reason in self.archive.rejected:
+            self.stats.inc_value("xz/failures/store")
+            self.failed_urls.add(url)
+        self.archive.rejected.clear()
+        self.stats.set_value("xz/failed_urls", len(self.failed_urls))
 
     def _fill(self, field: str, value) -> None:
         self.stats.inc_value(f"xz/fill/{field}/seen")
@@ -66,26 +136,36 @@ class StorePipeline:
         adapter = ItemAdapter(item)
         kind = adapter.get("kind")
         if kind == "article":
-            self.archive.add_article(adapter)  # a mapping; asdict() would deep-copy every field
-            self.stats.inc_value("xz/articles_stored")
+            self.stats.inc_value("xz/articles_stored")  # queued: xz/articles_not_written says what never was
+            self._guard(self.archive.add_article, adapter)  # a mapping; asdict() would deep-copy every field
             for field in FILL_FIELDS["article"]:
                 self._fill(field, adapter.get(field))
         elif kind == "listing":
-            items = adapter["items"]
-            changed = self.archive.observe_listing(adapter["site"], items, adapter["fetched_at"])
-            self.stats.inc_value("xz/listing_items", len(items))
+            observations = adapter["items"]
+            changed = 0
+
+            def observe():
+                nonlocal changed
+                changed = self.archive.observe_listing(adapter["site"], observations, adapter["fetched_at"])
+
+            self._guard(observe)
+            self.stats.inc_value("xz/listing_items", len(observations))
             self.stats.inc_value("xz/view_changes_from_listings", changed)
-            for observation in items:
+            for observation in observations:
                 for field in FILL_FIELDS["listing"]:
                     self._fill(field, observation.get(field))
         elif kind == "not_modified":
-            self.archive.mark_not_modified(adapter["site"], adapter["article_id"], adapter["fetched_at"])
+            self._guard(self.archive.mark_not_modified, adapter["site"], adapter["article_id"], adapter["fetched_at"])
         elif kind == "categories":
-            self.archive.record_categories(adapter["site"], adapter["categories"], adapter["fetched_at"])
+            self._guard(self.archive.record_categories, adapter["site"], adapter["categories"], adapter["fetched_at"])
         elif kind == "failure":
-            self.archive.record_failure(
-                adapter["url"], adapter["failure"], adapter["reason"], adapter.get("http_status"), adapter.get("raw_body")
-            )
-            prefix = "xz/failures_retried" if adapter.get("retry") else "xz/failures"
-            self.stats.inc_value(f"{prefix}/{adapter['failure']}")
+            url = adapter["url"]
+            self._guard(
+                self.archive.record_failure, url, adapter["failure"], adapter["reason"], adapter.get("http_status"),
+                adapter.get("raw_body"),
+            )  # fmt: skip
+            retry = adapter.get("retry")
+            self.stats.inc_value(f"{'xz/failures_retried' if retry else 'xz/failures'}/{adapter['failure']}")
+            (self.retried_urls if retry else self.failed_urls).add(url)
+        self._note_rejected()
         return item

@@ -22,6 +22,7 @@ from . import pages
 from .archive import Archive
 from .pages.decode import charset_of
 from .pipelines import StorePipeline, ValidatePipeline
+from .warc import reconcile
 
 
 class _Stats:
@@ -64,8 +65,13 @@ class Report:
         ]
 
 
-def read_response(path: Path, offset: int):
-    """(WARC-Date, status, charset, decoded body) of the response record at ``offset``."""
+class TooLarge(ValueError):
+    pass
+
+
+def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY):
+    """(WARC-Date, status, charset, decoded body, etag, last-modified) of the response record at
+    ``offset``; TooLarge when the decoded body is over ``max_body`` (a bomb is not unpacked)."""
     with open(path, "rb") as fh:
         fh.seek(offset)
         record = next(iter(ArchiveIterator(fh)))
@@ -74,7 +80,9 @@ def read_response(path: Path, offset: int):
         content_type = record.http_headers.get_header("Content-Type")
         etag = record.http_headers.get_header("ETag")
         last_modified = record.http_headers.get_header("Last-Modified")
-        body = record.content_stream().read()  # undoes the Content-Encoding, as Scrapy did
+        body = record.content_stream().read(max_body + 1)  # undoes the Content-Encoding, as Scrapy did
+    if len(body) > max_body:
+        raise TooLarge(f"the response body is over {max_body} bytes once decoded")
     return date, status, charset_of(content_type), body, etag, last_modified
 
 
@@ -94,7 +102,11 @@ def _items(url: str, status: int, charset, body: bytes, fetched_at: str, etag, l
     doc, _ = pages.load_document(body, charset)
     if path in ("", "/", "/index.php"):
         yield items.categories(site, pages.nav_categories(doc, url) if doc is not None else [], fetched_at)
-    page = pages.parse_html(doc, url, fetched_at)
+    try:
+        page = pages.parse_html(doc, url, fetched_at)
+    except Exception as exc:  # noqa: BLE001  (a parser bug must not lose the page: keep it raw)
+        yield items.failure(url, "parse", f"{type(exc).__name__}: {exc}", status, body)
+        return
     kind = page.pop("kind")
     if kind == "article":
         yield items.article(page, body, etag, last_modified)
@@ -110,7 +122,9 @@ def reparse(source_db: str | Path, target_db: str | Path | None = None, since: s
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
     warc_dir = Path(warc_dir) if warc_dir else source_db.parent / "warc"
-    with Archive(source_db) as source:
+    with Archive(source_db, readonly=target_db != source_db) as source:
+        if not source.readonly:
+            reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
         query = "SELECT url, file, offset FROM warc_records WHERE record_type = 'response'"
         params = []
         if since:
@@ -125,8 +139,13 @@ def reparse(source_db: str | Path, target_db: str | Path | None = None, since: s
     store.open_spider()
     try:
         for url, file, offset in records:
-            date, status, charset, body, etag, last_modified = read_response(warc_dir / file, offset)
             report.responses += 1
+            try:
+                date, status, charset, body, etag, last_modified = read_response(warc_dir / file, offset)
+            except (TooLarge, OSError, ValueError, StopIteration) as exc:
+                report.failures += 1
+                store.process_item(items.failure(url, "reparse", f"{file}@{offset}: {type(exc).__name__}: {exc}", None, None))
+                continue
             for item in _items(url, status, charset, body, nz.utc_iso(date), etag, last_modified):
                 kind = item["kind"]
                 report.articles += kind == "article"

@@ -27,6 +27,21 @@ _CJK_RUN = re.compile(f"^[{CJK}]+$")
 INDEX_TABLE = "search_index"
 WEIGHTS = (8.0, 1.0, 0.5)  # title, body, single characters
 RANK_ALL_UP_TO = 15_000
+MAX_TERMS = 16  # whitespace-separated terms in one query
+MAX_QUERY_CHARS = 256
+
+
+class QueryTooLarge(ValueError):
+    """A query past the caps: each term is an FTS5 phrase, and thousands of them take minutes."""
+
+
+def check_query(query: str) -> None:
+    terms = query.split()
+    if len(terms) > MAX_TERMS or len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(
+            f"the query has {len(terms)} terms and {len(query)} characters: "
+            f"at most {MAX_TERMS} terms and {MAX_QUERY_CHARS} characters"
+        )
 
 
 def tokens(text: str | None) -> list[str]:
@@ -148,6 +163,7 @@ def _ranked_rowids(conn, query: str, limit: int, where: str, params: list) -> li
 
 def search(db, query: str, limit: int = 20, category: str | None = None, since: str | None = None) -> list[Hit]:
     """Ranked hits for ``query`` in an archive's sqlite-utils Database (or sqlite3 connection)."""
+    check_query(query)
     conn = getattr(db, "conn", db)
     filters, params = [], []
     if category:

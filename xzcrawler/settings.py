@@ -27,9 +27,19 @@ ITEM_PIPELINES = {
     "xzcrawler.pipelines.StorePipeline": 800,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # nothing from another host, whatever the request's flags (Scrapy's lets dont_filter through)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "xzcrawler.middlewares.SiteOnlyMiddleware": 50,
+    # Scrapy's retry, waiting out a server's Retry-After (429, 503) first
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "xzcrawler.middlewares.RetryAfterMiddleware": 550,
     # next to the downloader, so the WARC holds responses as they came (before decompression)
     "xzcrawler.warc.WarcRecorder": 950,
 }
+# The site's pages are ~30 KB: a response larger than this (after decompression) is no page of
+# it, and is dropped before it fills memory (Scrapy's default is 1 GiB).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 EXTENSIONS = {
     "xzcrawler.extensions.RunRecorder": 500,
     "xzcrawler.extensions.RotatingLog": 100,
@@ -40,9 +50,15 @@ EXTENSIONS = {
 # mirror (`xzcrawler mirror`) is one -a site=... or -s XZ_SITE_URL=... away.
 XZ_SITE_URL = "http://xuzhou.021cf.cn/"
 XZ_DB_PATH = "data/xzcrawler.db"
-XZ_EXPORT_PATH = "exports/articles.jsonl"
+# The end-of-run export; unset: exports/articles.jsonl for the default archive, and
+# <archive>.jsonl beside any other archive (an archive's export belongs to it).
+XZ_EXPORT_PATH = None
 XZ_EXPORT_ON_CLOSE = True
 XZ_DB_BATCH_SIZE = 200  # articles per write transaction (a crash loses at most this many, refetched next run)
+XZ_DB_BUSY_TIMEOUT = 60.0  # seconds a write waits for another writer before the run counts it as failed
+XZ_NOW = None  # the crawl's clock (ISO 8601) for simulations and tests; unset: the real time
+XZ_MAX_LISTING_PAGES = 5000  # listing pages walked per category in one run at most (a trap ends there)
+XZ_RETRY_AFTER_MAX = 60.0  # seconds waited at most for a 429/503's Retry-After
 
 # Refresh: when to look at a known article again, by its age: [max age in days, after days].
 XZ_REFETCH_POLICY = [[7, 1], [30, 3], [365, 14], [None, 60]]

@@ -44,3 +44,26 @@ def schema_errors(record: dict) -> list[str]:
             for error in sorted(validator().iter_errors(record), key=lambda e: list(e.absolute_path))
         ]
         return errors or [fast_error.message]
+
+
+def identity_problem(record, site: str | None = None) -> str | None:
+    """Why an article record may not be stored under its key, or None.
+
+    An article is (site, id) with the id from its address (1 <= id < 2**63): a page at a non-post
+    address, one whose markup claims another post id, or one from another host is refused, so it
+    can never overwrite another article.
+    """
+    from .pages import article_id_from_url
+
+    url = record.get("url") or ""
+    url_id = article_id_from_url(url)
+    if url_id is None:
+        return f"not a post address (no id in 1..2**63-1): {url[:200]}"
+    if record.get("article_id") != url_id:
+        return f"article id {record.get('article_id')} does not match the address's id {url_id}"
+    declared = record.get("declared_id")
+    if declared is not None and declared != url_id:
+        return f"the page claims post id {declared} at the address of post {url_id}"
+    if site is not None and record.get("site") != site:
+        return f"page of another host ({record.get('site')}) in the crawl of {site}"
+    return None

@@ -17,16 +17,23 @@ from __future__ import annotations
 import datetime as dt
 import http
 import io
+import logging
 import os
+import zlib
 from pathlib import Path
 
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from .archive import Archive
+from . import paths
+from .archive import STORAGE_ERRORS, Archive, StorageError
+from .clock import crawl_clock
 
+logger = logging.getLogger(__name__)
 DROP_HEADERS = {b"transfer-encoding"}  # Scrapy hands over the body de-chunked
 
 
@@ -43,7 +50,10 @@ def _headers(headers) -> list[tuple[str, str]]:
 class WarcFiles:
     """Size-rotated .warc.gz files and their index rows (no Scrapy here: usable on its own)."""
 
-    def __init__(self, directory: Path, max_bytes: int, prefix: str = "xzcrawler"):
+    def __init__(self, directory: Path, max_bytes: int, prefix: str = "xzcrawler", clock=None):
+        from .clock import Clock
+
+        self.clock = clock or Clock()
         self.directory = directory
         self.max_bytes = max_bytes
         self.prefix = prefix
@@ -52,7 +62,7 @@ class WarcFiles:
         self._writer = None
         self._name = None
         self._seq = 0
-        self._stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+        self._stamp = self.clock.now().strftime("%Y%m%d%H%M%S")
         self.index: list[dict] = []
 
     def _open(self) -> None:
@@ -89,7 +99,7 @@ class WarcFiles:
 
     def exchange(self, request, response=None, error: str | None = None) -> str:
         """Write the records of one exchange; returns the WARC-Date used."""
-        now = datetime_to_iso_date(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), use_micros=True)
+        now = datetime_to_iso_date(self.clock.now().replace(tzinfo=None), use_micros=True)
         parts = request.url.split("/", 3)
         path = "/" + (parts[3] if len(parts) > 3 else "")
         request_headers = StatusAndHeaders(
@@ -133,12 +143,21 @@ class WarcFiles:
 
 
 class WarcRecorder:
-    """Downloader middleware: every request and response of the crawl into WARC files."""
+    """Downloader middleware: every request and response of the crawl into WARC files.
 
-    def __init__(self, files: WarcFiles, db_path: str, stats):
+    The index rows are written to the archive in batches; a run killed before a batch is written
+    leaves records the index lacks, so every start first indexes what the files hold beyond the
+    index (``reconcile``). A write the disk refuses (full, file too large, I/O error) stops the
+    run with one message: the verdict is exit 7, and the next run fetches the pages again.
+    """
+
+    def __init__(self, files: WarcFiles, db_path: str, stats, crawler=None, busy_timeout: float = 60.0):
         self.files = files
         self.db_path = db_path
         self.stats = stats
+        self.crawler = crawler
+        self.busy_timeout = busy_timeout
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -148,29 +167,151 @@ class WarcRecorder:
         if not settings.getbool("XZ_WARC_ENABLED"):
             raise NotConfigured("XZ_WARC_ENABLED is off")
         db_path = settings.get("XZ_DB_PATH")
-        directory = Path(settings.get("XZ_WARC_DIR") or Path(db_path).parent / "warc")
-        middleware = cls(WarcFiles(directory, settings.getint("XZ_WARC_MAX_BYTES")), db_path, crawler.stats)
+        directory = paths.warc_dir(db_path, settings.get("XZ_WARC_DIR"))
+        files = WarcFiles(directory, settings.getint("XZ_WARC_MAX_BYTES"), clock=crawl_clock(crawler))
+        middleware = cls(files, db_path, crawler.stats, crawler, settings.getfloat("XZ_DB_BUSY_TIMEOUT"))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
+    def spider_opened(self, spider):
+        try:
+            with Archive(self.db_path, busy_timeout=self.busy_timeout) as archive:
+                added = reconcile(archive, self.files.directory)
+        except (StorageError, OSError, *STORAGE_ERRORS) as exc:
+            self._fail(exc)
+            return
+        if added:
+            self.stats.set_value("xz/warc_records_reindexed", added)
+            logger.warning("indexed %d WARC record(s) a killed run had left out of warc_records", added)
+
+    def _fail(self, exc: Exception) -> None:
+        self.stats.inc_value("xz/storage_errors")
+        if self.stats.get_value("xz/storage_error") is None:
+            self.stats.set_value("xz/storage_error", f"WARC: {type(exc).__name__}: {exc}")
+        if not self.failed:
+            self.failed = True
+            logger.error("WARC write failed, stopping the run: %s: %s", type(exc).__name__, exc)
+            engine = self.crawler.engine if self.crawler is not None else None
+            if engine is not None and engine.running:
+                engine.close_spider(self.crawler.spider, "storage_error")
+
     def process_response(self, request, response, spider=None):
-        request.meta["xz_fetched_at"] = self.files.exchange(request, response)
+        if self.failed:
+            raise IgnoreRequest("the WARC cannot be written: the run is stopping")
+        try:
+            request.meta["xz_fetched_at"] = self.files.exchange(request, response)
+        except OSError as exc:
+            self._fail(exc)
+            raise IgnoreRequest(f"not archived: the WARC cannot be written ({exc})") from None
         self.stats.inc_value("xz/warc_records", 2)
         if len(self.files.index) >= 1000:
             self._flush_index()
         return response
 
     def process_exception(self, request, exception, spider=None):
-        self.files.exchange(request, None, f"{type(exception).__name__}: {exception}")
+        if self.failed:
+            return None
+        try:
+            self.files.exchange(request, None, f"{type(exception).__name__}: {exception}")
+        except OSError as exc:
+            self._fail(exc)
+            return None
         self.stats.inc_value("xz/warc_records", 2)
         return None
 
     def _flush_index(self) -> None:
         rows, self.files.index = self.files.index, []
         if rows:
-            with Archive(self.db_path) as archive:
-                archive.add_warc_index(rows)
+            try:
+                with Archive(self.db_path, busy_timeout=self.busy_timeout) as archive:
+                    archive.add_warc_index(rows)
+            except (StorageError, *STORAGE_ERRORS) as exc:
+                # the records are in the files: the next start indexes them (reconcile)
+                self.stats.inc_value("xz/storage_errors")
+                if self.stats.get_value("xz/storage_error") is None:
+                    self.stats.set_value("xz/storage_error", f"WARC index: {exc}")
 
     def spider_closed(self, spider, reason):
-        self.files.close()
+        try:
+            self.files.close()
+        except OSError as exc:
+            self._fail(exc)
         self._flush_index()
+
+
+def reconcile(archive: Archive, directory: Path) -> int:
+    """Index the records of the WARC files in ``directory`` that ``warc_records`` lacks (a run
+    killed between writing records and indexing them), and cut a record left half-written at
+    the end of a file. Returns how many rows were added."""
+    if not directory.is_dir():
+        return 0
+    known = {
+        file: end
+        for file, end in archive.db.execute("SELECT file, max(offset + length) FROM warc_records GROUP BY file")
+    }
+    added = 0
+    for path in sorted(directory.glob("*.warc.gz")):
+        size = path.stat().st_size
+        start = known.get(path.name, 0)
+        if start >= size:
+            continue
+        rows, end = _index_file(path, start)
+        if end < size:
+            with open(path, "r+b") as fh:  # a torn last record: what a reader would choke on
+                fh.truncate(end)
+        if known.get(path.name) is None:
+            rows = [row for row in rows if row["record_type"] != "warcinfo"]
+        if rows:
+            archive.add_warc_index(rows)
+            added += len(rows)
+    return added
+
+
+def _index_file(path: Path, start: int) -> tuple[list[dict], int]:
+    """Index rows of the whole records (gzip members) of ``path`` from byte ``start``, and the
+    offset where the last whole one ends."""
+    rows: list[dict] = []
+    offset, size = start, path.stat().st_size
+    with open(path, "rb") as fh:
+        while offset < size:
+            end = _member_end(fh, offset)
+            if end is None:
+                break  # torn: the process died while writing it
+            fh.seek(offset)
+            try:
+                record = next(iter(ArchiveIterator(io.BytesIO(fh.read(end - offset)))))
+            except Exception:  # noqa: BLE001  (not a WARC record: stop indexing this file here)
+                break
+            headers = record.rec_headers
+            kind = headers.get_header("WARC-Type")
+            status = None
+            if kind == "response" and record.http_headers is not None:
+                status = int(record.http_headers.get_statuscode() or 0) or None
+            rows.append({
+                "url": headers.get_header("WARC-Target-URI"), "fetched_at": headers.get_header("WARC-Date"),
+                "file": path.name, "offset": offset, "length": end - offset, "status": status, "record_type": kind,
+                "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
+                "record_id": headers.get_header("WARC-Record-ID"),
+            })  # fmt: skip
+            offset = end
+    return rows, offset
+
+
+def _member_end(fh, offset: int) -> int | None:
+    """Where the gzip member (one record) starting at ``offset`` ends; None if it is cut short."""
+    fh.seek(offset)
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    consumed = 0
+    try:
+        while not decompressor.eof:
+            chunk = fh.read(65536)
+            if not chunk:
+                return None
+            decompressor.decompress(chunk, 1 << 20)
+            while decompressor.unconsumed_tail and not decompressor.eof:
+                decompressor.decompress(decompressor.unconsumed_tail, 1 << 20)
+            consumed += len(chunk) - len(decompressor.unused_data)
+    except zlib.error:
+        return None
+    return offset + consumed

@@ -1,15 +1,21 @@
-"""``scrapy crawl``, made safe for cron: one run at a time per archive, and an exit status that
-says whether the run was healthy (see ``xzcrawler/health.py`` for the list)."""
+"""``scrapy crawl``, made safe for cron: settings and arguments checked before anything starts,
+one run at a time per archive, an exit status that says whether the run was healthy (see
+``xzcrawler/health.py`` for the list), and the verdict as the run's last line."""
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from .. import health
+from ..config import ConfigError, check_settings, check_spider_arguments
 from ..lock import ArchiveLocked, RunLock
+
+logger = logging.getLogger("xzcrawler")
 
 
 class Command(ScrapyCrawl):
@@ -19,12 +25,25 @@ class Command(ScrapyCrawl):
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("run 'scrapy crawl' with exactly one spider")
+        try:
+            check_settings(self.settings)
+            if args[0] == "articles":
+                check_spider_arguments(opts.spargs)
+        except ConfigError as exc:
+            print(f"xzcrawler: {exc}", file=sys.stderr)
+            self.exitcode = health.USAGE
+            return
         db_path = self.settings.get("XZ_DB_PATH")
+        started = time.monotonic()
         try:
             lock = RunLock.acquire(db_path)
         except ArchiveLocked as exc:
             print(f"xzcrawler: {exc}; exiting {health.LOCKED} without touching the archive", file=sys.stderr)
             self.exitcode = health.LOCKED
+            return
+        except OSError as exc:
+            print(f"xzcrawler: cannot lock the archive {db_path}: {exc}", file=sys.stderr)
+            self.exitcode = health.STORAGE
             return
         with lock:
             crawler = self._create_crawler(args[0])
@@ -33,5 +52,10 @@ class Command(ScrapyCrawl):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = health.STARTUP
             return
-        code = crawler.stats.get_value("xz/exit_code") if crawler.stats else None
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        code = stats.get("xz/exit_code")
         self.exitcode = health.UNFINISHED if code is None else code
+        logger.log(
+            logging.INFO if self.exitcode == health.OK else logging.ERROR, "%s",
+            health.summary(stats, self.exitcode, time.monotonic() - started),
+        )  # fmt: skip

@@ -62,8 +62,8 @@ def relative_time(published: dt.datetime, now: dt.datetime, rng: random.Random) 
         return f"{int(seconds // 60)}分钟前"
     if seconds < 86400:
         return f"{int(seconds // 3600)}小时前"
-    if delta.days == 1 and rng.random() < 0.5:
-        return f"昨天 {published:%H:%M}"
+    if published.date() == now.date() - dt.timedelta(days=1) and rng.random() < 0.5:
+        return f"昨天 {published:%H:%M}"  # a calendar day, like the word
     if delta.days < 30:
         return f"{delta.days}天前"
     if delta.days < 365:

@@ -15,11 +15,15 @@ from lxml import etree
 from .. import normalize as nz
 from . import xpaths as X
 from .article import parse_article
-from .common import element_text, first, pick
+from .common import article_id_from_url, element_text, first, pick
 from .decode import decode_html
 from .listing import nav_categories, parse_listing
 
-__all__ = ["parse_page", "parse_html", "classify", "decode_html", "nav_categories", "load_document", "article_id_from_url"]
+__all__ = ["parse_page", "parse_html", "classify", "decode_html", "nav_categories", "load_document", "article_id_from_url",
+           "site_of", "MAX_BODY"]
+
+site_of = nz.site_of
+MAX_BODY = 16 * 1024 * 1024  # the site's pages are ~30 KB; anything past this is no page of it
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _local = threading.local()
@@ -43,12 +47,6 @@ def load_document(body: bytes, header_encoding: str | None = None):
         return etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser()), encoding
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, UnicodeError):
         return None, encoding
-
-
-def article_id_from_url(url: str | None) -> int | None:
-    """The site's post id from an article URL (``/index.php/post/2176.html`` or ``?id=2176``)."""
-    match = X.POST_URL.search(url or "") or X.POST_QUERY.search(url or "")
-    return int(match.group(1)) if match else None
 
 
 def classify(doc, url: str) -> tuple[str, object, object]:

@@ -6,7 +6,7 @@ import re
 
 from .. import normalize as nz
 from . import xpaths as X
-from .common import element_text, first, pick, site_title_suffix_removed
+from .common import article_id_from_url, element_text, first, pick, site_title_suffix_removed
 
 # --- what the site adds to bodies (its own promo/contact block and copyright) ---
 PROMO_LINE = re.compile(
@@ -316,12 +316,10 @@ def _meta_fields(meta, base_url: str) -> dict:
     return out
 
 
-def _article_id(url: str, doc) -> int | None:
-    match = X.POST_URL.search(url or "") or X.POST_QUERY.search(url or "")
-    if match:
-        return int(match.group(1))
+def _declared_id(doc) -> int | None:
+    """The post id the markup claims (``<div class="post" id="post-2176">``), if any."""
     for value in X.POST_ID(doc):
-        found = re.search(r"(\d+)", value)
+        found = re.search(r"(\d{1,19})", value)
         if found:
             return int(found.group(1))
     return None
@@ -364,7 +362,8 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dic
     return {
         "url": url,
         "site": nz.site_of(url),
-        "article_id": _article_id(url, doc),
+        "article_id": article_id_from_url(url),  # identity comes from the address, never from the markup
+        "_declared_id": _declared_id(doc),  # not part of the record: the identity check reads it
         "title": title,
         "category": category,
         "category_url": category_url,
@@ -373,6 +372,8 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dic
         "published_date": dates["published_date"],
         "published_at": dates["published_at"],
         "published_precision": dates["published_precision"],
+        "published_earliest": dates["published_earliest"],
+        "published_latest": dates["published_latest"],
         "published_text": published_text,
         "views": meta["views"],
         "byline": find_byline(paragraphs),

@@ -8,6 +8,19 @@ from .. import normalize as nz
 from . import xpaths as X
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER; a larger "id" is no id of this site
+
+
+def article_id_from_url(url: str | None) -> int | None:
+    """The site's post id from an article URL (``/index.php/post/2176.html`` or ``?id=2176``);
+    None when the URL is no post URL or the id is out of range (1 <= id < 2**63)."""
+    match = X.POST_URL.search(url or "") or X.POST_QUERY.search(url or "")
+    if not match or len(match.group(1)) > 19:
+        return None
+    value = int(match.group(1))
+    return value if 1 <= value <= MAX_ID else None
+
+
 def first(items):
     return items[0] if items else None
 

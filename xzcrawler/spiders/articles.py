@@ -10,7 +10,6 @@ every known article; after a run that did not finish well, every listing page is
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from urllib.parse import urljoin, urlsplit
 
@@ -19,6 +18,9 @@ import scrapy
 from .. import normalize as nz
 from .. import items, pages
 from ..archive import Archive
+from ..clock import crawl_clock
+from ..config import check_spider_arguments, site_url
+from ..middlewares import OffSiteRequest
 from ..pages.decode import charset_of
 from ..refresh import is_due
 
@@ -27,11 +29,6 @@ LISTING_PRIORITY = 10  # walk listings ahead of articles so the frontier stays f
 
 def _charset(response) -> str | None:
     return charset_of(response.headers.get(b"Content-Type"))
-
-
-def _fetched_at(response) -> str:
-    """When the response came (the WARC-Date the recorder stamped), to the second, UTC."""
-    return nz.utc_iso(response.meta.get("xz_fetched_at"))
 
 
 def _header(response, name: bytes) -> str | None:
@@ -43,26 +40,35 @@ class ArticlesSpider(scrapy.Spider):
     name = "articles"
 
     def __init__(self, site: str | None = None, full: str | None = None, *args, **kwargs):
+        unknown = {key: value for key, value in kwargs.items() if key not in ("_job", "start_urls")}
+        check_spider_arguments({**unknown, **({"site": site} if site is not None else {}),
+                                **({"full": full} if full is not None else {})})  # fmt: skip
         super().__init__(*args, **kwargs)
         self.site = site
-        self.full = str(full).lower() in ("1", "true", "yes") if full is not None else False
-        # Article URLs already requested in this run. Related lists repeat them thousands of
-        # times; skipping them here spares Scrapy building and fingerprinting a Request only
-        # for its dupefilter to drop it (benchmarks/crawl.py: ~15% of crawl time at 2,000 articles).
+        self.full = str(full).lower() in ("1", "true", "yes", "on") if full is not None else False
+        # URLs already requested in this run (articles, listings, retried failures): each is asked
+        # for once per run. Related lists repeat article URLs thousands of times; skipping them
+        # here spares Scrapy building and fingerprinting a Request only for its dupefilter to
+        # drop it (benchmarks/crawl.py: ~15% of crawl time at 2,000 articles).
         self._requested: set[str] = set()
+        # Articles seen in each walk of a category's listing pages: a page holding none beyond
+        # these ends the walk (a site repeating the same items under ever new page numbers is a trap).
+        self._listed: dict[str, set[int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.site_url = spider.site or settings.get("XZ_SITE_URL")
-        if not urlsplit(spider.site_url).scheme:
-            spider.site_url = "http://" + spider.site_url
+        spider.clock = crawl_clock(crawler)
+        spider.site_url = site_url(spider.site if spider.site is not None else settings.get("XZ_SITE_URL"),
+                                   "-a site" if spider.site is not None else "XZ_SITE_URL")  # fmt: skip
         spider.site_key = nz.site_of(spider.site_url)
-        spider.allowed_domains = [urlsplit(spider.site_url).hostname]
+        spider.allowed_hosts = {spider.site_key}
+        spider.allowed_domains = [spider.site_key]
         policy = settings.get("XZ_REFETCH_POLICY")
         spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
-        with Archive(settings.get("XZ_DB_PATH")) as archive:
+        spider.max_listing_pages = settings.getint("XZ_MAX_LISTING_PAGES")
+        with Archive(settings.get("XZ_DB_PATH"), busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT")) as archive:
             spider.known = archive.known_articles(spider.site_key)
             # After a run that did not finish well (killed mid-crawl, say), listing pages of known
             # articles may hide unknown ones further on: walk every listing page this time.
@@ -75,62 +81,107 @@ class ArticlesSpider(scrapy.Spider):
         parts = urlsplit(url)
         return urljoin(self.site_url, parts.path + (f"?{parts.query}" if parts.query else ""))
 
+    def _once(self, url: str) -> bool:
+        """True the first time ``url`` is asked for in this run."""
+        if url in self._requested:
+            return False
+        self._requested.add(url)
+        return True
+
+    def _ours(self, url: str | None) -> bool:
+        return bool(url) and nz.site_of(url) in self.allowed_hosts
+
     async def start(self):
         # the entry point is fetched every run, even when resuming a JOBDIR whose dupefilter saw it
+        self._once(self.site_url)
         yield scrapy.Request(self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY,
                              dont_filter=True)  # fmt: skip
         for url in self.retry_urls:
+            url = self._here(url)
+            if not self._once(url):
+                continue
             self.crawler.stats.inc_value("xz/retried_failures")
             callback = self.parse_article if pages.article_id_from_url(url) is not None else self.parse_listing
-            yield scrapy.Request(self._here(url), callback=callback, errback=self.on_error,
-                                 dont_filter=True, meta={"xz_retry": True})  # fmt: skip
-        now = dt.datetime.now(dt.timezone.utc)
+            yield scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
+                                 meta={"xz_retry": True, "xz_walk": (url, self.max_listing_pages)})  # fmt: skip
+        now = self.clock.now()
         for info in self.known.values():
             if self.full or is_due(info["published_date"], info["last_checked"], now, self.policy):
                 self.crawler.stats.inc_value("xz/rechecked")
                 for request in self._follow_article(self._here(info["url"]), conditional=info):
                     yield request
 
+    def _fetched_at(self, response) -> str:
+        """When the response came (the WARC-Date the recorder stamped, else the crawl's clock), UTC."""
+        return nz.utc_iso(response.meta.get("xz_fetched_at") or self.clock.now())
+
     # -- callbacks ------------------------------------------------------------
     def parse_home(self, response):
+        fetched_at = self._fetched_at(response)
         doc, _ = pages.load_document(response.body, _charset(response))
-        categories = pages.nav_categories(doc, response.url) if doc is not None else []
+        categories = [c for c in (pages.nav_categories(doc, response.url) if doc is not None else []) if self._ours(c["url"])]
         self.crawler.stats.set_value("xz/categories", len(categories))
-        yield items.categories(self.site_key, categories, _fetched_at(response))
+        yield items.categories(self.site_key, categories, fetched_at)
         for category in categories:
-            yield response.follow(
-                category["url"], callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY
-            )
-        yield from self._follow_listing(pages.parse_html(doc, response.url, _fetched_at(response)), response)
+            yield from self._follow_listing_page(category["url"], (category["url"], 1))
+        page = pages.parse_page(response.body, response.url, fetched_at, _charset(response))
+        yield from self._follow_listing(page, response)
 
     def parse_listing(self, response):
         yield from self._follow_listing(
-            pages.parse_page(response.body, response.url, _fetched_at(response), _charset(response)), response
+            pages.parse_page(response.body, response.url, self._fetched_at(response), _charset(response)), response
         )
+
+    def _follow_listing_page(self, url: str, walk: tuple[str, int]):
+        if self._ours(url) and self._once(url):
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY,
+                                 meta={"xz_walk": walk})  # fmt: skip
 
     def _follow_listing(self, page, response):
         if page.get("kind") != "listing":
             return
         self.crawler.stats.inc_value("xz/listing_pages")
-        new = 0
+        category, walked = response.meta.get("xz_walk") or (response.url, 1)
+        seen_in_walk = self._listed.setdefault(category, set())
+        unseen = new = 0
         for item in page["articles"]:
-            if pages.article_id_from_url(item["url"]) not in self.known:
+            article_id = pages.article_id_from_url(item["url"])
+            if article_id is None or not self._ours(item["url"]):
+                continue  # another host's article, or no post address: nothing of this site
+            if article_id in seen_in_walk:
+                continue  # shown again further on in the same walk: news to nobody
+            seen_in_walk.add(article_id)
+            unseen += 1
+            if article_id not in self.known:
                 new += 1
                 yield from self._follow_article(item["url"])
-        yield items.listing(self.site_key, response.url, page, _fetched_at(response))
-        if page["next_page"] and (self.walk_all or new or not page["articles"]):
-            yield response.follow(
-                page["next_page"], callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY
-            )
-        elif page["next_page"]:
+        yield items.listing(self.site_key, response.url, page, self._fetched_at(response))
+        next_page = page["next_page"]
+        if not next_page:
+            return
+        # Go on while the page showed an article new to the archive and to this walk (a refresh),
+        # or any not yet seen in this walk (a full walk); an empty page, or one repeating what the
+        # walk has seen, ends it.
+        if not (unseen if self.walk_all else new):
             self.crawler.stats.inc_value("xz/listing_walks_stopped")
+            return
+        if walked >= self.max_listing_pages:
+            self.crawler.stats.inc_value("xz/listing_traps")
+            yield items.failure(
+                category, "trap",
+                f"listing walk stopped after {walked} pages (XZ_MAX_LISTING_PAGES={self.max_listing_pages}); "
+                f"next page was {next_page}", response.status, None,
+            )  # fmt: skip
+            return
+        yield from self._follow_listing_page(next_page, (category, walked + 1))
 
     def parse_article(self, response):
+        fetched_at = self._fetched_at(response)
         if response.status == 304:
             self.crawler.stats.inc_value("xz/not_modified")
-            yield items.not_modified(self.site_key, response.meta["xz_article_id"], _fetched_at(response))
+            yield items.not_modified(self.site_key, response.meta["xz_article_id"], fetched_at)
             return
-        page = pages.parse_page(response.body, response.url, _fetched_at(response), _charset(response))
+        page = pages.parse_page(response.body, response.url, fetched_at, _charset(response))
         kind = page.pop("kind")
         if kind != "article":
             reason = page.get("reason") or f"not an article page (parsed as {kind})"
@@ -138,13 +189,13 @@ class ArticlesSpider(scrapy.Spider):
             return
         yield items.article(page, response.body, _header(response, b"ETag"), _header(response, b"Last-Modified"))
         for related in page["related"]:
-            if pages.article_id_from_url(related["url"]) not in self.known:
+            article_id = pages.article_id_from_url(related["url"])
+            if article_id is not None and article_id not in self.known and self._ours(related["url"]):
                 yield from self._follow_article(related["url"])
 
     def _follow_article(self, url: str, conditional: dict | None = None):
-        if url in self._requested:
+        if not self._once(url):
             return
-        self._requested.add(url)
         headers, meta = {}, {}
         if conditional:
             if conditional.get("etag"):
@@ -155,9 +206,16 @@ class ArticlesSpider(scrapy.Spider):
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, headers=headers, meta=meta)
 
     def on_error(self, failure):
+        request = failure.request
         response = getattr(failure.value, "response", None)
+        # a redirect that failed is the failure of the address that was asked for
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        if isinstance(failure.value, OffSiteRequest):
+            kind = "offsite"
+        else:
+            kind = "http" if response is not None else "network"
         yield items.failure(
-            failure.request.url, "http" if response is not None else "network",
-            f"{failure.type.__name__}: {failure.getErrorMessage()}", response.status if response is not None else None,
-            response.body if response is not None else None, failure.request.meta.get("xz_retry", False),
+            url, kind, f"{failure.type.__name__}: {failure.getErrorMessage()}",
+            response.status if response is not None else None,
+            response.body if response is not None else None, request.meta.get("xz_retry", False),
         )  # fmt: skip

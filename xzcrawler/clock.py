@@ -1,0 +1,38 @@
+"""The crawl's clock: real time by default, or a simulated one (``-s XZ_NOW=<ISO 8601>``).
+
+Every time the crawl writes (fetch times, WARC-Dates, view observations, due-ness of re-checks,
+run start and end) comes from one clock per crawl, so a simulation or a test can set it: a set
+clock starts at ``XZ_NOW`` and advances with real elapsed time (monotonic), so times within a
+run stay ordered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from . import normalize as nz
+
+
+class Clock:
+    def __init__(self, start: dt.datetime | str | None = None):
+        self.start = nz.parse_iso(start) if start else None
+        self._t0 = time.monotonic()
+
+    def now(self) -> dt.datetime:
+        """An aware datetime in UTC."""
+        if self.start is None:
+            return dt.datetime.now(dt.timezone.utc)
+        return (self.start + dt.timedelta(seconds=time.monotonic() - self._t0)).astimezone(dt.timezone.utc)
+
+    def iso(self) -> str:
+        """The archive's timestamp form (UTC, to the second)."""
+        return nz.utc_iso(self.now())
+
+
+def crawl_clock(crawler) -> Clock:
+    """The one clock of a crawl, made on first use from the ``XZ_NOW`` setting."""
+    clock = getattr(crawler, "_xz_clock", None)
+    if clock is None:
+        clock = crawler._xz_clock = Clock(crawler.settings.get("XZ_NOW") or None)
+    return clock

@@ -1,0 +1,144 @@
+"""Checks of the project's settings and spider arguments, at start, before any request.
+
+Every ``XZ_*`` setting has a rule here; an unknown ``XZ_*`` name (a typo) is refused, as is
+an unknown ``-a`` argument. A refusal is one line naming the setting and what it allows.
+This is not a second configuration system: the values stay Scrapy settings; this only reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from . import normalize as nz
+
+
+class ConfigError(ValueError):
+    """A setting or argument that cannot work; the message names it and what is allowed."""
+
+
+def _number(kind, minimum=None, maximum=None, allow_none=False) -> Callable:
+    def check(name, value):
+        if value is None or value == "":
+            if allow_none:
+                return None
+            raise ConfigError(f"{name} must be set")
+        try:
+            number = kind(value)
+            if kind is int and float(value) != number:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be {'an integer' if kind is int else 'a number'} (got {value!r})") from None
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+            raise ConfigError(f"{name} must be {bounds} (got {value!r})")
+        return number
+
+    return check
+
+
+def _boolean(name, value):
+    if isinstance(value, bool) or value in (0, 1):
+        return bool(value)
+    if str(value).strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return str(value).strip().lower() in ("1", "true", "yes", "on")
+    raise ConfigError(f"{name} must be true or false (got {value!r})")
+
+
+def _path(allow_none=False) -> Callable:
+    def check(name, value):
+        if value is None or str(value).strip() == "":
+            if allow_none:
+                return None
+            raise ConfigError(f"{name} must be a file path (got {value!r})")
+        return str(value)
+
+    return check
+
+
+def _time(name, value):
+    if value in (None, ""):
+        return None
+    try:
+        return nz.parse_iso(str(value))
+    except ValueError:
+        raise ConfigError(f"{name} must be an ISO 8601 time such as 2026-11-28T00:30:00+08:00 (got {value!r})") from None
+
+
+def _policy(name, value):
+    try:
+        policy = json.loads(value) if isinstance(value, str) else value
+        rows = [list(row) for row in policy]
+        ok = bool(rows) and all(
+            len(row) == 2 and (row[0] is None or float(row[0]) >= 0) and float(row[1]) >= 0 for row in rows
+        )
+        ok = ok and rows[-1][0] is None and all(row[0] is not None for row in rows[:-1])
+    except (TypeError, ValueError, json.JSONDecodeError):
+        ok = False
+    if not ok:
+        raise ConfigError(
+            f"{name} must be a JSON list of [max_age_days, recheck_after_days] pairs, the last with null "
+            f"for older, e.g. [[7, 1], [30, 3], [null, 60]] (got {value!r})"
+        )
+    return rows
+
+
+def site_url(value, name: str = "site") -> str:
+    """An http(s) URL with a host, normalised to end in '/' when it has no path."""
+    text = (value or "").strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s) URL with a host, such as http://xuzhou.021cf.cn/ (got {value!r})")
+    try:
+        parts.port  # noqa: B018  (raises on a port that is no number)
+    except ValueError:
+        raise ConfigError(f"{name} has an invalid port (got {value!r})") from None
+    return text if parts.path else text + "/"
+
+
+RULES: dict[str, Callable] = {
+    "XZ_SITE_URL": lambda name, value: site_url(value, name),
+    "XZ_DB_PATH": _path(),
+    "XZ_EXPORT_PATH": _path(allow_none=True),
+    "XZ_EXPORT_ON_CLOSE": _boolean,
+    "XZ_DB_BATCH_SIZE": _number(int, 1, 100_000),
+    "XZ_DB_BUSY_TIMEOUT": _number(float, 0, 86_400),
+    "XZ_NOW": _time,
+    "XZ_REFETCH_POLICY": _policy,
+    "XZ_MAX_ATTEMPTS": _number(int, 1, 1000),
+    "XZ_MAX_LISTING_PAGES": _number(int, 1, 10_000_000),
+    "XZ_RETRY_AFTER_MAX": _number(float, 0, 3600),
+    "XZ_MAX_ERROR_RATE": _number(float, 0, 1),
+    "XZ_DRIFT_POINTS": _number(float, 0, 100),
+    "XZ_DRIFT_RUNS": _number(int, 1, 1000),
+    "XZ_DRIFT_MIN_OBSERVATIONS": _number(int, 1),
+    "XZ_LOG_DIR": _path(allow_none=True),
+    "XZ_LOG_MAX_BYTES": _number(int, 1024),
+    "XZ_LOG_BACKUPS": _number(int, 0, 1000),
+    "XZ_WARC_ENABLED": _boolean,
+    "XZ_WARC_DIR": _path(allow_none=True),
+    "XZ_WARC_MAX_BYTES": _number(int, 1024 * 1024),
+}
+
+SPIDER_ARGUMENTS = {"site": "an http(s) site URL", "full": "1 to walk every listing page and re-check every article"}
+
+
+def check_settings(settings) -> None:
+    """Raise ConfigError for the first XZ_* setting that is unknown or out of its range."""
+    for name in sorted(settings.attributes if hasattr(settings, "attributes") else settings):
+        if name.startswith("XZ_") and name not in RULES:
+            raise ConfigError(f"unknown setting {name}: the project's settings are {', '.join(sorted(RULES))}")
+    for name, rule in RULES.items():
+        rule(name, settings.get(name))
+
+
+def check_spider_arguments(arguments: dict) -> None:
+    for name, value in arguments.items():
+        if name not in SPIDER_ARGUMENTS:
+            allowed = "; ".join(f"-a {key}=... ({what})" for key, what in SPIDER_ARGUMENTS.items())
+            raise ConfigError(f"unknown spider argument {name!r}: the articles spider takes {allowed}")
+    if "site" in arguments:
+        site_url(arguments["site"], "-a site")
+    if "full" in arguments:
+        _boolean("-a full", arguments["full"])

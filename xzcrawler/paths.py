@@ -1,0 +1,29 @@
+"""Where the files that belong to an archive live: one resolver for the crawl and the CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DB = "data/xzcrawler.db"
+DEFAULT_EXPORT = "exports/articles.jsonl"
+
+
+def export_path(db_path: str | os.PathLike, configured: str | None = None) -> Path:
+    """The end-of-crawl JSONL export of the archive at ``db_path``: ``configured`` when set; else
+    ``exports/articles.jsonl`` for the default archive and ``<archive>.jsonl`` beside any other,
+    so a crawl into another archive never replaces the default archive's export."""
+    if configured:
+        return Path(configured)
+    db = Path(db_path)
+    if db.resolve() == Path(DEFAULT_DB).resolve():
+        return Path(DEFAULT_EXPORT)
+    return db.with_name(db.stem + ".jsonl")
+
+
+def warc_dir(db_path: str | os.PathLike, configured: str | None = None) -> Path:
+    return Path(configured) if configured else Path(db_path).parent / "warc"
+
+
+def log_dir(db_path: str | os.PathLike, configured: str | None = None) -> Path:
+    return Path(configured) if configured else Path(db_path).parent / "logs"
