@@ -55,7 +55,7 @@ def mirror300():
 def crawl_args(base: str, workdir: Path, *extra: str, now: dt.datetime | None = NOW) -> list[str]:
     """The `scrapy crawl articles` command line for ``base`` into ``workdir``, on the pinned clock."""
     clock = ["-s", f"XZ_NOW={now.isoformat()}"] if now is not None else []
-    return crawl_command(base, str(workdir / "archive.db"), str(workdir / "articles.jsonl"),
+    return crawl_command(base, str(workdir / "archive.db"), None,  # the export: workdir/archive.jsonl
                          [*LOOPBACK_SETTINGS, *clock, *extra])  # fmt: skip
 
 

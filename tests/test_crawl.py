@@ -53,13 +53,13 @@ def test_stored_fields_match_what_the_site_showed(crawled):
 
 def test_export_is_ordered_and_schema_valid(crawled, schema_validator):
     site, _, workdir = crawled
-    lines = (workdir / "articles.jsonl").read_text("utf-8").splitlines()
+    lines = (workdir / "archive.jsonl").read_text("utf-8").splitlines()
     assert len(lines) == 300
     records = [json.loads(line) for line in lines]
     for record in records:
         assert list(schema_validator.iter_errors(record)) == []
     assert [(r["site"], r["article_id"]) for r in records] == sorted((r["site"], r["article_id"]) for r in records)
-    assert not list(workdir.glob(".articles.jsonl*"))  # no temporary file left behind
+    assert not list(workdir.glob(".archive.jsonl*"))  # no temporary file left behind
 
 
 def test_crawl_run_is_recorded_with_its_stats(crawled):

@@ -218,6 +218,30 @@ class Archive:
         self._last_views: dict[tuple[str, int], int | None] = {}
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
 
+    @contextlib.contextmanager
+    def _txn(self):
+        """A write transaction taken with BEGIN IMMEDIATE: it waits (busy_timeout) for another
+        writer up front, where a deferred one that read first would fail at once (WAL's
+        SQLITE_BUSY_SNAPSHOT) once the other writer has committed."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+
     # -- articles -----------------------------------------------------------
     def add_article(self, record, raw_body: bytes | None = None) -> None:
         """Queue one article record (a mapping); written in batches, each in one transaction.
@@ -272,7 +296,7 @@ class Archive:
         """One transaction: the rows, their history, the search index, resolved failures."""
         rows = [dict(row) for row in rows]  # the history pass adds columns; a retry starts clean
         writes = _Writes()
-        with self.db.atomic():
+        with self._txn():
             for row in rows:
                 self._track_history(row, writes)
             writes.apply(self.db.conn)
@@ -357,7 +381,7 @@ class Archive:
             if self._views_changed(site, item["article_id"], item["views"], staged)
         ]
         with _storage():
-            with self.db.atomic():
+            with self._txn():
                 self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
                 self.db.conn.executemany(  # the latest count, and when it was last seen
                     "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
@@ -370,7 +394,7 @@ class Archive:
         """A 304: the article is as archived; it was checked now."""
         self.flush()
         with _storage():
-            with self.db.atomic():
+            with self._txn():
                 self.db.execute(
                     "UPDATE articles SET last_seen = ?, last_checked = ? WHERE site = ? AND article_id = ?",
                     [when, when, site, article_id],
@@ -385,7 +409,7 @@ class Archive:
 
     def record_categories(self, site: str, categories: list[dict], when: str) -> None:
         with _storage():
-            with self.db.atomic():
+            with self._txn():
                 for category in categories:
                     self._seen_category(site, category["url"], category.get("name"), when)
 
@@ -449,7 +473,7 @@ class Archive:
             size, digest = len(raw_body), hashlib.sha256(raw_body).hexdigest()
             raw_body = bytes(raw_body[:FAILURE_BODY_MAX])
         with _storage():
-            with self.db.atomic():
+            with self._txn():
                 existing = self.db.execute("SELECT attempts, first_seen FROM failures WHERE url = ?", [url]).fetchone()
                 attempts, first_seen = (existing[0] or 0) + 1 if existing else 1, existing[1] if existing else when
                 self.db["failures"].upsert(
@@ -464,7 +488,7 @@ class Archive:
     # -- WARC index ---------------------------------------------------------
     def add_warc_index(self, rows: list[dict]) -> None:
         columns = ("url", "fetched_at", "file", "offset", "length", "status", "record_type", "digest", "record_id")
-        with _storage(), self.db.atomic():
+        with _storage(), self._txn():
             self.db.conn.executemany(
                 f"INSERT INTO warc_records ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [[row[c] for c in columns] for row in rows],
@@ -480,7 +504,7 @@ class Archive:
         return None
 
     def start_run(self, spider: str, site: str | None, started_at: str | None = None) -> int:
-        with _storage(), self.db.atomic():
+        with _storage(), self._txn():
             # runs hold the lock, so a run still marked running is one that died (killed, power cut)
             self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             table = self.db["crawl_runs"]
@@ -489,7 +513,7 @@ class Archive:
 
     def finish_run(self, run_id: int, status: str, stats: dict, finished_at: str | None = None,
                    exit_code: int = 0) -> None:  # fmt: skip
-        with _storage(), self.db.atomic():
+        with _storage(), self._txn():
             self.db["crawl_runs"].update(
                 run_id,
                 {
@@ -703,7 +727,7 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "art
             rows = (decode(values) for values in cursor)
         count = write_jsonl_atomic(rows, out, compress)
         if changed:
-            with _storage(), archive.db.atomic():
+            with _storage(), archive._txn():
                 archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out)})
     return count, since
 

@@ -201,11 +201,13 @@ def search_command(query, db_path, limit, category, since, as_json):
         click.echo(f"{len(hits)} hit(s)", err=True)
 
 
-def crawl_command(site_url: str, db_path: str, export_path: str, extra: list[str]) -> list[str]:
-    """The `scrapy crawl articles` command line the demo, tests and benchmarks run."""
+def crawl_command(site_url: str, db_path: str, export_path: str | None, extra: list[str]) -> list[str]:
+    """The `scrapy crawl articles` command line the demo, tests and benchmarks run (``export_path``
+    None: the archive's own, see paths.export_path)."""
+    export = ["-s", f"XZ_EXPORT_PATH={export_path}"] if export_path else []
     return [
         sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"site={site_url}",
-        "-s", f"XZ_DB_PATH={db_path}", "-s", f"XZ_EXPORT_PATH={export_path}", *extra,
+        "-s", f"XZ_DB_PATH={db_path}", *export, *extra,
     ]  # fmt: skip
 
 

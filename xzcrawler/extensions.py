@@ -20,6 +20,15 @@ from .clock import crawl_clock
 logger = logging.getLogger(__name__)
 
 
+def stop_crawl(crawler, reason: str) -> None:
+    """Close the crawl now (a storage failure): no more requests; the verdict says why."""
+    from scrapy.utils.defer import deferred_from_coro
+
+    engine = crawler.engine
+    if engine is not None and engine.running and getattr(engine, "_slot", True) is not None:
+        deferred_from_coro(engine.close_spider_async(reason=reason))
+
+
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -61,7 +70,7 @@ class RunRecorder:
                 self.run_id = archive.start_run(spider.name, getattr(spider, "site_url", None))
         except (StorageError, *STORAGE_ERRORS) as exc:
             self._storage_failed(exc)
-            self.crawler.engine.close_spider(spider, "storage_error")
+            stop_crawl(self.crawler, "storage_error")
             return
         self.crawler.stats.set_value("xz/run_id", self.run_id)
 

@@ -30,6 +30,14 @@ class OffSiteRequest(IgnoreRequest):
 
 
 class SiteOnlyMiddleware(OffsiteMiddleware):
+    @classmethod
+    def from_crawler(cls, crawler):
+        # checked as each request goes to the downloader (not when scheduled, where Scrapy drops a
+        # refused request silently): a refused redirect reaches the errback and is kept as a failure
+        middleware = cls(crawler.stats)
+        middleware.crawler = crawler
+        return middleware
+
     def process_request(self, request, spider=None) -> None:
         if self.should_follow(request, self.crawler.spider):
             return

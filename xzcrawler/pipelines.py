@@ -107,10 +107,11 @@ class StorePipeline:
             logger.error("archive write failed: %s", reason)
         fatal = any(word in reason.lower() for word in FATAL_STORAGE)
         too_much = self.archive is not None and self.archive.pending_count > 10 * self.batch_size
-        engine = self.crawler.engine if self.crawler is not None else None
-        if (fatal or too_much) and engine is not None and engine.running and not self._closing:
+        if (fatal or too_much) and self.crawler is not None and not self._closing:
+            from .extensions import stop_crawl
+
             self._closing = True
-            engine.close_spider(self.crawler.spider, "storage_error")
+            stop_crawl(self.crawler, "storage_error")
 
     def _guard(self, write, *args) -> bool:
         try:

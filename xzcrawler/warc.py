@@ -192,9 +192,10 @@ class WarcRecorder:
         if not self.failed:
             self.failed = True
             logger.error("WARC write failed, stopping the run: %s: %s", type(exc).__name__, exc)
-            engine = self.crawler.engine if self.crawler is not None else None
-            if engine is not None and engine.running:
-                engine.close_spider(self.crawler.spider, "storage_error")
+            if self.crawler is not None:
+                from .extensions import stop_crawl
+
+                stop_crawl(self.crawler, "storage_error")
 
     def process_response(self, request, response, spider=None):
         if self.failed:

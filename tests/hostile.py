@@ -1,0 +1,101 @@
+"""Small misbehaving servers on loopback for the hostile-server suite (tests/test_hostile.py).
+
+A ``Host`` serves the mirror (a small MirrorSite on the pinned clock) on one loopback address,
+except for the paths a test overrides, and records every request. Two hosts on 127.0.0.1 and
+127.0.0.2 are two separate hosts: what the crawl of the first asks of the second is visible.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from xzcrawler.mirror import render
+from xzcrawler.mirror.corpus import CATEGORIES
+from xzcrawler.mirror.server import route
+from xzcrawler.mirror.site import MirrorSite
+
+from .conftest import NOW
+
+HTML = "text/html; charset=utf-8"
+
+
+def listing_html(base: str, items: list[tuple[str, str, str]], next_href: str | None = None, last: int | None = None) -> bytes:
+    """A category page in the theme's markup: items of (href, title, views), an optional next link."""
+    rows = "\n".join(
+        f'<div class="list-item"><h2><a href="{href}">{title}</a></h2><p class="intro">摘要</p>'
+        f'<div class="post-meta"><span class="time">1年前 (2024-09-24)</span><span class="view">{views}</span></div></div>'
+        for href, title, views in items
+    )
+    bar = ""
+    if next_href:
+        bar = f'<div class="pagebar"><span class="page now-page">1</span><a href="{next_href}" title="下一页">›</a>'
+        if last:
+            bar += f'<a href="{base}/index.php/category-9_{last}.html" title="尾页">»</a>'
+        bar += "</div>"
+    nav = "".join(f'<li><a href="{base}/index.php/category-{c}.html">{n}</a></li>' for c, n in CATEGORIES.items())
+    return (f'<html><head><title>分类 - 徐州厂房网</title></head><body><ul class="navbar">{nav}</ul>'
+            f'<div class="list">{rows}</div>{bar}</body></html>').encode()  # fmt: skip
+
+
+class Host:
+    def __init__(self, address: str = "127.0.0.1", site: MirrorSite | None = None):
+        self.site = site or MirrorSite(30, now=NOW)
+        self.routes: list[tuple[re.Pattern, object]] = []
+        self.requests: list[tuple[str, float, dict]] = []
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                host.requests.append((self.path, time.monotonic(), dict(self.headers)))
+                status, headers, body = host.answer(self)
+                self.send_response(status)
+                headers = {"Content-Type": HTML, **headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer((address, 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return "http://%s:%d" % self.server.server_address[:2]
+
+    def on(self, pattern: str, answer) -> Host:
+        """Answer paths matching ``pattern`` with ``answer(handler, match) -> (status, headers, body)``."""
+        self.routes.insert(0, (re.compile(pattern), answer))
+        return self
+
+    def answer(self, handler):
+        path = handler.path
+        for pattern, answer in self.routes:
+            match = pattern.fullmatch(path)
+            if match:
+                return answer(handler, match)
+        status, content_type, body, _ = route(self.site, path, self.base)
+        return status, {"Content-Type": content_type}, body
+
+    def asked(self, pattern: str = ".*") -> list[str]:
+        return [path for path, _, _ in self.requests if re.fullmatch(pattern, path)]
+
+    def article(self, aid: int) -> bytes:
+        return render.article_page(self.site, aid, self.base).encode()
+
+    def __enter__(self) -> Host:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

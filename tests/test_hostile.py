@@ -1,0 +1,392 @@
+"""The archive under hostile servers: nothing good lost, nothing from another host, every trap
+and bomb bounded, every exit status true. Each case is a small server on 127.0.0.1 (and a second
+host on 127.0.0.2) crawled end to end by `scrapy crawl articles` in a subprocess."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from xzcrawler.mirror.site import MirrorSite
+
+from .conftest import CRAWL_ENV, NOW, cli, crawl_args, run_crawl
+from .hostile import Host, listing_html
+
+SITE_IDS = MirrorSite(30, now=NOW).ids
+
+
+def db(tmp_path):
+    return sqlite3.connect(tmp_path / "archive.db")
+
+
+def stored_ids(tmp_path) -> set[int]:
+    return {row[0] for row in db(tmp_path).execute("SELECT article_id FROM articles")}
+
+
+def integrity_ok(tmp_path) -> bool:
+    return db(tmp_path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def crawl(host: Host, tmp_path, *extra, **kwargs):
+    return run_crawl(host.base + "/", tmp_path, *extra, **kwargs)
+
+
+# -- 1. no record takes another down ----------------------------------------------------------
+def test_lying_ids_are_refused_and_the_rest_is_stored(tmp_path):
+    victim, liar = SITE_IDS[3], SITE_IDS[4]
+    with Host() as host:
+        # a post address whose page claims to be another post, and one that redirects to a non-post page
+        host.on(f"/index.php/post/{liar}.html", lambda h, m: (
+            200, {}, host.article(liar).replace(f'id="post-{liar}"'.encode(), f'id="post-{victim}"'.encode())))
+        host.on(f"/index.php/post/{SITE_IDS[5]}.html", lambda h, m: (301, {"Location": "/about.html"}, b""))
+        host.on("/about.html", lambda h, m: (200, {}, host.article(SITE_IDS[6]).replace(b"<h1", b"<h1 data-x")))
+        result = crawl(host, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stored_ids(tmp_path) == set(SITE_IDS) - {liar, SITE_IDS[5]}
+    title = db(tmp_path).execute("SELECT title FROM articles WHERE article_id = ?", [victim]).fetchone()[0]
+    assert title == host.site.article(victim).title  # never overwritten by the liar
+    reasons = db(tmp_path).execute("SELECT kind, reason FROM failures ORDER BY reason").fetchall()
+    assert [kind for kind, _ in reasons] == ["identity", "identity"]
+    assert "not a post address" in reasons[0][1] and f"claims post id {victim}" in reasons[1][1]
+    assert integrity_ok(tmp_path)
+
+
+def test_an_id_beyond_sqlite_loses_nothing(tmp_path):
+    huge = "/index.php/post/99999999999999999999.html"
+    with Host() as host:
+        host.on("/index.php/category-3.html", lambda h, m: (200, {}, listing_html(
+            host.base, [(host.base + huge, "巨大", "5"), *[(f"{host.base}/index.php/post/{a}.html", "t", "1")
+                                                         for a in host.site.by_category[3]]])))  # fmt: skip
+        host.on(r"/index.php/post/\d{15,}\.html", lambda h, m: (200, {}, host.article(SITE_IDS[0])))
+        result = crawl(host, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stored_ids(tmp_path) == set(SITE_IDS)
+    assert host.asked(r".*9999999999.*") == []  # no post id: not followed
+
+
+def test_a_batch_with_a_bad_row_stores_the_others(tmp_path):
+    from xzcrawler.archive import Archive
+
+    from .test_archive import reference_record
+
+    with Archive(tmp_path / "a.db", batch_size=5) as archive:
+        for article_id in (1, 2, 2**70, 4, 5):
+            archive.add_article(reference_record(article_id=article_id))
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert [r[0] for r in conn.execute("SELECT article_id FROM articles ORDER BY 1")] == [1, 2, 4, 5]
+    kind, reason, raw = conn.execute("SELECT kind, reason, raw_body FROM failures").fetchone()
+    assert kind == "store" and "OverflowError" in reason
+
+
+# -- 2. the verdict is the truth ----------------------------------------------------------------
+def _hold_lock(path, seconds):
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    time.sleep(seconds)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+@pytest.mark.parametrize(("busy", "held", "code"), [(10, 3, 0), (1, 6, 7)], ids=["waited-out", "past-timeout"])
+def test_a_locked_archive_is_waited_out_or_fails_the_run_and_recovers(tmp_path, busy, held, code):
+    import threading
+
+    with Host(site=MirrorSite(120, now=NOW)) as host:
+        first = crawl(host, tmp_path, "-s", "XZ_DB_BATCH_SIZE=5")  # the archive exists, with all 120
+        assert first.returncode == 0
+        db(tmp_path).execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM articles LIMIT 60)").connection.commit()
+        host.site = MirrorSite(120, now=NOW)
+        command = crawl_args(host.base + "/", tmp_path, "-s", "XZ_DB_BATCH_SIZE=5", "-s", f"XZ_DB_BUSY_TIMEOUT={busy}",
+                             "-s", "DOWNLOAD_DELAY=0.05", "-a", "full=1")  # fmt: skip
+        proc = subprocess.Popen(command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        holder = threading.Thread(target=_hold_lock, args=(tmp_path / "archive.db", held))
+        holder.start()
+        _, err = proc.communicate(timeout=180)
+        holder.join()
+        assert proc.returncode == code, err[-3000:]
+        if code:
+            assert "database is locked" in err
+            status = db(tmp_path).execute("SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+            assert status.startswith("failed: archive write failed")
+            again = crawl(host, tmp_path)  # the next run fetches again what was not written
+            assert again.returncode == 0, again.stderr[-3000:]
+    assert stored_ids(tmp_path) == set(host.site.ids)
+    assert integrity_ok(tmp_path)
+
+
+def test_a_full_disk_stops_the_run_with_one_message(tmp_path):
+    with Host(site=MirrorSite(200, now=NOW)) as host:
+        limit = 400_000  # bytes any one file may grow to: the WARC reaches it mid-crawl
+
+        def cap():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        result = subprocess.run(crawl_args(host.base + "/", tmp_path), cwd=tmp_path, env=CRAWL_ENV, capture_output=True,
+                                text=True, timeout=300, preexec_fn=cap)  # fmt: skip
+        asked = len(host.requests)
+    assert result.returncode == 7, result.stderr[-3000:]
+    failed = [line for line in result.stderr.splitlines() if "write failed" in line and "ERROR" in line
+              and ("xzcrawler.pipelines" in line or "xzcrawler.warc" in line)]  # fmt: skip
+    assert len(failed) == 1, failed  # one clear message, then the run stops
+    assert "Traceback" not in result.stderr
+    assert asked < 200  # stopped early, not 8,000 errors later
+    status = db(tmp_path).execute("SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert status != "running"
+    assert integrity_ok(tmp_path)
+
+
+def test_each_failed_address_counts_once_and_is_asked_once(tmp_path):
+    failing = SITE_IDS[:3]
+    with Host() as host:
+        for aid in failing:
+            host.on(f"/index.php/post/{aid}.html", lambda h, m: (404, {}, b"<html><body>gone</body></html>"))
+        first = crawl(host, tmp_path, "-s", "XZ_MAX_ERROR_RATE=0.05")
+        stats = json.loads(db(tmp_path).execute("SELECT stats FROM crawl_runs").fetchone()[0])
+        assert stats["xz/failed_urls"] == 3
+        host.requests.clear()
+        second = crawl(host, tmp_path, "-a", "full=1")  # retries the three, and walks every listing that names them
+        for aid in failing:
+            assert len(host.asked(f"/index.php/post/{aid}.html")) == 1
+    assert first.returncode == 3 and "3 failed pages for" in first.stderr  # each once, not twice
+    stats = json.loads(db(tmp_path).execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+    assert stats.get("xz/failed_urls", 0) == 0 and stats["xz/failures_retried/http"] == 3  # old failures are not new
+    assert second.returncode == 0, second.stderr[-2000:]
+
+
+# -- 3. only the site -------------------------------------------------------------------------
+def test_redirects_and_links_to_another_host_take_nothing_from_it(tmp_path):
+    aid = SITE_IDS[2]
+    with Host() as host, Host("127.0.0.2") as other:
+        # a listing item on the other host with a local id, a related link and a nav link there too
+        host.on("/index.php/category-3.html", lambda h, m: (200, {}, listing_html(host.base, [
+            (f"{other.base}/index.php/post/{aid}.html", "别处", "987654321"),
+            *[(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in host.site.by_category[3]]])))  # fmt: skip
+        host.on(f"/index.php/post/{SITE_IDS[7]}.html", lambda h, m: (
+            200, {}, host.article(SITE_IDS[7]).replace(b'<div class="related">',
+                                                      f'<div class="related"><ul><li><h3><a href="{other.base}/index.php/post/77.html">外站</a></h3></li></ul>'.encode())))  # fmt: skip
+        host.on(f"/index.php/post/{SITE_IDS[8]}.html", lambda h, m: (302, {"Location": f"{other.base}/index.php/post/{SITE_IDS[8]}.html"}, b""))
+        result = crawl(host, tmp_path)
+        assert other.requests == []
+    assert result.returncode == 0, result.stderr[-3000:]
+    conn = db(tmp_path)
+    assert conn.execute("SELECT DISTINCT site FROM articles").fetchall() == [("127.0.0.1",)]
+    assert conn.execute("SELECT views FROM articles WHERE article_id = ?", [aid]).fetchone()[0] != 987654321
+    assert conn.execute("SELECT COUNT(*) FROM view_snapshots WHERE views = 987654321").fetchone()[0] == 0
+    kind, reason = conn.execute("SELECT kind, reason FROM failures WHERE url LIKE ?", [f"%/{SITE_IDS[8]}.html"]).fetchone()
+    assert kind == "offsite" and "127.0.0.2" in reason
+
+
+def test_a_home_page_or_retry_redirecting_elsewhere_archives_nothing_of_it(tmp_path):
+    retried = SITE_IDS[9]
+    with Host() as host, Host("127.0.0.2") as other:
+        host.on(f"/index.php/post/{retried}.html", lambda h, m: (500, {}, b"down"))
+        assert crawl(host, tmp_path).returncode == 0
+        host.routes.clear()
+        host.on(f"/index.php/post/{retried}.html", lambda h, m: (301, {"Location": f"{other.base}/index.php/post/{retried}.html"}, b""))
+        host.on("/", lambda h, m: (302, {"Location": other.base + "/"}, b""))
+        result = crawl(host, tmp_path)
+        assert other.requests == []
+    assert result.returncode == 4  # no categories: the home page went elsewhere
+    conn = db(tmp_path)
+    assert conn.execute("SELECT COUNT(*) FROM categories WHERE url LIKE '%127.0.0.2%'").fetchone()[0] == 0
+    assert retried not in stored_ids(tmp_path)
+    assert conn.execute("SELECT kind FROM failures WHERE url LIKE ?", [f"%/{retried}.html"]).fetchone()[0] == "offsite"
+
+
+@pytest.mark.parametrize("site", ["", "file:///etc/passwd", "ftp://127.0.0.1/", "garbage", "http://"])
+def test_a_site_that_is_no_http_url_is_a_usage_error_before_any_request(tmp_path, site):
+    result = run_crawl(site, tmp_path)
+    assert result.returncode == 2
+    assert "site must be an http(s) URL with a host" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "archive.db").exists()
+
+
+# -- 4. bounded -------------------------------------------------------------------------------
+def test_endless_empty_pages_and_repeating_pages_end_the_walk(tmp_path):
+    with Host() as host:
+        host.on(r"/index.php/category-1(?:_(\d+))?\.html", lambda h, m: (200, {}, listing_html(
+            host.base, [], f"{host.base}/index.php/category-1_{int(m.group(1) or 1) + 1}.html")))  # fmt: skip
+        same = [(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in SITE_IDS[:3]]
+        host.on(r"/index.php/category-2(?:_(\d+))?\.html", lambda h, m: (200, {}, listing_html(
+            host.base, same, f"{host.base}/index.php/category-2_{int(m.group(1) or 1) + 1}.html", last=10**9)))  # fmt: skip
+        result = crawl(host, tmp_path, "-a", "full=1")
+        empty, repeating = host.asked(r"/index.php/category-1.*"), host.asked(r"/index.php/category-2.*")
+    assert len(empty) == 1 and len(repeating) == 2
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_listing_trap_ends_at_the_cap_with_a_failure_and_is_not_reentered(tmp_path):
+    def endless(h, m):
+        page = int(m.group(1) or 1)
+        items = [(f"{host.base}/index.php/post/{100_000 + page * 10 + k}.html", "新", "1") for k in range(2)]
+        return 200, {}, listing_html(host.base, items, f"{host.base}/index.php/category-1_{page + 1}.html")
+
+    with Host() as host:
+        host.on(r"/index.php/category-1(?:_(\d+))?\.html", endless)
+        host.on(r"/index.php/post/1\d{5}\.html", lambda h, m: (200, {}, host.article(SITE_IDS[0])))
+        result = crawl(host, tmp_path, "-s", "XZ_MAX_LISTING_PAGES=6", "-s", "XZ_MAX_ERROR_RATE=0.5")
+        assert len(host.asked(r"/index.php/category-1.*")) == 6
+        host.requests.clear()
+        again = crawl(host, tmp_path, "-s", "XZ_MAX_LISTING_PAGES=6", "-s", "XZ_MAX_ERROR_RATE=0.5")
+        assert len(host.asked(r"/index.php/category-1.*")) <= 6
+    kind, reason = db(tmp_path).execute("SELECT kind, reason FROM failures WHERE kind = 'trap'").fetchone()
+    assert "XZ_MAX_LISTING_PAGES=6" in reason and "category-1" in db(tmp_path).execute(
+        "SELECT url FROM failures WHERE kind = 'trap'").fetchone()[0]
+    assert result.returncode in (0, 3) and again.returncode in (0, 3)
+
+
+def test_a_gzip_bomb_is_bounded_in_memory_and_in_the_archive(tmp_path):
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)  # 64 MiB unpacked, 64 KB sent
+    big = b"x" * (1024 * 1024)
+    with Host() as host:
+        host.on(f"/index.php/post/{SITE_IDS[1]}.html", lambda h, m: (200, {"Content-Encoding": "gzip"}, bomb))
+        host.on(f"/index.php/post/{SITE_IDS[2]}.html", lambda h, m: (500, {}, big))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        result = crawl(host, tmp_path)
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert max(peak_kb, before) < 400_000  # KiB: the crawler never held the bomb unpacked
+    conn = db(tmp_path)
+    assert "DOWNLOAD_MAXSIZE" in conn.execute("SELECT reason FROM failures WHERE url LIKE ?", [f"%/{SITE_IDS[1]}.html"]).fetchone()[0]
+    raw, size, digest = conn.execute("SELECT raw_body, raw_size, raw_sha256 FROM failures WHERE url LIKE ?",
+                                     [f"%/{SITE_IDS[2]}.html"]).fetchone()  # fmt: skip
+    assert len(raw) == 256 * 1024 and size == len(big) and len(digest) == 64
+    report = cli("reparse", "--db", str(tmp_path / "archive.db"), "--into", str(tmp_path / "re.db"))
+    assert report.returncode == 0, report.stderr[-2000:]
+
+
+def test_parse_of_an_endless_file_is_bounded(tmp_path):
+    started = time.monotonic()
+    result = cli("parse", "/dev/zero", "--url", "http://xuzhou.021cf.cn/index.php/post/1.html")
+    assert result.returncode == 1 and "larger than 16 MiB" in result.stderr
+    assert time.monotonic() - started < 20
+
+
+def test_retry_after_is_honoured(tmp_path):
+    aid = SITE_IDS[5]
+    with Host() as host:
+        host.on(f"/index.php/post/{aid}.html",
+                lambda h, m: (429, {"Retry-After": "2"}, b"slow down") if len(host.asked(f"/index.php/post/{aid}.html")) < 2
+                else (200, {}, host.article(aid)))  # fmt: skip
+        result = crawl(host, tmp_path)
+        times = [t for path, t, _ in host.requests if path == f"/index.php/post/{aid}.html"]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(times) == 2 and times[1] - times[0] >= 1.9
+    assert aid in stored_ids(tmp_path)
+
+
+def test_a_query_of_thousands_of_terms_is_refused_at_once(mirror_archive):
+    _, path = mirror_archive
+    started = time.monotonic()
+    result = cli("search", " ".join(["园区"] * 2000), "--db", str(path))
+    assert result.returncode == 2 and "at most 16 terms" in result.stderr
+    assert time.monotonic() - started < 10
+
+
+# -- 5. exports never clobber -----------------------------------------------------------------
+def test_export_refuses_what_it_must_not_replace(mirror_archive, tmp_path):
+    import os
+
+    _, path = mirror_archive
+    before = path.read_bytes()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for out, says in [(str(path), "archive itself"), (str(tmp_path), "not a regular file"), (str(fifo), "not a regular file"),
+                      (str(tmp_path / "x.jsonl.gz"), "ends in .gz")]:  # fmt: skip
+        result = cli("export", "--db", str(path), "--out", out)
+        assert result.returncode == 1 and says in result.stderr, (out, result.stderr)
+    assert path.read_bytes() == before
+    gz = cli("export", "--db", str(path), "--out", str(tmp_path / "a.jsonl"), "--gzip")
+    assert gz.returncode == 1 and "ends in .gz" in gz.stderr
+    stdout = cli("export", "--db", str(path), "--out", "-")
+    assert stdout.returncode == 0 and len(stdout.stdout.splitlines()) == 300
+    stale = tmp_path / ".a.jsonl.999999999.tmp"
+    stale.write_text("half")
+    assert cli("export", "--db", str(path), "--out", str(tmp_path / "a.jsonl")).returncode == 0
+    assert not stale.exists()
+
+
+def test_crawl_exports_belong_to_their_archive_and_survive_a_bad_run(tmp_path):
+    with Host() as host:
+        args = crawl_args(host.base + "/", tmp_path)  # no XZ_EXPORT_PATH: the archive's own export
+        first = subprocess.run(args, cwd=tmp_path, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
+        assert first.returncode == 0, first.stderr[-2000:]
+        export = tmp_path / "archive.jsonl"  # beside the archive, never exports/articles.jsonl
+        assert len(export.read_text("utf-8").splitlines()) == 30
+        assert not (tmp_path / "exports").exists()
+        host.on("/", lambda h, m: (200, {}, b"<html><body><p>maintenance</p></body></html>"))  # no navigation
+        bad = subprocess.run(args, cwd=tmp_path, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 4
+    assert len(export.read_text("utf-8").splitlines()) == 30  # the good export is kept
+
+
+# -- 6. settings and arguments ------------------------------------------------------------------
+@pytest.mark.parametrize(("extra", "says"), [
+    (["-s", "XZ_DB_PATH="], "XZ_DB_PATH must be a file path"),
+    (["-s", "XZ_DB_BATCH_SIZE=0"], "XZ_DB_BATCH_SIZE must be between 1"),
+    (["-s", "XZ_MAX_ERROR_RATE=-1"], "XZ_MAX_ERROR_RATE must be between 0"),
+    (["-s", "XZ_WARC_MAX_BYTES=0"], "XZ_WARC_MAX_BYTES must be >="),
+    (["-s", "XZ_REFETCH_POLICY=[1, 2]"], "XZ_REFETCH_POLICY must be a JSON list"),
+    (["-s", "XZ_NOW=yesterday"], "XZ_NOW must be an ISO 8601 time"),
+    (["-s", "XZ_DB_PTH=x.db"], "unknown setting XZ_DB_PTH"),
+    (["-a", "sight=http://127.0.0.1/"], "unknown spider argument 'sight'"),
+    (["-a", "full=maybe"], "-a full must be true or false"),
+])  # fmt: skip
+def test_bad_settings_and_arguments_are_one_line_usage_errors(tmp_path, extra, says):
+    result = run_crawl("http://127.0.0.1:9/", tmp_path, *extra)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "archive.db").exists()
+
+
+def test_the_cli_checks_since_and_never_writes_what_it_only_reads(tmp_path, mirror_archive):
+    _, path = mirror_archive
+    bad = cli("reparse", "--db", str(path), "--since", "garbage")
+    assert bad.returncode == 2 and "not an ISO 8601 time" in bad.stderr and "Traceback" not in bad.stderr
+    both = cli("export", "--db", str(path), "--changed", "--since", "2026-01-01", "--out", str(tmp_path / "x.jsonl"))
+    assert both.returncode == 2
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    result = cli("search", "园区", "--db", str(empty))
+    assert result.returncode == 1 and "not an xzcrawler archive" in result.stderr
+    assert empty.read_bytes() == b"" and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    assert cli("export", "--db", str(text), "--out", "-").returncode == 1 and text.read_text() == "hello"
+
+
+# -- 7. a crash-consistent WARC index ------------------------------------------------------------
+def test_after_kill_9_the_index_matches_the_warc_files(tmp_path):
+    import signal
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    with Host(site=MirrorSite(300, now=NOW)) as host:
+        command = crawl_args(host.base + "/", tmp_path, "-s", "XZ_DB_BATCH_SIZE=5", "-s", "DOWNLOAD_DELAY=0.01")
+        proc = subprocess.Popen(command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(host.requests) < 150:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        again = crawl(host, tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    in_files = 0
+    for warc in (tmp_path / "warc").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            in_files += sum(1 for record in ArchiveIterator(fh) if record.rec_type != "warcinfo")
+    indexed = db(tmp_path).execute("SELECT COUNT(*) FROM warc_records").fetchone()[0]
+    assert indexed == in_files
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, (tmp_path / "warc").glob("*.warc.gz"))],
+                           capture_output=True, text=True)  # fmt: skip
+    assert check.returncode == 0, check.stdout[-2000:]
