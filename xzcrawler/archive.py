@@ -307,7 +307,7 @@ class Archive:
             for row in rows:
                 if row.get("category_url"):
                     self._seen_category(row["site"], row["category_url"], row["category"], row["fetched_at"])
-        self._last_views.update(writes.views)  # only what was committed
+        self._remember_views(writes.views)  # only what was committed
 
     def _resolve_failures(self, pages: set[tuple[str, str]]) -> None:
         """Failures of pages now archived are resolved (matched by host and path: a site may be
@@ -352,6 +352,13 @@ class Archive:
             if self._views_changed(site, article_id, row["views"], writes.views):
                 writes.snapshots.append([site, article_id, when, row["views"], "article"])
 
+    LAST_VIEWS_CACHE = 20_000  # articles whose last snapshot is remembered (bounded memory)
+
+    def _remember_views(self, committed: dict) -> None:
+        if len(self._last_views) + len(committed) > self.LAST_VIEWS_CACHE:
+            self._last_views.clear()  # read again from view_snapshots when needed
+        self._last_views.update(committed)
+
     def _views_changed(self, site: str, article_id: int, views: int, staged: dict) -> bool:
         """Whether ``views`` differs from the last snapshot of the article; the new count is
         staged in ``staged`` (remembered once its transaction commits)."""
@@ -387,7 +394,7 @@ class Archive:
                     "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
                     [[item["views"], observed_at, site, item["article_id"]] for item in seen],
                 )
-        self._last_views.update(staged)
+        self._remember_views(staged)
         return len(snapshots)
 
     def mark_not_modified(self, site: str, article_id: int, when: str) -> None:

@@ -14,6 +14,8 @@ import json
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 
 from .. import normalize as nz
 from .. import items, pages
@@ -24,7 +26,11 @@ from ..middlewares import OffSiteRequest
 from ..pages.decode import charset_of
 from ..refresh import is_due
 
-LISTING_PRIORITY = 10  # walk listings ahead of articles so the frontier stays full
+# Articles go ahead of listing pages: each listing page yields its articles, which drain before
+# the next listing page is taken, so the queue holds about one page of requests per category.
+# (Listings first would queue every article of the site in memory: ~2 KB each, benchmarks/memory.py.)
+LISTING_PRIORITY = -10
+RELATED_BATCH = 500
 
 
 def _charset(response) -> str | None:
@@ -50,10 +56,12 @@ class ArticlesSpider(scrapy.Spider):
         # for once per run. Related lists repeat article URLs thousands of times; skipping them
         # here spares Scrapy building and fingerprinting a Request only for its dupefilter to
         # drop it (benchmarks/crawl.py: ~15% of crawl time at 2,000 articles).
-        self._requested: set[str] = set()
+        self._requested: set[int | str] = set()
         # Articles seen in each walk of a category's listing pages: a page holding none beyond
         # these ends the walk (a site repeating the same items under ever new page numbers is a trap).
         self._listed: dict[str, set[int]] = {}
+        # Related articles not yet asked for: id -> address (see _schedule_related).
+        self._related: dict[int, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -68,6 +76,7 @@ class ArticlesSpider(scrapy.Spider):
         policy = settings.get("XZ_REFETCH_POLICY")
         spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
         spider.max_listing_pages = settings.getint("XZ_MAX_LISTING_PAGES")
+        crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
         with Archive(settings.get("XZ_DB_PATH"), busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT")) as archive:
             spider.known = archive.known_articles(spider.site_key)
             # After a run that did not finish well (killed mid-crawl, say), listing pages of known
@@ -82,10 +91,12 @@ class ArticlesSpider(scrapy.Spider):
         return urljoin(self.site_url, parts.path + (f"?{parts.query}" if parts.query else ""))
 
     def _once(self, url: str) -> bool:
-        """True the first time ``url`` is asked for in this run."""
-        if url in self._requested:
+        """True the first time ``url`` is asked for in this run (articles are keyed by id: an int
+        takes a quarter of the memory of its URL)."""
+        key = pages.article_id_from_url(url) or url
+        if key in self._requested:
             return False
-        self._requested.add(url)
+        self._requested.add(key)
         return True
 
     def _ours(self, url: str | None) -> bool:
@@ -190,8 +201,23 @@ class ArticlesSpider(scrapy.Spider):
         yield items.article(page, response.body, _header(response, b"ETag"), _header(response, b"Last-Modified"))
         for related in page["related"]:
             article_id = pages.article_id_from_url(related["url"])
-            if article_id is not None and article_id not in self.known and self._ours(related["url"]):
-                yield from self._follow_article(related["url"])
+            if article_id is not None and article_id not in self.known and article_id not in self._requested:
+                if self._ours(related["url"]):
+                    # kept as an address, asked for when the walks are done (most are listed anyway):
+                    # queued now, the related graph would put the whole site in the queue at once
+                    self._related.setdefault(article_id, related["url"])
+
+    def _schedule_related(self, spider=None) -> None:
+        """When the crawl runs dry, ask for the related articles no listing showed, a batch at a time."""
+        batch = []
+        while self._related and len(batch) < RELATED_BATCH:
+            article_id, url = self._related.popitem()
+            if article_id not in self._requested:
+                batch.extend(self._follow_article(url))
+        for request in batch:
+            self.crawler.engine.crawl(request)
+        if batch:
+            raise DontCloseSpider("related articles to fetch")
 
     def _follow_article(self, url: str, conditional: dict | None = None):
         if not self._once(url):
