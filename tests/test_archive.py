@@ -127,7 +127,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     Archive(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
     assert names == ["m001_articles", "m002_history", "m003_search", "m004_warc_index", "m005_date_span",
-                     "m006_failure_digest"]
+                     "m006_failure_digest", "m007_export_marks"]
 
 
 def test_an_archive_from_before_history_upgrades_in_place(tmp_path):

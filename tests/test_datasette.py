@@ -36,7 +36,8 @@ def datasette(mirror_archive, tmp_path_factory):
         site, article_id, views = archive.db.execute(
             "SELECT site, article_id, views FROM articles WHERE views IS NOT NULL ORDER BY article_id LIMIT 1"
         ).fetchone()
-        archive.observe_listing(site, [{"article_id": article_id, "views": views + 500}], "2099-01-01T00:00:00Z")
+        # two days after the capture (conftest.NOW, 2026-11-27T16:30:00Z)
+        archive.observe_listing(site, [{"article_id": article_id, "views": views + 500}], "2026-11-29T16:30:00Z")
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "datasette", "serve", str(db), "-m", str(METADATA), "--host", "127.0.0.1", "--port", str(port)],
@@ -96,4 +97,5 @@ def test_metadata_describes_tables_and_columns(datasette):
 def test_fastest_growing_views_canned_query(datasette):
     base, _ = datasette
     rows = get(base + "/xzcrawler/fastest_growing_views.json?_shape=array")
-    assert len(rows) == 1 and rows[0]["gained"] == 500 and rows[0]["last_at"] == "2099-01-01T00:00:00Z"
+    assert len(rows) == 1 and rows[0]["gained"] == 500 and rows[0]["last_at"] == "2026-11-29T16:30:00Z"
+    assert (rows[0]["span_days"], rows[0]["per_day"]) == (2.0, 250.0)  # over the real span

@@ -58,6 +58,8 @@ def test_changed_exports_only_what_changed_since_the_last_export(archive_copy, t
     out = tmp_path / "changed.jsonl"
     first = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
     assert first.returncode == 0 and len(lines(out)) == 300  # no export yet: everything
+    plain = cli("export", "--db", str(archive_copy), "--out", str(tmp_path / "adhoc.jsonl"))
+    assert plain.returncode == 0  # an ad-hoc export does not move the --changed baseline
     again = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
     assert "exported 0 articles rows" in again.stdout and lines(out) == []
     with Archive(archive_copy) as archive:  # one article is edited, another gains views
@@ -68,6 +70,8 @@ def test_changed_exports_only_what_changed_since_the_last_export(archive_copy, t
     third = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
     assert third.returncode == 0
     assert [r["article_id"] for r in lines(out)] == [168, 169]
+    fourth = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
+    assert "exported 0 articles rows" in fourth.stdout  # within the same second too: marks, not times
     since = cli("export", "--db", str(archive_copy), "--since", "2098-12-31T00:00:00Z", "--table", "revisions", "--out", str(out))
     assert since.returncode == 0 and [(r["article_id"], r["changed_fields"]) for r in lines(out)] == [(168, ["body_text"])]
 

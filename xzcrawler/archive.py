@@ -8,6 +8,7 @@ older archive upgrades in place when it is opened.
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import glob
 import gzip
 import hashlib
@@ -151,6 +152,13 @@ def m006_failure_digest(db: Database) -> None:
     db.execute("UPDATE failures SET raw_size = length(raw_body) WHERE raw_body IS NOT NULL")
 
 
+@migrations()
+def m007_export_marks(db: Database) -> None:
+    """--changed exports remember change marks (a monotonic sequence), not a time."""
+    db["exports"].add_column("revision_mark", int)
+    db["exports"].add_column("snapshot_mark", int)
+
+
 class StorageError(RuntimeError):
     """A write the archive could not make: locked past the busy timeout, disk full, I/O error.
     Nothing that was queued is dropped: it stays queued for the next attempt."""
@@ -217,6 +225,8 @@ class Archive:
         self._pending: list[tuple[dict, bytes | None]] = []
         self._last_views: dict[tuple[str, int], int | None] = {}
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
+        self.counts: Counter = Counter()  # committed rows: new, changed, unchanged; failures_resolved
+        self._resolving = 0
 
     @contextlib.contextmanager
     def _txn(self):
@@ -303,11 +313,14 @@ class Archive:
             self.db["articles"].upsert_all(rows, pk=("site", "article_id"))
             writes.reindex(self.db.conn)
             self.db.execute("UPDATE articles SET first_seen = last_seen WHERE first_seen IS NULL")
+            self._resolving = 0
             self._resolve_failures({_same_page(row["url"]) for row in rows})
+            writes.counts["failures_resolved"] += self._resolving
             for row in rows:
                 if row.get("category_url"):
                     self._seen_category(row["site"], row["category_url"], row["category"], row["fetched_at"])
         self._remember_views(writes.views)  # only what was committed
+        self.counts.update(writes.counts)
 
     def _resolve_failures(self, pages: set[tuple[str, str]]) -> None:
         """Failures of pages now archived are resolved (matched by host and path: a site may be
@@ -315,6 +328,7 @@ class Archive:
         open_failures = self.db.execute("SELECT url FROM failures WHERE resolved_at IS NULL").fetchall()
         done = [url for (url,) in open_failures if _same_page(url) in pages]
         if done:
+            self._resolving += len(done)
             self.db.execute(
                 "UPDATE failures SET resolved_at = ? WHERE url IN (%s)" % ",".join("?" * len(done)), [self.clock.iso(), *done]
             )
@@ -329,12 +343,14 @@ class Archive:
         ).fetchone()
         if previous is None:
             changed, revision = None, 1
+            writes.counts["new"] += 1
         else:
             old = dict(zip(CONTENT_FIELDS, previous[:6]))
             for name in ("images", "related"):
                 old[name] = json.loads(old[name]) if old[name] else []
             changed = [name for name in CONTENT_FIELDS if old[name] != row[name]]
             revision = (previous[6] or 1) + (1 if changed else 0)
+            writes.counts["changed" if changed else "unchanged"] += 1
         row["revision"] = revision
         if previous is None or changed:
             values = [_sql_value(row[name]) for name in REVISION_FIELDS]
@@ -574,6 +590,7 @@ class _Writes:
         self.snapshots: list = []
         self.searchable: list = []
         self.views: dict = {}  # (site, article_id) -> views, remembered once committed
+        self.counts: Counter = Counter()
 
     def reindex(self, conn) -> None:
         """Keep the search index in step with the article rows just written (one statement a batch)."""
@@ -698,24 +715,40 @@ _SINCE = {
 }
 
 
+# Which rows are new or changed between two change marks (revisions.rowid, view_snapshots.id),
+# per table: a monotonic sequence, with no second-resolution gaps or repeats.
+_CHANGED = {
+    "articles": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1 "
+    "UNION SELECT site, article_id FROM view_snapshots WHERE id > :s0 AND id <= :s1)",
+    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1)",
+    "view_snapshots": "id > :s0 AND id <= :s1",
+    "revisions": "rowid > :r0 AND rowid <= :r1",
+}
+
+
 def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "articles", since: str | None = None,
            changed: bool = False, compress: bool = False) -> tuple[int, str | None]:  # fmt: skip
     """Export one table as ordered JSONL (atomic). ``since``: only rows new or changed since then;
-    ``changed``: since this table's last ``changed`` export (remembered in the ``exports`` table:
-    the only case that writes to the archive). Returns (rows written, the time the rows were
-    taken from)."""
+    ``changed``: what was written since this table's last ``changed`` export (its change marks are
+    kept in the ``exports`` table: the only case that writes to the archive). Returns (rows
+    written, the time the rows were taken from: ``since``, or None)."""
     if table not in EXPORT_TABLES:
         raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
     check_export_target(out, db_path, compress)
     with Archive(db_path, readonly=not changed) as archive:
         started = archive.clock.iso()
+        # the change marks now: rows written from here on belong to the next --changed export
+        marks = {"r1": archive.db.execute("SELECT coalesce(max(rowid), 0) FROM revisions").fetchone()[0],
+                 "s1": archive.db.execute("SELECT coalesce(max(id), 0) FROM view_snapshots").fetchone()[0]}  # fmt: skip
+        where, params = "", {}
         if changed:
             last = archive.db.execute(
-                "SELECT max(exported_at) FROM exports WHERE target = ?", [table]
-            ).fetchone()[0]
-            since = last or since
-        where, params = "", {}
-        if since:
+                "SELECT revision_mark, snapshot_mark FROM exports WHERE target = ? AND revision_mark IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1", [table]
+            ).fetchone()
+            params = {"r0": last[0] if last else 0, "s0": last[1] if last else 0, **marks}
+            where = f" WHERE {_CHANGED[table]}"
+        elif since:
             where, params = f" WHERE {_SINCE[table]}", {"t": nz.utc_iso(since)}
         if table == "articles":
             rows = archive.iter_articles(where, params)
@@ -735,7 +768,8 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "art
         count = write_jsonl_atomic(rows, out, compress)
         if changed:
             with _storage(), archive._txn():
-                archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out)})
+                archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out),
+                                              "revision_mark": marks["r1"], "snapshot_mark": marks["s1"]})  # fmt: skip
     return count, since
 
 

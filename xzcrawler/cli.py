@@ -148,7 +148,7 @@ def export(db_path, out, table, since, changed, compress):
         raise click.UsageError("--changed and --since exclude each other: --changed exports since the last --changed export")
     out = out or f"exports/{table}.jsonl" + (".gz" if compress else "")
     count, since_used = run_export(db_path, out, table, since, changed, compress)
-    scope = f" new or changed since {since_used}" if since_used else ""
+    scope = " new or changed since the last --changed export" if changed else f" new or changed since {since_used}" if since_used else ""
     click.echo(f"exported {count} {table} rows{scope} to {'standard output' if out == '-' else out}", err=out == "-")
 
 

@@ -90,12 +90,13 @@ def summary(stats: dict, exit_code: int, seconds: float) -> str:
     """The run's verdict in one line, printed after Scrapy's stats."""
     verdict = "finished" if exit_code == OK else f"FAILED (exit {exit_code})"
     message = stats.get("xz/verdict") or ("the crawl did not finish" if exit_code == UNFINISHED else "")
-    new_failures = stats.get("xz/failed_urls", 0)
     retried = sum(v for k, v in stats.items() if k.startswith("xz/failures_retried/"))
+    get = stats.get
     return (
-        f"xzcrawler run {stats.get('xz/run_id', '?')}: {verdict}{': ' + message if exit_code else ''} | "
-        f"articles stored {stats.get('xz/articles_stored', 0)}, not modified {stats.get('xz/not_modified', 0)} | "
-        f"failures new {new_failures}, retried and still failing {retried} | "
-        f"listing pages {stats.get('xz/listing_pages', 0)}, walks stopped {stats.get('xz/listing_walks_stopped', 0)} | "
+        f"xzcrawler run {get('xz/run_id', '?')}: {verdict}{': ' + message if exit_code else ''} | "
+        f"articles new {get('xz/articles_new', 0)}, changed {get('xz/articles_changed', 0)}, "
+        f"unchanged {get('xz/articles_unchanged', 0)}, not modified {get('xz/not_modified', 0)} | "
+        f"failures new {get('xz/failed_urls', 0)}, resolved {get('xz/failures_resolved', 0)}, still failing {retried} | "
+        f"listing pages {get('xz/listing_pages', 0)}, walks stopped {get('xz/listing_walks_stopped', 0)} | "
         f"{seconds:.1f} s"
     )

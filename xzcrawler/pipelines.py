@@ -122,6 +122,8 @@ class StorePipeline:
             return False
 
     def _note_rejected(self) -> None:
+        for name, count in self.archive.counts.items():
+            self.stats.set_value(f"xz/articles_{name}" if name != "failures_resolved" else "xz/failures_resolved", count)
         for url, _reason in self.archive.rejected:
             self.stats.inc_value("xz/failures/store")
             self.failed_urls.add(url)
