@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from xzcrawler.mirror.corpus import CATEGORIES
+from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import SEED_ID
 
 from .conftest import NOW, run_crawl
@@ -110,3 +111,27 @@ def test_full_recrawl_adds_no_duplicate_and_keeps_first_seen(crawled):
     assert stats["xz/not_modified"] == 300
     assert stats.get("xz/articles_stored", 0) == 0
     assert db.execute("SELECT MAX(revision) FROM articles").fetchone()[0] == 1
+
+
+def test_the_same_site_on_another_port_is_the_same_site(crawled):
+    """The mirror restarted on another port: a full refresh adds no revision and no category, and
+    every stored address is on the new base."""
+    site, _, workdir = crawled
+    db = sqlite3.connect(workdir / "archive.db")
+    revisions = db.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
+    db.close()
+    server, moved = serve_in_thread(site)  # a new port
+    try:
+        again = run_crawl(moved, workdir, "-a", "full=1", "-s", "XZ_REFETCH_POLICY=[[null, 0]]", now=NOW + dt.timedelta(hours=2))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert again.returncode == 0, again.stderr[-3000:]
+    db = sqlite3.connect(workdir / "archive.db")
+    assert db.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == revisions
+    assert db.execute("SELECT COUNT(*) FROM categories").fetchone()[0] == 5
+    assert db.execute("SELECT COUNT(*) FROM articles WHERE url NOT LIKE ?", [moved + "%"]).fetchone()[0] == 0
+    old_origin = crawled[1].rstrip("/")
+    for column in ("related", "images", "category_url"):
+        assert db.execute(f"SELECT COUNT(*) FROM articles WHERE {column} LIKE ?", [f"%{old_origin}/%"]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM related_links WHERE to_url LIKE ?", [f"{old_origin}/%"]).fetchone()[0] == 0

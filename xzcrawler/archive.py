@@ -436,6 +436,35 @@ class Archive:
                 for category in categories:
                     self._seen_category(site, category["url"], category.get("name"), when)
 
+    def rebase(self, site: str, base_url: str) -> int:
+        """Put the site's stored addresses on ``base_url`` (its current scheme, host and port).
+
+        The same site reached under another port, scheme or ``www.`` alias is the same site: its
+        stored same-site addresses (article, category, related, image, failure URLs) move to the
+        current base, so a move makes no revision, no duplicate category and no dead URL.
+        Revisions keep the addresses as they were captured. Returns the origins moved from."""
+        new = _origin(base_url)
+        origins = {
+            _origin(url)
+            for (url,) in self.db.execute("SELECT url FROM articles WHERE site = ? GROUP BY substr(url, 1, 60)", [site])
+        } | {_origin(url) for (url,) in self.db.execute("SELECT url FROM categories WHERE site = ?", [site])}
+        old = sorted(o for o in origins if o and o != new and nz.site_of(o + "/") == site)
+        if not old:
+            return 0
+        with _storage(), self._txn():
+            for origin in old:
+                args = [origin + "/", new + "/"]
+                self.db.execute(
+                    "UPDATE articles SET url = replace(url, ?1, ?2), category_url = replace(category_url, ?1, ?2), "
+                    "related = replace(related, ?1, ?2), images = replace(images, ?1, ?2) WHERE site = ?3",
+                    [*args, site],
+                )
+                self.db.execute("UPDATE related_links SET to_url = replace(to_url, ?1, ?2) WHERE site = ?3", [*args, site])
+                self.db.execute("UPDATE images SET src = replace(src, ?1, ?2) WHERE site = ?3", [*args, site])
+                self.db.execute("UPDATE OR REPLACE categories SET url = replace(url, ?1, ?2) WHERE site = ?3", [*args, site])
+                self.db.execute("UPDATE OR REPLACE failures SET url = replace(url, ?1, ?2) WHERE url LIKE ?1 || '%'", args)
+        return len(old)
+
     def article_count(self) -> int:
         return self.db["articles"].count
 
@@ -616,9 +645,15 @@ class _Writes:
         conn.executemany(_INSERT_SNAPSHOT, self.snapshots)
 
 
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL, as written."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def _same_page(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
-    return (parts.hostname or "", parts.path + (f"?{parts.query}" if parts.query else ""))
+    return (nz.site_of(url), parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 class ExportTargetError(ValueError):

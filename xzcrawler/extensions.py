@@ -68,6 +68,10 @@ class RunRecorder:
         try:
             with self._archive() as archive:
                 self.run_id = archive.start_run(spider.name, getattr(spider, "site_url", None))
+                if getattr(spider, "site_url", None):
+                    moved = archive.rebase(spider.site_key, spider.site_url)
+                    if moved:
+                        logger.info("%s is now at %s: its stored addresses moved there", spider.site_key, spider.site_url)
         except (StorageError, *STORAGE_ERRORS) as exc:
             self._storage_failed(exc)
             stop_crawl(self.crawler, "storage_error")

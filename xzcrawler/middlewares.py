@@ -3,7 +3,7 @@
 SiteOnlyMiddleware: Scrapy's OffsiteMiddleware lets ``dont_filter`` requests (the home page,
 retried failures) and their redirects through to any host, and allows sub-domains. An archive
 of one site must take nothing from another host: every request, whatever its flags, must be
-http(s) on a host of the crawl, exactly.
+http(s) on a site of the crawl (its host, or its ``www.`` alias), never a sub-domain or another host.
 
 RetryAfterMiddleware: Scrapy's RetryMiddleware retries 429 and 503 at once; a server that says
 ``Retry-After`` is waited for (up to ``XZ_RETRY_AFTER_MAX`` seconds) before the retry.
@@ -21,6 +21,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+
+from .normalize import site_of
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class SiteOnlyMiddleware(OffsiteMiddleware):
     def should_follow(self, request, spider) -> bool:
         parts = urlparse_cached(request)
         hosts = getattr(spider, "allowed_hosts", None) or set(getattr(spider, "allowed_domains", None) or ())
-        return parts.scheme in ("http", "https") and (parts.hostname or "").lower() in hosts
+        return parts.scheme in ("http", "https") and site_of(request.url) in hosts
 
 
 def retry_after_seconds(value: bytes | str | None, now: dt.datetime) -> float | None:

@@ -317,5 +317,7 @@ def absolute_url(href: str | None, base: str) -> str | None:
 
 
 def site_of(url: str) -> str:
-    """The site key of a URL: its host name (``xuzhou.021cf.cn``)."""
-    return (urlsplit(url).hostname or "").lower()
+    """The site key of a URL: its host name without a ``www.`` alias (``xuzhou.021cf.cn``); the
+    scheme and port are not part of it (the same site reached under another is the same site)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") and host.count(".") > 1 else host
