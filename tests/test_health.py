@@ -66,3 +66,12 @@ def test_refresh_policy_checks_young_articles_more_often():
     assert not is_due("2026-11-25", "2026-11-26T13:00:00Z", now)
     assert not is_due("2023-01-01", "2026-11-01T00:00:00Z", now)
     assert is_due("2023-01-01", None, now)
+
+
+def test_a_primary_selector_that_stopped_matching_is_selector_drift():
+    healthy = run(**{"xz/primary/title/seen": 100, "xz/primary/title/hit": 98})
+    broken = run(**{"xz/primary/title/seen": 100, "xz/primary/title/hit": 0, "xz/fallback/title": 100})
+    verdict = health.assess(broken, [healthy, healthy], **LIMITS)
+    assert verdict.exit_code == health.SELECTORS and "'title'" in verdict.message and "100 pages" in verdict.message
+    assert health.assess(healthy, [healthy, healthy], **LIMITS).exit_code == 0
+    assert health.assess(broken, [], **LIMITS).exit_code == 0  # no history: nothing to compare with

@@ -57,6 +57,10 @@ def phases(tmp_path_factory):
     server.server_close()
     site, server, base = serve(**{**later, "later": dt.timedelta(hours=4)}, broken="views")
     results[3] = (site, crawl(site, base, workdir))
+    server.shutdown()
+    server.server_close()
+    site, server, base = serve(**{**later, "later": dt.timedelta(hours=5)}, broken="title")
+    results[4] = (site, crawl(site, base, workdir, "-a", "full=1", "-s", "XZ_REFETCH_POLICY=[[null, 0]]"))
     results["base"] = base
     results["server"] = server
     yield workdir, results, new_ids
@@ -149,7 +153,7 @@ def test_broken_meta_markup_fails_the_run_naming_the_field(phases):
     result = results[3][1]
     assert result.returncode == 5
     assert "drift in field 'views'" in result.stderr
-    status = db(workdir).execute("SELECT status, exit_code FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    status = db(workdir).execute("SELECT status, exit_code FROM crawl_runs WHERE id = 3").fetchone()
     assert status[0].startswith("failed: drift in field 'views'") and status[1] == 5
     log = (workdir / "logs" / "xzcrawler.log").read_text("utf-8")
     assert "drift in field 'views'" in log
@@ -164,3 +168,15 @@ def test_a_second_run_at_once_exits_75_and_touches_nothing(phases):
     assert "another run holds" in result.stderr
     assert db(workdir).execute("SELECT COUNT(*), MAX(id) FROM crawl_runs").fetchone() == before
     assert db(workdir).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_title_found_only_by_a_fallback_is_selector_drift(phases):
+    workdir, results, _ = phases
+    site, result = results[4]
+    assert result.returncode == 8, result.stderr[-2000:]
+    assert "selector drift in field 'title'" in result.stderr
+    stats = json.loads(db(workdir).execute("SELECT stats FROM crawl_runs WHERE id = 4").fetchone()[0])
+    assert stats["xz/fallback/title"] > 0 and stats.get("xz/primary/title/hit", 0) == 0
+    # nothing was lost: the titles are the site's
+    for article_id, title in db(workdir).execute("SELECT article_id, title FROM articles WHERE article_id != 2176"):
+        assert title == site.article(article_id).title

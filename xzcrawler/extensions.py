@@ -88,6 +88,11 @@ class RunRecorder:
             self._storage_failed(exc)
             previous = []
         verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
+        for field in health.PRIMARY:
+            recovered = stats.get_value(f"xz/fallback/{field}", 0)
+            if recovered:
+                logger.warning("field '%s' recovered by a fallback selector on %d of %d article pages", field, recovered,
+                               stats.get_value(f"xz/primary/{field}/seen", 0))  # fmt: skip
         if self.export_on_close and verdict.exit_code == health.OK:
             try:
                 count = export_articles(self.db_path, self.export_path)

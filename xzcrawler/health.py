@@ -11,6 +11,9 @@ Exit statuses of ``scrapy crawl articles`` (also in the README):
 5     drift: a watched field's fill rate fell more than XZ_DRIFT_POINTS below the
       median of the last XZ_DRIFT_RUNS healthy runs (the message names the field)
 6     the crawl did not finish (shut down, closespider limit, crash)
+8     selectors: a field's first-choice selector stopped matching (its hit rate fell more
+      than XZ_DRIFT_POINTS below the median of the last healthy runs); fallbacks recovered
+      the field, so nothing is missing yet, but the theme changed: the message names the field
 7     storage: a write to the archive or the WARC failed (locked past XZ_DB_BUSY_TIMEOUT,
       disk full, I/O error); what was not written is fetched again by the next run
 75    another run holds the archive's lock; nothing was touched
@@ -22,8 +25,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-OK, STARTUP, USAGE, ERRORS, NO_ITEMS, DRIFT, UNFINISHED, STORAGE, LOCKED = 0, 1, 2, 3, 4, 5, 6, 7, 75
+OK, STARTUP, USAGE, ERRORS, NO_ITEMS, DRIFT, UNFINISHED, STORAGE, SELECTORS, LOCKED = 0, 1, 2, 3, 4, 5, 6, 7, 8, 75
 WATCHED = ("views", "published_date", "category", "body_text")
+PRIMARY = ("title", "body_text", "category", "published_date", "views")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,25 @@ def fill_rates(stats: dict, min_seen: int = 1) -> dict[str, float]:
         if seen >= min_seen:
             rates[field] = 100.0 * stats.get(f"xz/fill/{field}/filled", 0) / seen
     return rates
+
+
+def primary_rates(stats: dict, min_seen: int = 1) -> dict[str, float]:
+    """Percent of article pages on which each watched field's first-choice selector matched."""
+    rates = {}
+    for field in PRIMARY:
+        seen = stats.get(f"xz/primary/{field}/seen", 0)
+        if seen >= min_seen:
+            rates[field] = 100.0 * stats.get(f"xz/primary/{field}/hit", 0) / seen
+    return rates
+
+
+def _fallen(now: dict[str, float], history: list[dict[str, float]], points: float):
+    """(field, rate, median, runs) of the first rate that fell more than ``points`` below its median."""
+    for field, rate in now.items():
+        past = [run[field] for run in history if field in run]
+        if past and rate < statistics.median(past) - points:
+            return field, rate, statistics.median(past), len(past)
+    return None
 
 
 def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_points: float,
@@ -70,19 +93,24 @@ def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_po
     failures = stats.get("xz/failed_urls", 0) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if failures > max_error_rate * responses:
         return Verdict(ERRORS, f"{failures} failed pages for {responses} responses (limit {max_error_rate:.0%})")
-    now = fill_rates(stats, drift_min_seen)
-    history = [fill_rates(run, drift_min_seen) for run in previous]
-    for field, rate in now.items():
-        past = [run[field] for run in history if field in run]
-        if not past:
-            continue
-        median = statistics.median(past)
-        if rate < median - drift_points:
-            return Verdict(
-                DRIFT,
-                f"drift in field '{field}': filled on {rate:.1f}% of this run's pages, "
-                f"{median - rate:.1f} points below the median {median:.1f}% of the last {len(past)} runs",
-            )
+    fallen = _fallen(fill_rates(stats, drift_min_seen), [fill_rates(run, drift_min_seen) for run in previous], drift_points)
+    if fallen:
+        field, rate, median, runs = fallen
+        return Verdict(
+            DRIFT,
+            f"drift in field '{field}': filled on {rate:.1f}% of this run's pages, "
+            f"{median - rate:.1f} points below the median {median:.1f}% of the last {runs} runs",
+        )
+    fallen = _fallen(primary_rates(stats, drift_min_seen), [primary_rates(run, drift_min_seen) for run in previous],
+                     drift_points)  # fmt: skip
+    if fallen:
+        field, rate, median, runs = fallen
+        recovered = stats.get(f"xz/fallback/{field}", 0)
+        return Verdict(
+            SELECTORS,
+            f"selector drift in field '{field}': its first-choice selector matched on {rate:.1f}% of this run's pages "
+            f"against a median {median:.1f}% of the last {runs} runs; fallbacks recovered it on {recovered} pages",
+        )
     return Verdict(OK, "ok")
 
 

@@ -46,6 +46,8 @@ class ValidatePipeline:
 
 # Fields whose fill rate the drift guard watches, per kind of observation.
 FILL_FIELDS = {"article": ("views", "published_date", "category", "body_text"), "listing": ("views", "published_date")}
+# Fields whose first-choice selector is watched: a theme change shows here before any field empties.
+PRIMARY_FIELDS = ("title", "body_text", "category", "published_date", "views")
 # Storage failures after which the run stops at once (nothing more can be written).
 FATAL_STORAGE = ("full", "disk i/o", "readonly", "read-only", "not a database", "file too large", "no space")
 
@@ -143,6 +145,13 @@ class StorePipeline:
             self._guard(self.archive.add_article, adapter)  # a mapping; asdict() would deep-copy every field
             for field in FILL_FIELDS["article"]:
                 self._fill(field, adapter.get(field))
+            primary = adapter.get("_primary") or ()
+            for field in PRIMARY_FIELDS:
+                self.stats.inc_value(f"xz/primary/{field}/seen")
+                if field in primary:
+                    self.stats.inc_value(f"xz/primary/{field}/hit")
+                elif adapter.get(field) not in (None, "", []):
+                    self.stats.inc_value(f"xz/fallback/{field}")  # recovered by a fallback selector
         elif kind == "listing":
             observations = adapter["items"]
             changed = 0

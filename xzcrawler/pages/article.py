@@ -282,7 +282,8 @@ def _breadcrumbs(place) -> tuple[list[str], str | None, str | None, str]:
 
 
 def _meta_fields(meta, base_url: str) -> dict:
-    out = {"author": None, "published_text": None, "category": None, "category_url": None, "views": None}
+    out = {"author": None, "published_text": None, "category": None, "category_url": None, "views": None,
+           "primary": set()}  # fmt: skip
     if meta is None:
         return out
     author = first(X.META_AUTHOR(meta))
@@ -292,12 +293,15 @@ def _meta_fields(meta, base_url: str) -> dict:
     if cate is not None:
         out["category"] = nz.clean_inline(element_text(cate)) or None
         out["category_url"] = nz.absolute_url(cate.get("href"), base_url)
+        out["primary"].add("category")
     time_el = first(X.META_TIME(meta))
     if time_el is not None:
         out["published_text"] = nz.clean_inline(element_text(time_el)) or None
+        out["primary"].add("published_date")
     views = first(X.META_VIEWS(meta))
     if views is not None:
         out["views"] = nz.parse_count(element_text(views))
+        out["primary"].add("views")
     if time_el is None or views is None:
         # a meta line without its spans, read as text: admin1年前 (2024-09-24)徐州产业信息69
         text = nz.clean_inline(element_text(meta))
@@ -364,6 +368,9 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dic
         "site": nz.site_of(url),
         "article_id": article_id_from_url(url),  # identity comes from the address, never from the markup
         "_declared_id": _declared_id(doc),  # not part of the record: the identity check reads it
+        # watched fields found by their first-choice selector (the others came from fallbacks, if at all)
+        "_primary": sorted(meta["primary"] | {name for name, alternatives in (("title", X.TITLE), ("body_text", X.BODY))
+                                              if alternatives[0](doc)}),  # fmt: skip
         "title": title,
         "category": category,
         "category_url": category_url,
