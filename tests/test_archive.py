@@ -127,7 +127,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     Archive(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
     assert names == ["m001_articles", "m002_history", "m003_search", "m004_warc_index", "m005_date_span",
-                     "m006_failure_digest", "m007_export_marks"]
+                     "m006_failure_digest", "m007_export_marks", "m008_date_refinements"]
 
 
 def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
@@ -182,3 +182,28 @@ def test_listing_observations_snapshot_only_changes(tmp_path):
         (2176, 69, "article"), (1893, 112, "listing"), (2176, 90, "listing")
     ]
     assert db.execute("SELECT views, views_observed_at FROM articles").fetchone() == (90, "2025-11-29T00:00:00Z")
+
+
+def test_a_later_look_refines_the_date_and_says_so(tmp_path):
+    """3天前 at 00:30 on the 28th is the 24th or the 25th; a listing showing 4天前 at 20:00 the same
+    day allows the 23rd or the 24th: together, the 24th. The refinement is recorded with its
+    source; an absolute date agreeing adds nothing, and a vaguer look later loses nothing."""
+    from xzcrawler import normalize as nz
+
+    path = tmp_path / "a.db"
+    record = reference_record("2026-11-28T00:30:00+08:00", article_id=7)
+    record.update(published_text="3天前", **nz.parse_published("3天前", "2026-11-28T00:30:00+08:00"))
+    with Archive(path) as archive:
+        archive.add_article(record)
+        seen = nz.parse_published("4天前", "2026-11-28T20:00:00+08:00")
+        archive.observe_listing(record["site"], [{"article_id": 7, "views": 70, "published_text": "4天前", **seen}],
+                                "2026-11-28T12:00:00Z")  # fmt: skip
+        for fetched, text in (("2026-12-30T10:00:00+08:00", "1个月前 (11-24)"), ("2027-01-02T10:00:00+08:00", "1个月前")):
+            archive.add_article(dict(record, fetched_at=nz.utc_iso(fetched), published_text=text,
+                                     **nz.parse_published(text, fetched)))  # fmt: skip
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT published_date, published_precision, published_earliest, published_latest FROM articles"
+                      ).fetchone() == ("2026-11-24", "day", "2026-11-24", "2026-11-24")  # fmt: skip
+    assert db.execute("SELECT source, published_text, old_earliest, old_latest, old_precision, new_earliest, new_latest, "
+                      "new_precision FROM date_refinements").fetchall() == [
+        ("listing", "4天前", "2026-11-24", "2026-11-25", "month", "2026-11-24", "2026-11-24", "day")]  # fmt: skip

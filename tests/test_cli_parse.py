@@ -32,7 +32,8 @@ def test_listing_page_prints_listing_shape():
     result = cli("parse", str(page), "--url", "http://xuzhou.021cf.cn/index.php/category-3.html")
     out = json.loads(result.stdout)
     assert set(out) == {"kind", "articles", "next_page", "last_page"}
-    assert set(out["articles"][0]) == {"url", "title", "excerpt", "published_date", "views"}
+    assert set(out["articles"][0]) == {"url", "title", "excerpt", "published_date", "published_at", "published_precision",
+                                       "published_earliest", "published_latest", "published_text", "views"}
 
 
 def test_unreadable_file_is_a_one_line_error(tmp_path):

@@ -159,6 +159,18 @@ def m007_export_marks(db: Database) -> None:
     db["exports"].add_column("snapshot_mark", int)
 
 
+@migrations()
+def m008_date_refinements(db: Database) -> None:
+    """Each time a later observation narrowed (or changed) an article's date span, with its source."""
+    db["date_refinements"].create(
+        {"id": int, "site": str, "article_id": int, "observed_at": str, "source": str, "published_text": str,
+         "old_earliest": str, "old_latest": str, "old_precision": str, "new_earliest": str, "new_latest": str,
+         "new_precision": str},  # fmt: skip
+        pk="id",
+    )
+    db["date_refinements"].create_index(["site", "article_id"])
+
+
 class StorageError(RuntimeError):
     """A write the archive could not make: locked past the busy timeout, disk full, I/O error.
     Nothing that was queued is dropped: it stays queued for the next attempt."""
@@ -337,10 +349,12 @@ class Archive:
         """Revisions when a content field changed; a view snapshot when the count changed."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
         previous = self.db.conn.execute(
-            "SELECT title, body_text, category, byline, images, related, revision FROM articles "
-            "WHERE site = ? AND article_id = ?",
+            f"SELECT title, body_text, category, byline, images, related, revision, {', '.join(nz.DATE_FIELDS)} "
+            "FROM articles WHERE site = ? AND article_id = ?",
             [site, article_id],
         ).fetchone()
+        if previous is not None:
+            self._refine_date(row, dict(zip(nz.DATE_FIELDS, previous[7:])), "article", when, row.get("published_text"), writes)
         if previous is None:
             changed, revision = None, 1
             writes.counts["new"] += 1
@@ -367,6 +381,19 @@ class Archive:
             row["views_observed_at"] = when
             if self._views_changed(site, article_id, row["views"], writes.views):
                 writes.snapshots.append([site, article_id, when, row["views"], "article"])
+
+    def _refine_date(self, row: dict, stored: dict, source: str, when: str, text: str | None, writes: _Writes) -> bool:
+        """Put into ``row`` the date fields that the stored ones and ``row``'s allow together (see
+        normalize.combine_dates); a change of the stored span is recorded with its source."""
+        combined = nz.combine_dates(stored, row)
+        row.update(combined)
+        span = (combined["published_earliest"], combined["published_latest"], combined["published_precision"])
+        if span == (stored["published_earliest"], stored["published_latest"], stored["published_precision"]):
+            return False
+        if stored.get("published_date") is not None:
+            writes.refinements.append([row["site"], row["article_id"], when, source, text, stored["published_earliest"],
+                                       stored["published_latest"], stored["published_precision"], *span])  # fmt: skip
+        return True
 
     LAST_VIEWS_CACHE = 20_000  # articles whose last snapshot is remembered (bounded memory)
 
@@ -403,8 +430,26 @@ class Archive:
             for item in seen
             if self._views_changed(site, item["article_id"], item["views"], staged)
         ]
+        dated = {item["article_id"]: item for item in items if item.get("article_id") is not None and item.get("published_earliest")}
+        writes = _Writes()
+        refined = []
+        if dated:
+            stored = self.db.conn.execute(
+                f"SELECT article_id, {', '.join(nz.DATE_FIELDS)} FROM articles WHERE site = ? AND article_id IN "
+                f"({','.join('?' * len(dated))})", [site, *dated],
+            ).fetchall()  # fmt: skip
+            for article_id, *values in stored:
+                row = {"site": site, "article_id": article_id, **{n: dated[article_id].get(n) for n in nz.DATE_FIELDS}}
+                if self._refine_date(row, dict(zip(nz.DATE_FIELDS, values)), "listing", observed_at,
+                                     dated[article_id].get("published_text"), writes):  # fmt: skip
+                    refined.append([*(row[n] for n in nz.DATE_FIELDS), site, article_id])
         with _storage():
             with self._txn():
+                self.db.conn.executemany(
+                    f"UPDATE articles SET {', '.join(f'{n} = ?' for n in nz.DATE_FIELDS)} WHERE site = ? AND article_id = ?",
+                    refined,
+                )
+                writes.apply_refinements(self.db.conn)
                 self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
                 self.db.conn.executemany(  # the latest count, and when it was last seen
                     "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
@@ -619,6 +664,7 @@ class _Writes:
         self.snapshots: list = []
         self.searchable: list = []
         self.views: dict = {}  # (site, article_id) -> views, remembered once committed
+        self.refinements: list = []
         self.counts: Counter = Counter()
 
     def reindex(self, conn) -> None:
@@ -629,7 +675,15 @@ class _Writes:
             [[site, article_id, *search.index_row(title, body).values()] for site, article_id, title, body in self.searchable],
         )
 
+    def apply_refinements(self, conn) -> None:
+        conn.executemany(
+            "INSERT INTO date_refinements (site, article_id, observed_at, source, published_text, old_earliest, "
+            "old_latest, old_precision, new_earliest, new_latest, new_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.refinements,
+        )
+
     def apply(self, conn) -> None:
+        self.apply_refinements(conn)
         columns = ", ".join(("site", "article_id", "revision", "fetched_at", "changed_fields", *REVISION_FIELDS))
         conn.executemany(
             f"INSERT OR REPLACE INTO revisions ({columns}) VALUES ({', '.join('?' * (5 + len(REVISION_FIELDS)))})",

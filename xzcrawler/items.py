@@ -6,6 +6,7 @@ start with ``_`` travel with an article but are not part of its record.
 
 from __future__ import annotations
 
+from . import normalize as nz
 from . import pages
 from .pages.common import RawBody
 
@@ -22,7 +23,8 @@ def listing(site: str, url: str, page: dict, fetched_at: str) -> dict:
         article_id = pages.article_id_from_url(item["url"])
         if article_id is None or pages.site_of(item["url"]) != site:
             continue
-        observations.append({"article_id": article_id, "views": item["views"], "published_date": item["published_date"]})
+        observations.append({"article_id": article_id, "views": item["views"], "published_text": item.get("published_text"),
+                             **{name: item.get(name) for name in nz.DATE_FIELDS}})  # fmt: skip
     return {"kind": "listing", "url": url, "site": site, "items": observations, "fetched_at": fetched_at}
 
 

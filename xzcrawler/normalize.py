@@ -230,6 +230,51 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
     return empty
 
 
+DATE_FIELDS = ("published_date", "published_at", "published_precision", "published_earliest", "published_latest")
+_EXACT = ("day", "minute", "second")
+
+
+def _span(observation: dict) -> tuple[str, str] | None:
+    if not observation.get("published_date"):
+        return None
+    earliest, latest = observation.get("published_earliest"), observation.get("published_latest")
+    if earliest and latest:
+        return earliest, latest
+    if observation.get("published_precision") in _EXACT:  # rows written before spans were kept
+        return observation["published_date"], observation["published_date"]
+    return None
+
+
+def combine_dates(old: dict, new: dict) -> dict:
+    """The date fields that two observations of one article's date allow together.
+
+    Each is a mapping with DATE_FIELDS. Where their spans overlap the result is the overlap, so a
+    later look that shows more (an absolute date after a relative one, or two relative forms seen
+    on different days) refines the date, and one that shows less (5天前 after 昨天 12:30) loses
+    nothing; with the finer of the two time stamps when both name the same day. Where they do not
+    overlap the site changed the date: the new observation wins.
+    """
+    new_span, old_span = _span(new), _span(old)
+    if new_span is None:
+        return {name: old.get(name) for name in DATE_FIELDS} if old_span or old.get("published_date") else \
+            {name: new.get(name) for name in DATE_FIELDS}  # fmt: skip
+    if old_span is None:
+        return {name: new.get(name) for name in DATE_FIELDS}
+    lo, hi = max(old_span[0], new_span[0]), min(old_span[1], new_span[1])
+    if lo > hi:
+        return {name: new.get(name) for name in DATE_FIELDS}
+    finest = {"second": 0, "minute": 1, "day": 2}
+    for candidate in sorted((new, old), key=lambda o: finest.get(o.get("published_precision"), 3)):
+        if _span(candidate) == (lo, hi):
+            return {name: candidate.get(name) for name in DATE_FIELDS}
+    return {"published_date": hi, "published_at": None, "published_precision": _precision_of(date_of(lo), date_of(hi)),
+            "published_earliest": lo, "published_latest": hi}  # fmt: skip
+
+
+def date_of(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
 # --------------------------------------------------------------------------
 # counts
 # --------------------------------------------------------------------------

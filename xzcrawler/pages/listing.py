@@ -32,12 +32,14 @@ def parse_listing(doc, url: str, fetched_at) -> dict:
         time_el = first(X.ITEM_TIME(item))
         views_el = first(X.ITEM_VIEWS(item))
         published_text = nz.clean_inline(element_text(time_el)) if time_el is not None else None
+        dates = nz.parse_published(published_text, fetched_iso)
         articles.append(
             {
                 "url": href,
                 "title": nz.clean_inline(element_text(link)) or nz.clean_inline(link.get("title")),
                 "excerpt": (nz.strip_indent(element_text(excerpt_el)) or None) if excerpt_el is not None else None,
-                "published_date": nz.parse_published(published_text, fetched_iso)["published_date"],
+                **dates,
+                "published_text": published_text,
                 "views": nz.parse_count(element_text(views_el)) if views_el is not None else None,
             }
         )
