@@ -221,12 +221,22 @@ LOOPBACK_SETTINGS = [
 @click.option("--articles", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True)
 @click.option("--out", default="exports/articles.jsonl", show_default=True)
-def demo(articles, db_path, out):
-    """Crawl the bundled mirror into DB and export, as `scrapy crawl articles` would the live site."""
+@click.option("--days", default=None, type=click.IntRange(1, 3650),
+              help="Simulate N daily cron refreshes of the evolving mirror, both clocks a day on per run.")  # fmt: skip
+@click.option("--start", default=None, help="With --days: the first day (ISO 8601); default: N days before today.")
+def demo(articles, db_path, out, days, start):
+    """Crawl the bundled mirror into DB and export, as `scrapy crawl articles` would the live site.
+
+    With --days N: N simulated days of cron refreshes (new articles, growing views, edits, a
+    failure and its recovery, a markup break the drift guard catches, then repaired), leaving an
+    archive with real history."""
     from .archive import Archive
     from .mirror.server import serve_in_thread
     from .mirror.site import MirrorSite
 
+    if days is not None:
+        _simulate(articles, db_path, out, days, start)
+        return
     started = time.monotonic()
     server, base = serve_in_thread(MirrorSite(articles=articles))
     click.echo(f"mirror of {articles} articles serving at {base}")
@@ -254,6 +264,38 @@ def demo(articles, db_path, out):
         raise SystemExit(result.returncode)
 
 
+
+def _simulate(articles: int, db_path: str, out: str, days: int, start: str | None) -> None:
+    from .archive import export_articles
+    from .simulate import Simulation
+
+    if start:
+        try:
+            first = nz.parse_iso(start)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 time: {start!r}", param_hint="--start") from None
+    else:
+        today = dt.datetime.now(nz.SITE_TZ).replace(hour=3, minute=17, second=0, microsecond=0)
+        first = today - dt.timedelta(days=days)
+    db = Path(db_path)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    sim = Simulation(db.parent, articles=articles, start=first, db_path=db.resolve())
+    started = time.monotonic()
+    click.echo(f"simulating {days} days of daily refreshes from {sim.start:%Y-%m-%d %H:%M} (Asia/Shanghai) into {db}")
+
+    def report(day):
+        get = day.stats.get
+        click.echo(
+            f"day {day.number:3d} {day.now:%Y-%m-%d}  exit {day.exit_code}  new {get('xz/articles_new', 0):3d}  "
+            f"changed {get('xz/articles_changed', 0):2d}  not modified {get('xz/not_modified', 0):3d}  "
+            f"view changes {get('xz/view_changes_from_listings', 0):3d}  failures {get('xz/failed_urls', 0)}"
+            + (f"  ({get('xz/verdict')})" if day.exit_code else "")
+        )
+
+    sim.run(days, after_day=report)
+    count = export_articles(db, out)
+    seconds = time.monotonic() - started
+    click.echo(f"{days} days in {seconds:.0f} s ({days / seconds * 60:.1f} days per minute); {count} articles exported to {out}")
 
 
 if __name__ == "__main__":

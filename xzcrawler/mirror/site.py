@@ -83,13 +83,16 @@ class MirrorSite:
     def __init__(self, articles: int = 300, seed: int = 0, now: dt.datetime | None = None, *,
                  epoch: dt.datetime | None = None, add: int = 0, grow_views: int = 0,
                  edit: tuple[int, ...] = (), broken: str | None = None, fail: tuple[int, ...] = (),
-                 gone: tuple[int, ...] = ()):  # fmt: skip
+                 gone: tuple[int, ...] = (), add_every: dt.timedelta | None = None):  # fmt: skip
         """``now`` is the clock the time-ago texts are computed from. The site evolves between
         runs when it is started again with the ``epoch`` of the first run (when the content was
         made) and any of: a later ``now``, ``add`` new articles, ``grow_views`` rounds of
         readership, ``edit`` (article ids whose text changes), ``broken`` (one field whose
         markup breaks: views, date, category, body, title), ``fail`` (ids that answer 500) and
-        ``gone`` (ids that answer the "页面不存在" page with status 200, a soft 404)."""
+        ``gone`` (ids that answer the "页面不存在" page with status 200, a soft 404). With
+        ``add_every``, the k-th added article is published at a fixed time in the k-th period of
+        that length after the epoch (a stable schedule, for simulations of many days); without,
+        the added articles are spread between the epoch and ``now``."""
         self.n = max(1, int(articles))
         self.seed = seed
         self.now = (now or dt.datetime.now(TZ)).astimezone(TZ).replace(microsecond=0)
@@ -102,6 +105,7 @@ class MirrorSite:
         self.broken = broken
         self.failing = frozenset(fail)
         self.gone = frozenset(gone)
+        self.add_every = add_every
         self.ids = self._make_ids()
         self.base_ids = frozenset(self.ids[: self.n]) if self.add else frozenset(self.ids)
         self._index = {aid: j for j, aid in enumerate(self.ids)}
@@ -152,6 +156,10 @@ class MirrorSite:
         if aid == SEED_ID:
             return SEED_DATE
         j = self._index[aid]
+        if j >= self.n and self.add_every is not None:  # a stable schedule: one in each period
+            minutes = int(self.add_every.total_seconds() // 60)
+            jitter = dt.timedelta(minutes=self._rng(aid, "time").randrange(max(1, minutes)))
+            return (self.epoch + self.add_every * (j - self.n) + jitter).replace(second=0)
         if j >= self.n:  # added since the epoch: spread between the epoch and now
             step = max((self.now - self.epoch) / (self.add + 1), dt.timedelta(minutes=1))
             return (self.epoch + step * (j - self.n + 1)).replace(second=0)

@@ -34,6 +34,7 @@ BYLINE_END = re.compile(
 BYLINE_REPORTER_PAREN = re.compile(r"[（(]\s*((?:本报)?记者[^（）()]{1,24}?)\s*[）)]")
 BYLINE_LABEL = re.compile(r"^(?:作者|撰文|文)\s*[:：/]\s*\S.{0,40}$")
 BYLINE_REPORTER_LINE = re.compile(r"^((?:本报|本台|融媒)?记者[\s:：].{1,40}|(?:本报|本台)?记者[\u4e00-\u9fff]{2,4}(?:\s.{0,30})?)$")
+EDITOR_NOTE = re.compile(r"^[（(]\s*(?:编者按|编者注|编辑注|更正|注)[:：].*[）)]$")
 BYLINE_SOURCE = re.compile(r"^来源\s*[:：]\s*\S.{0,40}$")
 DATE_LINE = re.compile(
     r"(?:发布日期|发布时间|发表时间|发表日期|日期|时间)\s*[:：]\s*"
@@ -224,7 +225,9 @@ def find_byline(paragraphs: list[str]) -> str | None:
     ``来源：`` line -> that line; else ``（记者牛萌）`` in the opening paragraph -> 记者牛萌."""
     if not paragraphs:
         return None
-    head, tail = paragraphs[:3], paragraphs[-3:]
+    # an editor's note set before the text, wholly in brackets, does not move the byline
+    opening = [p for p in paragraphs if not EDITOR_NOTE.match(p)] or paragraphs
+    head, tail = opening[:5], paragraphs[-3:]
     for line in head:
         if line.startswith("◎"):
             return nz.strip_indent(line[1:]) or None
@@ -233,35 +236,12 @@ def find_byline(paragraphs: list[str]) -> str | None:
         if match and not re.search(r"[0-9:：，,。]|^(图|摄|注|完)", match.group(1)):
             return nz.strip_indent(match.group(1))
     for pattern in (BYLINE_LABEL, BYLINE_REPORTER_LINE, BYLINE_SOURCE):
-        for line in head + tail:
+        for line in head[:3] + tail:
             if len(line) <= 40 and pattern.match(line):
                 return line
-    match = BYLINE_REPORTER_PAREN.search(paragraphs[0])
+    match = BYLINE_REPORTER_PAREN.search(opening[0])
     if match:
         return nz.strip_indent(match.group(1))
-    return None
-    head, tail = paragraphs[:3], paragraphs[-3:]
-    for line in head:
-        if line.startswith("◎"):
-            return nz.strip_indent(line[1:]) or None
-    for line in reversed(tail):
-        match = BYLINE_END.search(line)
-        if match and not re.search(r"[0-9:：，,。]|^(图|摄|注|完)", match.group(1)):
-            return nz.strip_indent(match.group(1))
-    for line in head + tail:
-        match = BYLINE_LABEL.match(line)
-        if match:
-            return nz.strip_indent(match.group(1))
-    for line in head + tail:
-        if len(line) <= 40 and BYLINE_REPORTER_LINE.match(line):
-            return line
-    match = BYLINE_REPORTER_PAREN.search(paragraphs[0])
-    if match:
-        return nz.strip_indent(match.group(1))
-    for line in head + tail:
-        match = BYLINE_SOURCE.match(line)
-        if match:
-            return nz.strip_indent(match.group(1))
     return None
 
 

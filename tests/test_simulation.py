@@ -1,0 +1,75 @@
+"""A simulated month of daily cron refreshes: after each day the archive is compared with the
+mirror's truth (xzcrawler/simulate.py holds the schedule of the site's changes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from xzcrawler import normalize as nz
+from xzcrawler.mirror.site import SEED_ID
+from xzcrawler.simulate import FAIL_DAY, Simulation
+
+EXACT = ("day", "minute", "second")
+
+
+def day_of(sim: Simulation, stamp: str) -> int:
+    return int((nz.parse_iso(stamp) - sim.start) / dt.timedelta(days=1))
+
+
+def check_day(sim: Simulation, day) -> None:
+    site = day.site
+    assert day.exit_code == sim.expected_exit(day.number), (day.number, day.stats.get("xz/verdict"))
+    db = sqlite3.connect(sim.db_path)
+    db.row_factory = sqlite3.Row
+    rows = {row["article_id"]: row for row in db.execute("SELECT * FROM articles")}
+    expected = set(site.ids) - set(site.failing)
+    assert set(rows) == expected, (day.number, expected ^ set(rows))
+    for article_id, row in rows.items():
+        truth = site.published(article_id).date().isoformat()
+        if row["published_date"] is not None:  # every date exact or honestly uncertain
+            assert row["published_earliest"] <= truth <= row["published_latest"], (day.number, article_id)
+            if row["published_precision"] in EXACT:
+                assert row["published_date"] == truth, (day.number, article_id, row["published_text"])
+        if row["views"] is not None and article_id != SEED_ID:  # the latest views, as the site showed them then
+            seen = sim.site(day_of(sim, row["views_observed_at"]))
+            assert row["views"] == seen.article(article_id).views, (day.number, article_id)
+    last: dict[int, int] = {}
+    for article_id, views, observed in db.execute(
+        "SELECT article_id, views, observed_at FROM view_snapshots WHERE article_id != ? ORDER BY id", [SEED_ID]
+    ):
+        assert views == sim.site(day_of(sim, observed)).article(article_id).views  # each observed change is true
+        assert last.get(article_id) != views  # and a change
+        last[article_id] = views
+    revised = {}
+    for article_id, changed in db.execute("SELECT article_id, changed_fields FROM revisions WHERE revision > 1"):
+        assert json.loads(changed) == ["body_text"], (day.number, article_id, changed)
+        revised[article_id] = revised.get(article_id, 0) + 1
+    edited = set(site.edits)
+    assert set(revised) <= edited and all(count == 1 for count in revised.values())
+    for article_id in edited:  # an edit is seen once the article was looked at again after it
+        checked = day_of(sim, rows[article_id]["last_checked"])
+        assert (article_id in revised) == (checked >= sim.edit_day(article_id)), (day.number, article_id)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_thirty_days_of_cron_keep_the_archive_true(tmp_path):
+    sim = Simulation(tmp_path)
+    days = sim.run(30, after_day=lambda day: check_day(sim, day))
+    db = sqlite3.connect(sim.db_path)
+    assert db.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0] == 30
+    # history for researchers: views grew, edits made revisions, the failure came in the next day
+    assert db.execute("SELECT COUNT(*) FROM view_snapshots").fetchone()[0] > 2 * 300
+    assert db.execute("SELECT COUNT(*) FROM revisions WHERE revision > 1").fetchone()[0] >= 4
+    failed = sim.new_on(FAIL_DAY)[0]
+    assert db.execute("SELECT resolved_at FROM failures WHERE url LIKE ?", [f"%/{failed}.html"]).fetchone()[0]
+    assert [d.exit_code for d in days].count(8) == 2
+
+
+@pytest.mark.slow
+def test_a_year_of_cron_on_a_small_site(tmp_path):
+    sim = Simulation(tmp_path, articles=40)
+    sim.run(365, after_day=lambda day: check_day(sim, day) if day.number % 7 == 0 or day.number > 358 else None)

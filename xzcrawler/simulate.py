@@ -1,0 +1,120 @@
+"""A simulated stretch of daily cron refreshes of the evolving mirror (``xzcrawler demo --days N``).
+
+Each day both clocks move on a day: the mirror (``now``) and the crawl (``XZ_NOW``). The site
+evolves on a fixed schedule, so any day's site can be rebuilt to check the archive against it:
+two new articles a day, readership growing every day, an article edited every fifth day (one
+published the day before), one new article that answers 500 on the day it appears and is served
+the next day, and a site-wide markup break on two days (the title selector: the drift guard's
+exit 8), repaired on the third. A tool for the demo, the tests and the benchmarks; the crawler
+never imports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import subprocess
+import sys
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .mirror.server import serve_in_thread
+from .mirror.site import MirrorSite
+
+ADD_EVERY = dt.timedelta(hours=12)
+EDIT_EVERY = 5  # days: on day 2, 7, 12, ... the article published the day before is edited
+FAIL_DAY = 4  # the first article of this day answers 500 that day, and is served the next
+BREAK_DAYS = (9, 10)  # the title markup is broken site-wide; repaired the day after
+LOOPBACK = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING"]
+
+
+@dataclass
+class Day:
+    number: int
+    now: dt.datetime
+    site: MirrorSite
+    exit_code: int
+    stats: dict
+
+
+class Simulation:
+    def __init__(self, workdir: Path, articles: int = 300, start: dt.datetime | None = None, db_path: Path | None = None):
+        tz = dt.timezone(dt.timedelta(hours=8))
+        self.start = (start or dt.datetime(2026, 1, 1, 3, 17, tzinfo=tz)).astimezone(tz).replace(second=0, microsecond=0)
+        self.articles = articles
+        self.workdir = Path(workdir)
+        self.db_path = Path(db_path) if db_path else self.workdir / "archive.db"
+        self._port = 0
+
+    # -- the schedule -----------------------------------------------------------------------
+    def now(self, day: int) -> dt.datetime:
+        return self.start + dt.timedelta(days=day)
+
+    def added(self, day: int) -> int:
+        return int((self.now(day) - self.start) / ADD_EVERY)
+
+    def _base_site(self) -> MirrorSite:
+        return MirrorSite(self.articles, now=self.start, epoch=self.start, add=self.added(10_000), add_every=ADD_EVERY)
+
+    @lru_cache(maxsize=64)  # noqa: B019  (one simulation, a few hundred days)
+    def site(self, day: int) -> MirrorSite:
+        """The site as it is on ``day`` (0 is the first crawl)."""
+        ids = self._ids()
+        edits = tuple(self.new_on(d - 1)[0] for d in range(2, day + 1) if d % EDIT_EVERY == 2)
+        fail = (self.new_on(FAIL_DAY)[0],) if day == FAIL_DAY else ()
+        broken = "title" if day in BREAK_DAYS else None
+        return MirrorSite(self.articles, now=self.now(day), epoch=self.start, add=self.added(day), add_every=ADD_EVERY,
+                          grow_views=day, edit=edits, fail=fail, broken=broken)  # fmt: skip
+
+    @lru_cache(maxsize=1)  # noqa: B019
+    def _ids(self) -> list[int]:
+        return self._base_site().ids
+
+    def new_on(self, day: int) -> list[int]:
+        """The articles first on the site at the crawl of ``day`` (day 0: the whole site)."""
+        ids = self._ids()
+        return ids[: self.articles] if day == 0 else ids[self.articles + self.added(day - 1) : self.articles + self.added(day)]
+
+    def edit_day(self, article_id: int) -> int | None:
+        """The day on which the site edited ``article_id``, if it did."""
+        return next((d for d in range(2, 5_000, EDIT_EVERY) if self.new_on(d - 1)[0] == article_id), None) \
+            if article_id in self._ids()[self.articles:] else None  # fmt: skip
+
+    def edited(self, day: int) -> set[int]:
+        return set(self.site(day).edits)
+
+    def expected_exit(self, day: int) -> int:
+        return 8 if day in BREAK_DAYS else 0
+
+    # -- running ------------------------------------------------------------------------------
+    def run_day(self, day: int) -> Day:
+        site = self.site(day)
+        server, base = serve_in_thread(site, port=self._port)
+        self._port = server.server_address[1]  # the same address every day, as a real site keeps it
+        command = [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"site={base}", "-s", f"XZ_DB_PATH={self.db_path}",
+                   "-s", f"XZ_NOW={self.now(day).isoformat()}", *LOOPBACK]  # fmt: skip
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+        try:
+            result = subprocess.run(command, cwd=self.workdir, env=env, capture_output=True, text=True, timeout=1800)
+        finally:
+            server.shutdown()
+            server.server_close()
+        row = sqlite3.connect(self.db_path).execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        stats = json.loads(row[0]) if row and row[0] else {}
+        if result.returncode not in (0, 3, 5, 8):
+            raise RuntimeError(f"day {day}: exit {result.returncode}\n{result.stderr[-3000:]}")
+        return Day(day, self.now(day), site, result.returncode, stats)
+
+    def run(self, days: int, after_day: Callable[[Day], None] | None = None) -> list[Day]:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        done = []
+        for day in range(days):
+            result = self.run_day(day)
+            if after_day is not None:
+                after_day(result)
+            done.append(result)
+        return done
