@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from xzcrawler import items
 from xzcrawler.archive import Archive, export_articles, write_jsonl_atomic
 from xzcrawler.pages import parse_page
 from xzcrawler.pages.common import RawBody
@@ -94,8 +95,9 @@ class _Stats:
 
 def test_an_invalid_article_is_kept_raw_with_its_reason(tmp_path):
     stats = _Stats()
-    record = {"kind": "article", **reference_record(), "_raw_body": RawBody(b"<html>raw page</html>")}
+    record = reference_record()
     record["views"] = -5  # breaks the contract
+    record = items.Article(record, RawBody(b"<html>raw page</html>"))
     item = ValidatePipeline(stats).process_item(record)
     store = StorePipeline(str(tmp_path / "a.db"), stats)
     store.open_spider()

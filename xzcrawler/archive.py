@@ -265,19 +265,20 @@ class Archive:
             raise
 
     # -- articles -----------------------------------------------------------
-    def add_article(self, record, raw_body: bytes | None = None) -> None:
+    def add_article(self, record, raw_body: bytes | None = None, etag: str | None = None,
+                    last_modified: str | None = None) -> None:  # fmt: skip
         """Queue one article record (a mapping); written in batches, each in one transaction.
 
-        ``_etag`` / ``_last_modified`` (the response's validators) are kept for conditional requests.
+        ``etag`` / ``last_modified`` (the response's validators) are kept for conditional requests.
         A queued record leaves memory only when its transaction has committed; a row the
         database refuses is stored in ``failures`` with the reason (and ``raw_body``), the
         others of its batch are written. Raises StorageError when the storage itself failed.
         """
         row = {name: record.get(name) for name in ARTICLE_FIELDS}
         row["last_seen"] = row["last_checked"] = record.get("fetched_at") or self.clock.iso()
-        row["etag"] = record.get("_etag")
-        row["last_modified"] = record.get("_last_modified")
-        self._pending.append((row, raw_body if raw_body is not None else record.get("_raw_body")))
+        row["etag"] = etag
+        row["last_modified"] = last_modified
+        self._pending.append((row, raw_body))
         if len(self._pending) >= self.batch_size:
             self.flush()
 

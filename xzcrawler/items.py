@@ -1,23 +1,77 @@
-"""The items the spider (and ``xzcrawler reparse``, from WARC records) hands to the pipelines.
-
-Plain dicts with a ``kind``: article, listing, not_modified, categories, failure. Keys that
-start with ``_`` travel with an article but are not part of its record.
-"""
+"""The typed items the harvest (``harvest.py``) hands to the pipelines, from the crawl and from
+``xzcrawler reparse`` alike. Pipelines dispatch on the type."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from . import normalize as nz
 from . import pages
 from .pages.common import RawBody
 
 
-def article(page: dict, body: bytes, etag: str | None, last_modified: str | None) -> dict:
-    return {"kind": "article", **page, "_raw_body": RawBody(body), "_etag": etag, "_last_modified": last_modified}
+@dataclass
+class Article:
+    """An article page: its schema record, and what travels with it but is not part of it."""
+
+    record: dict
+    raw_body: RawBody | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    declared_id: int | None = None  # the post id the markup claims (the identity check reads it)
+    primary: tuple[str, ...] = ()  # watched fields found by their first-choice selector
+
+    @property
+    def url(self) -> str:
+        return self.record.get("url") or ""
 
 
-def listing(site: str, url: str, page: dict, fetched_at: str) -> dict:
-    """View counts and dates seen on a listing page, for the articles of ``site`` only (an item
-    pointing at another host, or at no valid post id, says nothing about this site's articles)."""
+@dataclass
+class ListingSeen:
+    """View counts and dates of this site's articles seen on a listing page."""
+
+    site: str
+    url: str
+    fetched_at: str
+    items: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class NotModified:
+    site: str
+    article_id: int
+    fetched_at: str
+
+
+@dataclass
+class CategoriesSeen:
+    site: str
+    categories: list[dict]
+    fetched_at: str
+
+
+@dataclass
+class Failure:
+    """What could not be archived, kept raw with its reason."""
+
+    url: str
+    kind: str
+    reason: str
+    http_status: int | None = None
+    raw_body: RawBody | None = None
+    retry: bool = False  # a retry of a failure recorded by an earlier run
+
+
+def article(page: dict, body: bytes | None, etag: str | None = None, last_modified: str | None = None) -> Article:
+    """The Article item of a parsed article page (``kind`` already removed or not)."""
+    record = {key: value for key, value in page.items() if key != "kind" and not key.startswith("_")}
+    return Article(record, RawBody(body) if body is not None else None, etag, last_modified, page.get("_declared_id"),
+                   tuple(page.get("_primary") or ()))  # fmt: skip
+
+
+def listing(site: str, url: str, page: dict, fetched_at: str) -> ListingSeen:
+    """Observations of the listing page's items that belong to ``site`` (an item pointing at
+    another host, or at no valid post id, says nothing about this site's articles)."""
     observations = []
     for item in page["articles"]:
         article_id = pages.article_id_from_url(item["url"])
@@ -25,19 +79,13 @@ def listing(site: str, url: str, page: dict, fetched_at: str) -> dict:
             continue
         observations.append({"article_id": article_id, "views": item["views"], "published_text": item.get("published_text"),
                              **{name: item.get(name) for name in nz.DATE_FIELDS}})  # fmt: skip
-    return {"kind": "listing", "url": url, "site": site, "items": observations, "fetched_at": fetched_at}
+    return ListingSeen(site, url, fetched_at, observations)
 
 
-def not_modified(site: str, article_id: int, fetched_at: str) -> dict:
-    return {"kind": "not_modified", "site": site, "article_id": article_id, "fetched_at": fetched_at}
-
-
-def categories(site: str, found: list[dict], fetched_at: str) -> dict:
+def categories(site: str, found: list[dict], fetched_at: str) -> CategoriesSeen:
     """Navigation categories of ``site`` (links to other hosts are not this site's categories)."""
-    own = [category for category in found if pages.site_of(category["url"]) == site]
-    return {"kind": "categories", "site": site, "categories": own, "fetched_at": fetched_at}
+    return CategoriesSeen(site, [c for c in found if pages.site_of(c["url"]) == site], fetched_at)
 
 
-def failure(url: str, failure_kind: str, reason: str, status: int | None, body: bytes | None, retry: bool = False) -> dict:
-    return {"kind": "failure", "url": url, "failure": failure_kind, "reason": reason, "http_status": status,
-            "raw_body": RawBody(body) if body is not None else None, "retry": retry}  # fmt: skip
+def failure(url: str, kind: str, reason: str, status: int | None, body: bytes | None, retry: bool = False) -> Failure:
+    return Failure(url, kind, reason, status, RawBody(body) if body is not None else None, retry)

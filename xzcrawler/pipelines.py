@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-
-from itemadapter import ItemAdapter
 
 from . import items
 from .archive import Archive, StorageError
@@ -28,20 +27,18 @@ class ValidatePipeline:
         return cls(crawler.stats, crawler)
 
     def process_item(self, item, spider=None):
-        adapter = ItemAdapter(item)
-        if adapter.get("kind") != "article":
+        if not isinstance(item, items.Article):
             return item
-        record = {k: v for k, v in adapter.items() if k != "kind" and not k.startswith("_")}
         spider = self.crawler.spider if self.crawler is not None else None
-        problem = identity_problem({**record, "declared_id": adapter.get("_declared_id")}, getattr(spider, "site_key", None))
+        problem = identity_problem({**item.record, "declared_id": item.declared_id}, getattr(spider, "site_key", None))
         if problem:
             self.stats.inc_value("xz/identity_refused")
-            return items.failure(adapter["url"], "identity", problem, 200, adapter.get("_raw_body"))
-        errors = schema_errors(record)
+            return items.failure(item.url, "identity", problem, 200, item.raw_body)
+        errors = schema_errors(item.record)
         if not errors:
             return item
         self.stats.inc_value("xz/invalid_articles")
-        return items.failure(adapter["url"], "invalid", "schema: " + "; ".join(errors[:5]), 200, adapter.get("_raw_body"))
+        return items.failure(item.url, "invalid", "schema: " + "; ".join(errors[:5]), 200, item.raw_body)
 
 
 # Fields whose fill rate the drift guard watches, per kind of observation.
@@ -138,46 +135,53 @@ class StorePipeline:
             self.stats.inc_value(f"xz/fill/{field}/filled")
 
     def process_item(self, item, spider=None):
-        adapter = ItemAdapter(item)
-        kind = adapter.get("kind")
-        if kind == "article":
-            self.stats.inc_value("xz/articles_stored")  # queued: xz/articles_not_written says what never was
-            self._guard(self.archive.add_article, adapter)  # a mapping; asdict() would deep-copy every field
-            for field in FILL_FIELDS["article"]:
-                self._fill(field, adapter.get(field))
-            primary = adapter.get("_primary") or ()
-            for field in PRIMARY_FIELDS:
-                self.stats.inc_value(f"xz/primary/{field}/seen")
-                if field in primary:
-                    self.stats.inc_value(f"xz/primary/{field}/hit")
-                elif adapter.get(field) not in (None, "", []):
-                    self.stats.inc_value(f"xz/fallback/{field}")  # recovered by a fallback selector
-        elif kind == "listing":
-            observations = adapter["items"]
-            changed = 0
-
-            def observe():
-                nonlocal changed
-                changed = self.archive.observe_listing(adapter["site"], observations, adapter["fetched_at"])
-
-            self._guard(observe)
-            self.stats.inc_value("xz/listing_items", len(observations))
-            self.stats.inc_value("xz/view_changes_from_listings", changed)
-            for observation in observations:
-                for field in FILL_FIELDS["listing"]:
-                    self._fill(field, observation.get(field))
-        elif kind == "not_modified":
-            self._guard(self.archive.mark_not_modified, adapter["site"], adapter["article_id"], adapter["fetched_at"])
-        elif kind == "categories":
-            self._guard(self.archive.record_categories, adapter["site"], adapter["categories"], adapter["fetched_at"])
-        elif kind == "failure":
-            url = adapter["url"]
-            self._guard(
-                self.archive.record_failure, url, adapter["failure"], adapter["reason"], adapter.get("http_status"),
-                adapter.get("raw_body"),
-            )  # fmt: skip
-            retry = adapter.get("retry")
-            self.stats.inc_value(f"{'xz/failures_retried' if retry else 'xz/failures'}/{adapter['failure']}")
-            (self.retried_urls if retry else self.failed_urls).add(url)
+        self._store(item)
         self._note_rejected()
         return item
+
+    @functools.singledispatchmethod
+    def _store(self, item) -> None:
+        raise TypeError(f"not an item of xzcrawler: {type(item).__name__}")
+
+    @_store.register
+    def _(self, item: items.Article) -> None:
+        record = item.record
+        self.stats.inc_value("xz/articles_stored")  # queued: xz/articles_not_written says what never was
+        self._guard(self.archive.add_article, record, item.raw_body, item.etag, item.last_modified)
+        for field in FILL_FIELDS["article"]:
+            self._fill(field, record.get(field))
+        for field in PRIMARY_FIELDS:
+            self.stats.inc_value(f"xz/primary/{field}/seen")
+            if field in item.primary:
+                self.stats.inc_value(f"xz/primary/{field}/hit")
+            elif record.get(field) not in (None, "", []):
+                self.stats.inc_value(f"xz/fallback/{field}")  # recovered by a fallback selector
+
+    @_store.register
+    def _(self, item: items.ListingSeen) -> None:
+        changed = 0
+
+        def observe():
+            nonlocal changed
+            changed = self.archive.observe_listing(item.site, item.items, item.fetched_at)
+
+        self._guard(observe)
+        self.stats.inc_value("xz/listing_items", len(item.items))
+        self.stats.inc_value("xz/view_changes_from_listings", changed)
+        for observation in item.items:
+            for field in FILL_FIELDS["listing"]:
+                self._fill(field, observation.get(field))
+
+    @_store.register
+    def _(self, item: items.NotModified) -> None:
+        self._guard(self.archive.mark_not_modified, item.site, item.article_id, item.fetched_at)
+
+    @_store.register
+    def _(self, item: items.CategoriesSeen) -> None:
+        self._guard(self.archive.record_categories, item.site, item.categories, item.fetched_at)
+
+    @_store.register
+    def _(self, item: items.Failure) -> None:
+        self._guard(self.archive.record_failure, item.url, item.kind, item.reason, item.http_status, item.raw_body)
+        self.stats.inc_value(f"{'xz/failures_retried' if item.retry else 'xz/failures'}/{item.kind}")
+        (self.retried_urls if item.retry else self.failed_urls).add(item.url)

@@ -20,7 +20,7 @@ from . import items
 from . import normalize as nz
 from . import pages
 from .archive import Archive
-from .pages.decode import charset_of
+from .harvest import Exchange, harvest
 from .pipelines import StorePipeline, ValidatePipeline
 from .warc import reconcile
 
@@ -70,7 +70,7 @@ class TooLarge(ValueError):
 
 
 def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY):
-    """(WARC-Date, status, charset, decoded body, etag, last-modified) of the response record at
+    """(WARC-Date, status, content type, decoded body, etag, last-modified) of the response record at
     ``offset``; TooLarge when the decoded body is over ``max_body`` (a bomb is not unpacked)."""
     with open(path, "rb") as fh:
         fh.seek(offset)
@@ -83,37 +83,7 @@ def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY):
         body = record.content_stream().read(max_body + 1)  # undoes the Content-Encoding, as Scrapy did
     if len(body) > max_body:
         raise TooLarge(f"the response body is over {max_body} bytes once decoded")
-    return date, status, charset_of(content_type), body, etag, last_modified
-
-
-def _items(url: str, status: int, charset, body: bytes, fetched_at: str, etag, last_modified):
-    site = nz.site_of(url)
-    path = urlsplit(url).path
-    if path == "/robots.txt":
-        return
-    article_id = pages.article_id_from_url(url)
-    if status == 304:
-        if article_id is not None:
-            yield items.not_modified(site, article_id, fetched_at)
-        return
-    if status >= 400:
-        yield items.failure(url, "http", f"HTTP {status}", status, body)
-        return
-    doc, _ = pages.load_document(body, charset)
-    if path in ("", "/", "/index.php"):
-        yield items.categories(site, pages.nav_categories(doc, url) if doc is not None else [], fetched_at)
-    try:
-        page = pages.parse_html(doc, url, fetched_at)
-    except Exception as exc:  # noqa: BLE001  (a parser bug must not lose the page: keep it raw)
-        yield items.failure(url, "parse", f"{type(exc).__name__}: {exc}", status, body)
-        return
-    kind = page.pop("kind")
-    if kind == "article":
-        yield items.article(page, body, etag, last_modified)
-    elif kind == "listing":
-        yield items.listing(site, url, page, fetched_at)
-    elif article_id is not None:
-        yield items.failure(url, "parse", f"not an article page (parsed as {kind})", status, body)
+    return date, status, content_type, body, etag, last_modified
 
 
 def reparse(source_db: str | Path, target_db: str | Path | None = None, since: str | None = None,
@@ -141,18 +111,18 @@ def reparse(source_db: str | Path, target_db: str | Path | None = None, since: s
         for url, file, offset in records:
             report.responses += 1
             try:
-                date, status, charset, body, etag, last_modified = read_response(warc_dir / file, offset)
+                date, status, content_type, body, etag, last_modified = read_response(warc_dir / file, offset)
             except (TooLarge, OSError, ValueError, StopIteration) as exc:
                 report.failures += 1
                 store.process_item(items.failure(url, "reparse", f"{file}@{offset}: {type(exc).__name__}: {exc}", None, None))
                 continue
-            for item in _items(url, status, charset, body, nz.utc_iso(date), etag, last_modified):
-                kind = item["kind"]
-                report.articles += kind == "article"
-                report.listings += kind == "listing"
-                report.not_modified += kind == "not_modified"
+            exchange = Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified)
+            for item in harvest(exchange, nz.site_of(url)).items:
+                report.articles += isinstance(item, items.Article)
+                report.listings += isinstance(item, items.ListingSeen)
+                report.not_modified += isinstance(item, items.NotModified)
                 item = validate.process_item(item)
-                report.failures += item["kind"] == "failure"
+                report.failures += isinstance(item, items.Failure)
                 store.process_item(item)
     finally:
         store.close_spider()

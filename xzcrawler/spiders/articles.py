@@ -19,11 +19,11 @@ from scrapy.exceptions import DontCloseSpider
 
 from .. import normalize as nz
 from .. import items, pages
+from ..harvest import Exchange, Harvest, harvest
 from ..archive import Archive
 from ..clock import crawl_clock
 from ..config import check_spider_arguments, site_url
 from ..middlewares import OffSiteRequest
-from ..pages.decode import charset_of
 from ..refresh import is_due
 
 # Articles go ahead of listing pages: each listing page yields its articles, which drain before
@@ -31,10 +31,6 @@ from ..refresh import is_due
 # (Listings first would queue every article of the site in memory: ~2 KB each, benchmarks/memory.py.)
 LISTING_PRIORITY = -10
 RELATED_BATCH = 500
-
-
-def _charset(response) -> str | None:
-    return charset_of(response.headers.get(b"Content-Type"))
 
 
 def _header(response, name: bytes) -> str | None:
@@ -126,22 +122,29 @@ class ArticlesSpider(scrapy.Spider):
         """When the response came (the WARC-Date the recorder stamped, else the crawl's clock), UTC."""
         return nz.utc_iso(response.meta.get("xz_fetched_at") or self.clock.now())
 
-    # -- callbacks ------------------------------------------------------------
+    def _harvest(self, response, role: str) -> Harvest:
+        exchange = Exchange(
+            response.url, response.status, response.body, self._fetched_at(response),
+            _header(response, b"Content-Type"), _header(response, b"ETag"), _header(response, b"Last-Modified"),
+            role, response.meta.get("xz_retry", False), response.meta.get("xz_article_id"),
+        )  # fmt: skip
+        return harvest(exchange, self.site_key)
+
+    # -- callbacks: the harvest makes the items; these only follow ----------------------------
     def parse_home(self, response):
-        fetched_at = self._fetched_at(response)
-        doc, _ = pages.load_document(response.body, _charset(response))
-        categories = [c for c in (pages.nav_categories(doc, response.url) if doc is not None else []) if self._ours(c["url"])]
-        self.crawler.stats.set_value("xz/categories", len(categories))
-        yield items.categories(self.site_key, categories, fetched_at)
-        for category in categories:
+        result = self._harvest(response, "home")
+        self.crawler.stats.set_value("xz/categories", len(result.categories))
+        yield from result.items
+        for category in result.categories:
             yield from self._follow_listing_page(category["url"], (category["url"], 1))
-        page = pages.parse_page(response.body, response.url, fetched_at, _charset(response))
-        yield from self._follow_listing(page, response)
+        if result.kind == "listing":
+            yield from self._follow_listing(result.page, response)
 
     def parse_listing(self, response):
-        yield from self._follow_listing(
-            pages.parse_page(response.body, response.url, self._fetched_at(response), _charset(response)), response
-        )
+        result = self._harvest(response, "listing")
+        yield from result.items
+        if result.kind == "listing":
+            yield from self._follow_listing(result.page, response)
 
     def _follow_listing_page(self, url: str, walk: tuple[str, int]):
         if self._ours(url) and self._once(url):
@@ -149,8 +152,6 @@ class ArticlesSpider(scrapy.Spider):
                                  meta={"xz_walk": walk})  # fmt: skip
 
     def _follow_listing(self, page, response):
-        if page.get("kind") != "listing":
-            return
         self.crawler.stats.inc_value("xz/listing_pages")
         category, walked = response.meta.get("xz_walk") or (response.url, 1)
         seen_in_walk = self._listed.setdefault(category, set())
@@ -166,7 +167,6 @@ class ArticlesSpider(scrapy.Spider):
             if article_id not in self.known:
                 new += 1
                 yield from self._follow_article(item["url"])
-        yield items.listing(self.site_key, response.url, page, self._fetched_at(response))
         next_page = page["next_page"]
         if not next_page:
             return
@@ -187,19 +187,13 @@ class ArticlesSpider(scrapy.Spider):
         yield from self._follow_listing_page(next_page, (category, walked + 1))
 
     def parse_article(self, response):
-        fetched_at = self._fetched_at(response)
-        if response.status == 304:
+        result = self._harvest(response, "article")
+        if result.kind == "not_modified":
             self.crawler.stats.inc_value("xz/not_modified")
-            yield items.not_modified(self.site_key, response.meta["xz_article_id"], fetched_at)
+        yield from result.items
+        if result.kind != "article":
             return
-        page = pages.parse_page(response.body, response.url, fetched_at, _charset(response))
-        kind = page.pop("kind")
-        if kind != "article":
-            reason = page.get("reason") or f"not an article page (parsed as {kind})"
-            yield items.failure(response.url, "parse", reason, response.status, response.body, response.meta.get("xz_retry", False))
-            return
-        yield items.article(page, response.body, _header(response, b"ETag"), _header(response, b"Last-Modified"))
-        for related in page["related"]:
+        for related in result.page["related"]:
             article_id = pages.article_id_from_url(related["url"])
             if article_id is not None and article_id not in self.known and article_id not in self._requested:
                 if self._ours(related["url"]):
