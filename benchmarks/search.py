@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from xzcrawler import normalize as nz
-from xzcrawler.archive import ARTICLE_FIELDS, Archive, export_articles
+from xzcrawler.store import ARTICLE_FIELDS, Archive, export_articles
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.site import MirrorSite
 from xzcrawler.search import search

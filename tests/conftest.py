@@ -76,7 +76,7 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def mirror_archive(tmp_path_factory):
     """An archive of the 300-article mirror, built by parsing its rendered pages (no crawl)."""
-    from xzcrawler.archive import Archive
+    from xzcrawler.store import Archive
     from xzcrawler.mirror import render
     from xzcrawler.pages import parse_page
 

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from xzcrawler import items
-from xzcrawler.archive import Archive, export_articles, write_jsonl_atomic
+from xzcrawler.store import Archive, export_articles, write_jsonl_atomic
 from xzcrawler.pages import parse_page
 from xzcrawler.pages.common import RawBody
 from xzcrawler.pipelines import StorePipeline, ValidatePipeline
@@ -99,11 +99,12 @@ def test_an_invalid_article_is_kept_raw_with_its_reason(tmp_path):
     record["views"] = -5  # breaks the contract
     record = items.Article(record, RawBody(b"<html>raw page</html>"))
     item = ValidatePipeline(stats).process_item(record)
-    store = StorePipeline(str(tmp_path / "a.db"), stats)
-    store.open_spider()
+    archive = Archive(tmp_path / "a.db")
+    store = StorePipeline(archive, stats)
     store.process_item(item)
     store.process_item(item)
     store.close_spider()
+    archive.close()
     db = sqlite3.connect(tmp_path / "a.db")
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
     url, kind, reason, attempts, raw = db.execute("SELECT url, kind, reason, attempts, raw_body FROM failures").fetchone()
@@ -129,13 +130,13 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     Archive(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
     assert names == ["m001_articles", "m002_history", "m003_search", "m004_warc_index", "m005_date_span",
-                     "m006_failure_digest", "m007_export_marks", "m008_date_refinements"]
+                     "m006_failure_digest", "m007_export_marks", "m008_date_refinements", "m009_run_site_key"]
 
 
 def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
     from sqlite_utils import Database
 
-    from xzcrawler.archive import _V1_FIELDS, migrations
+    from xzcrawler.store.schema import _V1_FIELDS, migrations
 
     path = tmp_path / "old.db"
     old = Database(path)

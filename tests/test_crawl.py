@@ -67,7 +67,7 @@ def test_crawl_run_is_recorded_with_its_stats(crawled):
     _, base, workdir = crawled
     db = sqlite3.connect(workdir / "archive.db")
     status, stats, site_url, finished = db.execute(
-        "SELECT status, stats, site, finished_at FROM crawl_runs ORDER BY id LIMIT 1"
+        "SELECT status, stats, site_url, finished_at FROM crawl_runs ORDER BY id LIMIT 1"
     ).fetchone()
     assert status == "finished" and finished
     assert site_url == base

@@ -30,7 +30,7 @@ def datasette(mirror_archive, tmp_path_factory):
     _, path = mirror_archive
     db = tmp_path_factory.mktemp("ds") / "xzcrawler.db"  # the file name is the database name
     shutil.copy(path, db)
-    from xzcrawler.archive import Archive
+    from xzcrawler.store import Archive
 
     with Archive(db) as archive:  # one article gains 500 views, seen later on a listing page
         site, article_id, views = archive.db.execute(

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from xzcrawler.archive import Archive
+from xzcrawler.store import Archive
 
 from .conftest import cli
 

@@ -72,7 +72,7 @@ def test_an_id_beyond_sqlite_loses_nothing(tmp_path):
 
 
 def test_a_batch_with_a_bad_row_stores_the_others(tmp_path):
-    from xzcrawler.archive import Archive
+    from xzcrawler.store import Archive
 
     from .test_archive import reference_record
 

@@ -67,7 +67,7 @@ def test_cli_prints_date_title_url_and_marked_snippet(mirror_archive):
 
 
 def test_index_follows_edits(tmp_path):
-    from xzcrawler.archive import Archive
+    from xzcrawler.store import Archive
 
     from .test_archive import reference_record
 

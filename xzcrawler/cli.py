@@ -120,7 +120,7 @@ def _archive_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .archive import ExportTargetError, NotAnArchive, StorageError
+        from .store import ExportTargetError, NotAnArchive, StorageError
 
         try:
             return func(*args, **kwargs)
@@ -142,7 +142,7 @@ def _archive_errors(func):
 @_archive_errors
 def export(db_path, out, table, since, changed, compress):
     """Write a table as ordered JSONL (atomic: a temporary file renamed into place)."""
-    from .archive import export as run_export
+    from .store import export as run_export
 
     if changed and since:
         raise click.UsageError("--changed and --since exclude each other: --changed exports since the last --changed export")
@@ -179,7 +179,7 @@ def reparse(db_path, into, since, warc_dir):
 @_archive_errors
 def search_command(query, db_path, limit, category, since, as_json):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
-    from .archive import Archive
+    from .store import Archive
     from .search import QueryTooLarge, search
 
     if since is not None:
@@ -230,7 +230,7 @@ def demo(articles, db_path, out, days, start):
     With --days N: N simulated days of cron refreshes (new articles, growing views, edits, a
     failure and its recovery, a markup break the drift guard catches, then repaired), leaving an
     archive with real history."""
-    from .archive import Archive
+    from .store import Archive
     from .mirror.server import serve_in_thread
     from .mirror.site import MirrorSite
 
@@ -266,7 +266,7 @@ def demo(articles, db_path, out, days, start):
 
 
 def _simulate(articles: int, db_path: str, out: str, days: int, start: str | None) -> None:
-    from .archive import export_articles
+    from .store import export_articles
     from .simulate import Simulation
 
     if start:

@@ -57,6 +57,15 @@ def _path(allow_none=False) -> Callable:
     return check
 
 
+def _class_path(name, value):
+    from scrapy.utils.misc import load_object
+
+    try:
+        return load_object(value)
+    except (ImportError, AttributeError, NameError, ValueError, TypeError):
+        raise ConfigError(f"{name} must be the import path of a store class (got {value!r})") from None
+
+
 def _time(name, value):
     if value in (None, ""):
         return None
@@ -100,6 +109,7 @@ def site_url(value, name: str = "site") -> str:
 RULES: dict[str, Callable] = {
     "XZ_SITE_URL": lambda name, value: site_url(value, name),
     "XZ_DB_PATH": _path(),
+    "XZ_STORE": _class_path,
     "XZ_EXPORT_PATH": _path(allow_none=True),
     "XZ_EXPORT_ON_CLOSE": _boolean,
     "XZ_DB_BATCH_SIZE": _number(int, 1, 100_000),

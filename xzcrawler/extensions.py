@@ -14,8 +14,7 @@ from pathlib import Path
 from scrapy import signals
 
 from . import health, paths
-from .archive import STORAGE_ERRORS, Archive, StorageError, export_articles
-from .clock import crawl_clock
+from .store import STORAGE_ERRORS, StorageError, export_articles, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +35,7 @@ class RunRecorder:
         self.db_path = settings.get("XZ_DB_PATH")
         self.export_path = paths.export_path(self.db_path, settings.get("XZ_EXPORT_PATH"))
         self.export_on_close = settings.getbool("XZ_EXPORT_ON_CLOSE")
-        self.busy_timeout = settings.getfloat("XZ_DB_BUSY_TIMEOUT")
-        self.clock = crawl_clock(crawler)
+        self.max_attempts = settings.getint("XZ_MAX_ATTEMPTS")
         self.limits = {
             "max_error_rate": settings.getfloat("XZ_MAX_ERROR_RATE"),
             "drift_points": settings.getfloat("XZ_DRIFT_POINTS"),
@@ -54,8 +52,8 @@ class RunRecorder:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def _archive(self) -> Archive:
-        return Archive(self.db_path, clock=self.clock, busy_timeout=self.busy_timeout)
+    def _archive(self):
+        return open_store(self.crawler)
 
     def _storage_failed(self, exc: Exception) -> None:
         stats = self.crawler.stats
@@ -65,13 +63,19 @@ class RunRecorder:
         logger.error("archive write failed: %s", exc)
 
     def spider_opened(self, spider):
+        store = self._archive()
+        site = getattr(spider, "site_key", None)
         try:
-            with self._archive() as archive:
-                self.run_id = archive.start_run(spider.name, getattr(spider, "site_url", None))
-                if getattr(spider, "site_url", None):
-                    moved = archive.rebase(spider.site_key, spider.site_url)
-                    if moved:
-                        logger.info("%s is now at %s: its stored addresses moved there", spider.site_key, spider.site_url)
+            if site is not None:
+                # the spider's start state, before this run's own row exists
+                spider.known = store.known_articles(site)
+                # after a run that did not finish well (killed mid-crawl, say), listing pages of known
+                # articles may hide unknown ones further on: walk every listing page this time
+                spider.walk_all = spider.full or store.last_run_status(site) not in (None, "finished")
+                spider.retry_urls = store.pending_failures(site, self.max_attempts)
+                if store.rebase(site, spider.site_url):
+                    logger.info("%s is now at %s: its stored addresses moved there", site, spider.site_url)
+            self.run_id = store.start_run(spider.name, site, getattr(spider, "site_url", None))
         except (StorageError, *STORAGE_ERRORS) as exc:
             self._storage_failed(exc)
             stop_crawl(self.crawler, "storage_error")
@@ -80,10 +84,9 @@ class RunRecorder:
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats
-        site = getattr(spider, "site_url", None)
+        site = getattr(spider, "site_key", None)
         try:
-            with self._archive() as archive:
-                previous = archive.recent_runs(site, self.drift_runs)
+            previous = self._archive().recent_runs(site, self.drift_runs)
         except (StorageError, *STORAGE_ERRORS) as exc:
             self._storage_failed(exc)
             previous = []
@@ -109,8 +112,7 @@ class RunRecorder:
             logger.error("run %s failed (exit %d): %s", self.run_id, verdict.exit_code, verdict.message)
         if self.run_id is not None:
             try:
-                with self._archive() as archive:
-                    archive.finish_run(self.run_id, verdict.status, stats.get_stats(), None, verdict.exit_code)
+                self._archive().finish_run(self.run_id, verdict.status, stats.get_stats(), None, verdict.exit_code)
             except (StorageError, *STORAGE_ERRORS) as exc:
                 # the next run finds this one still 'running' and marks it interrupted
                 logger.error("could not record the end of run %s: %s", self.run_id, exc)

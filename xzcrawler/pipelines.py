@@ -6,8 +6,7 @@ import functools
 import logging
 
 from . import items
-from .archive import Archive, StorageError
-from .clock import crawl_clock
+from .store import StorageError, open_store
 from .validate import identity_problem, schema_errors
 
 logger = logging.getLogger(__name__)
@@ -59,31 +58,21 @@ class StorePipeline:
     not written is fetched again next run; a full disk or an I/O error stops the run at once.
     """
 
-    def __init__(self, db_path: str, stats, batch_size: int = 200, crawler=None, busy_timeout: float = 60.0,
-                 clock=None):  # fmt: skip
-        self.db_path = db_path
+    def __init__(self, store, stats, crawler=None):
         self.stats = stats
-        self.batch_size = batch_size
         self.crawler = crawler
-        self.busy_timeout = busy_timeout
-        self.clock = clock
-        self.archive: Archive | None = None
+        self.archive = store
+        self.batch_size = store.batch_size
         self.failed_urls: set[str] = set()
         self.retried_urls: set[str] = set()
         self._closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
-        settings = crawler.settings
-        return cls(settings.get("XZ_DB_PATH"), crawler.stats, settings.getint("XZ_DB_BATCH_SIZE"), crawler,
-                   settings.getfloat("XZ_DB_BUSY_TIMEOUT"), crawl_clock(crawler))  # fmt: skip
-
-    def open_spider(self, spider=None):
-        self.archive = Archive(self.db_path, batch_size=self.batch_size, clock=self.clock, busy_timeout=self.busy_timeout)
+        return cls(open_store(crawler), crawler.stats, crawler)
 
     def close_spider(self, spider=None):
-        if self.archive is None:
-            return
+        """Write what is queued (the store itself is closed when the engine stops)."""
         self._closing = True
         try:
             self._guard(self.archive.flush)
@@ -93,10 +82,6 @@ class StorePipeline:
             if lost:
                 self.stats.set_value("xz/articles_not_written", lost)
                 logger.error("%d article(s) could not be written; the next run fetches them again", lost)
-            try:
-                self.archive.db.close()
-            except Exception:  # noqa: BLE001  (closing a broken connection must not hide the report above)
-                pass
 
     def storage_failed(self, exc: StorageError) -> None:
         reason = str(exc)

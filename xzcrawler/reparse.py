@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from . import items
 from . import normalize as nz
 from . import pages
-from .archive import Archive
+from .store import Archive
 from .harvest import Exchange, harvest
 from .pipelines import StorePipeline, ValidatePipeline
 from .warc import reconcile
@@ -103,10 +103,9 @@ def reparse(source_db: str | Path, target_db: str | Path | None = None, since: s
         records = source.db.execute(query + " ORDER BY id", params).fetchall()
     stats = _Stats()
     report = Report()
-    with Archive(target_db) as target:
-        before = dict(((s, a), r) for s, a, r in target.db.execute("SELECT site, article_id, revision FROM articles"))
-    validate, store = ValidatePipeline(stats), StorePipeline(str(target_db), stats)
-    store.open_spider()
+    target = Archive(target_db)
+    before = dict(((s, a), r) for s, a, r in target.db.execute("SELECT site, article_id, revision FROM articles"))
+    validate, store = ValidatePipeline(stats), StorePipeline(target, stats)
     try:
         for url, file, offset in records:
             report.responses += 1
@@ -125,8 +124,11 @@ def reparse(source_db: str | Path, target_db: str | Path | None = None, since: s
                 report.failures += isinstance(item, items.Failure)
                 store.process_item(item)
     finally:
-        store.close_spider()
-    with Archive(target_db) as target:
+        try:
+            store.close_spider()
+        finally:
+            target.close()
+    with Archive(target_db, readonly=True) as target:
         for site, article_id, revision in target.db.execute("SELECT site, article_id, revision FROM articles"):
             old = before.get((site, article_id))
             if old is None:

@@ -50,6 +50,7 @@ EXTENSIONS = {
 # mirror (`xzcrawler mirror`) is one -a site=... or -s XZ_SITE_URL=... away.
 XZ_SITE_URL = "http://xuzhou.021cf.cn/"
 XZ_DB_PATH = "data/xzcrawler.db"
+XZ_STORE = "xzcrawler.store.SqliteStore"  # the storage class (a PostgreSQL one would be one new module)
 # The end-of-run export; unset: exports/articles.jsonl for the default archive, and
 # <archive>.jsonl beside any other archive (an archive's export belongs to it).
 XZ_EXPORT_PATH = None

@@ -30,7 +30,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from . import paths
-from .archive import STORAGE_ERRORS, Archive, StorageError
+from .store import STORAGE_ERRORS, Archive, StorageError, open_store
 from .clock import crawl_clock
 
 logger = logging.getLogger(__name__)
@@ -151,12 +151,11 @@ class WarcRecorder:
     run with one message: the verdict is exit 7, and the next run fetches the pages again.
     """
 
-    def __init__(self, files: WarcFiles, db_path: str, stats, crawler=None, busy_timeout: float = 60.0):
+    def __init__(self, files: WarcFiles, store, stats, crawler=None):
         self.files = files
-        self.db_path = db_path
+        self.store = store
         self.stats = stats
         self.crawler = crawler
-        self.busy_timeout = busy_timeout
         self.failed = False
 
     @classmethod
@@ -169,15 +168,14 @@ class WarcRecorder:
         db_path = settings.get("XZ_DB_PATH")
         directory = paths.warc_dir(db_path, settings.get("XZ_WARC_DIR"))
         files = WarcFiles(directory, settings.getint("XZ_WARC_MAX_BYTES"), clock=crawl_clock(crawler))
-        middleware = cls(files, db_path, crawler.stats, crawler, settings.getfloat("XZ_DB_BUSY_TIMEOUT"))
+        middleware = cls(files, open_store(crawler), crawler.stats, crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider):
         try:
-            with Archive(self.db_path, busy_timeout=self.busy_timeout) as archive:
-                added = reconcile(archive, self.files.directory)
+            added = reconcile(self.store, self.files.directory)
         except (StorageError, OSError, *STORAGE_ERRORS) as exc:
             self._fail(exc)
             return
@@ -225,8 +223,7 @@ class WarcRecorder:
         rows, self.files.index = self.files.index, []
         if rows:
             try:
-                with Archive(self.db_path, busy_timeout=self.busy_timeout) as archive:
-                    archive.add_warc_index(rows)
+                self.store.add_warc_index(rows)
             except (StorageError, *STORAGE_ERRORS) as exc:
                 # the records are in the files: the next start indexes them (reconcile)
                 self.stats.inc_value("xz/storage_errors")

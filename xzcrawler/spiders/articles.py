@@ -20,7 +20,6 @@ from scrapy.exceptions import DontCloseSpider
 from .. import normalize as nz
 from .. import items, pages
 from ..harvest import Exchange, Harvest, harvest
-from ..archive import Archive
 from ..clock import crawl_clock
 from ..config import check_spider_arguments, site_url
 from ..middlewares import OffSiteRequest
@@ -58,6 +57,12 @@ class ArticlesSpider(scrapy.Spider):
         self._listed: dict[str, set[int]] = {}
         # Related articles not yet asked for: id -> address (see _schedule_related).
         self._related: dict[int, str] = {}
+        # The start state, loaded from the store by the RunRecorder extension when the spider
+        # opens (as Scrapy's SpiderState does): known articles, whether to walk every listing
+        # page (after a run that did not finish well), the failures to retry.
+        self.known: dict[int, dict] = {}
+        self.walk_all = self.full
+        self.retry_urls: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -73,12 +78,6 @@ class ArticlesSpider(scrapy.Spider):
         spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
         spider.max_listing_pages = settings.getint("XZ_MAX_LISTING_PAGES")
         crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
-        with Archive(settings.get("XZ_DB_PATH"), busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT")) as archive:
-            spider.known = archive.known_articles(spider.site_key)
-            # After a run that did not finish well (killed mid-crawl, say), listing pages of known
-            # articles may hide unknown ones further on: walk every listing page this time.
-            spider.walk_all = spider.full or archive.last_run_status(spider.site_url) not in (None, "finished")
-            spider.retry_urls = archive.pending_failures(spider.site_key, settings.getint("XZ_MAX_ATTEMPTS"))
         return spider
 
     def _here(self, url: str) -> str:

@@ -1,196 +1,27 @@
-"""The archive: a SQLite file written with sqlite-utils.
-
-A library first (the pipeline, the CLI and the tests all use it); nothing here
-knows about Scrapy. The schema evolves through sqlite-utils migrations, so an
-older archive upgrades in place when it is opened.
-"""
+"""The SQLite store (the default): writes and history, with sqlite-utils; queries in queries.py."""
 
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
-import glob
-import gzip
 import hashlib
 import json
 import os
 import sqlite3
-import stat
-import sys
-from collections.abc import Iterable, Iterator
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
-from . import normalize as nz
-from . import search
+from .. import normalize as nz
+from .. import search
 
-_V1_FIELDS = (
-    "url", "site", "article_id", "title", "category", "category_url", "breadcrumbs", "author",
-    "published_date", "published_at", "published_precision", "published_text", "views", "byline",
-    "keywords", "body_text", "images", "related", "promo_text", "content_hash", "fetched_at",
-)  # fmt: skip  (the columns of m001; later fields come with their own migration)
-ARTICLE_FIELDS = (*_V1_FIELDS, "published_earliest", "published_latest")
-JSON_FIELDS = ("breadcrumbs", "keywords", "images", "related")
-
-migrations = Migrations("xzcrawler")
+from .errors import FAILURE_BODY_MAX, ROW_ERRORS, STORAGE_ERRORS, NotAnArchive, StorageError, _storage, storage_reason
+from .queries import Queries
+from .schema import ARTICLE_FIELDS, CONTENT_FIELDS, REVISION_FIELDS, migrations
 
 
-@migrations()
-def m001_articles(db: Database) -> None:
-    columns = {name: str for name in _V1_FIELDS}
-    columns.update({"article_id": int, "views": int, "first_seen": str, "last_seen": str})
-    db["articles"].create(columns, pk=("site", "article_id"), not_null={"site", "article_id", "url"})
-    db["articles"].create_index(["published_date"])
-    db["articles"].create_index(["category"])
-    db["articles"].create_index(["views"])
-    db["crawl_runs"].create(
-        {"id": int, "spider": str, "site": str, "started_at": str, "finished_at": str, "status": str, "stats": str},
-        pk="id",
-    )
-    db["failures"].create(
-        {
-            "url": str, "kind": str, "reason": str, "http_status": int, "attempts": int,
-            "first_seen": str, "last_tried": str, "resolved_at": str, "raw_body": bytes,
-        },  # fmt: skip
-        pk="url",
-    )
-
-
-CONTENT_FIELDS = ("title", "body_text", "category", "byline", "images", "related")
-REVISION_FIELDS = ("title", "body_text", "category", "category_url", "byline", "images", "related", "content_hash")
-
-
-@migrations()
-def m002_history(db: Database) -> None:
-    """Living archive: revisions, view snapshots, related links, images, categories, HTTP validators."""
-    articles = db["articles"]
-    for column, kind in (("views_observed_at", str), ("etag", str), ("last_modified", str), ("revision", int),
-                         ("last_checked", str)):  # fmt: skip
-        articles.add_column(column, kind)
-    db["crawl_runs"].add_column("exit_code", int)
-    db["categories"].create(
-        {"site": str, "url": str, "name": str, "first_seen": str, "last_seen": str}, pk=("site", "url")
-    )
-    db["related_links"].create(
-        {"site": str, "article_id": int, "position": int, "to_url": str, "title": str, "excerpt": str},
-        pk=("site", "article_id", "position"),
-    )
-    db["related_links"].create_index(["to_url"])
-    db["images"].create(
-        {"site": str, "article_id": int, "position": int, "src": str, "alt": str}, pk=("site", "article_id", "position")
-    )
-    db["view_snapshots"].create(
-        {"id": int, "site": str, "article_id": int, "observed_at": str, "views": int, "source": str}, pk="id"
-    )
-    db["view_snapshots"].create_index(["site", "article_id", "observed_at"])
-    columns = {"site": str, "article_id": int, "revision": int, "fetched_at": str, "changed_fields": str}
-    columns.update({name: str for name in REVISION_FIELDS})
-    db["revisions"].create(columns, pk=("site", "article_id", "revision"))
-    db["articles"].create_index(["site", "category", "published_date"])
-    db["articles"].create_index(["last_seen"])
-    # an archive written before this migration: its articles become revision 1, and so on
-    db.execute("UPDATE articles SET revision = 1, views_observed_at = last_seen")
-    db.execute(
-        "INSERT INTO revisions (site, article_id, revision, fetched_at, changed_fields, %s) "
-        "SELECT site, article_id, 1, fetched_at, NULL, %s FROM articles" % (", ".join(REVISION_FIELDS), ", ".join(REVISION_FIELDS))
-    )
-    db.execute(
-        "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) "
-        "SELECT site, article_id, last_seen, views, 'article' FROM articles WHERE views IS NOT NULL"
-    )
-    db.execute(
-        "INSERT INTO related_links SELECT a.site, a.article_id, CAST(r.key AS INTEGER), json_extract(r.value, '$.url'), "
-        "json_extract(r.value, '$.title'), json_extract(r.value, '$.excerpt') FROM articles a, json_each(a.related) r"
-    )
-    db.execute(
-        "INSERT INTO images SELECT a.site, a.article_id, CAST(i.key AS INTEGER), json_extract(i.value, '$.src'), "
-        "json_extract(i.value, '$.alt') FROM articles a, json_each(a.images) i"
-    )
-
-
-@migrations()
-def m003_search(db: Database) -> None:
-    """CJK bigram full-text index (see search.py), filled from the articles already archived."""
-    db.execute(f"CREATE VIRTUAL TABLE {search.INDEX_TABLE} USING fts5(title_bi, body_bi, chars, tokenize='unicode61')")
-    rows = db.execute("SELECT rowid, title, body_text FROM articles").fetchall()
-    db.conn.executemany(
-        f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
-        ([rowid, *search.index_row(title, body).values()] for rowid, title, body in rows),
-    )
-    db["crawl_runs"].create_index(["site", "status"])
-    db["exports"].create({"id": int, "target": str, "exported_at": str, "count": int, "path": str}, pk="id")
-
-
-@migrations()
-def m004_warc_index(db: Database) -> None:
-    """Where each fetched page lies in the WARC files (xzcrawler reparse reads it)."""
-    db["warc_records"].create(
-        {"id": int, "url": str, "fetched_at": str, "file": str, "offset": int, "length": int, "status": int,
-         "record_type": str, "digest": str, "record_id": str},  # fmt: skip
-        pk="id",
-    )
-    db["warc_records"].create_index(["url"])
-    db["warc_records"].create_index(["fetched_at"])
-
-
-@migrations()
-def m005_date_span(db: Database) -> None:
-    """The span of days a page's date text allows (see the schema's published_earliest)."""
-    db["articles"].add_column("published_earliest", str)
-    db["articles"].add_column("published_latest", str)
-    db.execute("UPDATE articles SET published_earliest = published_date, published_latest = published_date "
-               "WHERE published_precision IN ('day', 'minute', 'second')")  # fmt: skip
-
-
-@migrations()
-def m006_failure_digest(db: Database) -> None:
-    """A failure keeps a bounded prefix of its raw body, with the full size and SHA-256."""
-    db["failures"].add_column("raw_size", int)
-    db["failures"].add_column("raw_sha256", str)
-    db.execute("UPDATE failures SET raw_size = length(raw_body) WHERE raw_body IS NOT NULL")
-
-
-@migrations()
-def m007_export_marks(db: Database) -> None:
-    """--changed exports remember change marks (a monotonic sequence), not a time."""
-    db["exports"].add_column("revision_mark", int)
-    db["exports"].add_column("snapshot_mark", int)
-
-
-@migrations()
-def m008_date_refinements(db: Database) -> None:
-    """Each time a later observation narrowed (or changed) an article's date span, with its source."""
-    db["date_refinements"].create(
-        {"id": int, "site": str, "article_id": int, "observed_at": str, "source": str, "published_text": str,
-         "old_earliest": str, "old_latest": str, "old_precision": str, "new_earliest": str, "new_latest": str,
-         "new_precision": str},  # fmt: skip
-        pk="id",
-    )
-    db["date_refinements"].create_index(["site", "article_id"])
-
-
-class StorageError(RuntimeError):
-    """A write the archive could not make: locked past the busy timeout, disk full, I/O error.
-    Nothing that was queued is dropped: it stays queued for the next attempt."""
-
-
-class NotAnArchive(RuntimeError):
-    """A file asked for reading that is no (current) xzcrawler archive."""
-
-
-# Errors of one row (its values), as opposed to errors of the storage (sqlite3.OperationalError).
-ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError, OverflowError, ValueError, TypeError)
-STORAGE_ERRORS = (sqlite3.OperationalError, sqlite3.DatabaseError, OSError)  # DatabaseError: "file is not a database"
-FAILURE_BODY_MAX = 256 * 1024  # a failure keeps this much of the raw body, plus its full size and SHA-256
-
-
-def storage_reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-class Archive:
+class Archive(Queries):
     """Open (creating or upgrading) the archive at ``path``.
 
     ``readonly=True`` opens an existing, current archive without writing anything (no WAL switch,
@@ -200,7 +31,7 @@ class Archive:
 
     def __init__(self, path: str | os.PathLike, batch_size: int = 200, *, clock=None, readonly: bool = False,
                  busy_timeout: float = 60.0):  # fmt: skip
-        from .clock import Clock
+        from ..clock import Clock
 
         self.path = Path(path)
         self.clock = clock or Clock()
@@ -511,53 +342,6 @@ class Archive:
                 self.db.execute("UPDATE OR REPLACE failures SET url = replace(url, ?1, ?2) WHERE url LIKE ?1 || '%'", args)
         return len(old)
 
-    def article_count(self) -> int:
-        return self.db["articles"].count
-
-    def known_articles(self, site: str) -> dict[int, dict]:
-        """What a refresh needs to know of each archived article of ``site``, by article id."""
-        cursor = self.db.execute(
-            "SELECT article_id, url, etag, last_modified, last_checked, published_date FROM articles WHERE site = ?", [site]
-        )
-        return {
-            aid: {"article_id": aid, "url": url, "etag": etag, "last_modified": lm, "last_checked": checked, "published_date": pd}
-            for aid, url, etag, lm, checked, pd in cursor
-        }
-
-    def pending_failures(self, site: str, max_attempts: int) -> list[str]:
-        """URLs of ``site`` whose last attempt failed and that have attempts left."""
-        return [
-            url
-            for (url,) in self.db.execute(
-                "SELECT url FROM failures WHERE resolved_at IS NULL AND attempts < ? ORDER BY first_seen", [max_attempts]
-            )
-            if nz.site_of(url) == site
-        ]
-
-    def recent_runs(self, site_url: str | None, limit: int) -> list[dict]:
-        """Stats of the last healthy runs on the same site (host), newest first."""
-        host = nz.site_of(site_url or "")
-        found = []
-        for run_site, stats in self.db.execute(
-            "SELECT site, stats FROM crawl_runs WHERE status = 'finished' AND stats IS NOT NULL ORDER BY id DESC"
-        ):
-            if nz.site_of(run_site or "") == host:
-                found.append(json.loads(stats))
-                if len(found) >= limit:
-                    break
-        return found
-
-    def iter_articles(self, where: str = "", params=()) -> Iterator[dict]:
-        """Every article (or those ``where`` selects) as its schema record, ordered by (site, article_id)."""
-        cursor = self.db.execute(
-            "SELECT %s FROM articles%s ORDER BY site, article_id" % (", ".join(ARTICLE_FIELDS), where), params
-        )
-        for values in cursor:
-            record = dict(zip(ARTICLE_FIELDS, values))
-            for name in JSON_FIELDS:
-                record[name] = json.loads(record[name]) if record[name] else []
-            yield record
-
     # -- failures -----------------------------------------------------------
     def record_failure(
         self, url: str, kind: str, reason: str, http_status: int | None = None, raw_body: bytes | None = None,
@@ -593,20 +377,14 @@ class Archive:
             )
 
     # -- runs ---------------------------------------------------------------
-    def last_run_status(self, site_url: str | None) -> str | None:
-        """Status of the latest run on the same site (host), or None if there was none."""
-        host = nz.site_of(site_url or "")
-        for run_site, status in self.db.execute("SELECT site, status FROM crawl_runs ORDER BY id DESC"):
-            if nz.site_of(run_site or "") == host:
-                return status
-        return None
-
-    def start_run(self, spider: str, site: str | None, started_at: str | None = None) -> int:
+    def start_run(self, spider: str, site: str | None, site_url: str | None = None, started_at: str | None = None) -> int:
+        """A crawl_runs row for a run on ``site`` (a site key) reached at ``site_url``."""
         with _storage(), self._txn():
             # runs hold the lock, so a run still marked running is one that died (killed, power cut)
             self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             table = self.db["crawl_runs"]
-            table.insert({"spider": spider, "site": site, "started_at": started_at or self.clock.iso(), "status": "running"})
+            table.insert({"spider": spider, "site": site, "site_url": site_url, "started_at": started_at or self.clock.iso(),
+                          "status": "running"})  # fmt: skip
         return table.last_pk
 
     def finish_run(self, run_id: int, status: str, stats: dict, finished_at: str | None = None,
@@ -635,15 +413,6 @@ class Archive:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-@contextlib.contextmanager
-def _storage():
-    """Storage failures (locked, full, I/O) become StorageError, with the reason."""
-    try:
-        yield
-    except STORAGE_ERRORS as exc:
-        raise StorageError(storage_reason(exc)) from exc
 
 
 _INSERT_SNAPSHOT = "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) VALUES (?, ?, ?, ?, ?)"
@@ -709,160 +478,3 @@ def _origin(url: str) -> str:
 def _same_page(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return (nz.site_of(url), parts.path + (f"?{parts.query}" if parts.query else ""))
-
-
-class ExportTargetError(ValueError):
-    """An export target that must not be written: the archive, a directory, a device, a database."""
-
-
-def check_export_target(out: str | os.PathLike, db_path: str | os.PathLike | None = None, compress: bool = False) -> None:
-    """Refuse a target that would clobber something: only a regular file (or nothing yet) may be
-    replaced, never the archive (or its -wal/-shm/.lock), another SQLite database, a directory or
-    a device; the name ends in .gz exactly when the export is gzipped."""
-    if str(out) == "-":
-        return
-    out = Path(out)
-    if compress != out.name.endswith(".gz"):
-        raise ExportTargetError(
-            f"{out}: a gzipped export's name ends in .gz, and only a gzipped one's "
-            f"({'add .gz to the name' if compress else 'add --gzip, or drop .gz from the name'})"
-        )
-    if db_path is not None and str(db_path) != ":memory:":
-        db = Path(db_path).resolve()
-        own = {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal", ".lock"))}
-        if out.resolve() in own:
-            raise ExportTargetError(f"{out} is the archive itself (or one of its files): choose another --out")
-    if os.path.lexists(out):
-        info = os.stat(out) if out.exists() else None
-        if info is None or not stat.S_ISREG(info.st_mode):
-            raise ExportTargetError(f"{out} exists and is not a regular file (a directory, device or broken link)")
-        with open(out, "rb") as fh:
-            if fh.read(16) == b"SQLite format 3\x00":
-                raise ExportTargetError(f"{out} is an SQLite database: an export never replaces one")
-
-
-def _clean_stale_temporaries(out: Path) -> None:
-    """Temporary files of exports killed mid-way (``.<name>.<pid>.tmp`` of a process now gone)."""
-    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
-        pid = tmp.name[len(out.name) + 2 : -4]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            tmp.unlink(missing_ok=True)
-        except PermissionError:
-            pass  # alive, another user's
-
-
-def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
-    """Write records as JSON lines to a temporary file, fsync, then rename over ``out``
-    (``-``: standard output)."""
-    if str(out) == "-":
-        return _write_jsonl(records, sys.stdout.buffer, compress)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale_temporaries(out)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as raw:
-            count = _write_jsonl(records, raw, compress)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return count
-
-
-def _write_jsonl(records: Iterable[dict], raw, compress: bool) -> int:
-    count = 0
-    fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw
-    for record in records:
-        fh.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-        count += 1
-    if compress:
-        fh.close()
-    raw.flush()
-    return count
-
-
-# What `export --table` can write, and in which order; JSON columns come back as JSON.
-EXPORT_TABLES = {
-    "articles": None,  # schema records, see Archive.iter_articles
-    "related_links": ("site, article_id, position", ()),
-    "view_snapshots": ("site, article_id, observed_at, id", ()),
-    "revisions": ("site, article_id, revision", ("images", "related", "changed_fields")),
-}
-# Which rows are "new or changed since T", per table.
-_SINCE = {
-    "articles": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE fetched_at >= :t "
-    "UNION SELECT site, article_id FROM view_snapshots WHERE observed_at >= :t)",
-    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE fetched_at >= :t)",
-    "view_snapshots": "observed_at >= :t",
-    "revisions": "fetched_at >= :t",
-}
-
-
-# Which rows are new or changed between two change marks (revisions.rowid, view_snapshots.id),
-# per table: a monotonic sequence, with no second-resolution gaps or repeats.
-_CHANGED = {
-    "articles": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1 "
-    "UNION SELECT site, article_id FROM view_snapshots WHERE id > :s0 AND id <= :s1)",
-    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1)",
-    "view_snapshots": "id > :s0 AND id <= :s1",
-    "revisions": "rowid > :r0 AND rowid <= :r1",
-}
-
-
-def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "articles", since: str | None = None,
-           changed: bool = False, compress: bool = False) -> tuple[int, str | None]:  # fmt: skip
-    """Export one table as ordered JSONL (atomic). ``since``: only rows new or changed since then;
-    ``changed``: what was written since this table's last ``changed`` export (its change marks are
-    kept in the ``exports`` table: the only case that writes to the archive). Returns (rows
-    written, the time the rows were taken from: ``since``, or None)."""
-    if table not in EXPORT_TABLES:
-        raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
-    check_export_target(out, db_path, compress)
-    with Archive(db_path, readonly=not changed) as archive:
-        started = archive.clock.iso()
-        # the change marks now: rows written from here on belong to the next --changed export
-        marks = {"r1": archive.db.execute("SELECT coalesce(max(rowid), 0) FROM revisions").fetchone()[0],
-                 "s1": archive.db.execute("SELECT coalesce(max(id), 0) FROM view_snapshots").fetchone()[0]}  # fmt: skip
-        where, params = "", {}
-        if changed:
-            last = archive.db.execute(
-                "SELECT revision_mark, snapshot_mark FROM exports WHERE target = ? AND revision_mark IS NOT NULL "
-                "ORDER BY id DESC LIMIT 1", [table]
-            ).fetchone()
-            params = {"r0": last[0] if last else 0, "s0": last[1] if last else 0, **marks}
-            where = f" WHERE {_CHANGED[table]}"
-        elif since:
-            where, params = f" WHERE {_SINCE[table]}", {"t": nz.utc_iso(since)}
-        if table == "articles":
-            rows = archive.iter_articles(where, params)
-        else:
-            order, json_columns = EXPORT_TABLES[table]
-            cursor = archive.db.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params)
-            names = [d[0] for d in cursor.description]
-
-            def decode(values):
-                row = dict(zip(names, values))
-                for name in json_columns:
-                    if row.get(name) is not None:
-                        row[name] = json.loads(row[name])
-                return row
-
-            rows = (decode(values) for values in cursor)
-        count = write_jsonl_atomic(rows, out, compress)
-        if changed:
-            with _storage(), archive._txn():
-                archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out),
-                                              "revision_mark": marks["r1"], "snapshot_mark": marks["s1"]})  # fmt: skip
-    return count, since
-
-
-def export_articles(db_path: str | os.PathLike, out: str | os.PathLike) -> int:
-    """The whole archive as JSONL, one schema record per line, ordered by (site, article_id)."""
-    return export(db_path, out)[0]

@@ -1,0 +1,175 @@
+"""Exports of the archive: ordered JSONL, atomic, never clobbering."""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import os
+import stat
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+
+from .. import normalize as nz
+
+from .errors import _storage
+from .sqlite import Archive
+
+
+class ExportTargetError(ValueError):
+    """An export target that must not be written: the archive, a directory, a device, a database."""
+
+
+def check_export_target(out: str | os.PathLike, db_path: str | os.PathLike | None = None, compress: bool = False) -> None:
+    """Refuse a target that would clobber something: only a regular file (or nothing yet) may be
+    replaced, never the archive (or its -wal/-shm/.lock), another SQLite database, a directory or
+    a device; the name ends in .gz exactly when the export is gzipped."""
+    if str(out) == "-":
+        return
+    out = Path(out)
+    if compress != out.name.endswith(".gz"):
+        raise ExportTargetError(
+            f"{out}: a gzipped export's name ends in .gz, and only a gzipped one's "
+            f"({'add .gz to the name' if compress else 'add --gzip, or drop .gz from the name'})"
+        )
+    if db_path is not None and str(db_path) != ":memory:":
+        db = Path(db_path).resolve()
+        own = {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal", ".lock"))}
+        if out.resolve() in own:
+            raise ExportTargetError(f"{out} is the archive itself (or one of its files): choose another --out")
+    if os.path.lexists(out):
+        info = os.stat(out) if out.exists() else None
+        if info is None or not stat.S_ISREG(info.st_mode):
+            raise ExportTargetError(f"{out} exists and is not a regular file (a directory, device or broken link)")
+        with open(out, "rb") as fh:
+            if fh.read(16) == b"SQLite format 3\x00":
+                raise ExportTargetError(f"{out} is an SQLite database: an export never replaces one")
+
+
+def _clean_stale_temporaries(out: Path) -> None:
+    """Temporary files of exports killed mid-way (``.<name>.<pid>.tmp`` of a process now gone)."""
+    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
+        pid = tmp.name[len(out.name) + 2 : -4]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
+def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
+    """Write records as JSON lines to a temporary file, fsync, then rename over ``out``
+    (``-``: standard output)."""
+    if str(out) == "-":
+        return _write_jsonl(records, sys.stdout.buffer, compress)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_temporaries(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as raw:
+            count = _write_jsonl(records, raw, compress)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return count
+
+
+def _write_jsonl(records: Iterable[dict], raw, compress: bool) -> int:
+    count = 0
+    fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw
+    for record in records:
+        fh.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+        count += 1
+    if compress:
+        fh.close()
+    raw.flush()
+    return count
+
+
+# What `export --table` can write, and in which order; JSON columns come back as JSON.
+EXPORT_TABLES = {
+    "articles": None,  # schema records, see Archive.iter_articles
+    "related_links": ("site, article_id, position", ()),
+    "view_snapshots": ("site, article_id, observed_at, id", ()),
+    "revisions": ("site, article_id, revision", ("images", "related", "changed_fields")),
+}
+# Which rows are "new or changed since T", per table.
+_SINCE = {
+    "articles": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE fetched_at >= :t "
+    "UNION SELECT site, article_id FROM view_snapshots WHERE observed_at >= :t)",
+    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE fetched_at >= :t)",
+    "view_snapshots": "observed_at >= :t",
+    "revisions": "fetched_at >= :t",
+}
+
+
+# Which rows are new or changed between two change marks (revisions.rowid, view_snapshots.id),
+# per table: a monotonic sequence, with no second-resolution gaps or repeats.
+_CHANGED = {
+    "articles": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1 "
+    "UNION SELECT site, article_id FROM view_snapshots WHERE id > :s0 AND id <= :s1)",
+    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1)",
+    "view_snapshots": "id > :s0 AND id <= :s1",
+    "revisions": "rowid > :r0 AND rowid <= :r1",
+}
+
+
+def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "articles", since: str | None = None,
+           changed: bool = False, compress: bool = False) -> tuple[int, str | None]:  # fmt: skip
+    """Export one table as ordered JSONL (atomic). ``since``: only rows new or changed since then;
+    ``changed``: what was written since this table's last ``changed`` export (its change marks are
+    kept in the ``exports`` table: the only case that writes to the archive). Returns (rows
+    written, the time the rows were taken from: ``since``, or None)."""
+    if table not in EXPORT_TABLES:
+        raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
+    check_export_target(out, db_path, compress)
+    with Archive(db_path, readonly=not changed) as archive:
+        started = archive.clock.iso()
+        # the change marks now: rows written from here on belong to the next --changed export
+        marks = {"r1": archive.db.execute("SELECT coalesce(max(rowid), 0) FROM revisions").fetchone()[0],
+                 "s1": archive.db.execute("SELECT coalesce(max(id), 0) FROM view_snapshots").fetchone()[0]}  # fmt: skip
+        where, params = "", {}
+        if changed:
+            last = archive.db.execute(
+                "SELECT revision_mark, snapshot_mark FROM exports WHERE target = ? AND revision_mark IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1", [table]
+            ).fetchone()
+            params = {"r0": last[0] if last else 0, "s0": last[1] if last else 0, **marks}
+            where = f" WHERE {_CHANGED[table]}"
+        elif since:
+            where, params = f" WHERE {_SINCE[table]}", {"t": nz.utc_iso(since)}
+        if table == "articles":
+            rows = archive.iter_articles(where, params)
+        else:
+            order, json_columns = EXPORT_TABLES[table]
+            cursor = archive.db.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params)
+            names = [d[0] for d in cursor.description]
+
+            def decode(values):
+                row = dict(zip(names, values))
+                for name in json_columns:
+                    if row.get(name) is not None:
+                        row[name] = json.loads(row[name])
+                return row
+
+            rows = (decode(values) for values in cursor)
+        count = write_jsonl_atomic(rows, out, compress)
+        if changed:
+            with _storage(), archive._txn():
+                archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out),
+                                              "revision_mark": marks["r1"], "snapshot_mark": marks["s1"]})  # fmt: skip
+    return count, since
+
+
+def export_articles(db_path: str | os.PathLike, out: str | os.PathLike) -> int:
+    """The whole archive as JSONL, one schema record per line, ordered by (site, article_id)."""
+    return export(db_path, out)[0]

@@ -1,0 +1,163 @@
+"""The archive's schema: its field lists and the sqlite-utils migrations that build and upgrade it."""
+
+from __future__ import annotations
+
+
+from sqlite_utils import Database, Migrations
+
+from .. import normalize as nz
+from .. import search
+
+_V1_FIELDS = (
+    "url", "site", "article_id", "title", "category", "category_url", "breadcrumbs", "author",
+    "published_date", "published_at", "published_precision", "published_text", "views", "byline",
+    "keywords", "body_text", "images", "related", "promo_text", "content_hash", "fetched_at",
+)  # fmt: skip  (the columns of m001; later fields come with their own migration)
+ARTICLE_FIELDS = (*_V1_FIELDS, "published_earliest", "published_latest")
+JSON_FIELDS = ("breadcrumbs", "keywords", "images", "related")
+
+migrations = Migrations("xzcrawler")
+
+
+@migrations()
+def m001_articles(db: Database) -> None:
+    columns = {name: str for name in _V1_FIELDS}
+    columns.update({"article_id": int, "views": int, "first_seen": str, "last_seen": str})
+    db["articles"].create(columns, pk=("site", "article_id"), not_null={"site", "article_id", "url"})
+    db["articles"].create_index(["published_date"])
+    db["articles"].create_index(["category"])
+    db["articles"].create_index(["views"])
+    db["crawl_runs"].create(
+        {"id": int, "spider": str, "site": str, "started_at": str, "finished_at": str, "status": str, "stats": str},
+        pk="id",
+    )
+    db["failures"].create(
+        {
+            "url": str, "kind": str, "reason": str, "http_status": int, "attempts": int,
+            "first_seen": str, "last_tried": str, "resolved_at": str, "raw_body": bytes,
+        },  # fmt: skip
+        pk="url",
+    )
+
+
+CONTENT_FIELDS = ("title", "body_text", "category", "byline", "images", "related")
+REVISION_FIELDS = ("title", "body_text", "category", "category_url", "byline", "images", "related", "content_hash")
+
+
+@migrations()
+def m002_history(db: Database) -> None:
+    """Living archive: revisions, view snapshots, related links, images, categories, HTTP validators."""
+    articles = db["articles"]
+    for column, kind in (("views_observed_at", str), ("etag", str), ("last_modified", str), ("revision", int),
+                         ("last_checked", str)):  # fmt: skip
+        articles.add_column(column, kind)
+    db["crawl_runs"].add_column("exit_code", int)
+    db["categories"].create(
+        {"site": str, "url": str, "name": str, "first_seen": str, "last_seen": str}, pk=("site", "url")
+    )
+    db["related_links"].create(
+        {"site": str, "article_id": int, "position": int, "to_url": str, "title": str, "excerpt": str},
+        pk=("site", "article_id", "position"),
+    )
+    db["related_links"].create_index(["to_url"])
+    db["images"].create(
+        {"site": str, "article_id": int, "position": int, "src": str, "alt": str}, pk=("site", "article_id", "position")
+    )
+    db["view_snapshots"].create(
+        {"id": int, "site": str, "article_id": int, "observed_at": str, "views": int, "source": str}, pk="id"
+    )
+    db["view_snapshots"].create_index(["site", "article_id", "observed_at"])
+    columns = {"site": str, "article_id": int, "revision": int, "fetched_at": str, "changed_fields": str}
+    columns.update({name: str for name in REVISION_FIELDS})
+    db["revisions"].create(columns, pk=("site", "article_id", "revision"))
+    db["articles"].create_index(["site", "category", "published_date"])
+    db["articles"].create_index(["last_seen"])
+    # an archive written before this migration: its articles become revision 1, and so on
+    db.execute("UPDATE articles SET revision = 1, views_observed_at = last_seen")
+    db.execute(
+        "INSERT INTO revisions (site, article_id, revision, fetched_at, changed_fields, %s) "
+        "SELECT site, article_id, 1, fetched_at, NULL, %s FROM articles" % (", ".join(REVISION_FIELDS), ", ".join(REVISION_FIELDS))
+    )
+    db.execute(
+        "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) "
+        "SELECT site, article_id, last_seen, views, 'article' FROM articles WHERE views IS NOT NULL"
+    )
+    db.execute(
+        "INSERT INTO related_links SELECT a.site, a.article_id, CAST(r.key AS INTEGER), json_extract(r.value, '$.url'), "
+        "json_extract(r.value, '$.title'), json_extract(r.value, '$.excerpt') FROM articles a, json_each(a.related) r"
+    )
+    db.execute(
+        "INSERT INTO images SELECT a.site, a.article_id, CAST(i.key AS INTEGER), json_extract(i.value, '$.src'), "
+        "json_extract(i.value, '$.alt') FROM articles a, json_each(a.images) i"
+    )
+
+
+@migrations()
+def m003_search(db: Database) -> None:
+    """CJK bigram full-text index (see search.py), filled from the articles already archived."""
+    db.execute(f"CREATE VIRTUAL TABLE {search.INDEX_TABLE} USING fts5(title_bi, body_bi, chars, tokenize='unicode61')")
+    rows = db.execute("SELECT rowid, title, body_text FROM articles").fetchall()
+    db.conn.executemany(
+        f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
+        ([rowid, *search.index_row(title, body).values()] for rowid, title, body in rows),
+    )
+    db["crawl_runs"].create_index(["site", "status"])
+    db["exports"].create({"id": int, "target": str, "exported_at": str, "count": int, "path": str}, pk="id")
+
+
+@migrations()
+def m004_warc_index(db: Database) -> None:
+    """Where each fetched page lies in the WARC files (xzcrawler reparse reads it)."""
+    db["warc_records"].create(
+        {"id": int, "url": str, "fetched_at": str, "file": str, "offset": int, "length": int, "status": int,
+         "record_type": str, "digest": str, "record_id": str},  # fmt: skip
+        pk="id",
+    )
+    db["warc_records"].create_index(["url"])
+    db["warc_records"].create_index(["fetched_at"])
+
+
+@migrations()
+def m005_date_span(db: Database) -> None:
+    """The span of days a page's date text allows (see the schema's published_earliest)."""
+    db["articles"].add_column("published_earliest", str)
+    db["articles"].add_column("published_latest", str)
+    db.execute("UPDATE articles SET published_earliest = published_date, published_latest = published_date "
+               "WHERE published_precision IN ('day', 'minute', 'second')")  # fmt: skip
+
+
+@migrations()
+def m006_failure_digest(db: Database) -> None:
+    """A failure keeps a bounded prefix of its raw body, with the full size and SHA-256."""
+    db["failures"].add_column("raw_size", int)
+    db["failures"].add_column("raw_sha256", str)
+    db.execute("UPDATE failures SET raw_size = length(raw_body) WHERE raw_body IS NOT NULL")
+
+
+@migrations()
+def m007_export_marks(db: Database) -> None:
+    """--changed exports remember change marks (a monotonic sequence), not a time."""
+    db["exports"].add_column("revision_mark", int)
+    db["exports"].add_column("snapshot_mark", int)
+
+
+@migrations()
+def m008_date_refinements(db: Database) -> None:
+    """Each time a later observation narrowed (or changed) an article's date span, with its source."""
+    db["date_refinements"].create(
+        {"id": int, "site": str, "article_id": int, "observed_at": str, "source": str, "published_text": str,
+         "old_earliest": str, "old_latest": str, "old_precision": str, "new_earliest": str, "new_latest": str,
+         "new_precision": str},  # fmt: skip
+        pk="id",
+    )
+    db["date_refinements"].create_index(["site", "article_id"])
+
+
+@migrations()
+def m009_run_site_key(db: Database) -> None:
+    """"site" means one thing everywhere: the site key (a host name). crawl_runs kept the URL
+    there; it moves to site_url."""
+    db["crawl_runs"].add_column("site_url", str)
+    rows = db.execute("SELECT id, site FROM crawl_runs").fetchall()
+    db.conn.executemany("UPDATE crawl_runs SET site_url = ?, site = ? WHERE id = ?",
+                        [[url, nz.site_of(url or ""), run_id] for run_id, url in rows])  # fmt: skip
