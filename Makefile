@@ -27,13 +27,19 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/xzcrawler demo
 
 test: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check xzcrawler tests benchmarks
+	$(VENV)/bin/ruff format --check xzcrawler tests benchmarks
 	$(PY) -m pytest -q
 
 test-slow: $(VENV)/.installed-test
 	$(PY) -m pytest -q -m slow
 
 bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/parse.py
 	$(PY) benchmarks/crawl.py
+	$(PY) benchmarks/refresh.py
+	$(PY) benchmarks/memory.py
+	$(PY) benchmarks/search.py
 
 clean:
 	rm -rf $(VENV) data/*.db* exports/*.jsonl*

@@ -13,7 +13,7 @@ import argparse
 import json
 import os
 import platform
-import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -21,21 +21,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
 HERE = Path(__file__).resolve().parent
 ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
-STATS = re.compile(r"Dumping Scrapy stats:\n(\{.*?\})\n", re.S)
 
 
-def _stats(stderr: str) -> dict:
-    match = STATS.search(stderr)
-    if not match:
-        raise RuntimeError("no stats in crawl output:\n" + stderr[-2000:])
-    text = re.sub(r"datetime\.datetime\([^)]*\)", "None", match.group(1))
-    return eval(text, {"__builtins__": {}}, {"None": None})  # Scrapy prints a Python dict literal
+def _stats(cwd: Path) -> dict:
+    """The run's Scrapy stats: the archive's crawl_runs row, or the baseline's JSON file."""
+    if (cwd / "noop-stats.json").exists():
+        return json.loads((cwd / "noop-stats.json").read_text("utf-8"))
+    row = sqlite3.connect(cwd / "a.db").execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    return json.loads(row[0])
 
 
 def run(command: list[str], cwd: Path) -> dict:
@@ -44,9 +43,14 @@ def run(command: list[str], cwd: Path) -> dict:
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
-    stats = _stats(result.stderr)
+    stats = _stats(cwd)
     pages = stats.get("response_received_count", 0)
-    return {"seconds": seconds, "pages": pages, "pages_per_s": pages / seconds, "rss_mb": stats.get("memusage/max", 0) / 2**20}
+    return {
+        "seconds": seconds,
+        "pages": pages,
+        "pages_per_s": pages / seconds,
+        "rss_mb": stats.get("memusage/max", 0) / 2**20,
+    }
 
 
 def main() -> None:
@@ -63,8 +67,20 @@ def main() -> None:
                 work = Path(tmp)
                 full = crawl_command(base, str(work / "a.db"), str(work / "a.jsonl"), list(LOOPBACK_SETTINGS))
                 results["full"].append(run(full, work))
-                noop = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "noop_spider.py"),
-                        "-a", f"site={base}", "-a", f"articles={args.articles}", *LOOPBACK_SETTINGS]  # fmt: skip
+                noop = [
+                    sys.executable,
+                    "-m",
+                    "scrapy",
+                    "runspider",
+                    str(HERE / "noop_spider.py"),
+                    "-a",
+                    f"site={base}",
+                    "-a",
+                    f"articles={args.articles}",
+                    "-a",
+                    f"stats_out={work / 'noop-stats.json'}",
+                    *LOOPBACK_SETTINGS,
+                ]
                 results["noop"].append(run(noop, work))
     finally:
         server.shutdown()
@@ -82,7 +98,9 @@ def main() -> None:
     print(f"mirror: {args.articles} articles, {args.rounds} alternating rounds, medians")
     for name in ("full", "noop"):
         s = summary[name]
-        print(f"{name:5s} {s['pages']:6d} pages  {s['seconds']:7.2f} s  {s['pages_per_s']:8.1f} pages/s  max RSS {s['rss_mb']:.0f} MB")
+        print(
+            f"{name:5s} {s['pages']:6d} pages  {s['seconds']:7.2f} s  {s['pages_per_s']:8.1f} pages/s  max RSS {s['rss_mb']:.0f} MB"
+        )
     print(f"ratio full/noop: {ratio:.2f}  (goal >= 0.8)")
     print(json.dumps({"summary": summary, "ratio": ratio}))
 

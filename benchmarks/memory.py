@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
@@ -39,11 +39,18 @@ def crawl(articles: int) -> dict:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            command = crawl_command(base, str(work / "a.db"), str(work / "a.jsonl"),
-                                    [*LOOPBACK_SETTINGS, "-s", "LOG_LEVEL=WARNING"])  # fmt: skip
+            command = crawl_command(
+                base, str(work / "a.db"), str(work / "a.jsonl"), [*LOOPBACK_SETTINGS, "-s", "LOG_LEVEL=WARNING"]
+            )
             started = time.perf_counter()
-            result = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=work, env=ENV, capture_output=True,
-                                    text=True, timeout=7200)  # fmt: skip
+            result = subprocess.run(
+                [sys.executable, "-c", MEASURE, *command],
+                cwd=work,
+                env=ENV,
+                capture_output=True,
+                text=True,
+                timeout=7200,
+            )
             seconds = time.perf_counter() - started
             if result.returncode != 0:
                 raise RuntimeError(result.stderr[-3000:])
@@ -51,7 +58,12 @@ def crawl(articles: int) -> dict:
     finally:
         server.shutdown()
         server.server_close()
-    return {"articles": articles, "stored": stored, "seconds": seconds, "peak_rss_mb": int(result.stdout.split()[-1]) / 1024}
+    return {
+        "articles": articles,
+        "stored": stored,
+        "seconds": seconds,
+        "peak_rss_mb": int(result.stdout.split()[-1]) / 1024,
+    }
 
 
 def main() -> None:
@@ -63,7 +75,9 @@ def main() -> None:
     ratio = large["peak_rss_mb"] / small["peak_rss_mb"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for row in (small, large):
-        print(f"{row['articles']:7d} articles  stored {row['stored']:7d}  {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6.0f} MB")
+        print(
+            f"{row['articles']:7d} articles  stored {row['stored']:7d}  {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6.0f} MB"
+        )
     print(f"ratio large/small: {ratio:.2f}  (goal <= 2)")
     print(json.dumps({"small": small, "large": large, "ratio": ratio}))
 

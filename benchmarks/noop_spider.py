@@ -4,6 +4,8 @@ The URL list comes from the mirror model (home, robots, every listing page, ever
 the baseline pays only for Scrapy and HTTP. Run with `scrapy runspider`.
 """
 
+import json
+
 import scrapy
 
 from xzcrawler.mirror.corpus import CATEGORIES
@@ -12,12 +14,22 @@ from xzcrawler.mirror.site import MirrorSite
 
 class NoopSpider(scrapy.Spider):
     name = "noop"
-    custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "DOWNLOADER_MIDDLEWARES": {"xzcrawler.warc.WarcRecorder": None}}
+    custom_settings = {
+        "ITEM_PIPELINES": {},
+        "EXTENSIONS": {},
+        "DOWNLOADER_MIDDLEWARES": {"xzcrawler.warc.WarcRecorder": None},
+    }
 
-    def __init__(self, site: str, articles: str = "300", **kwargs):
+    def __init__(self, site: str, articles: str = "300", stats_out: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.site_url = site.rstrip("/")
         self.mirror = MirrorSite(int(articles))
+        self.stats_out = stats_out
+
+    def closed(self, reason):
+        if self.stats_out:  # the baseline has no archive: its stats go to a JSON file
+            with open(self.stats_out, "w", encoding="utf-8") as fh:
+                json.dump(self.crawler.stats.get_stats(), fh, default=str)
 
     async def start(self):
         yield scrapy.Request(self.site_url + "/", callback=self.ignore)

@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from xzcrawler.pages import parse_page
+from xzcrawler.core.pages import parse_page
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
@@ -26,14 +26,22 @@ ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
 
 
 def crawl(base: str, work: Path, *extra: str) -> dict:
-    command = crawl_command(base, str(work / "a.db"), str(work / "a.jsonl"), [*LOOPBACK_SETTINGS, "-s", "LOG_LEVEL=WARNING", *extra])
+    command = crawl_command(
+        base, str(work / "a.db"), str(work / "a.jsonl"), [*LOOPBACK_SETTINGS, "-s", "LOG_LEVEL=WARNING", *extra]
+    )
     started = time.perf_counter()
     result = subprocess.run(command, cwd=work, env=ENV, capture_output=True, text=True, timeout=3600)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
-    stats = json.loads(sqlite3.connect(work / "a.db").execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
-    return {"seconds": seconds, "requests": stats["downloader/request_count"], "articles": stats.get("xz/articles_stored", 0)}
+    stats = json.loads(
+        sqlite3.connect(work / "a.db").execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    )
+    return {
+        "seconds": seconds,
+        "requests": stats["downloader/request_count"],
+        "articles": stats.get("xz/articles_stored", 0),
+    }
 
 
 def main() -> None:
@@ -51,7 +59,9 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"mirror: {args.articles} articles")
     print(f"full crawl : {full['requests']:6d} requests {full['seconds']:7.1f} s  ({full['articles']} articles stored)")
-    print(f"refresh    : {refresh['requests']:6d} requests {refresh['seconds']:7.1f} s  ({refresh['articles']} articles stored)")
+    print(
+        f"refresh    : {refresh['requests']:6d} requests {refresh['seconds']:7.1f} s  ({refresh['articles']} articles stored)"
+    )
     print(f"requests ratio: {ratio:.2%} (goal <= 3%), time ratio: {refresh['seconds'] / full['seconds']:.2%}")
     print(json.dumps({"full": full, "refresh": refresh, "ratio": ratio}))
 

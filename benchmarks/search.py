@@ -21,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler import normalize as nz
-from xzcrawler.store import ARTICLE_FIELDS, Archive, export_articles
+from xzcrawler.core import normalize as nz
+from xzcrawler.core.search import search
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.site import MirrorSite
-from xzcrawler.search import search
+from xzcrawler.store import ARTICLE_FIELDS, Archive, export_articles
 
 QUERIES = {
     "1 char": ["徐", "园", "厂"],
@@ -43,14 +43,31 @@ def build(path: Path, n: int) -> None:
         for aid in site.ids:
             art = site.article(aid)
             body = "\n\n".join(art.body_paragraphs)
-            archive.add_article({
-                "url": f"http://xuzhou.021cf.cn/index.php/post/{aid}.html", "site": "xuzhou.021cf.cn", "article_id": aid,
-                "title": art.title, "category": CATEGORIES[art.category], "category_url": None, "breadcrumbs": [],
-                "author": "admin", "published_date": art.published.date().isoformat(), "published_at": None,
-                "published_precision": "day", "published_text": None, "views": art.views, "byline": art.byline,
-                "keywords": art.keywords, "body_text": body, "images": art.images, "related": [],
-                "promo_text": None, "content_hash": nz.content_hash(body), "fetched_at": fetched,
-            })  # fmt: skip
+            archive.add_article(
+                {
+                    "url": f"http://xuzhou.021cf.cn/index.php/post/{aid}.html",
+                    "site": "xuzhou.021cf.cn",
+                    "article_id": aid,
+                    "title": art.title,
+                    "category": CATEGORIES[art.category],
+                    "category_url": None,
+                    "breadcrumbs": [],
+                    "author": "admin",
+                    "published_date": art.published.date().isoformat(),
+                    "published_at": None,
+                    "published_precision": "day",
+                    "published_text": None,
+                    "views": art.views,
+                    "byline": art.byline,
+                    "keywords": art.keywords,
+                    "body_text": body,
+                    "images": art.images,
+                    "related": [],
+                    "promo_text": None,
+                    "content_hash": nz.content_hash(body),
+                    "fetched_at": fetched,
+                }
+            )
     print(f"built {n} articles in {time.perf_counter() - started:.0f} s, {path.stat().st_size / 2**20:.0f} MiB")
 
 
@@ -74,7 +91,9 @@ def main() -> None:
         build(path, args.articles)
     conn = sqlite3.connect(path)
     count = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
     print(f"archive: {count} articles")
     print("baseline: LIKE '%q%' on title and body, newest 20 (fast when the word is common, a full scan when rare)")
     print(f"{'query':10s} {'index ms (median/max)':>22s} {'LIKE scan ms':>14s} {'ratio':>9s}  results")
@@ -100,10 +119,12 @@ def main() -> None:
         ours = time.perf_counter() - started
         started = time.perf_counter()
         with open(Path(out) / "bare.jsonl", "w", encoding="utf-8") as fh:
-            for values in conn.execute("SELECT %s FROM articles" % ", ".join(ARTICLE_FIELDS)):
-                fh.write(json.dumps(dict(zip(ARTICLE_FIELDS, values)), ensure_ascii=False) + "\n")
+            for values in conn.execute("SELECT {} FROM articles".format(", ".join(ARTICLE_FIELDS))):
+                fh.write(json.dumps(dict(zip(ARTICLE_FIELDS, values, strict=True)), ensure_ascii=False) + "\n")
         bare = time.perf_counter() - started
-    print(f"export: {exported} articles in {ours:.2f} s (goal <= 10 s); bare SELECT+dump {bare:.2f} s; ratio {ours / bare:.2f}")
+    print(
+        f"export: {exported} articles in {ours:.2f} s (goal <= 10 s); bare SELECT+dump {bare:.2f} s; ratio {ours / bare:.2f}"
+    )
 
 
 if __name__ == "__main__":

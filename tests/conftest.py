@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from xzcrawler.cli import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
@@ -55,18 +55,30 @@ def mirror300():
 def crawl_args(base: str, workdir: Path, *extra: str, now: dt.datetime | None = NOW) -> list[str]:
     """The `scrapy crawl articles` command line for ``base`` into ``workdir``, on the pinned clock."""
     clock = ["-s", f"XZ_NOW={now.isoformat()}"] if now is not None else []
-    return crawl_command(base, str(workdir / "archive.db"), None,  # the export: workdir/archive.jsonl
-                         [*LOOPBACK_SETTINGS, *clock, *extra])  # fmt: skip
+    return crawl_command(
+        base,
+        str(workdir / "archive.db"),
+        None,  # the export: workdir/archive.jsonl
+        [*LOOPBACK_SETTINGS, *clock, *extra],
+    )
 
 
 CRAWL_ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
 
 
-def run_crawl(base: str, workdir: Path, *extra: str, timeout: int = 600, now: dt.datetime | None = NOW,
-              **kwargs) -> subprocess.CompletedProcess:  # fmt: skip
+def run_crawl(
+    base: str, workdir: Path, *extra: str, timeout: int = 600, now: dt.datetime | None = NOW, **kwargs
+) -> subprocess.CompletedProcess:
     """`scrapy crawl articles` against ``base`` in a subprocess (Scrapy wants its own reactor)."""
-    return subprocess.run(crawl_args(base, workdir, *extra, now=now), cwd=workdir, env=CRAWL_ENV, capture_output=True,
-                          text=True, timeout=timeout, **kwargs)  # fmt: skip
+    return subprocess.run(
+        crawl_args(base, workdir, *extra, now=now),
+        cwd=workdir,
+        env=CRAWL_ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -76,9 +88,9 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def mirror_archive(tmp_path_factory):
     """An archive of the 300-article mirror, built by parsing its rendered pages (no crawl)."""
-    from xzcrawler.store import Archive
+    from xzcrawler.core.pages import parse_page
     from xzcrawler.mirror import render
-    from xzcrawler.pages import parse_page
+    from xzcrawler.store import Archive
 
     site = MirrorSite(articles=300, now=NOW)
     base = "http://127.0.0.1:8021/"

@@ -22,7 +22,9 @@ from .conftest import NOW
 HTML = "text/html; charset=utf-8"
 
 
-def listing_html(base: str, items: list[tuple[str, str, str]], next_href: str | None = None, last: int | None = None) -> bytes:
+def listing_html(
+    base: str, items: list[tuple[str, str, str]], next_href: str | None = None, last: int | None = None
+) -> bytes:
     """A category page in the theme's markup: items of (href, title, views), an optional next link."""
     rows = "\n".join(
         f'<div class="list-item"><h2><a href="{href}">{title}</a></h2><p class="intro">摘要</p>'
@@ -36,8 +38,10 @@ def listing_html(base: str, items: list[tuple[str, str, str]], next_href: str | 
             bar += f'<a href="{base}/index.php/category-9_{last}.html" title="尾页">»</a>'
         bar += "</div>"
     nav = "".join(f'<li><a href="{base}/index.php/category-{c}.html">{n}</a></li>' for c, n in CATEGORIES.items())
-    return (f'<html><head><title>分类 - 徐州厂房网</title></head><body><ul class="navbar">{nav}</ul>'
-            f'<div class="list">{rows}</div>{bar}</body></html>').encode()  # fmt: skip
+    return (
+        f'<html><head><title>分类 - 徐州厂房网</title></head><body><ul class="navbar">{nav}</ul>'
+        f'<div class="list">{rows}</div>{bar}</body></html>'
+    ).encode()
 
 
 class Host:
@@ -70,7 +74,8 @@ class Host:
 
     @property
     def base(self) -> str:
-        return "http://%s:%d" % self.server.server_address[:2]
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def on(self, pattern: str, answer) -> Host:
         """Answer paths matching ``pattern`` with ``answer(handler, match) -> (status, headers, body)``."""

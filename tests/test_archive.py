@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from xzcrawler import items
-from xzcrawler.store import Archive, export_articles, write_jsonl_atomic
-from xzcrawler.pages import parse_page
-from xzcrawler.pages.common import RawBody
+from xzcrawler.core import items
+from xzcrawler.core.pages import parse_page
+from xzcrawler.core.pages.common import RawBody
 from xzcrawler.pipelines import StorePipeline, ValidatePipeline
+from xzcrawler.store import Archive, export_articles, write_jsonl_atomic
 
 from .conftest import FIXTURES
 
@@ -19,7 +19,9 @@ REFERENCE = FIXTURES / "article" / "reference-2176"
 
 
 def reference_record(fetched_at="2025-11-27T10:00:00+08:00", article_id=None):
-    page = parse_page((REFERENCE / "page.html").read_bytes(), "http://xuzhou.021cf.cn/index.php/post/2176.html", fetched_at)
+    page = parse_page(
+        (REFERENCE / "page.html").read_bytes(), "http://xuzhou.021cf.cn/index.php/post/2176.html", fetched_at
+    )
     page.pop("kind")
     page = {key: value for key, value in page.items() if not key.startswith("_")}  # the record only
     if article_id is not None:
@@ -107,7 +109,9 @@ def test_an_invalid_article_is_kept_raw_with_its_reason(tmp_path):
     archive.close()
     db = sqlite3.connect(tmp_path / "a.db")
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
-    url, kind, reason, attempts, raw = db.execute("SELECT url, kind, reason, attempts, raw_body FROM failures").fetchone()
+    url, kind, reason, attempts, raw = db.execute(
+        "SELECT url, kind, reason, attempts, raw_body FROM failures"
+    ).fetchone()
     assert url.endswith("/post/2176.html") and kind == "invalid"
     assert "views" in reason
     assert attempts == 2
@@ -129,8 +133,17 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     Archive(path).close()
     Archive(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_articles", "m002_history", "m003_search", "m004_warc_index", "m005_date_span",
-                     "m006_failure_digest", "m007_export_marks", "m008_date_refinements", "m009_run_site_key"]
+    assert names == [
+        "m001_articles",
+        "m002_history",
+        "m003_search",
+        "m004_warc_index",
+        "m005_date_span",
+        "m006_failure_digest",
+        "m007_export_marks",
+        "m008_date_refinements",
+        "m009_run_site_key",
+    ]
 
 
 def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
@@ -142,8 +155,9 @@ def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
     old = Database(path)
     migrations.apply(old, stop_before="m002_history")
     record = reference_record()
-    old["articles"].insert({**{k: record[k] for k in _V1_FIELDS}, "first_seen": record["fetched_at"],
-                            "last_seen": record["fetched_at"]})
+    old["articles"].insert(
+        {**{k: record[k] for k in _V1_FIELDS}, "first_seen": record["fetched_at"], "last_seen": record["fetched_at"]}
+    )
     old.close()
     with Archive(path) as archive:  # opening applies the pending migration
         db = archive.db
@@ -166,9 +180,14 @@ def test_a_changed_body_makes_a_revision_naming_the_field(tmp_path):
         archive.add_article(edited)
     db = sqlite3.connect(path)
     assert db.execute("SELECT revision, changed_fields FROM revisions ORDER BY revision").fetchall() == [
-        (1, None), (2, '["body_text"]')
+        (1, None),
+        (2, '["body_text"]'),
     ]
-    assert db.execute("SELECT revision, views, views_observed_at FROM articles").fetchone() == (2, 75, "2025-11-29T02:00:00Z")
+    assert db.execute("SELECT revision, views, views_observed_at FROM articles").fetchone() == (
+        2,
+        75,
+        "2025-11-29T02:00:00Z",
+    )
     assert db.execute("SELECT views FROM view_snapshots ORDER BY id").fetchall() == [(69,), (75,)]
 
 
@@ -182,7 +201,9 @@ def test_listing_observations_snapshot_only_changes(tmp_path):
         assert archive.observe_listing(site, [{"article_id": 2176, "views": 90}], "2025-11-29T00:00:00Z") == 1
     db = sqlite3.connect(path)
     assert db.execute("SELECT article_id, views, source FROM view_snapshots ORDER BY id").fetchall() == [
-        (2176, 69, "article"), (1893, 112, "listing"), (2176, 90, "listing")
+        (2176, 69, "article"),
+        (1893, 112, "listing"),
+        (2176, 90, "listing"),
     ]
     assert db.execute("SELECT views, views_observed_at FROM articles").fetchone() == (90, "2025-11-29T00:00:00Z")
 
@@ -191,7 +212,7 @@ def test_a_later_look_refines_the_date_and_says_so(tmp_path):
     """3天前 at 00:30 on the 28th is the 24th or the 25th; a listing showing 4天前 at 20:00 the same
     day allows the 23rd or the 24th: together, the 24th. The refinement is recorded with its
     source; an absolute date agreeing adds nothing, and a vaguer look later loses nothing."""
-    from xzcrawler import normalize as nz
+    from xzcrawler.core import normalize as nz
 
     path = tmp_path / "a.db"
     record = reference_record("2026-11-28T00:30:00+08:00", article_id=7)
@@ -199,14 +220,21 @@ def test_a_later_look_refines_the_date_and_says_so(tmp_path):
     with Archive(path) as archive:
         archive.add_article(record)
         seen = nz.parse_published("4天前", "2026-11-28T20:00:00+08:00")
-        archive.observe_listing(record["site"], [{"article_id": 7, "views": 70, "published_text": "4天前", **seen}],
-                                "2026-11-28T12:00:00Z")  # fmt: skip
-        for fetched, text in (("2026-12-30T10:00:00+08:00", "1个月前 (11-24)"), ("2027-01-02T10:00:00+08:00", "1个月前")):
-            archive.add_article(dict(record, fetched_at=nz.utc_iso(fetched), published_text=text,
-                                     **nz.parse_published(text, fetched)))  # fmt: skip
+        archive.observe_listing(
+            record["site"], [{"article_id": 7, "views": 70, "published_text": "4天前", **seen}], "2026-11-28T12:00:00Z"
+        )
+        for fetched, text in (
+            ("2026-12-30T10:00:00+08:00", "1个月前 (11-24)"),
+            ("2027-01-02T10:00:00+08:00", "1个月前"),
+        ):
+            archive.add_article(
+                dict(record, fetched_at=nz.utc_iso(fetched), published_text=text, **nz.parse_published(text, fetched))
+            )
     db = sqlite3.connect(path)
-    assert db.execute("SELECT published_date, published_precision, published_earliest, published_latest FROM articles"
-                      ).fetchone() == ("2026-11-24", "day", "2026-11-24", "2026-11-24")  # fmt: skip
-    assert db.execute("SELECT source, published_text, old_earliest, old_latest, old_precision, new_earliest, new_latest, "
-                      "new_precision FROM date_refinements").fetchall() == [
-        ("listing", "4天前", "2026-11-24", "2026-11-25", "month", "2026-11-24", "2026-11-24", "day")]  # fmt: skip
+    assert db.execute(
+        "SELECT published_date, published_precision, published_earliest, published_latest FROM articles"
+    ).fetchone() == ("2026-11-24", "day", "2026-11-24", "2026-11-24")
+    assert db.execute(
+        "SELECT source, published_text, old_earliest, old_latest, old_precision, new_earliest, new_latest, "
+        "new_precision FROM date_refinements"
+    ).fetchall() == [("listing", "4天前", "2026-11-24", "2026-11-25", "month", "2026-11-24", "2026-11-24", "day")]

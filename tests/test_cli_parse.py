@@ -11,9 +11,13 @@ REFERENCE = FIXTURES / "article" / "reference-2176"
 
 def test_reference_page_gives_expected_json():
     result = cli(
-        "parse", str(REFERENCE / "page.html"), "--url", "http://xuzhou.021cf.cn/index.php/post/2176.html",
-        "--fetched-at", "2025-11-27T10:00:00+08:00",
-    )  # fmt: skip
+        "parse",
+        str(REFERENCE / "page.html"),
+        "--url",
+        "http://xuzhou.021cf.cn/index.php/post/2176.html",
+        "--fetched-at",
+        "2025-11-27T10:00:00+08:00",
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     expected = json.loads((REFERENCE / "expected.json").read_text("utf-8"))
@@ -32,8 +36,18 @@ def test_listing_page_prints_listing_shape():
     result = cli("parse", str(page), "--url", "http://xuzhou.021cf.cn/index.php/category-3.html")
     out = json.loads(result.stdout)
     assert set(out) == {"kind", "articles", "next_page", "last_page"}
-    assert set(out["articles"][0]) == {"url", "title", "excerpt", "published_date", "published_at", "published_precision",
-                                       "published_earliest", "published_latest", "published_text", "views"}
+    assert set(out["articles"][0]) == {
+        "url",
+        "title",
+        "excerpt",
+        "published_date",
+        "published_at",
+        "published_precision",
+        "published_earliest",
+        "published_latest",
+        "published_text",
+        "views",
+    }
 
 
 def test_unreadable_file_is_a_one_line_error(tmp_path):

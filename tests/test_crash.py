@@ -87,4 +87,6 @@ def test_pause_and_resume_with_scrapy_jobdir(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 300
     assert [s for (s,) in conn.execute("SELECT status FROM crawl_runs ORDER BY id")] == [
-        "failed: the crawl did not finish (finish_reason=shutdown)", "finished"]
+        "failed: the crawl did not finish (finish_reason=shutdown)",
+        "finished",
+    ]

@@ -122,7 +122,9 @@ def test_the_same_site_on_another_port_is_the_same_site(crawled):
     db.close()
     server, moved = serve_in_thread(site)  # a new port
     try:
-        again = run_crawl(moved, workdir, "-a", "full=1", "-s", "XZ_REFETCH_POLICY=[[null, 0]]", now=NOW + dt.timedelta(hours=2))
+        again = run_crawl(
+            moved, workdir, "-a", "full=1", "-s", "XZ_REFETCH_POLICY=[[null, 0]]", now=NOW + dt.timedelta(hours=2)
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -133,5 +135,7 @@ def test_the_same_site_on_another_port_is_the_same_site(crawled):
     assert db.execute("SELECT COUNT(*) FROM articles WHERE url NOT LIKE ?", [moved + "%"]).fetchone()[0] == 0
     old_origin = crawled[1].rstrip("/")
     for column in ("related", "images", "category_url"):
-        assert db.execute(f"SELECT COUNT(*) FROM articles WHERE {column} LIKE ?", [f"%{old_origin}/%"]).fetchone()[0] == 0
+        assert (
+            db.execute(f"SELECT COUNT(*) FROM articles WHERE {column} LIKE ?", [f"%{old_origin}/%"]).fetchone()[0] == 0
+        )
     assert db.execute("SELECT COUNT(*) FROM related_links WHERE to_url LIKE ?", [f"{old_origin}/%"]).fetchone()[0] == 0

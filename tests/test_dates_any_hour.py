@@ -19,8 +19,11 @@ from xzcrawler.mirror.site import MirrorSite
 from .conftest import SHANGHAI, run_crawl
 
 
-@pytest.mark.parametrize("clock", [dt.datetime(2026, 11, 28, 0, 30, tzinfo=SHANGHAI),
-                                   dt.datetime(2026, 11, 28, 23, 30, tzinfo=SHANGHAI)], ids=["00:30", "23:30"])  # fmt: skip
+@pytest.mark.parametrize(
+    "clock",
+    [dt.datetime(2026, 11, 28, 0, 30, tzinfo=SHANGHAI), dt.datetime(2026, 11, 28, 23, 30, tzinfo=SHANGHAI)],
+    ids=["00:30", "23:30"],
+)
 def test_no_article_claims_a_wrong_exact_day(tmp_path, clock):
     # 40 articles spread over the last ten days: the day-level forms, near midnight
     site = MirrorSite(300, now=clock, epoch=clock - dt.timedelta(days=10), add=40)

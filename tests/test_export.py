@@ -38,9 +38,14 @@ def test_gzip_export_is_the_same_records(archive_copy, tmp_path, schema_validato
     assert [r["article_id"] for r in records] == sorted(r["article_id"] for r in records)
 
 
-@pytest.mark.parametrize(("table", "key"), [("related_links", ("article_id", "position")),
-                                            ("view_snapshots", ("article_id", "observed_at", "id")),
-                                            ("revisions", ("article_id", "revision"))])  # fmt: skip
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ("related_links", ("article_id", "position")),
+        ("view_snapshots", ("article_id", "observed_at", "id")),
+        ("revisions", ("article_id", "revision")),
+    ],
+)
 def test_other_tables(archive_copy, tmp_path, table, key):
     out = tmp_path / f"{table}.jsonl"
     result = cli("export", "--db", str(archive_copy), "--table", table, "--out", str(out))
@@ -66,14 +71,28 @@ def test_changed_exports_only_what_changed_since_the_last_export(archive_copy, t
         edited, viewed = [dict(r) for r in archive.iter_articles(" WHERE article_id IN (168, 169)")]
         edited.update(body_text=edited["body_text"] + "（更正）", fetched_at="2099-01-01T00:00:00Z")
         archive.add_article(edited)
-        archive.observe_listing(viewed["site"], [{"article_id": 169, "views": (viewed["views"] or 0) + 5}], "2099-01-01T00:00:00Z")
+        archive.observe_listing(
+            viewed["site"], [{"article_id": 169, "views": (viewed["views"] or 0) + 5}], "2099-01-01T00:00:00Z"
+        )
     third = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
     assert third.returncode == 0
     assert [r["article_id"] for r in lines(out)] == [168, 169]
     fourth = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
     assert "exported 0 articles rows" in fourth.stdout  # within the same second too: marks, not times
-    since = cli("export", "--db", str(archive_copy), "--since", "2098-12-31T00:00:00Z", "--table", "revisions", "--out", str(out))
-    assert since.returncode == 0 and [(r["article_id"], r["changed_fields"]) for r in lines(out)] == [(168, ["body_text"])]
+    since = cli(
+        "export",
+        "--db",
+        str(archive_copy),
+        "--since",
+        "2098-12-31T00:00:00Z",
+        "--table",
+        "revisions",
+        "--out",
+        str(out),
+    )
+    assert since.returncode == 0 and [(r["article_id"], r["changed_fields"]) for r in lines(out)] == [
+        (168, ["body_text"])
+    ]
 
 
 def test_bad_since_is_a_clear_error(archive_copy, tmp_path):

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xzcrawler import health
-from xzcrawler.refresh import is_due, recheck_after
+from xzcrawler.core import health
+from xzcrawler.core.refresh import is_due, recheck_after
 
 LIMITS = {"max_error_rate": 0.1, "drift_points": 20.0, "drift_min_seen": 10}
 
 
 def run(**extra):
-    stats = {"finish_reason": "finished", "response_received_count": 100, "xz/categories": 5, "xz/listing_pages": 5,
-             "xz/listing_items": 100, "xz/fill/views/seen": 100, "xz/fill/views/filled": 95,
-             "xz/fill/published_date/seen": 100, "xz/fill/published_date/filled": 100}  # fmt: skip
+    stats = {
+        "finish_reason": "finished",
+        "response_received_count": 100,
+        "xz/categories": 5,
+        "xz/listing_pages": 5,
+        "xz/listing_items": 100,
+        "xz/fill/views/seen": 100,
+        "xz/fill/views/filled": 95,
+        "xz/fill/published_date/seen": 100,
+        "xz/fill/published_date/filled": 100,
+    }
     stats.update(extra)
     return stats
 
@@ -48,8 +56,17 @@ def test_errors_no_items_and_unfinished():
 
 
 def test_a_write_that_did_not_happen_fails_the_run():
-    verdict = health.assess(run(**{"xz/storage_errors": 1, "xz/storage_error": "OperationalError: database is locked",
-                                   "xz/articles_not_written": 12}), [], **LIMITS)  # fmt: skip
+    verdict = health.assess(
+        run(
+            **{
+                "xz/storage_errors": 1,
+                "xz/storage_error": "OperationalError: database is locked",
+                "xz/articles_not_written": 12,
+            }
+        ),
+        [],
+        **LIMITS,
+    )
     assert verdict.exit_code == health.STORAGE
     assert "database is locked" in verdict.message and "12 article(s) not written" in verdict.message
     stopped = health.assess(run(finish_reason="storage_error", **{"xz/storage_errors": 1}), [], **LIMITS)
@@ -57,7 +74,7 @@ def test_a_write_that_did_not_happen_fails_the_run():
 
 
 def test_refresh_policy_checks_young_articles_more_often():
-    now = dt.datetime(2026, 11, 27, 12, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
     assert recheck_after("2026-11-25", now) == dt.timedelta(days=1)
     assert recheck_after("2026-10-30", now) == dt.timedelta(days=3)
     assert recheck_after("2023-01-01", now) == dt.timedelta(days=60)

@@ -43,8 +43,14 @@ def test_lying_ids_are_refused_and_the_rest_is_stored(tmp_path):
     victim, liar = SITE_IDS[3], SITE_IDS[4]
     with Host() as host:
         # a post address whose page claims to be another post, and one that redirects to a non-post page
-        host.on(f"/index.php/post/{liar}.html", lambda h, m: (
-            200, {}, host.article(liar).replace(f'id="post-{liar}"'.encode(), f'id="post-{victim}"'.encode())))
+        host.on(
+            f"/index.php/post/{liar}.html",
+            lambda h, m: (
+                200,
+                {},
+                host.article(liar).replace(f'id="post-{liar}"'.encode(), f'id="post-{victim}"'.encode()),
+            ),
+        )
         host.on(f"/index.php/post/{SITE_IDS[5]}.html", lambda h, m: (301, {"Location": "/about.html"}, b""))
         host.on("/about.html", lambda h, m: (200, {}, host.article(SITE_IDS[6]).replace(b"<h1", b"<h1 data-x")))
         result = crawl(host, tmp_path)
@@ -61,9 +67,20 @@ def test_lying_ids_are_refused_and_the_rest_is_stored(tmp_path):
 def test_an_id_beyond_sqlite_loses_nothing(tmp_path):
     huge = "/index.php/post/99999999999999999999.html"
     with Host() as host:
-        host.on("/index.php/category-3.html", lambda h, m: (200, {}, listing_html(
-            host.base, [(host.base + huge, "巨大", "5"), *[(f"{host.base}/index.php/post/{a}.html", "t", "1")
-                                                         for a in host.site.by_category[3]]])))  # fmt: skip
+        host.on(
+            "/index.php/category-3.html",
+            lambda h, m: (
+                200,
+                {},
+                listing_html(
+                    host.base,
+                    [
+                        (host.base + huge, "巨大", "5"),
+                        *[(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in host.site.by_category[3]],
+                    ],
+                ),
+            ),
+        )
         host.on(r"/index.php/post/\d{15,}\.html", lambda h, m: (200, {}, host.article(SITE_IDS[0])))
         result = crawl(host, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -101,11 +118,25 @@ def test_a_locked_archive_is_waited_out_or_fails_the_run_and_recovers(tmp_path, 
     with Host(site=MirrorSite(120, now=NOW)) as host:
         first = crawl(host, tmp_path, "-s", "XZ_DB_BATCH_SIZE=5")  # the archive exists, with all 120
         assert first.returncode == 0
-        db(tmp_path).execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM articles LIMIT 60)").connection.commit()
+        db(tmp_path).execute(
+            "DELETE FROM articles WHERE article_id IN (SELECT article_id FROM articles LIMIT 60)"
+        ).connection.commit()
         host.site = MirrorSite(120, now=NOW)
-        command = crawl_args(host.base + "/", tmp_path, "-s", "XZ_DB_BATCH_SIZE=5", "-s", f"XZ_DB_BUSY_TIMEOUT={busy}",
-                             "-s", "DOWNLOAD_DELAY=0.05", "-a", "full=1")  # fmt: skip
-        proc = subprocess.Popen(command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        command = crawl_args(
+            host.base + "/",
+            tmp_path,
+            "-s",
+            "XZ_DB_BATCH_SIZE=5",
+            "-s",
+            f"XZ_DB_BUSY_TIMEOUT={busy}",
+            "-s",
+            "DOWNLOAD_DELAY=0.05",
+            "-a",
+            "full=1",
+        )
+        proc = subprocess.Popen(
+            command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         time.sleep(2.0)
         holder = threading.Thread(target=_hold_lock, args=(tmp_path / "archive.db", held))
         holder.start()
@@ -129,12 +160,22 @@ def test_a_full_disk_stops_the_run_with_one_message(tmp_path):
         def cap():
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-        result = subprocess.run(crawl_args(host.base + "/", tmp_path), cwd=tmp_path, env=CRAWL_ENV, capture_output=True,
-                                text=True, timeout=300, preexec_fn=cap)  # fmt: skip
+        result = subprocess.run(
+            crawl_args(host.base + "/", tmp_path),
+            cwd=tmp_path,
+            env=CRAWL_ENV,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            preexec_fn=cap,
+        )
         asked = len(host.requests)
     assert result.returncode == 7, result.stderr[-3000:]
-    failed = [line for line in result.stderr.splitlines() if "write failed" in line and "ERROR" in line
-              and ("xzcrawler.pipelines" in line or "xzcrawler.warc" in line)]  # fmt: skip
+    failed = [
+        line
+        for line in result.stderr.splitlines()
+        if "write failed" in line and "ERROR" in line and ("xzcrawler.pipelines" in line or "xzcrawler.warc" in line)
+    ]
     assert len(failed) == 1, failed  # one clear message, then the run stops
     assert "Traceback" not in result.stderr
     assert asked < 200  # stopped early, not 8,000 errors later
@@ -166,13 +207,35 @@ def test_redirects_and_links_to_another_host_take_nothing_from_it(tmp_path):
     aid = SITE_IDS[2]
     with Host() as host, Host("127.0.0.2") as other:
         # a listing item on the other host with a local id, a related link and a nav link there too
-        host.on("/index.php/category-3.html", lambda h, m: (200, {}, listing_html(host.base, [
-            (f"{other.base}/index.php/post/{aid}.html", "别处", "987654321"),
-            *[(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in host.site.by_category[3]]])))  # fmt: skip
-        host.on(f"/index.php/post/{SITE_IDS[7]}.html", lambda h, m: (
-            200, {}, host.article(SITE_IDS[7]).replace(b'<div class="related">',
-                                                      f'<div class="related"><ul><li><h3><a href="{other.base}/index.php/post/77.html">外站</a></h3></li></ul>'.encode())))  # fmt: skip
-        host.on(f"/index.php/post/{SITE_IDS[8]}.html", lambda h, m: (302, {"Location": f"{other.base}/index.php/post/{SITE_IDS[8]}.html"}, b""))
+        host.on(
+            "/index.php/category-3.html",
+            lambda h, m: (
+                200,
+                {},
+                listing_html(
+                    host.base,
+                    [
+                        (f"{other.base}/index.php/post/{aid}.html", "别处", "987654321"),
+                        *[(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in host.site.by_category[3]],
+                    ],
+                ),
+            ),
+        )
+        host.on(
+            f"/index.php/post/{SITE_IDS[7]}.html",
+            lambda h, m: (
+                200,
+                {},
+                host.article(SITE_IDS[7]).replace(
+                    b'<div class="related">',
+                    f'<div class="related"><ul><li><h3><a href="{other.base}/index.php/post/77.html">外站</a></h3></li></ul>'.encode(),
+                ),
+            ),
+        )
+        host.on(
+            f"/index.php/post/{SITE_IDS[8]}.html",
+            lambda h, m: (302, {"Location": f"{other.base}/index.php/post/{SITE_IDS[8]}.html"}, b""),
+        )
         result = crawl(host, tmp_path)
         assert other.requests == []
     assert result.returncode == 0, result.stderr[-3000:]
@@ -180,7 +243,9 @@ def test_redirects_and_links_to_another_host_take_nothing_from_it(tmp_path):
     assert conn.execute("SELECT DISTINCT site FROM articles").fetchall() == [("127.0.0.1",)]
     assert conn.execute("SELECT views FROM articles WHERE article_id = ?", [aid]).fetchone()[0] != 987654321
     assert conn.execute("SELECT COUNT(*) FROM view_snapshots WHERE views = 987654321").fetchone()[0] == 0
-    kind, reason = conn.execute("SELECT kind, reason FROM failures WHERE url LIKE ?", [f"%/{SITE_IDS[8]}.html"]).fetchone()
+    kind, reason = conn.execute(
+        "SELECT kind, reason FROM failures WHERE url LIKE ?", [f"%/{SITE_IDS[8]}.html"]
+    ).fetchone()
     assert kind == "offsite" and "127.0.0.2" in reason
 
 
@@ -190,7 +255,10 @@ def test_a_home_page_or_retry_redirecting_elsewhere_archives_nothing_of_it(tmp_p
         host.on(f"/index.php/post/{retried}.html", lambda h, m: (500, {}, b"down"))
         assert crawl(host, tmp_path).returncode == 0
         host.routes.clear()
-        host.on(f"/index.php/post/{retried}.html", lambda h, m: (301, {"Location": f"{other.base}/index.php/post/{retried}.html"}, b""))
+        host.on(
+            f"/index.php/post/{retried}.html",
+            lambda h, m: (301, {"Location": f"{other.base}/index.php/post/{retried}.html"}, b""),
+        )
         host.on("/", lambda h, m: (302, {"Location": other.base + "/"}, b""))
         result = crawl(host, tmp_path)
         assert other.requests == []
@@ -213,11 +281,25 @@ def test_a_site_that_is_no_http_url_is_a_usage_error_before_any_request(tmp_path
 # -- 4. bounded -------------------------------------------------------------------------------
 def test_endless_empty_pages_and_repeating_pages_end_the_walk(tmp_path):
     with Host() as host:
-        host.on(r"/index.php/category-1(?:_(\d+))?\.html", lambda h, m: (200, {}, listing_html(
-            host.base, [], f"{host.base}/index.php/category-1_{int(m.group(1) or 1) + 1}.html")))  # fmt: skip
+        host.on(
+            r"/index.php/category-1(?:_(\d+))?\.html",
+            lambda h, m: (
+                200,
+                {},
+                listing_html(host.base, [], f"{host.base}/index.php/category-1_{int(m.group(1) or 1) + 1}.html"),
+            ),
+        )
         same = [(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in SITE_IDS[:3]]
-        host.on(r"/index.php/category-2(?:_(\d+))?\.html", lambda h, m: (200, {}, listing_html(
-            host.base, same, f"{host.base}/index.php/category-2_{int(m.group(1) or 1) + 1}.html", last=10**9)))  # fmt: skip
+        host.on(
+            r"/index.php/category-2(?:_(\d+))?\.html",
+            lambda h, m: (
+                200,
+                {},
+                listing_html(
+                    host.base, same, f"{host.base}/index.php/category-2_{int(m.group(1) or 1) + 1}.html", last=10**9
+                ),
+            ),
+        )
         result = crawl(host, tmp_path, "-a", "full=1")
         empty, repeating = host.asked(r"/index.php/category-1.*"), host.asked(r"/index.php/category-2.*")
     assert len(empty) == 1 and len(repeating) == 2
@@ -239,8 +321,10 @@ def test_a_listing_trap_ends_at_the_cap_with_a_failure_and_is_not_reentered(tmp_
         again = crawl(host, tmp_path, "-s", "XZ_MAX_LISTING_PAGES=6", "-s", "XZ_MAX_ERROR_RATE=0.5")
         assert len(host.asked(r"/index.php/category-1.*")) <= 6
     kind, reason = db(tmp_path).execute("SELECT kind, reason FROM failures WHERE kind = 'trap'").fetchone()
-    assert "XZ_MAX_LISTING_PAGES=6" in reason and "category-1" in db(tmp_path).execute(
-        "SELECT url FROM failures WHERE kind = 'trap'").fetchone()[0]
+    assert (
+        "XZ_MAX_LISTING_PAGES=6" in reason
+        and "category-1" in db(tmp_path).execute("SELECT url FROM failures WHERE kind = 'trap'").fetchone()[0]
+    )
     assert result.returncode in (0, 3) and again.returncode in (0, 3)
 
 
@@ -256,9 +340,13 @@ def test_a_gzip_bomb_is_bounded_in_memory_and_in_the_archive(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert max(peak_kb, before) < 400_000  # KiB: the crawler never held the bomb unpacked
     conn = db(tmp_path)
-    assert "DOWNLOAD_MAXSIZE" in conn.execute("SELECT reason FROM failures WHERE url LIKE ?", [f"%/{SITE_IDS[1]}.html"]).fetchone()[0]
-    raw, size, digest = conn.execute("SELECT raw_body, raw_size, raw_sha256 FROM failures WHERE url LIKE ?",
-                                     [f"%/{SITE_IDS[2]}.html"]).fetchone()  # fmt: skip
+    assert (
+        "DOWNLOAD_MAXSIZE"
+        in conn.execute("SELECT reason FROM failures WHERE url LIKE ?", [f"%/{SITE_IDS[1]}.html"]).fetchone()[0]
+    )
+    raw, size, digest = conn.execute(
+        "SELECT raw_body, raw_size, raw_sha256 FROM failures WHERE url LIKE ?", [f"%/{SITE_IDS[2]}.html"]
+    ).fetchone()
     assert len(raw) == 256 * 1024 and size == len(big) and len(digest) == 64
     report = cli("reparse", "--db", str(tmp_path / "archive.db"), "--into", str(tmp_path / "re.db"))
     assert report.returncode == 0, report.stderr[-2000:]
@@ -274,9 +362,14 @@ def test_parse_of_an_endless_file_is_bounded(tmp_path):
 def test_retry_after_is_honoured(tmp_path):
     aid = SITE_IDS[5]
     with Host() as host:
-        host.on(f"/index.php/post/{aid}.html",
-                lambda h, m: (429, {"Retry-After": "2"}, b"slow down") if len(host.asked(f"/index.php/post/{aid}.html")) < 2
-                else (200, {}, host.article(aid)))  # fmt: skip
+        host.on(
+            f"/index.php/post/{aid}.html",
+            lambda h, m: (
+                (429, {"Retry-After": "2"}, b"slow down")
+                if len(host.asked(f"/index.php/post/{aid}.html")) < 2
+                else (200, {}, host.article(aid))
+            ),
+        )
         result = crawl(host, tmp_path)
         times = [t for path, t, _ in host.requests if path == f"/index.php/post/{aid}.html"]
     assert result.returncode == 0, result.stderr[-2000:]
@@ -300,8 +393,12 @@ def test_export_refuses_what_it_must_not_replace(mirror_archive, tmp_path):
     before = path.read_bytes()
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    for out, says in [(str(path), "archive itself"), (str(tmp_path), "not a regular file"), (str(fifo), "not a regular file"),
-                      (str(tmp_path / "x.jsonl.gz"), "ends in .gz")]:  # fmt: skip
+    for out, says in [
+        (str(path), "archive itself"),
+        (str(tmp_path), "not a regular file"),
+        (str(fifo), "not a regular file"),
+        (str(tmp_path / "x.jsonl.gz"), "ends in .gz"),
+    ]:
         result = cli("export", "--db", str(path), "--out", out)
         assert result.returncode == 1 and says in result.stderr, (out, result.stderr)
     assert path.read_bytes() == before
@@ -330,17 +427,20 @@ def test_crawl_exports_belong_to_their_archive_and_survive_a_bad_run(tmp_path):
 
 
 # -- 6. settings and arguments ------------------------------------------------------------------
-@pytest.mark.parametrize(("extra", "says"), [
-    (["-s", "XZ_DB_PATH="], "XZ_DB_PATH must be a file path"),
-    (["-s", "XZ_DB_BATCH_SIZE=0"], "XZ_DB_BATCH_SIZE must be between 1"),
-    (["-s", "XZ_MAX_ERROR_RATE=-1"], "XZ_MAX_ERROR_RATE must be between 0"),
-    (["-s", "XZ_WARC_MAX_BYTES=0"], "XZ_WARC_MAX_BYTES must be >="),
-    (["-s", "XZ_REFETCH_POLICY=[1, 2]"], "XZ_REFETCH_POLICY must be a JSON list"),
-    (["-s", "XZ_NOW=yesterday"], "XZ_NOW must be an ISO 8601 time"),
-    (["-s", "XZ_DB_PTH=x.db"], "unknown setting XZ_DB_PTH"),
-    (["-a", "sight=http://127.0.0.1/"], "unknown spider argument 'sight'"),
-    (["-a", "full=maybe"], "-a full must be true or false"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["-s", "XZ_DB_PATH="], "XZ_DB_PATH must be a file path"),
+        (["-s", "XZ_DB_BATCH_SIZE=0"], "XZ_DB_BATCH_SIZE must be between 1"),
+        (["-s", "XZ_MAX_ERROR_RATE=-1"], "XZ_MAX_ERROR_RATE must be between 0"),
+        (["-s", "XZ_WARC_MAX_BYTES=0"], "XZ_WARC_MAX_BYTES must be >="),
+        (["-s", "XZ_REFETCH_POLICY=[1, 2]"], "XZ_REFETCH_POLICY must be a JSON list"),
+        (["-s", "XZ_NOW=yesterday"], "XZ_NOW must be an ISO 8601 time"),
+        (["-s", "XZ_DB_PTH=x.db"], "unknown setting XZ_DB_PTH"),
+        (["-a", "sight=http://127.0.0.1/"], "unknown spider argument 'sight'"),
+        (["-a", "full=maybe"], "-a full must be true or false"),
+    ],
+)
 def test_bad_settings_and_arguments_are_one_line_usage_errors(tmp_path, extra, says):
     result = run_crawl("http://127.0.0.1:9/", tmp_path, *extra)
     assert result.returncode == 2, result.stderr[-2000:]
@@ -372,7 +472,9 @@ def test_after_kill_9_the_index_matches_the_warc_files(tmp_path):
 
     with Host(site=MirrorSite(300, now=NOW)) as host:
         command = crawl_args(host.base + "/", tmp_path, "-s", "XZ_DB_BATCH_SIZE=5", "-s", "DOWNLOAD_DELAY=0.01")
-        proc = subprocess.Popen(command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 60
         while len(host.requests) < 150:
             assert time.monotonic() < deadline and proc.poll() is None
@@ -387,6 +489,9 @@ def test_after_kill_9_the_index_matches_the_warc_files(tmp_path):
             in_files += sum(1 for record in ArchiveIterator(fh) if record.rec_type != "warcinfo")
     indexed = db(tmp_path).execute("SELECT COUNT(*) FROM warc_records").fetchone()[0]
     assert indexed == in_files
-    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, (tmp_path / "warc").glob("*.warc.gz"))],
-                           capture_output=True, text=True)  # fmt: skip
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", *map(str, (tmp_path / "warc").glob("*.warc.gz"))],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stdout[-2000:]

@@ -17,7 +17,9 @@ def test_second_concurrent_run_exits_75_and_the_first_finishes(tmp_path):
     try:
         env = CRAWL_ENV
         command = crawl_args(base, tmp_path, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
-        first = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        first = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         lock = tmp_path / "archive.db.lock"
         deadline = time.monotonic() + 30
         while not (lock.exists() and lock.read_text().startswith("pid")):

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from xzcrawler.core.pages import parse_page
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.site import SEED_ID, MirrorSite
-from xzcrawler.pages import parse_page
 
 from .conftest import FIXTURES
 
@@ -39,7 +39,7 @@ def test_home_lists_latest_and_nav_has_five_categories(mirror300):
     page = parse_page(body, base, None)
     assert page["kind"] == "listing"
     assert [a["url"] for a in page["articles"]] == [f"{base}index.php/post/{aid}.html" for aid in site.newest[:10]]
-    from xzcrawler.pages import load_document, nav_categories
+    from xzcrawler.core.pages import load_document, nav_categories
 
     doc, _ = load_document(body)
     assert [c["name"] for c in nav_categories(doc, base)] == list(CATEGORIES.values())
@@ -129,7 +129,7 @@ def test_http_headers_conditional_requests_and_gzip(mirror300):
 
 
 def test_same_seed_and_clock_give_the_same_site():
-    now = dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
     a, b = MirrorSite(500, seed=3, now=now), MirrorSite(500, seed=3, now=now)
     assert a.ids == b.ids and a.newest == b.newest
     assert a.article(a.ids[7]) == b.article(b.ids[7])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xzcrawler import normalize as nz
+from xzcrawler.core import normalize as nz
 
 FETCHED = "2025-11-27T10:00:00+08:00"
 
@@ -52,7 +52,11 @@ def test_parse_published(text, date, at, precision):
 )
 def test_relative_dates_claim_only_what_the_text_says(text, fetched, earliest, latest, precision):
     got = nz.parse_published(text, fetched)
-    assert (got["published_earliest"], got["published_latest"], got["published_precision"]) == (earliest, latest, precision)
+    assert (got["published_earliest"], got["published_latest"], got["published_precision"]) == (
+        earliest,
+        latest,
+        precision,
+    )
     assert got["published_date"] == latest
 
 
@@ -86,9 +90,18 @@ def test_month_day_year_comes_from_the_relative_part():
 
 @pytest.mark.parametrize(
     ("text", "count"),
-    [("69", 69), ("1.2万", 12000), ("3亿", 300_000_000), ("1,234", 1234), ("阅读(87)", 87), ("2.35万次", 23500),
-     ("", None), (None, None), ("暂无", None)],
-)  # fmt: skip
+    [
+        ("69", 69),
+        ("1.2万", 12000),
+        ("3亿", 300_000_000),
+        ("1,234", 1234),
+        ("阅读(87)", 87),
+        ("2.35万次", 23500),
+        ("", None),
+        (None, None),
+        ("暂无", None),
+    ],
+)
 def test_parse_count(text, count):
     assert nz.parse_count(text) == count
 

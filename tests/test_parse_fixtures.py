@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from xzcrawler.pages import parse_page
+from xzcrawler.core.pages import parse_page
 
 from .conftest import fixture_cases
 

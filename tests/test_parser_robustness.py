@@ -9,21 +9,43 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xzcrawler.pages import parse_page
+from xzcrawler.core.pages import parse_page
 
 from .conftest import FIXTURES
 
 PAGES = [p.read_bytes() for p in sorted(FIXTURES.glob("*/*/page.html"))]
 URLS = st.sampled_from(
-    ["http://xuzhou.021cf.cn/index.php/post/2176.html", "http://xuzhou.021cf.cn/index.php/category-3_2.html",
-     "http://jiashan.021cf.cn/", "not a url", ""]
-)  # fmt: skip
+    [
+        "http://xuzhou.021cf.cn/index.php/post/2176.html",
+        "http://xuzhou.021cf.cn/index.php/category-3_2.html",
+        "http://jiashan.021cf.cn/",
+        "not a url",
+        "",
+    ]
+)
 FETCHED = st.sampled_from(["2025-11-27T10:00:00+08:00", "2026-01-01T00:00:00Z", None])
 SNIPPETS = st.sampled_from(
-    [b"<p>", b"</div>", b"<br/>", b"\xe3\x80\x80", b"\xff\xfe", b"<!--", b"<script>", b"1\xe5\xb9\xb4\xe5\x89\x8d (2024-13-45)",
-     b"8\xe4\xb8\xaa\xe6\x9c\x88\xe5\x89\x8d (02-30)", b'<meta charset="gbk">', b'<div class="post-body">', b"<h1>", b"&#0;",
-     b"\x00", b"\xb9\xfa", b"<img src=javascript:x>", b"<a href='http://[::1'>x</a>", b"99999999999\xe4\xb8\x87"]
-)  # fmt: skip
+    [
+        b"<p>",
+        b"</div>",
+        b"<br/>",
+        b"\xe3\x80\x80",
+        b"\xff\xfe",
+        b"<!--",
+        b"<script>",
+        b"1\xe5\xb9\xb4\xe5\x89\x8d (2024-13-45)",
+        b"8\xe4\xb8\xaa\xe6\x9c\x88\xe5\x89\x8d (02-30)",
+        b'<meta charset="gbk">',
+        b'<div class="post-body">',
+        b"<h1>",
+        b"&#0;",
+        b"\x00",
+        b"\xb9\xfa",
+        b"<img src=javascript:x>",
+        b"<a href='http://[::1'>x</a>",
+        b"99999999999\xe4\xb8\x87",
+    ]
+)
 
 
 @st.composite

@@ -90,32 +90,44 @@ def test_changed_views_come_from_listing_pages(phases):
     workdir, results, _ = phases
     site2 = results[2][0]
     started, finished = db(workdir).execute("SELECT started_at, finished_at FROM crawl_runs WHERE id = 2").fetchone()
-    rows = db(workdir).execute(
-        "SELECT article_id, views, observed_at FROM view_snapshots WHERE source = 'listing' AND observed_at BETWEEN ? AND ?",
-        [started, finished],
-    ).fetchall()
+    rows = (
+        db(workdir)
+        .execute(
+            "SELECT article_id, views, observed_at FROM view_snapshots WHERE source = 'listing' AND observed_at BETWEEN ? AND ?",
+            [started, finished],
+        )
+        .fetchall()
+    )
     assert len(rows) >= 10
     for article_id, views, _ in rows:
         assert views == site2.article(article_id).views
     # the article row carries the latest count and when it was last seen
     article_id, views, observed = rows[-1]
-    row_views, row_observed = db(workdir).execute(
-        "SELECT views, views_observed_at FROM articles WHERE article_id = ?", [article_id]
-    ).fetchone()
+    row_views, row_observed = (
+        db(workdir)
+        .execute("SELECT views, views_observed_at FROM articles WHERE article_id = ?", [article_id])
+        .fetchone()
+    )
     assert row_views == site2.article(article_id).views and row_observed >= observed
 
 
 def test_the_edited_article_has_two_revisions_naming_the_field(phases):
     workdir, _, _ = phases
-    rows = db(workdir).execute(
-        "SELECT revision, changed_fields, body_text FROM revisions WHERE article_id = ? ORDER BY revision", [EDITED]
-    ).fetchall()
+    rows = (
+        db(workdir)
+        .execute(
+            "SELECT revision, changed_fields, body_text FROM revisions WHERE article_id = ? ORDER BY revision", [EDITED]
+        )
+        .fetchall()
+    )
     assert [(r[0], r[1]) for r in rows] == [(1, None), (2, '["body_text"]')]
     assert rows[1][2].startswith("（编者按：本文已于近日更新。）")
     # the only other revisions are pages whose related list shows the edited article's new excerpt
-    others = db(workdir).execute(
-        "SELECT changed_fields, related FROM revisions WHERE revision > 1 AND article_id != ?", [EDITED]
-    ).fetchall()
+    others = (
+        db(workdir)
+        .execute("SELECT changed_fields, related FROM revisions WHERE revision > 1 AND article_id != ?", [EDITED])
+        .fetchall()
+    )
     for changed, related in others:
         assert changed == '["related"]'
         assert any(item["url"].endswith(f"/{EDITED}.html") for item in json.loads(related))
@@ -145,7 +157,9 @@ def test_failures_are_kept_raw_then_retried_and_resolved(phases):
     assert "页面不存在".encode() in gone[4]  # the soft 404 page itself is kept
     # phase 3 retried both; the site served them again, so they are resolved and archived
     assert failed[3] is not None and gone[3] is not None
-    assert db(workdir).execute("SELECT COUNT(*) FROM articles WHERE article_id IN (?, ?)", new_ids[:2]).fetchone()[0] == 2
+    assert (
+        db(workdir).execute("SELECT COUNT(*) FROM articles WHERE article_id IN (?, ?)", new_ids[:2]).fetchone()[0] == 2
+    )
 
 
 def test_broken_meta_markup_fails_the_run_naming_the_field(phases):

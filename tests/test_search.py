@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from xzcrawler import search as S
+from xzcrawler.core import search as S
 
 from .conftest import cli
 
@@ -27,7 +27,22 @@ def indexed(path, query):
 
 
 @pytest.mark.parametrize(
-    "query", ["徐州", "园区", "科创产业带", "5G", "徐", "园", "高新技术产业园", "5G园区", "园区5G", "徐州 5G", "5g", "一城两区", "蕞近"]
+    "query",
+    [
+        "徐州",
+        "园区",
+        "科创产业带",
+        "5G",
+        "徐",
+        "园",
+        "高新技术产业园",
+        "5G园区",
+        "园区5G",
+        "徐州 5G",
+        "5g",
+        "一城两区",
+        "蕞近",
+    ],
 )
 def test_search_equals_brute_force(mirror_archive, query):
     _, path = mirror_archive

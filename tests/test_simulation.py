@@ -9,9 +9,9 @@ import sqlite3
 
 import pytest
 
-from xzcrawler import normalize as nz
+from xzcrawler.core import normalize as nz
+from xzcrawler.mirror.simulate import FAIL_DAY, Simulation
 from xzcrawler.mirror.site import SEED_ID
-from xzcrawler.simulate import FAIL_DAY, Simulation
 
 EXACT = ("day", "minute", "second")
 

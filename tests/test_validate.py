@@ -6,16 +6,19 @@ import copy
 
 import pytest
 
-from xzcrawler.pages import parse_page
-from xzcrawler.validate import schema_errors
+from xzcrawler.core.pages import parse_page
+from xzcrawler.core.validate import schema_errors
 
 from .conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def record():
-    page = parse_page((FIXTURES / "article/reference-2176/page.html").read_bytes(),
-                      "http://xuzhou.021cf.cn/index.php/post/2176.html", "2025-11-27T10:00:00+08:00")  # fmt: skip
+    page = parse_page(
+        (FIXTURES / "article/reference-2176/page.html").read_bytes(),
+        "http://xuzhou.021cf.cn/index.php/post/2176.html",
+        "2025-11-27T10:00:00+08:00",
+    )
     page.pop("kind")
     return page
 

@@ -41,8 +41,10 @@ def test_reparse_into_a_new_archive_gives_identical_article_rows(crawled, tmp_pa
     query = "SELECT * FROM articles ORDER BY site, article_id"
     assert new.execute(query).fetchall() == old.execute(query).fetchall()
     for table in ("related_links", "images", "revisions", "view_snapshots", "categories", "date_refinements"):
-        columns = {"view_snapshots": "site, article_id, observed_at, views, source",
-                   "date_refinements": "site, article_id, observed_at, source, new_earliest, new_latest"}.get(table, "*")
+        columns = {
+            "view_snapshots": "site, article_id, observed_at, views, source",
+            "date_refinements": "site, article_id, observed_at, source, new_earliest, new_latest",
+        }.get(table, "*")
         q = f"SELECT {columns} FROM {table} ORDER BY 1, 2, 3"
         assert new.execute(q).fetchall() == old.execute(q).fetchall(), table
 

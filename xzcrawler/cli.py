@@ -12,9 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import normalize as nz
-from .paths import DEFAULT_DB
-
+from .core import normalize as nz
+from .core.paths import DEFAULT_DB
 
 
 @click.group()
@@ -29,16 +28,25 @@ def main():
 @click.option("--articles", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the synthetic content.")
 @click.option("--now", default=None, help="The mirror's clock (ISO 8601); default: the real time.")
-@click.option("--epoch", default=None, help="When the content was made (ISO 8601); default: --now. "
-              "Keep the first run's value to evolve the same site.")  # fmt: skip
+@click.option(
+    "--epoch",
+    default=None,
+    help="When the content was made (ISO 8601); default: --now. Keep the first run's value to evolve the same site.",
+)
 @click.option("--add", default=0, show_default=True, type=click.IntRange(0), help="New articles since the epoch.")
 @click.option("--grow-views", default=0, show_default=True, type=click.IntRange(0), help="Rounds of readership growth.")
 @click.option("--edit", multiple=True, type=int, help="An article id whose text the site changed (repeatable).")
-@click.option("--break", "broken", type=click.Choice(["views", "date", "category", "body", "title"]),
-              help="Break one field's markup site-wide.")  # fmt: skip
+@click.option(
+    "--break",
+    "broken",
+    type=click.Choice(["views", "date", "category", "body", "title"]),
+    help="Break one field's markup site-wide.",
+)
 @click.option("--fail", multiple=True, type=int, help="An article id that answers 500 (repeatable).")
 @click.option("--gone", multiple=True, type=int, help="An article id that answers a soft 404 (repeatable).")
-@click.option("--delay", default=0.0, show_default=True, type=click.FloatRange(0, 60), help="Seconds before each answer.")
+@click.option(
+    "--delay", default=0.0, show_default=True, type=click.FloatRange(0, 60), help="Seconds before each answer."
+)
 def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay):
     """Serve the bundled synthetic copy of the site over HTTP, in the foreground.
 
@@ -49,10 +57,17 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
     from .mirror.site import MirrorSite
 
     site = MirrorSite(
-        articles=articles, seed=seed, now=nz.parse_iso(now) if now else None,
-        epoch=nz.parse_iso(epoch) if epoch else None, add=add, grow_views=grow_views, edit=tuple(edit), broken=broken,
-        fail=tuple(fail), gone=tuple(gone),
-    )  # fmt: skip
+        articles=articles,
+        seed=seed,
+        now=nz.parse_iso(now) if now else None,
+        epoch=nz.parse_iso(epoch) if epoch else None,
+        add=add,
+        grow_views=grow_views,
+        edit=tuple(edit),
+        broken=broken,
+        fail=tuple(fail),
+        gone=tuple(gone),
+    )
     server = make_server(site, host, port, delay)
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"xzcrawler mirror: {articles} articles at http://{bound_host}:{bound_port}/ (Ctrl-C stops)", err=True)
@@ -73,7 +88,7 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
 @click.option("--encoding", default=None, help="Charset from the HTTP header, if known.")
 def parse(file, url, fetched_at, encoding):
     """Parse one saved page and print it as JSON (article, listing or other)."""
-    from .pages import MAX_BODY, parse_page
+    from .core.pages import MAX_BODY, parse_page
 
     try:
         with open(file, "rb") as fh:
@@ -89,7 +104,7 @@ def parse(file, url, fetched_at, encoding):
         raise click.BadParameter(f"not an ISO 8601 time: {fetched_at}", param_hint="--fetched-at") from exc
     page = parse_page(body, url, fetched, encoding)
     if page["kind"] == "article":
-        from .validate import schema
+        from .core.validate import schema
 
         page = {"kind": "article", **{key: page.get(key) for key in schema()["properties"]}}
     elif page["kind"] == "error":
@@ -98,8 +113,9 @@ def parse(file, url, fetched_at, encoding):
 
 
 def db_option(func):
-    return click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-                        help="The archive.")(func)  # fmt: skip
+    return click.option(
+        "--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="The archive."
+    )(func)
 
 
 def since_option(help_text: str):
@@ -109,7 +125,9 @@ def since_option(help_text: str):
         try:
             return nz.utc_iso(value)
         except ValueError:
-            raise click.BadParameter(f"not an ISO 8601 time: {value!r} (e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00)") from None
+            raise click.BadParameter(
+                f"not an ISO 8601 time: {value!r} (e.g. 2026-11-01 or 2026-11-01T08:00:00+08:00)"
+            ) from None
 
     return click.option("--since", default=None, callback=check, help=help_text)
 
@@ -132,10 +150,18 @@ def _archive_errors(func):
 
 @main.command()
 @db_option
-@click.option("--out", default=None, type=click.Path(),
-              help="A file, or - for standard output. Default: exports/<table>.jsonl (.jsonl.gz with --gzip).")  # fmt: skip
-@click.option("--table", default="articles", show_default=True,
-              type=click.Choice(["articles", "related_links", "view_snapshots", "revisions"]))  # fmt: skip
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(),
+    help="A file, or - for standard output. Default: exports/<table>.jsonl (.jsonl.gz with --gzip).",
+)
+@click.option(
+    "--table",
+    default="articles",
+    show_default=True,
+    type=click.Choice(["articles", "related_links", "view_snapshots", "revisions"]),
+)
 @since_option("Only rows new or changed since this time (ISO 8601).")
 @click.option("--changed", is_flag=True, help="Only rows new or changed since this table's last --changed export.")
 @click.option("--gzip", "compress", is_flag=True, help="gzip the file.")
@@ -145,10 +171,18 @@ def export(db_path, out, table, since, changed, compress):
     from .store import export as run_export
 
     if changed and since:
-        raise click.UsageError("--changed and --since exclude each other: --changed exports since the last --changed export")
+        raise click.UsageError(
+            "--changed and --since exclude each other: --changed exports since the last --changed export"
+        )
     out = out or f"exports/{table}.jsonl" + (".gz" if compress else "")
     count, since_used = run_export(db_path, out, table, since, changed, compress)
-    scope = " new or changed since the last --changed export" if changed else f" new or changed since {since_used}" if since_used else ""
+    scope = (
+        " new or changed since the last --changed export"
+        if changed
+        else f" new or changed since {since_used}"
+        if since_used
+        else ""
+    )
     click.echo(f"exported {count} {table} rows{scope} to {'standard output' if out == '-' else out}", err=out == "-")
 
 
@@ -179,8 +213,8 @@ def reparse(db_path, into, since, warc_dir):
 @_archive_errors
 def search_command(query, db_path, limit, category, since, as_json):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
+    from .core.search import QueryTooLarge, search
     from .store import Archive
-    from .search import QueryTooLarge, search
 
     if since is not None:
         try:
@@ -196,33 +230,23 @@ def search_command(query, db_path, limit, category, since, as_json):
         if as_json:
             click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
         else:
-            click.echo(f"{hit.published_date or '----------'}  {hit.title}\n            {hit.url}\n            {hit.snippet}")
+            click.echo(
+                f"{hit.published_date or '----------'}  {hit.title}\n            {hit.url}\n            {hit.snippet}"
+            )
     if not as_json:
         click.echo(f"{len(hits)} hit(s)", err=True)
-
-
-def crawl_command(site_url: str, db_path: str, export_path: str | None, extra: list[str]) -> list[str]:
-    """The `scrapy crawl articles` command line the demo, tests and benchmarks run (``export_path``
-    None: the archive's own, see paths.export_path)."""
-    export = ["-s", f"XZ_EXPORT_PATH={export_path}"] if export_path else []
-    return [
-        sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"site={site_url}",
-        "-s", f"XZ_DB_PATH={db_path}", *export, *extra,
-    ]  # fmt: skip
-
-
-LOOPBACK_SETTINGS = [
-    # the mirror is on loopback: no need to wait for a far server
-    "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOGSTATS_INTERVAL=1",
-]  # fmt: skip
 
 
 @main.command()
 @click.option("--articles", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--db", "db_path", default="data/xzcrawler.db", show_default=True)
 @click.option("--out", default="exports/articles.jsonl", show_default=True)
-@click.option("--days", default=None, type=click.IntRange(1, 3650),
-              help="Simulate N daily cron refreshes of the evolving mirror, both clocks a day on per run.")  # fmt: skip
+@click.option(
+    "--days",
+    default=None,
+    type=click.IntRange(1, 3650),
+    help="Simulate N daily cron refreshes of the evolving mirror, both clocks a day on per run.",
+)
 @click.option("--start", default=None, help="With --days: the first day (ISO 8601); default: N days before today.")
 def demo(articles, db_path, out, days, start):
     """Crawl the bundled mirror into DB and export, as `scrapy crawl articles` would the live site.
@@ -230,9 +254,10 @@ def demo(articles, db_path, out, days, start):
     With --days N: N simulated days of cron refreshes (new articles, growing views, edits, a
     failure and its recovery, a markup break the drift guard catches, then repaired), leaving an
     archive with real history."""
-    from .store import Archive
+    from .mirror.crawl import LOOPBACK_SETTINGS, crawl_command
     from .mirror.server import serve_in_thread
     from .mirror.site import MirrorSite
+    from .store import Archive
 
     if days is not None:
         _simulate(articles, db_path, out, days, start)
@@ -264,10 +289,9 @@ def demo(articles, db_path, out, days, start):
         raise SystemExit(result.returncode)
 
 
-
 def _simulate(articles: int, db_path: str, out: str, days: int, start: str | None) -> None:
+    from .mirror.simulate import Simulation
     from .store import export_articles
-    from .simulate import Simulation
 
     if start:
         try:
@@ -295,7 +319,9 @@ def _simulate(articles: int, db_path: str, out: str, days: int, start: str | Non
     sim.run(days, after_day=report)
     count = export_articles(db, out)
     seconds = time.monotonic() - started
-    click.echo(f"{days} days in {seconds:.0f} s ({days / seconds * 60:.1f} days per minute); {count} articles exported to {out}")
+    click.echo(
+        f"{days} days in {seconds:.0f} s ({days / seconds * 60:.1f} days per minute); {count} articles exported to {out}"
+    )
 
 
 if __name__ == "__main__":

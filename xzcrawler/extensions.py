@@ -13,10 +13,39 @@ from pathlib import Path
 
 from scrapy import signals
 
-from . import health, paths
-from .store import STORAGE_ERRORS, StorageError, export_articles, open_store
+from .core import health, paths
+from .core.clock import crawl_clock
+from .store import STORAGE_ERRORS, StorageError, export_articles
 
 logger = logging.getLogger(__name__)
+
+
+def open_store(crawler):
+    """The one store of a crawl, built on first use from ``XZ_STORE`` and the ``XZ_DB_*`` settings."""
+    store = getattr(crawler, "_xz_store", None)
+    if store is None:
+        from scrapy.utils.misc import load_object
+
+        settings = crawler.settings
+        cls = load_object(settings.get("XZ_STORE"))
+        store = crawler._xz_store = cls(
+            settings.get("XZ_DB_PATH"),
+            batch_size=settings.getint("XZ_DB_BATCH_SIZE"),
+            clock=crawl_clock(crawler),
+            busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT"),
+        )
+        crawler.signals.connect(_closer(store), signal=signals.engine_stopped, weak=False)
+    return store
+
+
+def _closer(store):
+    def close():
+        try:
+            store.close()
+        except Exception:  # noqa: BLE001  (the run's verdict already said what was not written)
+            store.db.close()
+
+    return close
 
 
 def stop_crawl(crawler, reason: str) -> None:
@@ -94,8 +123,12 @@ class RunRecorder:
         for field in health.PRIMARY:
             recovered = stats.get_value(f"xz/fallback/{field}", 0)
             if recovered:
-                logger.warning("field '%s' recovered by a fallback selector on %d of %d article pages", field, recovered,
-                               stats.get_value(f"xz/primary/{field}/seen", 0))  # fmt: skip
+                logger.warning(
+                    "field '%s' recovered by a fallback selector on %d of %d article pages",
+                    field,
+                    recovered,
+                    stats.get_value(f"xz/primary/{field}/seen", 0),
+                )
         if self.export_on_close and verdict.exit_code == health.OK:
             try:
                 count = export_articles(self.db_path, self.export_path)
@@ -127,7 +160,9 @@ class RotatingLog:
 
     def __init__(self, path: Path, max_bytes: int, backups: int, level: str, fmt: str, datefmt: str):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        self.handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+        )
         self.handler.setLevel(level)
         self.handler.setFormatter(logging.Formatter(fmt, datefmt))
         logging.getLogger().addHandler(self.handler)
@@ -137,9 +172,13 @@ class RotatingLog:
         settings = crawler.settings
         directory = paths.log_dir(settings.get("XZ_DB_PATH"), settings.get("XZ_LOG_DIR"))
         ext = cls(
-            Path(directory) / "xzcrawler.log", settings.getint("XZ_LOG_MAX_BYTES"), settings.getint("XZ_LOG_BACKUPS"),
-            settings.get("LOG_LEVEL"), settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT"),
-        )  # fmt: skip
+            Path(directory) / "xzcrawler.log",
+            settings.getint("XZ_LOG_MAX_BYTES"),
+            settings.getint("XZ_LOG_BACKUPS"),
+            settings.get("LOG_LEVEL"),
+            settings.get("LOG_FORMAT"),
+            settings.get("LOG_DATEFORMAT"),
+        )
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 

@@ -22,7 +22,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
-from .normalize import site_of
+from .core.normalize import site_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def retry_after_seconds(value: bytes | str | None, now: dt.datetime) -> float | 
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -90,7 +90,7 @@ class RetryAfterMiddleware(RetryMiddleware):
                 now = email.utils.parsedate_to_datetime(date.decode("latin-1")) if date else None
             except (TypeError, ValueError, IndexError):
                 now = None
-            wait = retry_after_seconds(response.headers.get(b"Retry-After"), now or dt.datetime.now(dt.timezone.utc))
+            wait = retry_after_seconds(response.headers.get(b"Retry-After"), now or dt.datetime.now(dt.UTC))
         if wait:
             wait = min(wait, self.max_wait)
             self.crawler.stats.inc_value("xz/retry_after_waits")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 
-from . import items
-from .store import StorageError, open_store
-from .validate import identity_problem, schema_errors
+from .core import items
+from .core.validate import identity_problem, schema_errors
+from .extensions import open_store
+from .store import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,9 @@ class StorePipeline:
 
     def _note_rejected(self) -> None:
         for name, count in self.archive.counts.items():
-            self.stats.set_value(f"xz/articles_{name}" if name != "failures_resolved" else "xz/failures_resolved", count)
+            self.stats.set_value(
+                f"xz/articles_{name}" if name != "failures_resolved" else "xz/failures_resolved", count
+            )
         for url, _reason in self.archive.rejected:
             self.stats.inc_value("xz/failures/store")
             self.failed_urls.add(url)

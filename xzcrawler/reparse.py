@@ -1,7 +1,7 @@
 """Rebuild the archive from its WARC files with the current parser: no network.
 
 Every indexed ``response`` record is read back in the order it was fetched, parsed by
-``xzcrawler.pages`` and handed to the same pipelines a crawl uses (validate, store), so a
+``xzcrawler.core.pages`` and handed to the same pipelines a crawl uses (validate, store), so a
 re-parse with an unchanged parser reproduces the crawl's rows, and one with an improved parser
 leaves a revision wherever an article's content now reads differently.
 """
@@ -12,16 +12,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from . import items
-from . import normalize as nz
-from . import pages
-from .store import Archive
-from .harvest import Exchange, harvest
+from .core import items, pages
+from .core import normalize as nz
+from .core.harvest import Exchange, harvest
 from .pipelines import StorePipeline, ValidatePipeline
+from .store import Archive
 from .warc import reconcile
 
 
@@ -86,8 +84,12 @@ def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY):
     return date, status, content_type, body, etag, last_modified
 
 
-def reparse(source_db: str | Path, target_db: str | Path | None = None, since: str | None = None,
-            warc_dir: str | Path | None = None) -> Report:  # fmt: skip
+def reparse(
+    source_db: str | Path,
+    target_db: str | Path | None = None,
+    since: str | None = None,
+    warc_dir: str | Path | None = None,
+) -> Report:
     """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place)."""
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
@@ -113,7 +115,9 @@ def reparse(source_db: str | Path, target_db: str | Path | None = None, since: s
                 date, status, content_type, body, etag, last_modified = read_response(warc_dir / file, offset)
             except (TooLarge, OSError, ValueError, StopIteration) as exc:
                 report.failures += 1
-                store.process_item(items.failure(url, "reparse", f"{file}@{offset}: {type(exc).__name__}: {exc}", None, None))
+                store.process_item(
+                    items.failure(url, "reparse", f"{file}@{offset}: {type(exc).__name__}: {exc}", None, None)
+                )
                 continue
             exchange = Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified)
             for item in harvest(exchange, nz.site_of(url)).items:

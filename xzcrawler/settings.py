@@ -11,7 +11,9 @@ COMMANDS_MODULE = "xzcrawler.commands"  # `scrapy crawl` with a run lock and hea
 
 # Identify ourselves and be polite: robots.txt, AutoThrottle adapting to the
 # site's latency, few parallel requests per host.
-USER_AGENT = "xzcrawler/0.1 (web archive of the 021cf.cn industrial news network; +https://github.com/xzcrawler/xzcrawler)"
+USER_AGENT = (
+    "xzcrawler/0.1 (web archive of the 021cf.cn industrial news network; +https://github.com/xzcrawler/xzcrawler)"
+)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 AUTOTHROTTLE_ENABLED = True

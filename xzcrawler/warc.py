@@ -14,7 +14,6 @@ archive's ``fetched_at`` and the WARC agree to the second and a re-parse reprodu
 
 from __future__ import annotations
 
-import datetime as dt
 import http
 import io
 import logging
@@ -29,9 +28,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from . import paths
-from .store import STORAGE_ERRORS, Archive, StorageError, open_store
-from .clock import crawl_clock
+from .core import paths
+from .core.clock import crawl_clock
+from .extensions import open_store
+from .store import STORAGE_ERRORS, Archive, StorageError
 
 logger = logging.getLogger(__name__)
 DROP_HEADERS = {b"transfer-encoding"}  # Scrapy hands over the body de-chunked
@@ -51,7 +51,7 @@ class WarcFiles:
     """Size-rotated .warc.gz files and their index rows (no Scrapy here: usable on its own)."""
 
     def __init__(self, directory: Path, max_bytes: int, prefix: str = "xzcrawler", clock=None):
-        from .clock import Clock
+        from .core.clock import Clock
 
         self.clock = clock or Clock()
         self.directory = directory
@@ -71,8 +71,12 @@ class WarcFiles:
         self._fh = open(self.directory / self._name, "wb")
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         info = self._writer.create_warcinfo_record(
-            self._name, {"software": "xzcrawler (Scrapy, warcio)", "format": "WARC File Format 1.1",
-                         "description": "crawl of the 021cf.cn network"}  # fmt: skip
+            self._name,
+            {
+                "software": "xzcrawler (Scrapy, warcio)",
+                "format": "WARC File Format 1.1",
+                "description": "crawl of the 021cf.cn network",
+            },
         )
         self._writer.write_record(info)
 
@@ -83,12 +87,19 @@ class WarcFiles:
         offset = self._fh.tell()
         self._writer.write_record(record)
         headers = record.rec_headers
-        self.index.append({
-            "url": url, "fetched_at": headers.get_header("WARC-Date"), "file": self._name, "offset": offset,
-            "length": self._fh.tell() - offset, "status": status, "record_type": headers.get_header("WARC-Type"),
-            "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
-            "record_id": headers.get_header("WARC-Record-ID"),
-        })  # fmt: skip
+        self.index.append(
+            {
+                "url": url,
+                "fetched_at": headers.get_header("WARC-Date"),
+                "file": self._name,
+                "offset": offset,
+                "length": self._fh.tell() - offset,
+                "status": status,
+                "record_type": headers.get_header("WARC-Type"),
+                "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
+                "record_id": headers.get_header("WARC-Record-ID"),
+            }
+        )
 
     def close(self) -> None:
         if self._fh is not None:
@@ -103,13 +114,18 @@ class WarcFiles:
         parts = request.url.split("/", 3)
         path = "/" + (parts[3] if len(parts) > 3 else "")
         request_headers = StatusAndHeaders(
-            f"{request.method} {path} HTTP/1.1", [("Host", parts[2] if len(parts) > 2 else ""), *_headers(request.headers)],
+            f"{request.method} {path} HTTP/1.1",
+            [("Host", parts[2] if len(parts) > 2 else ""), *_headers(request.headers)],
             is_http_request=True,
-        )  # fmt: skip
+        )
         warc_request = self._writer_or_open().create_warc_record(
-            request.url, "request", payload=io.BytesIO(request.body or b""), length=len(request.body or b""),
-            http_headers=request_headers, warc_headers_dict={"WARC-Date": now},
-        )  # fmt: skip
+            request.url,
+            "request",
+            payload=io.BytesIO(request.body or b""),
+            length=len(request.body or b""),
+            http_headers=request_headers,
+            warc_headers_dict={"WARC-Date": now},
+        )
         if response is not None:
             status = response.status
             try:
@@ -119,19 +135,28 @@ class WarcFiles:
             protocol = getattr(response, "protocol", None) or "HTTP/1.1"
             body = response.body or b""
             warc_response = self._writer.create_warc_record(
-                request.url, "response", payload=io.BytesIO(body), length=len(body),
+                request.url,
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
                 http_headers=StatusAndHeaders(f"{status} {reason}", _headers(response.headers), protocol=protocol),
                 warc_headers_dict={"WARC-Date": now},
-            )  # fmt: skip
-            warc_request.rec_headers.add_header("WARC-Concurrent-To", warc_response.rec_headers.get_header("WARC-Record-ID"))
+            )
+            warc_request.rec_headers.add_header(
+                "WARC-Concurrent-To", warc_response.rec_headers.get_header("WARC-Record-ID")
+            )
             self.write(warc_response, request.url, status)
             self.write(warc_request, request.url, None)
         else:
             text = f"fetch-error: {error}\n".encode()
             metadata = self._writer.create_warc_record(
-                request.url, "metadata", payload=io.BytesIO(text), length=len(text),
-                warc_content_type="application/warc-fields", warc_headers_dict={"WARC-Date": now},
-            )  # fmt: skip
+                request.url,
+                "metadata",
+                payload=io.BytesIO(text),
+                length=len(text),
+                warc_content_type="application/warc-fields",
+                warc_headers_dict={"WARC-Date": now},
+            )
             self.write(warc_request, request.url, None)
             self.write(metadata, request.url, None)
         return now
@@ -286,12 +311,19 @@ def _index_file(path: Path, start: int) -> tuple[list[dict], int]:
             status = None
             if kind == "response" and record.http_headers is not None:
                 status = int(record.http_headers.get_statuscode() or 0) or None
-            rows.append({
-                "url": headers.get_header("WARC-Target-URI"), "fetched_at": headers.get_header("WARC-Date"),
-                "file": path.name, "offset": offset, "length": end - offset, "status": status, "record_type": kind,
-                "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
-                "record_id": headers.get_header("WARC-Record-ID"),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "url": headers.get_header("WARC-Target-URI"),
+                    "fetched_at": headers.get_header("WARC-Date"),
+                    "file": path.name,
+                    "offset": offset,
+                    "length": end - offset,
+                    "status": status,
+                    "record_type": kind,
+                    "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
+                    "record_id": headers.get_header("WARC-Record-ID"),
+                }
+            )
             offset = end
     return rows, offset
 

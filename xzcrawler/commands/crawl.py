@@ -11,8 +11,8 @@ import time
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from .. import health
-from ..config import ConfigError, check_settings, check_spider_arguments
+from ..core import health
+from ..core.config import ConfigError, check_settings, check_spider_arguments
 from ..lock import ArchiveLocked, RunLock
 
 logger = logging.getLogger("xzcrawler")
@@ -56,6 +56,7 @@ class Command(ScrapyCrawl):
         code = stats.get("xz/exit_code")
         self.exitcode = health.UNFINISHED if code is None else code
         logger.log(
-            logging.INFO if self.exitcode == health.OK else logging.ERROR, "%s",
+            logging.INFO if self.exitcode == health.OK else logging.ERROR,
+            "%s",
             health.summary(stats, self.exitcode, time.monotonic() - started),
-        )  # fmt: skip
+        )

@@ -29,8 +29,15 @@ class Links:
         return f"/index.php/category-{cat}.html" if page == 1 else f"/index.php/category-{cat}_{page}.html"
 
 
-def layout(link: Links, title: str, body_class: str, content: str, active: int | None = None,
-           head_extra: str = "", canonical: str | None = None) -> str:  # fmt: skip
+def layout(
+    link: Links,
+    title: str,
+    body_class: str,
+    content: str,
+    active: int | None = None,
+    head_extra: str = "",
+    canonical: str | None = None,
+) -> str:
     nav = [f'      <li class="navbar-item"><a href="{link("/")}" title="首页">首页</a></li>']
     for cat, name in C.CATEGORIES.items():
         cls = "navbar-item active" if cat == active else "navbar-item"
@@ -238,7 +245,7 @@ def category_page(site: MirrorSite, cat: int, page: int, base: str) -> str | Non
 
 def home_page(site: MirrorSite, base: str) -> str:
     link = Links(base)
-    items = "\n".join(_list_item(site, aid, link) for aid in site.newest[: 10])
+    items = "\n".join(_list_item(site, aid, link) for aid in site.newest[:10])
     content = f'    <div class="list">\n{items}\n    </div>'
     return layout(link, f"{C.SITE_NAME} - 产业招商 厂房土地出租出售", "multi index", content, canonical="/")
 

@@ -65,7 +65,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
     def _serve(self, head: bool) -> None:
         if self.delay:
             time.sleep(self.delay)
-        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         base = f"http://{host}"
         status, content_type, body, modified = route(self.site, self.path, base)
         etag = self.site.etag_for(body)
@@ -117,9 +117,11 @@ def make_server(site: MirrorSite, host: str = "127.0.0.1", port: int = 0, delay:
     return MirrorServer((host, port), handler)
 
 
-def serve_in_thread(site: MirrorSite, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> tuple[MirrorServer, str]:
+def serve_in_thread(
+    site: MirrorSite, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0
+) -> tuple[MirrorServer, str]:
     """Start the mirror in a background thread; returns (server, base URL). For tests and tools."""
     server = make_server(site, host, port, delay)
     thread = threading.Thread(target=server.serve_forever, name="xz-mirror", daemon=True)
     thread.start()
-    return server, "http://%s:%d/" % server.server_address[:2]
+    return server, "http://{}:{}/".format(*server.server_address[:2])

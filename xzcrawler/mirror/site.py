@@ -80,10 +80,21 @@ def views_text(views: int) -> str:
 
 
 class MirrorSite:
-    def __init__(self, articles: int = 300, seed: int = 0, now: dt.datetime | None = None, *,
-                 epoch: dt.datetime | None = None, add: int = 0, grow_views: int = 0,
-                 edit: tuple[int, ...] = (), broken: str | None = None, fail: tuple[int, ...] = (),
-                 gone: tuple[int, ...] = (), add_every: dt.timedelta | None = None):  # fmt: skip
+    def __init__(
+        self,
+        articles: int = 300,
+        seed: int = 0,
+        now: dt.datetime | None = None,
+        *,
+        epoch: dt.datetime | None = None,
+        add: int = 0,
+        grow_views: int = 0,
+        edit: tuple[int, ...] = (),
+        broken: str | None = None,
+        fail: tuple[int, ...] = (),
+        gone: tuple[int, ...] = (),
+        add_every: dt.timedelta | None = None,
+    ):
         """``now`` is the clock the time-ago texts are computed from. The site evolves between
         runs when it is started again with the ``epoch`` of the first run (when the content was
         made) and any of: a later ``now``, ``add`` new articles, ``grow_views`` rounds of
@@ -200,9 +211,11 @@ class MirrorSite:
     def _title(self, rng: random.Random, cat: int, place: str) -> str:
         if cat in C.PROPERTY:
             return C.PROPERTY[cat].format(
-                place=place, area=rng.choice([800, 1200, 2600, 5000, 12000]), mu=rng.choice([10, 25, 48, 80]),
+                place=place,
+                area=rng.choice([800, 1200, 2600, 5000, 12000]),
+                mu=rng.choice([10, 25, 48, 80]),
                 detail=rng.choice(C.PROPERTY_DETAILS),
-            )  # fmt: skip
+            )
         return f"{place}{rng.choice(C.TOPICS)}{rng.choice(C.ACTIONS)}"
 
     def _blocks(self, rng: random.Random, art: Article, place: str) -> list:

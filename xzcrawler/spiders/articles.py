@@ -1,5 +1,5 @@
 """The ``articles`` spider: home -> category listings -> articles. It only requests and follows;
-every page is read by ``xzcrawler.pages``.
+every page is read by ``xzcrawler.core.pages``.
 
 On an existing archive it refreshes: listing pages are read again (their view counts are
 kept), a category is walked only until a listing page holds nothing new, new articles are
@@ -17,13 +17,13 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from .. import normalize as nz
-from .. import items, pages
-from ..harvest import Exchange, Harvest, harvest
-from ..clock import crawl_clock
-from ..config import check_spider_arguments, site_url
+from ..core import items, pages
+from ..core import normalize as nz
+from ..core.clock import crawl_clock
+from ..core.config import check_spider_arguments, site_url
+from ..core.harvest import Exchange, Harvest, harvest
+from ..core.refresh import is_due
 from ..middlewares import OffSiteRequest
-from ..refresh import is_due
 
 # Articles go ahead of listing pages: each listing page yields its articles, which drain before
 # the next listing page is taken, so the queue holds about one page of requests per category.
@@ -42,8 +42,9 @@ class ArticlesSpider(scrapy.Spider):
 
     def __init__(self, site: str | None = None, full: str | None = None, *args, **kwargs):
         unknown = {key: value for key, value in kwargs.items() if key not in ("_job", "start_urls")}
-        check_spider_arguments({**unknown, **({"site": site} if site is not None else {}),
-                                **({"full": full} if full is not None else {})})  # fmt: skip
+        check_spider_arguments(
+            {**unknown, **({"site": site} if site is not None else {}), **({"full": full} if full is not None else {})}
+        )
         super().__init__(*args, **kwargs)
         self.site = site
         self.full = str(full).lower() in ("1", "true", "yes", "on") if full is not None else False
@@ -69,8 +70,10 @@ class ArticlesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.clock = crawl_clock(crawler)
-        spider.site_url = site_url(spider.site if spider.site is not None else settings.get("XZ_SITE_URL"),
-                                   "-a site" if spider.site is not None else "XZ_SITE_URL")  # fmt: skip
+        spider.site_url = site_url(
+            spider.site if spider.site is not None else settings.get("XZ_SITE_URL"),
+            "-a site" if spider.site is not None else "XZ_SITE_URL",
+        )
         spider.site_key = nz.site_of(spider.site_url)
         spider.allowed_hosts = {spider.site_key}
         spider.allowed_domains = [spider.site_key]
@@ -100,16 +103,22 @@ class ArticlesSpider(scrapy.Spider):
     async def start(self):
         # the entry point is fetched every run, even when resuming a JOBDIR whose dupefilter saw it
         self._once(self.site_url)
-        yield scrapy.Request(self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY,
-                             dont_filter=True)  # fmt: skip
+        yield scrapy.Request(
+            self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY, dont_filter=True
+        )
         for url in self.retry_urls:
             url = self._here(url)
             if not self._once(url):
                 continue
             self.crawler.stats.inc_value("xz/retried_failures")
             callback = self.parse_article if pages.article_id_from_url(url) is not None else self.parse_listing
-            yield scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
-                                 meta={"xz_retry": True, "xz_walk": (url, self.max_listing_pages)})  # fmt: skip
+            yield scrapy.Request(
+                url,
+                callback=callback,
+                errback=self.on_error,
+                dont_filter=True,
+                meta={"xz_retry": True, "xz_walk": (url, self.max_listing_pages)},
+            )
         now = self.clock.now()
         for info in self.known.values():
             if self.full or is_due(info["published_date"], info["last_checked"], now, self.policy):
@@ -123,10 +132,17 @@ class ArticlesSpider(scrapy.Spider):
 
     def _harvest(self, response, role: str) -> Harvest:
         exchange = Exchange(
-            response.url, response.status, response.body, self._fetched_at(response),
-            _header(response, b"Content-Type"), _header(response, b"ETag"), _header(response, b"Last-Modified"),
-            role, response.meta.get("xz_retry", False), response.meta.get("xz_article_id"),
-        )  # fmt: skip
+            response.url,
+            response.status,
+            response.body,
+            self._fetched_at(response),
+            _header(response, b"Content-Type"),
+            _header(response, b"ETag"),
+            _header(response, b"Last-Modified"),
+            role,
+            response.meta.get("xz_retry", False),
+            response.meta.get("xz_article_id"),
+        )
         return harvest(exchange, self.site_key)
 
     # -- callbacks: the harvest makes the items; these only follow ----------------------------
@@ -147,8 +163,13 @@ class ArticlesSpider(scrapy.Spider):
 
     def _follow_listing_page(self, url: str, walk: tuple[str, int]):
         if self._ours(url) and self._once(url):
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, priority=LISTING_PRIORITY,
-                                 meta={"xz_walk": walk})  # fmt: skip
+            yield scrapy.Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.on_error,
+                priority=LISTING_PRIORITY,
+                meta={"xz_walk": walk},
+            )
 
     def _follow_listing(self, page, response):
         self.crawler.stats.inc_value("xz/listing_pages")
@@ -178,10 +199,13 @@ class ArticlesSpider(scrapy.Spider):
         if walked >= self.max_listing_pages:
             self.crawler.stats.inc_value("xz/listing_traps")
             yield items.failure(
-                category, "trap",
+                category,
+                "trap",
                 f"listing walk stopped after {walked} pages (XZ_MAX_LISTING_PAGES={self.max_listing_pages}); "
-                f"next page was {next_page}", response.status, None,
-            )  # fmt: skip
+                f"next page was {next_page}",
+                response.status,
+                None,
+            )
             return
         yield from self._follow_listing_page(next_page, (category, walked + 1))
 
@@ -234,7 +258,10 @@ class ArticlesSpider(scrapy.Spider):
         else:
             kind = "http" if response is not None else "network"
         yield items.failure(
-            url, kind, f"{failure.type.__name__}: {failure.getErrorMessage()}",
+            url,
+            kind,
+            f"{failure.type.__name__}: {failure.getErrorMessage()}",
             response.status if response is not None else None,
-            response.body if response is not None else None, request.meta.get("xz_retry", False),
-        )  # fmt: skip
+            response.body if response is not None else None,
+            request.meta.get("xz_retry", False),
+        )

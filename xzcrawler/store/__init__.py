@@ -1,6 +1,6 @@
 """Storage: where the archive lives, behind a narrow interface.
 
-A crawl builds one store (``open_store``), chosen by the ``XZ_STORE`` setting (a class path, as
+A crawl builds one store (``extensions.open_store``), chosen by the ``XZ_STORE`` setting (a class path, as
 Scrapy picks ``HTTPCACHE_STORAGE``; default: the SQLite store), shares it between the pipelines,
 the WARC recorder and the run recorder, and closes it when the engine stops. What a store
 implements (see docs/architecture.md for a PostgreSQL one):
@@ -27,34 +27,17 @@ from .sqlite import Archive
 SqliteStore = Archive
 
 __all__ = [
-    "ARTICLE_FIELDS", "FAILURE_BODY_MAX", "STORAGE_ERRORS", "Archive", "ExportTargetError", "NotAnArchive",
-    "SqliteStore", "StorageError", "check_export_target", "export", "export_articles", "migrations", "open_store",
+    "ARTICLE_FIELDS",
+    "FAILURE_BODY_MAX",
+    "STORAGE_ERRORS",
+    "Archive",
+    "ExportTargetError",
+    "NotAnArchive",
+    "SqliteStore",
+    "StorageError",
+    "check_export_target",
+    "export",
+    "export_articles",
+    "migrations",
     "write_jsonl_atomic",
-]  # fmt: skip
-
-
-def open_store(crawler):
-    """The one store of a crawl, built on first use from ``XZ_STORE`` and the ``XZ_DB_*`` settings."""
-    store = getattr(crawler, "_xz_store", None)
-    if store is None:
-        from scrapy import signals
-        from scrapy.utils.misc import load_object
-
-        from ..clock import crawl_clock
-
-        settings = crawler.settings
-        cls = load_object(settings.get("XZ_STORE"))
-        store = crawler._xz_store = cls(settings.get("XZ_DB_PATH"), batch_size=settings.getint("XZ_DB_BATCH_SIZE"),
-                                        clock=crawl_clock(crawler), busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT"))  # fmt: skip
-        crawler.signals.connect(_closer(store), signal=signals.engine_stopped, weak=False)
-    return store
-
-
-def _closer(store):
-    def close():
-        try:
-            store.close()
-        except Exception:  # noqa: BLE001  (the run's verdict already said what was not written)
-            store.db.close()
-
-    return close
+]

@@ -6,7 +6,6 @@ import contextlib
 import sqlite3
 
 
-
 class StorageError(RuntimeError):
     """A write the archive could not make: locked past the busy timeout, disk full, I/O error.
     Nothing that was queued is dropped: it stays queued for the next attempt."""

@@ -11,9 +11,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-
-from .. import normalize as nz
-
+from ..core import normalize as nz
 from .errors import _storage
 from .sqlite import Archive
 
@@ -22,7 +20,9 @@ class ExportTargetError(ValueError):
     """An export target that must not be written: the archive, a directory, a device, a database."""
 
 
-def check_export_target(out: str | os.PathLike, db_path: str | os.PathLike | None = None, compress: bool = False) -> None:
+def check_export_target(
+    out: str | os.PathLike, db_path: str | os.PathLike | None = None, compress: bool = False
+) -> None:
     """Refuse a target that would clobber something: only a regular file (or nothing yet) may be
     replaced, never the archive (or its -wal/-shm/.lock), another SQLite database, a directory or
     a device; the name ends in .gz exactly when the export is gzipped."""
@@ -123,8 +123,14 @@ _CHANGED = {
 }
 
 
-def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "articles", since: str | None = None,
-           changed: bool = False, compress: bool = False) -> tuple[int, str | None]:  # fmt: skip
+def export(
+    db_path: str | os.PathLike,
+    out: str | os.PathLike,
+    table: str = "articles",
+    since: str | None = None,
+    changed: bool = False,
+    compress: bool = False,
+) -> tuple[int, str | None]:
     """Export one table as ordered JSONL (atomic). ``since``: only rows new or changed since then;
     ``changed``: what was written since this table's last ``changed`` export (its change marks are
     kept in the ``exports`` table: the only case that writes to the archive). Returns (rows
@@ -135,13 +141,16 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "art
     with Archive(db_path, readonly=not changed) as archive:
         started = archive.clock.iso()
         # the change marks now: rows written from here on belong to the next --changed export
-        marks = {"r1": archive.db.execute("SELECT coalesce(max(rowid), 0) FROM revisions").fetchone()[0],
-                 "s1": archive.db.execute("SELECT coalesce(max(id), 0) FROM view_snapshots").fetchone()[0]}  # fmt: skip
+        marks = {
+            "r1": archive.db.execute("SELECT coalesce(max(rowid), 0) FROM revisions").fetchone()[0],
+            "s1": archive.db.execute("SELECT coalesce(max(id), 0) FROM view_snapshots").fetchone()[0],
+        }
         where, params = "", {}
         if changed:
             last = archive.db.execute(
                 "SELECT revision_mark, snapshot_mark FROM exports WHERE target = ? AND revision_mark IS NOT NULL "
-                "ORDER BY id DESC LIMIT 1", [table]
+                "ORDER BY id DESC LIMIT 1",
+                [table],
             ).fetchone()
             params = {"r0": last[0] if last else 0, "s0": last[1] if last else 0, **marks}
             where = f" WHERE {_CHANGED[table]}"
@@ -155,7 +164,7 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "art
             names = [d[0] for d in cursor.description]
 
             def decode(values):
-                row = dict(zip(names, values))
+                row = dict(zip(names, values, strict=True))
                 for name in json_columns:
                     if row.get(name) is not None:
                         row[name] = json.loads(row[name])
@@ -165,8 +174,16 @@ def export(db_path: str | os.PathLike, out: str | os.PathLike, table: str = "art
         count = write_jsonl_atomic(rows, out, compress)
         if changed:
             with _storage(), archive._txn():
-                archive.db["exports"].insert({"target": table, "exported_at": started, "count": count, "path": str(out),
-                                              "revision_mark": marks["r1"], "snapshot_mark": marks["s1"]})  # fmt: skip
+                archive.db["exports"].insert(
+                    {
+                        "target": table,
+                        "exported_at": started,
+                        "count": count,
+                        "path": str(out),
+                        "revision_mark": marks["r1"],
+                        "snapshot_mark": marks["s1"],
+                    }
+                )
     return count, since
 
 

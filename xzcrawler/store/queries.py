@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from .. import normalize as nz
+from ..core import normalize as nz
 from .schema import ARTICLE_FIELDS, JSON_FIELDS
 
 
@@ -18,10 +18,18 @@ class Queries:
     def known_articles(self, site: str) -> dict[int, dict]:
         """What a refresh needs to know of each archived article of ``site``, by article id."""
         cursor = self.db.execute(
-            "SELECT article_id, url, etag, last_modified, last_checked, published_date FROM articles WHERE site = ?", [site]
+            "SELECT article_id, url, etag, last_modified, last_checked, published_date FROM articles WHERE site = ?",
+            [site],
         )
         return {
-            aid: {"article_id": aid, "url": url, "etag": etag, "last_modified": lm, "last_checked": checked, "published_date": pd}
+            aid: {
+                "article_id": aid,
+                "url": url,
+                "etag": etag,
+                "last_modified": lm,
+                "last_checked": checked,
+                "published_date": pd,
+            }
             for aid, url, etag, lm, checked, pd in cursor
         }
 
@@ -50,15 +58,17 @@ class Queries:
     def iter_articles(self, where: str = "", params=()) -> Iterator[dict]:
         """Every article (or those ``where`` selects) as its schema record, ordered by (site, article_id)."""
         cursor = self.db.execute(
-            "SELECT %s FROM articles%s ORDER BY site, article_id" % (", ".join(ARTICLE_FIELDS), where), params
+            "SELECT {} FROM articles{} ORDER BY site, article_id".format(", ".join(ARTICLE_FIELDS), where), params
         )
         for values in cursor:
-            record = dict(zip(ARTICLE_FIELDS, values))
+            record = dict(zip(ARTICLE_FIELDS, values, strict=True))
             for name in JSON_FIELDS:
                 record[name] = json.loads(record[name]) if record[name] else []
             yield record
 
     def last_run_status(self, site: str) -> str | None:
         """Status of the latest run on ``site`` (a site key), or None if there was none."""
-        row = self.db.execute("SELECT status FROM crawl_runs WHERE site = ? ORDER BY id DESC LIMIT 1", [site]).fetchone()
+        row = self.db.execute(
+            "SELECT status FROM crawl_runs WHERE site = ? ORDER BY id DESC LIMIT 1", [site]
+        ).fetchone()
         return row[0] if row else None

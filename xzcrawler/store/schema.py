@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-
 from sqlite_utils import Database, Migrations
 
-from .. import normalize as nz
-from .. import search
+from ..core import normalize as nz
+from ..core import search
 
 _V1_FIELDS = (
-    "url", "site", "article_id", "title", "category", "category_url", "breadcrumbs", "author",
-    "published_date", "published_at", "published_precision", "published_text", "views", "byline",
-    "keywords", "body_text", "images", "related", "promo_text", "content_hash", "fetched_at",
-)  # fmt: skip  (the columns of m001; later fields come with their own migration)
+    "url",
+    "site",
+    "article_id",
+    "title",
+    "category",
+    "category_url",
+    "breadcrumbs",
+    "author",
+    "published_date",
+    "published_at",
+    "published_precision",
+    "published_text",
+    "views",
+    "byline",
+    "keywords",
+    "body_text",
+    "images",
+    "related",
+    "promo_text",
+    "content_hash",
+    "fetched_at",
+)  # the columns of m001; later fields come with their own migration
 ARTICLE_FIELDS = (*_V1_FIELDS, "published_earliest", "published_latest")
 JSON_FIELDS = ("breadcrumbs", "keywords", "images", "related")
 
@@ -33,9 +50,16 @@ def m001_articles(db: Database) -> None:
     )
     db["failures"].create(
         {
-            "url": str, "kind": str, "reason": str, "http_status": int, "attempts": int,
-            "first_seen": str, "last_tried": str, "resolved_at": str, "raw_body": bytes,
-        },  # fmt: skip
+            "url": str,
+            "kind": str,
+            "reason": str,
+            "http_status": int,
+            "attempts": int,
+            "first_seen": str,
+            "last_tried": str,
+            "resolved_at": str,
+            "raw_body": bytes,
+        },
         pk="url",
     )
 
@@ -48,8 +72,13 @@ REVISION_FIELDS = ("title", "body_text", "category", "category_url", "byline", "
 def m002_history(db: Database) -> None:
     """Living archive: revisions, view snapshots, related links, images, categories, HTTP validators."""
     articles = db["articles"]
-    for column, kind in (("views_observed_at", str), ("etag", str), ("last_modified", str), ("revision", int),
-                         ("last_checked", str)):  # fmt: skip
+    for column, kind in (
+        ("views_observed_at", str),
+        ("etag", str),
+        ("last_modified", str),
+        ("revision", int),
+        ("last_checked", str),
+    ):
         articles.add_column(column, kind)
     db["crawl_runs"].add_column("exit_code", int)
     db["categories"].create(
@@ -75,8 +104,10 @@ def m002_history(db: Database) -> None:
     # an archive written before this migration: its articles become revision 1, and so on
     db.execute("UPDATE articles SET revision = 1, views_observed_at = last_seen")
     db.execute(
-        "INSERT INTO revisions (site, article_id, revision, fetched_at, changed_fields, %s) "
-        "SELECT site, article_id, 1, fetched_at, NULL, %s FROM articles" % (", ".join(REVISION_FIELDS), ", ".join(REVISION_FIELDS))
+        "INSERT INTO revisions (site, article_id, revision, fetched_at, changed_fields, {}) "
+        "SELECT site, article_id, 1, fetched_at, NULL, {} FROM articles".format(
+            ", ".join(REVISION_FIELDS), ", ".join(REVISION_FIELDS)
+        )
     )
     db.execute(
         "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) "
@@ -109,8 +140,18 @@ def m003_search(db: Database) -> None:
 def m004_warc_index(db: Database) -> None:
     """Where each fetched page lies in the WARC files (xzcrawler reparse reads it)."""
     db["warc_records"].create(
-        {"id": int, "url": str, "fetched_at": str, "file": str, "offset": int, "length": int, "status": int,
-         "record_type": str, "digest": str, "record_id": str},  # fmt: skip
+        {
+            "id": int,
+            "url": str,
+            "fetched_at": str,
+            "file": str,
+            "offset": int,
+            "length": int,
+            "status": int,
+            "record_type": str,
+            "digest": str,
+            "record_id": str,
+        },
         pk="id",
     )
     db["warc_records"].create_index(["url"])
@@ -122,8 +163,10 @@ def m005_date_span(db: Database) -> None:
     """The span of days a page's date text allows (see the schema's published_earliest)."""
     db["articles"].add_column("published_earliest", str)
     db["articles"].add_column("published_latest", str)
-    db.execute("UPDATE articles SET published_earliest = published_date, published_latest = published_date "
-               "WHERE published_precision IN ('day', 'minute', 'second')")  # fmt: skip
+    db.execute(
+        "UPDATE articles SET published_earliest = published_date, published_latest = published_date "
+        "WHERE published_precision IN ('day', 'minute', 'second')"
+    )
 
 
 @migrations()
@@ -145,9 +188,20 @@ def m007_export_marks(db: Database) -> None:
 def m008_date_refinements(db: Database) -> None:
     """Each time a later observation narrowed (or changed) an article's date span, with its source."""
     db["date_refinements"].create(
-        {"id": int, "site": str, "article_id": int, "observed_at": str, "source": str, "published_text": str,
-         "old_earliest": str, "old_latest": str, "old_precision": str, "new_earliest": str, "new_latest": str,
-         "new_precision": str},  # fmt: skip
+        {
+            "id": int,
+            "site": str,
+            "article_id": int,
+            "observed_at": str,
+            "source": str,
+            "published_text": str,
+            "old_earliest": str,
+            "old_latest": str,
+            "old_precision": str,
+            "new_earliest": str,
+            "new_latest": str,
+            "new_precision": str,
+        },
         pk="id",
     )
     db["date_refinements"].create_index(["site", "article_id"])
@@ -155,9 +209,11 @@ def m008_date_refinements(db: Database) -> None:
 
 @migrations()
 def m009_run_site_key(db: Database) -> None:
-    """"site" means one thing everywhere: the site key (a host name). crawl_runs kept the URL
+    """ "site" means one thing everywhere: the site key (a host name). crawl_runs kept the URL
     there; it moves to site_url."""
     db["crawl_runs"].add_column("site_url", str)
     rows = db.execute("SELECT id, site FROM crawl_runs").fetchall()
-    db.conn.executemany("UPDATE crawl_runs SET site_url = ?, site = ? WHERE id = ?",
-                        [[url, nz.site_of(url or ""), run_id] for run_id, url in rows])  # fmt: skip
+    db.conn.executemany(
+        "UPDATE crawl_runs SET site_url = ?, site = ? WHERE id = ?",
+        [[url, nz.site_of(url or ""), run_id] for run_id, url in rows],
+    )

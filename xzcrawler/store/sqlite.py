@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from .. import normalize as nz
-from .. import search
-
+from ..core import normalize as nz
+from ..core import search
 from .errors import FAILURE_BODY_MAX, ROW_ERRORS, STORAGE_ERRORS, NotAnArchive, StorageError, _storage, storage_reason
 from .queries import Queries
 from .schema import ARTICLE_FIELDS, CONTENT_FIELDS, REVISION_FIELDS, migrations
@@ -29,9 +28,16 @@ class Archive(Queries):
     archive stamps itself (default: the real time).
     """
 
-    def __init__(self, path: str | os.PathLike, batch_size: int = 200, *, clock=None, readonly: bool = False,
-                 busy_timeout: float = 60.0):  # fmt: skip
-        from ..clock import Clock
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        batch_size: int = 200,
+        *,
+        clock=None,
+        readonly: bool = False,
+        busy_timeout: float = 60.0,
+    ):
+        from ..core.clock import Clock
 
         self.path = Path(path)
         self.clock = clock or Clock()
@@ -51,9 +57,10 @@ class Archive(Queries):
             if missing or pending:
                 self.db.close()
                 raise NotAnArchive(
-                    f"{path} is not an xzcrawler archive" if missing else
-                    f"{path} was written by an older xzcrawler: a crawl (or reparse) upgrades it"
-                )  # fmt: skip
+                    f"{path} is not an xzcrawler archive"
+                    if missing
+                    else f"{path} was written by an older xzcrawler: a crawl (or reparse) upgrades it"
+                )
         else:
             if not memory:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,8 +103,9 @@ class Archive(Queries):
             raise
 
     # -- articles -----------------------------------------------------------
-    def add_article(self, record, raw_body: bytes | None = None, etag: str | None = None,
-                    last_modified: str | None = None) -> None:  # fmt: skip
+    def add_article(
+        self, record, raw_body: bytes | None = None, etag: str | None = None, last_modified: str | None = None
+    ) -> None:
         """Queue one article record (a mapping); written in batches, each in one transaction.
 
         ``etag`` / ``last_modified`` (the response's validators) are kept for conditional requests.
@@ -174,7 +182,8 @@ class Archive(Queries):
         if done:
             self._resolving += len(done)
             self.db.execute(
-                "UPDATE failures SET resolved_at = ? WHERE url IN (%s)" % ",".join("?" * len(done)), [self.clock.iso(), *done]
+                "UPDATE failures SET resolved_at = ? WHERE url IN ({})".format(",".join("?" * len(done))),
+                [self.clock.iso(), *done],
             )
 
     def _track_history(self, row: dict, writes: _Writes) -> None:
@@ -186,12 +195,19 @@ class Archive(Queries):
             [site, article_id],
         ).fetchone()
         if previous is not None:
-            self._refine_date(row, dict(zip(nz.DATE_FIELDS, previous[7:])), "article", when, row.get("published_text"), writes)
+            self._refine_date(
+                row,
+                dict(zip(nz.DATE_FIELDS, previous[7:], strict=True)),
+                "article",
+                when,
+                row.get("published_text"),
+                writes,
+            )
         if previous is None:
             changed, revision = None, 1
             writes.counts["new"] += 1
         else:
-            old = dict(zip(CONTENT_FIELDS, previous[:6]))
+            old = dict(zip(CONTENT_FIELDS, previous[:6], strict=True))
             for name in ("images", "related"):
                 old[name] = json.loads(old[name]) if old[name] else []
             changed = [name for name in CONTENT_FIELDS if old[name] != row[name]]
@@ -201,14 +217,25 @@ class Archive(Queries):
         if previous is None or changed:
             values = [_sql_value(row[name]) for name in REVISION_FIELDS]
             writes.revisions.append(
-                [site, article_id, revision, when, json.dumps(changed, ensure_ascii=False) if changed is not None else None,
-                 *values]  # fmt: skip
+                [
+                    site,
+                    article_id,
+                    revision,
+                    when,
+                    json.dumps(changed, ensure_ascii=False) if changed is not None else None,
+                    *values,
+                ]
             )
             writes.replaced.append((site, article_id))
             if changed is None or "title" in changed or "body_text" in changed:
                 writes.searchable.append((site, article_id, row["title"], row["body_text"]))
-            writes.related += [[site, article_id, i, r["url"], r["title"], r.get("excerpt")] for i, r in enumerate(row["related"] or [])]
-            writes.images += [[site, article_id, i, im["src"], im.get("alt")] for i, im in enumerate(row["images"] or [])]
+            writes.related += [
+                [site, article_id, i, r["url"], r["title"], r.get("excerpt")]
+                for i, r in enumerate(row["related"] or [])
+            ]
+            writes.images += [
+                [site, article_id, i, im["src"], im.get("alt")] for i, im in enumerate(row["images"] or [])
+            ]
         if row["views"] is not None:
             row["views_observed_at"] = when
             if self._views_changed(site, article_id, row["views"], writes.views):
@@ -223,8 +250,19 @@ class Archive(Queries):
         if span == (stored["published_earliest"], stored["published_latest"], stored["published_precision"]):
             return False
         if stored.get("published_date") is not None:
-            writes.refinements.append([row["site"], row["article_id"], when, source, text, stored["published_earliest"],
-                                       stored["published_latest"], stored["published_precision"], *span])  # fmt: skip
+            writes.refinements.append(
+                [
+                    row["site"],
+                    row["article_id"],
+                    when,
+                    source,
+                    text,
+                    stored["published_earliest"],
+                    stored["published_latest"],
+                    stored["published_precision"],
+                    *span,
+                ]
+            )
         return True
 
     LAST_VIEWS_CACHE = 20_000  # articles whose last snapshot is remembered (bounded memory)
@@ -244,7 +282,8 @@ class Archive(Queries):
             last = self._last_views[key]
         else:
             found = self.db.conn.execute(
-                "SELECT views FROM view_snapshots WHERE site = ? AND article_id = ? ORDER BY id DESC LIMIT 1", [site, article_id]
+                "SELECT views FROM view_snapshots WHERE site = ? AND article_id = ? ORDER BY id DESC LIMIT 1",
+                [site, article_id],
             ).fetchone()
             last = self._last_views[key] = found[0] if found else None
         if last == views:
@@ -262,18 +301,29 @@ class Archive(Queries):
             for item in seen
             if self._views_changed(site, item["article_id"], item["views"], staged)
         ]
-        dated = {item["article_id"]: item for item in items if item.get("article_id") is not None and item.get("published_earliest")}
+        dated = {
+            item["article_id"]: item
+            for item in items
+            if item.get("article_id") is not None and item.get("published_earliest")
+        }
         writes = _Writes()
         refined = []
         if dated:
             stored = self.db.conn.execute(
                 f"SELECT article_id, {', '.join(nz.DATE_FIELDS)} FROM articles WHERE site = ? AND article_id IN "
-                f"({','.join('?' * len(dated))})", [site, *dated],
-            ).fetchall()  # fmt: skip
+                f"({','.join('?' * len(dated))})",
+                [site, *dated],
+            ).fetchall()
             for article_id, *values in stored:
                 row = {"site": site, "article_id": article_id, **{n: dated[article_id].get(n) for n in nz.DATE_FIELDS}}
-                if self._refine_date(row, dict(zip(nz.DATE_FIELDS, values)), "listing", observed_at,
-                                     dated[article_id].get("published_text"), writes):  # fmt: skip
+                if self._refine_date(
+                    row,
+                    dict(zip(nz.DATE_FIELDS, values, strict=True)),
+                    "listing",
+                    observed_at,
+                    dated[article_id].get("published_text"),
+                    writes,
+                ):
                     refined.append([*(row[n] for n in nz.DATE_FIELDS), site, article_id])
         with _storage():
             with self._txn():
@@ -336,15 +386,26 @@ class Archive(Queries):
                     "related = replace(related, ?1, ?2), images = replace(images, ?1, ?2) WHERE site = ?3",
                     [*args, site],
                 )
-                self.db.execute("UPDATE related_links SET to_url = replace(to_url, ?1, ?2) WHERE site = ?3", [*args, site])
+                self.db.execute(
+                    "UPDATE related_links SET to_url = replace(to_url, ?1, ?2) WHERE site = ?3", [*args, site]
+                )
                 self.db.execute("UPDATE images SET src = replace(src, ?1, ?2) WHERE site = ?3", [*args, site])
-                self.db.execute("UPDATE OR REPLACE categories SET url = replace(url, ?1, ?2) WHERE site = ?3", [*args, site])
-                self.db.execute("UPDATE OR REPLACE failures SET url = replace(url, ?1, ?2) WHERE url LIKE ?1 || '%'", args)
+                self.db.execute(
+                    "UPDATE OR REPLACE categories SET url = replace(url, ?1, ?2) WHERE site = ?3", [*args, site]
+                )
+                self.db.execute(
+                    "UPDATE OR REPLACE failures SET url = replace(url, ?1, ?2) WHERE url LIKE ?1 || '%'", args
+                )
         return len(old)
 
     # -- failures -----------------------------------------------------------
     def record_failure(
-        self, url: str, kind: str, reason: str, http_status: int | None = None, raw_body: bytes | None = None,
+        self,
+        url: str,
+        kind: str,
+        reason: str,
+        http_status: int | None = None,
+        raw_body: bytes | None = None,
         when: str | None = None,
     ) -> None:
         """Keep what could not be archived, raw, with its reason; attempts count up. The raw body
@@ -360,10 +421,18 @@ class Archive(Queries):
                 attempts, first_seen = (existing[0] or 0) + 1 if existing else 1, existing[1] if existing else when
                 self.db["failures"].upsert(
                     {
-                        "url": url, "kind": kind, "reason": reason, "http_status": http_status, "attempts": attempts,
-                        "first_seen": first_seen, "last_tried": when, "resolved_at": None, "raw_body": raw_body,
-                        "raw_size": size, "raw_sha256": digest,
-                    },  # fmt: skip
+                        "url": url,
+                        "kind": kind,
+                        "reason": reason,
+                        "http_status": http_status,
+                        "attempts": attempts,
+                        "first_seen": first_seen,
+                        "last_tried": when,
+                        "resolved_at": None,
+                        "raw_body": raw_body,
+                        "raw_size": size,
+                        "raw_sha256": digest,
+                    },
                     pk="url",
                 )
 
@@ -377,18 +446,28 @@ class Archive(Queries):
             )
 
     # -- runs ---------------------------------------------------------------
-    def start_run(self, spider: str, site: str | None, site_url: str | None = None, started_at: str | None = None) -> int:
+    def start_run(
+        self, spider: str, site: str | None, site_url: str | None = None, started_at: str | None = None
+    ) -> int:
         """A crawl_runs row for a run on ``site`` (a site key) reached at ``site_url``."""
         with _storage(), self._txn():
             # runs hold the lock, so a run still marked running is one that died (killed, power cut)
             self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             table = self.db["crawl_runs"]
-            table.insert({"spider": spider, "site": site, "site_url": site_url, "started_at": started_at or self.clock.iso(),
-                          "status": "running"})  # fmt: skip
+            table.insert(
+                {
+                    "spider": spider,
+                    "site": site,
+                    "site_url": site_url,
+                    "started_at": started_at or self.clock.iso(),
+                    "status": "running",
+                }
+            )
         return table.last_pk
 
-    def finish_run(self, run_id: int, status: str, stats: dict, finished_at: str | None = None,
-                   exit_code: int = 0) -> None:  # fmt: skip
+    def finish_run(
+        self, run_id: int, status: str, stats: dict, finished_at: str | None = None, exit_code: int = 0
+    ) -> None:
         with _storage(), self._txn():
             self.db["crawl_runs"].update(
                 run_id,
@@ -442,7 +521,10 @@ class _Writes:
         conn.executemany(
             f"INSERT OR REPLACE INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES "
             "((SELECT rowid FROM articles WHERE site = ? AND article_id = ?), ?, ?, ?)",
-            [[site, article_id, *search.index_row(title, body).values()] for site, article_id, title, body in self.searchable],
+            [
+                [site, article_id, *search.index_row(title, body).values()]
+                for site, article_id, title, body in self.searchable
+            ],
         )
 
     def apply_refinements(self, conn) -> None:
@@ -465,7 +547,9 @@ class _Writes:
             "INSERT INTO related_links (site, article_id, position, to_url, title, excerpt) VALUES (?, ?, ?, ?, ?, ?)",
             self.related,
         )
-        conn.executemany("INSERT INTO images (site, article_id, position, src, alt) VALUES (?, ?, ?, ?, ?)", self.images)
+        conn.executemany(
+            "INSERT INTO images (site, article_id, position, src, alt) VALUES (?, ?, ?, ?, ?)", self.images
+        )
         conn.executemany(_INSERT_SNAPSHOT, self.snapshots)
 
 

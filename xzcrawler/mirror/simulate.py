@@ -13,23 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import subprocess
 import sys
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .mirror.server import serve_in_thread
-from .mirror.site import MirrorSite
+from .crawl import LOOPBACK_SETTINGS
+from .server import serve_in_thread
+from .site import MirrorSite
 
 ADD_EVERY = dt.timedelta(hours=12)
 EDIT_EVERY = 5  # days: on day 2, 7, 12, ... the article published the day before is edited
 FAIL_DAY = 4  # the first article of this day answers 500 that day, and is served the next
 BREAK_DAYS = (9, 10)  # the title markup is broken site-wide; repaired the day after
-LOOPBACK = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING"]
+LOOPBACK = [*LOOPBACK_SETTINGS, "-s", "LOG_LEVEL=WARNING"]
 
 
 @dataclass
@@ -42,9 +43,13 @@ class Day:
 
 
 class Simulation:
-    def __init__(self, workdir: Path, articles: int = 300, start: dt.datetime | None = None, db_path: Path | None = None):
+    def __init__(
+        self, workdir: Path, articles: int = 300, start: dt.datetime | None = None, db_path: Path | None = None
+    ):
         tz = dt.timezone(dt.timedelta(hours=8))
-        self.start = (start or dt.datetime(2026, 1, 1, 3, 17, tzinfo=tz)).astimezone(tz).replace(second=0, microsecond=0)
+        self.start = (
+            (start or dt.datetime(2026, 1, 1, 3, 17, tzinfo=tz)).astimezone(tz).replace(second=0, microsecond=0)
+        )
         self.articles = articles
         self.workdir = Path(workdir)
         self.db_path = Path(db_path) if db_path else self.workdir / "archive.db"
@@ -63,12 +68,20 @@ class Simulation:
     @lru_cache(maxsize=64)  # noqa: B019  (one simulation, a few hundred days)
     def site(self, day: int) -> MirrorSite:
         """The site as it is on ``day`` (0 is the first crawl)."""
-        ids = self._ids()
         edits = tuple(self.new_on(d - 1)[0] for d in range(2, day + 1) if d % EDIT_EVERY == 2)
         fail = (self.new_on(FAIL_DAY)[0],) if day == FAIL_DAY else ()
         broken = "title" if day in BREAK_DAYS else None
-        return MirrorSite(self.articles, now=self.now(day), epoch=self.start, add=self.added(day), add_every=ADD_EVERY,
-                          grow_views=day, edit=edits, fail=fail, broken=broken)  # fmt: skip
+        return MirrorSite(
+            self.articles,
+            now=self.now(day),
+            epoch=self.start,
+            add=self.added(day),
+            add_every=ADD_EVERY,
+            grow_views=day,
+            edit=edits,
+            fail=fail,
+            broken=broken,
+        )
 
     @lru_cache(maxsize=1)  # noqa: B019
     def _ids(self) -> list[int]:
@@ -77,12 +90,19 @@ class Simulation:
     def new_on(self, day: int) -> list[int]:
         """The articles first on the site at the crawl of ``day`` (day 0: the whole site)."""
         ids = self._ids()
-        return ids[: self.articles] if day == 0 else ids[self.articles + self.added(day - 1) : self.articles + self.added(day)]
+        return (
+            ids[: self.articles]
+            if day == 0
+            else ids[self.articles + self.added(day - 1) : self.articles + self.added(day)]
+        )
 
     def edit_day(self, article_id: int) -> int | None:
         """The day on which the site edited ``article_id``, if it did."""
-        return next((d for d in range(2, 5_000, EDIT_EVERY) if self.new_on(d - 1)[0] == article_id), None) \
-            if article_id in self._ids()[self.articles:] else None  # fmt: skip
+        return (
+            next((d for d in range(2, 5_000, EDIT_EVERY) if self.new_on(d - 1)[0] == article_id), None)
+            if article_id in self._ids()[self.articles :]
+            else None
+        )
 
     def edited(self, day: int) -> set[int]:
         return set(self.site(day).edits)
@@ -95,8 +115,20 @@ class Simulation:
         site = self.site(day)
         server, base = serve_in_thread(site, port=self._port)
         self._port = server.server_address[1]  # the same address every day, as a real site keeps it
-        command = [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"site={base}", "-s", f"XZ_DB_PATH={self.db_path}",
-                   "-s", f"XZ_NOW={self.now(day).isoformat()}", *LOOPBACK]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "articles",
+            "-a",
+            f"site={base}",
+            "-s",
+            f"XZ_DB_PATH={self.db_path}",
+            "-s",
+            f"XZ_NOW={self.now(day).isoformat()}",
+            *LOOPBACK,
+        ]
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
         try:
             result = subprocess.run(command, cwd=self.workdir, env=env, capture_output=True, text=True, timeout=1800)

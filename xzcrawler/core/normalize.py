@@ -23,7 +23,7 @@ SITE_TZ = ZoneInfo("Asia/Shanghai")
 def parse_iso(value: str | dt.datetime | None) -> dt.datetime:
     """An aware datetime from an ISO 8601 string (``Z`` allowed); naive means UTC."""
     if value is None:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     if isinstance(value, dt.datetime):
         moment = value
     else:
@@ -32,13 +32,13 @@ def parse_iso(value: str | dt.datetime | None) -> dt.datetime:
             text = text[:-1] + "+00:00"
         moment = dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment
 
 
 def utc_iso(value: str | dt.datetime | None) -> str:
     """ISO 8601 in UTC with a ``Z``, to the second: the archive's one timestamp form."""
-    moment = parse_iso(value).astimezone(dt.timezone.utc).replace(microsecond=0)
+    moment = parse_iso(value).astimezone(dt.UTC).replace(microsecond=0)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -62,8 +62,19 @@ _REL_AMOUNT = re.compile(r"(\d+)\s*(秒钟?|分钟|个?小时|天|周|个?星期
 _CLOCK_PARTS = re.compile(r"(\d{1,2})[:：](\d{2})")
 # The theme prints elapsed time floored to its unit (months as 30 days, years as 365, as the
 # mirror's model of the theme does): "3天前" means 3 <= elapsed days < 4.
-_UNIT_SECONDS = {"秒": 1, "秒钟": 1, "分钟": 60, "小时": 3600, "个小时": 3600, "天": 86400, "周": 7 * 86400,
-                 "星期": 7 * 86400, "个星期": 7 * 86400, "个月": 30 * 86400, "年": 365 * 86400}  # fmt: skip
+_UNIT_SECONDS = {
+    "秒": 1,
+    "秒钟": 1,
+    "分钟": 60,
+    "小时": 3600,
+    "个小时": 3600,
+    "天": 86400,
+    "周": 7 * 86400,
+    "星期": 7 * 86400,
+    "个星期": 7 * 86400,
+    "个月": 30 * 86400,
+    "年": 365 * 86400,
+}
 
 
 def _months_before(moment: dt.datetime, months: int) -> dt.datetime:
@@ -168,8 +179,13 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
     date); ``published_precision`` is "day" (or finer) only when they are the same day, else the
     unit they share ("month", "year") or None; ``published_date`` is then the latest day.
     """
-    empty = {"published_date": None, "published_at": None, "published_precision": None,
-             "published_earliest": None, "published_latest": None}  # fmt: skip
+    empty = {
+        "published_date": None,
+        "published_at": None,
+        "published_precision": None,
+        "published_earliest": None,
+        "published_latest": None,
+    }
     if not text:
         return empty
     text = text.strip()
@@ -188,8 +204,13 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
                 published_at = _aware_iso(moment)
                 precision = "second" if second is not None else "minute"
         day = date.isoformat()
-        return {"published_date": day, "published_at": published_at, "published_precision": precision,
-                "published_earliest": day, "published_latest": day}  # fmt: skip
+        return {
+            "published_date": day,
+            "published_at": published_at,
+            "published_precision": precision,
+            "published_earliest": day,
+            "published_latest": day,
+        }
 
     # 1. a full date wins: 2024-09-24, 2022年04月26日, 1年前 (2024-09-24)
     match = _FULL_DATE.search(text)
@@ -219,9 +240,13 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
         earliest, latest, exact = span
         if exact:
             return {**result(latest.date()), "published_at": _aware_iso(latest), "published_precision": "minute"}
-        return {"published_date": latest.date().isoformat(), "published_at": None,
-                "published_precision": _precision_of(earliest.date(), latest.date()),
-                "published_earliest": earliest.date().isoformat(), "published_latest": latest.date().isoformat()}  # fmt: skip
+        return {
+            "published_date": latest.date().isoformat(),
+            "published_at": None,
+            "published_precision": _precision_of(earliest.date(), latest.date()),
+            "published_earliest": earliest.date().isoformat(),
+            "published_latest": latest.date().isoformat(),
+        }
     # 4. other relative wordings (半小时前): dateparser's point estimate, claiming no precision
     if "前" in text:
         moment = _dateparser_relative(text, local_fetch)
@@ -256,8 +281,11 @@ def combine_dates(old: dict, new: dict) -> dict:
     """
     new_span, old_span = _span(new), _span(old)
     if new_span is None:
-        return {name: old.get(name) for name in DATE_FIELDS} if old_span or old.get("published_date") else \
-            {name: new.get(name) for name in DATE_FIELDS}  # fmt: skip
+        return (
+            {name: old.get(name) for name in DATE_FIELDS}
+            if old_span or old.get("published_date")
+            else {name: new.get(name) for name in DATE_FIELDS}
+        )
     if old_span is None:
         return {name: new.get(name) for name in DATE_FIELDS}
     lo, hi = max(old_span[0], new_span[0]), min(old_span[1], new_span[1])
@@ -267,8 +295,13 @@ def combine_dates(old: dict, new: dict) -> dict:
     for candidate in sorted((new, old), key=lambda o: finest.get(o.get("published_precision"), 3)):
         if _span(candidate) == (lo, hi):
             return {name: candidate.get(name) for name in DATE_FIELDS}
-    return {"published_date": hi, "published_at": None, "published_precision": _precision_of(date_of(lo), date_of(hi)),
-            "published_earliest": lo, "published_latest": hi}  # fmt: skip
+    return {
+        "published_date": hi,
+        "published_at": None,
+        "published_precision": _precision_of(date_of(lo), date_of(hi)),
+        "published_earliest": lo,
+        "published_latest": hi,
+    }
 
 
 def date_of(text: str) -> dt.date:

@@ -64,7 +64,11 @@ def harvest(exchange: Exchange, site: str) -> Harvest:
     if role == "home":
         try:
             doc, _ = pages.load_document(body, charset)
-            found = [c for c in (pages.nav_categories(doc, url) if doc is not None else []) if pages.site_of(c["url"]) == site]
+            found = [
+                c
+                for c in (pages.nav_categories(doc, url) if doc is not None else [])
+                if pages.site_of(c["url"]) == site
+            ]
         except Exception:  # noqa: BLE001  (a parser bug: the listing part below still runs, guarded)
             found = []
     page = pages.parse_page(body, url, exchange.fetched_at, charset)

@@ -22,8 +22,8 @@ class Clock:
     def now(self) -> dt.datetime:
         """An aware datetime in UTC."""
         if self.start is None:
-            return dt.datetime.now(dt.timezone.utc)
-        return (self.start + dt.timedelta(seconds=time.monotonic() - self._t0)).astimezone(dt.timezone.utc)
+            return dt.datetime.now(dt.UTC)
+        return (self.start + dt.timedelta(seconds=time.monotonic() - self._t0)).astimezone(dt.UTC)
 
     def iso(self) -> str:
         """The archive's timestamp form (UTC, to the second)."""

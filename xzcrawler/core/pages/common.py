@@ -7,7 +7,6 @@ import re
 from .. import normalize as nz
 from . import xpaths as X
 
-
 MAX_ID = 2**63 - 1  # SQLite's INTEGER; a larger "id" is no id of this site
 
 

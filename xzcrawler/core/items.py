@@ -65,8 +65,14 @@ class Failure:
 def article(page: dict, body: bytes | None, etag: str | None = None, last_modified: str | None = None) -> Article:
     """The Article item of a parsed article page (``kind`` already removed or not)."""
     record = {key: value for key, value in page.items() if key != "kind" and not key.startswith("_")}
-    return Article(record, RawBody(body) if body is not None else None, etag, last_modified, page.get("_declared_id"),
-                   tuple(page.get("_primary") or ()))  # fmt: skip
+    return Article(
+        record,
+        RawBody(body) if body is not None else None,
+        etag,
+        last_modified,
+        page.get("_declared_id"),
+        tuple(page.get("_primary") or ()),
+    )
 
 
 def listing(site: str, url: str, page: dict, fetched_at: str) -> ListingSeen:
@@ -77,8 +83,14 @@ def listing(site: str, url: str, page: dict, fetched_at: str) -> ListingSeen:
         article_id = pages.article_id_from_url(item["url"])
         if article_id is None or pages.site_of(item["url"]) != site:
             continue
-        observations.append({"article_id": article_id, "views": item["views"], "published_text": item.get("published_text"),
-                             **{name: item.get(name) for name in nz.DATE_FIELDS}})  # fmt: skip
+        observations.append(
+            {
+                "article_id": article_id,
+                "views": item["views"],
+                "published_text": item.get("published_text"),
+                **{name: item.get(name) for name in nz.DATE_FIELDS},
+            }
+        )
     return ListingSeen(site, url, fetched_at, observations)
 
 

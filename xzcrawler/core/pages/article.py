@@ -28,12 +28,12 @@ END_OF_BODY = re.compile(r"^(分享给朋友[:：]?|分享到[:：]?|相关文�
 
 # --- bylines -----------------------------------------------------------------
 _NAME_CHARS = r"[\u4e00-\u9fff·•、/ \u3000]"
-BYLINE_END = re.compile(
-    rf"[（(]\s*({_NAME_CHARS}{{2,24}}?)\s*[）)]\s*([\u4e00-\u9fff]{{2,8}})?\s*[。.]?$"
-)
+BYLINE_END = re.compile(rf"[（(]\s*({_NAME_CHARS}{{2,24}}?)\s*[）)]\s*([\u4e00-\u9fff]{{2,8}})?\s*[。.]?$")
 BYLINE_REPORTER_PAREN = re.compile(r"[（(]\s*((?:本报)?记者[^（）()]{1,24}?)\s*[）)]")
 BYLINE_LABEL = re.compile(r"^(?:作者|撰文|文)\s*[:：/]\s*\S.{0,40}$")
-BYLINE_REPORTER_LINE = re.compile(r"^((?:本报|本台|融媒)?记者[\s:：].{1,40}|(?:本报|本台)?记者[\u4e00-\u9fff]{2,4}(?:\s.{0,30})?)$")
+BYLINE_REPORTER_LINE = re.compile(
+    r"^((?:本报|本台|融媒)?记者[\s:：].{1,40}|(?:本报|本台)?记者[\u4e00-\u9fff]{2,4}(?:\s.{0,30})?)$"
+)
 EDITOR_NOTE = re.compile(r"^[（(]\s*(?:编者按|编者注|编辑注|更正|注)[:：].*[）)]$")
 BYLINE_SOURCE = re.compile(r"^来源\s*[:：]\s*\S.{0,40}$")
 DATE_LINE = re.compile(
@@ -55,9 +55,26 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset("script style noscript template head title select option button input textarea".split())
 _PROMO_CLASSES = frozenset(("post-wechat", "post-copyright"))
 _DROP_CLASSES = frozenset(
-    ("post-share", "bdsharebuttonbox", "related", "post-meta", "place", "breadcrumb", "pagebar", "sidebar",
-     "header", "footer", "navbar", "nav", "logo", "search", "widget", "tags", "post-tags")
-)  # fmt: skip
+    (
+        "post-share",
+        "bdsharebuttonbox",
+        "related",
+        "post-meta",
+        "place",
+        "breadcrumb",
+        "pagebar",
+        "sidebar",
+        "header",
+        "footer",
+        "navbar",
+        "nav",
+        "logo",
+        "search",
+        "widget",
+        "tags",
+        "post-tags",
+    )
+)
 
 _SOURCE_NEWLINE = re.compile(r"(?<=(.))?[ \t]*\n\s*(?=(.))?", re.S)
 _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
@@ -69,6 +86,8 @@ def _fold_newline(match: re.Match) -> str:
     if before and after and _WIDE.match(before) and _WIDE.match(after):
         return ""
     return " "
+
+
 _IMG = object()  # marker for an image position among paragraphs
 
 
@@ -262,8 +281,14 @@ def _breadcrumbs(place) -> tuple[list[str], str | None, str | None, str]:
 
 
 def _meta_fields(meta, base_url: str) -> dict:
-    out = {"author": None, "published_text": None, "category": None, "category_url": None, "views": None,
-           "primary": set()}  # fmt: skip
+    out = {
+        "author": None,
+        "published_text": None,
+        "category": None,
+        "category_url": None,
+        "views": None,
+        "primary": set(),
+    }
     if meta is None:
         return out
     author = first(X.META_AUTHOR(meta))
@@ -291,7 +316,7 @@ def _meta_fields(meta, base_url: str) -> dict:
                 out["published_text"] = match.group(0).strip()
             if out["author"] is None:
                 out["author"] = nz.strip_indent(text[: match.start()]) or None
-            rest = text[match.end():]
+            rest = text[match.end() :]
             if out["category"]:
                 rest = rest.replace(out["category"], " ")
             if out["views"] is None:
@@ -349,8 +374,10 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dic
         "article_id": article_id_from_url(url),  # identity comes from the address, never from the markup
         "_declared_id": _declared_id(doc),  # not part of the record: the identity check reads it
         # watched fields found by their first-choice selector (the others came from fallbacks, if at all)
-        "_primary": sorted(meta["primary"] | {name for name, alternatives in (("title", X.TITLE), ("body_text", X.BODY))
-                                              if alternatives[0](doc)}),  # fmt: skip
+        "_primary": sorted(
+            meta["primary"]
+            | {name for name, alternatives in (("title", X.TITLE), ("body_text", X.BODY)) if alternatives[0](doc)}
+        ),
         "title": title,
         "category": category,
         "category_url": category_url,

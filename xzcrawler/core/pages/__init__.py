@@ -19,8 +19,17 @@ from .common import article_id_from_url, element_text, first, pick
 from .decode import decode_html
 from .listing import nav_categories, parse_listing
 
-__all__ = ["parse_page", "parse_html", "classify", "decode_html", "nav_categories", "load_document", "article_id_from_url",
-           "site_of", "MAX_BODY"]
+__all__ = [
+    "parse_page",
+    "parse_html",
+    "classify",
+    "decode_html",
+    "nav_categories",
+    "load_document",
+    "article_id_from_url",
+    "site_of",
+    "MAX_BODY",
+]
 
 site_of = nz.site_of
 MAX_BODY = 16 * 1024 * 1024  # the site's pages are ~30 KB; anything past this is no page of it

@@ -69,8 +69,9 @@ def _fallen(now: dict[str, float], history: list[dict[str, float]], points: floa
     return None
 
 
-def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_points: float,
-           drift_min_seen: int) -> Verdict:  # fmt: skip
+def assess(
+    stats: dict, previous: list[dict], *, max_error_rate: float, drift_points: float, drift_min_seen: int
+) -> Verdict:
     reason = stats.get("finish_reason")
     if stats.get("xz/storage_errors") or stats.get("xz/articles_not_written"):
         lost = stats.get("xz/articles_not_written") or 0
@@ -93,7 +94,9 @@ def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_po
     failures = stats.get("xz/failed_urls", 0) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if failures > max_error_rate * responses:
         return Verdict(ERRORS, f"{failures} failed pages for {responses} responses (limit {max_error_rate:.0%})")
-    fallen = _fallen(fill_rates(stats, drift_min_seen), [fill_rates(run, drift_min_seen) for run in previous], drift_points)
+    fallen = _fallen(
+        fill_rates(stats, drift_min_seen), [fill_rates(run, drift_min_seen) for run in previous], drift_points
+    )
     if fallen:
         field, rate, median, runs = fallen
         return Verdict(
@@ -101,8 +104,9 @@ def assess(stats: dict, previous: list[dict], *, max_error_rate: float, drift_po
             f"drift in field '{field}': filled on {rate:.1f}% of this run's pages, "
             f"{median - rate:.1f} points below the median {median:.1f}% of the last {runs} runs",
         )
-    fallen = _fallen(primary_rates(stats, drift_min_seen), [primary_rates(run, drift_min_seen) for run in previous],
-                     drift_points)  # fmt: skip
+    fallen = _fallen(
+        primary_rates(stats, drift_min_seen), [primary_rates(run, drift_min_seen) for run in previous], drift_points
+    )
     if fallen:
         field, rate, median, runs = fallen
         recovered = stats.get(f"xz/fallback/{field}", 0)

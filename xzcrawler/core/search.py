@@ -177,7 +177,8 @@ def search(db, query: str, limit: int = 20, category: str | None = None, since: 
     hits = []
     for rowid in rowids:
         site, article_id, title, url, published, cat, body = conn.execute(
-            "SELECT site, article_id, title, url, published_date, category, body_text FROM articles WHERE rowid = ?", [rowid]
+            "SELECT site, article_id, title, url, published_date, category, body_text FROM articles WHERE rowid = ?",
+            [rowid],
         ).fetchone()
         text = body if any(brute_force_pattern(t).search((body or "").lower()) for t in query.split()) else title
         hits.append(Hit(site, article_id, title, url, published, cat, snippet(text or "", query)))

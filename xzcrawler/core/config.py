@@ -58,11 +58,12 @@ def _path(allow_none=False) -> Callable:
 
 
 def _class_path(name, value):
-    from scrapy.utils.misc import load_object
+    import importlib
 
     try:
-        return load_object(value)
-    except (ImportError, AttributeError, NameError, ValueError, TypeError):
+        module, _, attribute = str(value).rpartition(".")
+        return getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError, ValueError, TypeError):
         raise ConfigError(f"{name} must be the import path of a store class (got {value!r})") from None
 
 
@@ -72,7 +73,9 @@ def _time(name, value):
     try:
         return nz.parse_iso(str(value))
     except ValueError:
-        raise ConfigError(f"{name} must be an ISO 8601 time such as 2026-11-28T00:30:00+08:00 (got {value!r})") from None
+        raise ConfigError(
+            f"{name} must be an ISO 8601 time such as 2026-11-28T00:30:00+08:00 (got {value!r})"
+        ) from None
 
 
 def _policy(name, value):
@@ -144,7 +147,7 @@ def check_settings(settings) -> None:
 
 
 def check_spider_arguments(arguments: dict) -> None:
-    for name, value in arguments.items():
+    for name in arguments:
         if name not in SPIDER_ARGUMENTS:
             allowed = "; ".join(f"-a {key}=... ({what})" for key, what in SPIDER_ARGUMENTS.items())
             raise ConfigError(f"unknown spider argument {name!r}: the articles spider takes {allowed}")
