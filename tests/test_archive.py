@@ -238,3 +238,12 @@ def test_a_later_look_refines_the_date_and_says_so(tmp_path):
         "SELECT source, published_text, old_earliest, old_latest, old_precision, new_earliest, new_latest, "
         "new_precision FROM date_refinements"
     ).fetchall() == [("listing", "4天前", "2026-11-24", "2026-11-25", "month", "2026-11-24", "2026-11-24", "day")]
+
+
+def test_every_field_of_the_schema_has_its_column(tmp_path):
+    """A new schema property without its migration would fail here (and every write)."""
+    from xzcrawler.core.validate import schema
+
+    with Archive(tmp_path / "a.db") as archive:
+        columns = set(archive.db["articles"].columns_dict)
+    assert set(schema()["properties"]) <= columns

@@ -13,10 +13,6 @@ import urllib.request
 
 import pytest
 
-from .conftest import ROOT
-
-METADATA = ROOT / "datasette" / "metadata.json"
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -28,7 +24,7 @@ def free_port() -> int:
 def datasette(mirror_archive, tmp_path_factory):
     pytest.importorskip("datasette")
     _, path = mirror_archive
-    db = tmp_path_factory.mktemp("ds") / "xzcrawler.db"  # the file name is the database name
+    db = tmp_path_factory.mktemp("ds") / "evo.db"  # any file name: Datasette names the database after it
     shutil.copy(path, db)
     from xzcrawler.store import Archive
 
@@ -40,19 +36,7 @@ def datasette(mirror_archive, tmp_path_factory):
         archive.observe_listing(site, [{"article_id": article_id, "views": views + 500}], "2026-11-29T16:30:00Z")
     port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "datasette",
-            "serve",
-            str(db),
-            "-m",
-            str(METADATA),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [sys.executable, "-m", "xzcrawler.cli", "serve", str(db), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -79,7 +63,7 @@ def get(url: str):
 
 def test_most_viewed_canned_query(datasette):
     base, db = datasette
-    rows = get(base + "/xzcrawler/most_viewed.json?_shape=array")
+    rows = get(base + "/evo/most_viewed.json?_shape=array")
     assert rows and len(rows) == min(100, 300)
     views = [r["views"] for r in rows]
     assert views == sorted(views, reverse=True)
@@ -92,9 +76,9 @@ def test_search_and_per_month_canned_queries(datasette):
     import sqlite3
 
     base, db = datasette
-    rows = get(base + "/xzcrawler/search.json?_shape=array&q=" + urllib.parse.quote("园区"))
+    rows = get(base + "/evo/search.json?_shape=array&q=" + urllib.parse.quote("园区"))
     assert rows and all("园区" in r["title"] or "园区" in r["context"] for r in rows)
-    months = get(base + "/xzcrawler/articles_per_month_per_category.json?_shape=array")
+    months = get(base + "/evo/articles_per_month_per_category.json?_shape=array")
     dated = sqlite3.connect(db).execute("SELECT count(*) FROM articles WHERE published_date IS NOT NULL").fetchone()[0]
     assert sum(r["articles"] for r in months) == dated > 250
 
@@ -102,13 +86,13 @@ def test_search_and_per_month_canned_queries(datasette):
 def test_metadata_describes_tables_and_columns(datasette):
     base, _ = datasette
     meta = get(base + "/-/metadata.json")
-    tables = meta["databases"]["xzcrawler"]["tables"]
+    tables = meta["databases"]["evo"]["tables"]
     assert {"articles", "revisions", "view_snapshots", "related_links"} <= set(tables)
     assert "body_text" in tables["articles"]["columns"]
 
 
 def test_fastest_growing_views_canned_query(datasette):
     base, _ = datasette
-    rows = get(base + "/xzcrawler/fastest_growing_views.json?_shape=array")
+    rows = get(base + "/evo/fastest_growing_views.json?_shape=array")
     assert len(rows) == 1 and rows[0]["gained"] == 500 and rows[0]["last_at"] == "2026-11-29T16:30:00Z"
     assert (rows[0]["span_days"], rows[0]["per_day"]) == (2.0, 250.0)  # over the real span

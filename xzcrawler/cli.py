@@ -289,6 +289,45 @@ def demo(articles, db_path, out, days, start):
         raise SystemExit(result.returncode)
 
 
+@main.command()
+@click.argument("archive", default=DEFAULT_DB, type=click.Path(dir_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+def serve(archive, host, port):
+    """Datasette on ARCHIVE (any file name) with the project's descriptions and canned queries."""
+    import tempfile
+
+    metadata = datasette_metadata(Path(archive).stem)
+    with tempfile.NamedTemporaryFile("w", prefix="xzcrawler-", suffix=".json", encoding="utf-8", delete=False) as fh:
+        json.dump(metadata, fh, ensure_ascii=False)
+    # Datasette takes this process over (signals reach it directly); the metadata file is a few KB in /tmp
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(archive),
+        "-m",
+        fh.name,
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    os.execv(sys.executable, command)
+
+
+def datasette_metadata(database: str) -> dict:
+    """The project's Datasette metadata for a database named ``database`` (Datasette names a
+    database after its file): descriptions and canned queries apply to any archive file."""
+    from importlib import resources
+
+    text = resources.files("xzcrawler").joinpath("datasette/metadata.json").read_text("utf-8")
+    metadata = json.loads(text)
+    metadata["databases"] = {database: metadata["databases"].pop("xzcrawler")}
+    return metadata
+
+
 def _simulate(articles: int, db_path: str, out: str, days: int, start: str | None) -> None:
     from .mirror.simulate import Simulation
     from .store import export_articles

@@ -6,6 +6,13 @@ from sqlite_utils import Database, Migrations
 
 from ..core import normalize as nz
 from ..core import search
+from ..core.validate import schema as record_schema
+
+
+def _types(spec: dict) -> list[str]:
+    kind = spec.get("type", [])
+    return [kind] if isinstance(kind, str) else list(kind)
+
 
 _V1_FIELDS = (
     "url",
@@ -30,8 +37,12 @@ _V1_FIELDS = (
     "content_hash",
     "fetched_at",
 )  # the columns of m001; later fields come with their own migration
-ARTICLE_FIELDS = (*_V1_FIELDS, "published_earliest", "published_latest")
-JSON_FIELDS = ("breadcrumbs", "keywords", "images", "related")
+# The record's fields come from the JSON schema, the one place that lists them: a new field is a
+# schema property, its value in a page module, and a migration adding its column here.
+ARTICLE_FIELDS = tuple(record_schema()["properties"])
+JSON_FIELDS = tuple(
+    name for name, spec in record_schema()["properties"].items() if {"array", "object"} & set(_types(spec))
+)
 
 migrations = Migrations("xzcrawler")
 

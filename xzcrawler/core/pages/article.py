@@ -53,28 +53,6 @@ _BLOCK_TAGS = frozenset(
     "center pre figure figcaption header footer aside hr form address".split()
 )
 _SKIP_TAGS = frozenset("script style noscript template head title select option button input textarea".split())
-_PROMO_CLASSES = frozenset(("post-wechat", "post-copyright"))
-_DROP_CLASSES = frozenset(
-    (
-        "post-share",
-        "bdsharebuttonbox",
-        "related",
-        "post-meta",
-        "place",
-        "breadcrumb",
-        "pagebar",
-        "sidebar",
-        "header",
-        "footer",
-        "navbar",
-        "nav",
-        "logo",
-        "search",
-        "widget",
-        "tags",
-        "post-tags",
-    )
-)
 
 _SOURCE_NEWLINE = re.compile(r"(?<=(.))?[ \t]*\n\s*(?=(.))?", re.S)
 _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
@@ -134,9 +112,9 @@ class _Collector:
             return
         tag = tag.lower()
         classes = set((el.get("class") or "").split())
-        if tag in _SKIP_TAGS or classes & _DROP_CLASSES:
+        if tag in _SKIP_TAGS or classes & X.DROP_CLASSES:
             pass
-        elif classes & _PROMO_CLASSES:
+        elif classes & X.PROMO_CLASSES:
             self.brk()
             self.promo_blocks.append(_block_text(el))
         elif tag == "br":
@@ -175,7 +153,7 @@ def _body_container(doc, body):
     post = pick(doc, X.POST)
     if post is not None:
         return post
-    body = first(doc.xpath("//body"))
+    body = first(X.BODY_TAG(doc))
     return doc if body is None else body
 
 
@@ -273,7 +251,7 @@ def _breadcrumbs(place) -> tuple[list[str], str | None, str | None, str]:
     names = [nz.clean_inline(part) for part in re.split(r"[>›»]|&gt;", text)]
     names = [n for n in names if n and n not in ("正文内容", "正文")]
     category = category_url = None
-    for link in place.xpath(".//a[@href]"):
+    for link in X.BREADCRUMB_LINKS(place):
         name = nz.clean_inline(element_text(link))
         if name and name not in ("首页", "主页", "网站首页"):
             category, category_url = name, link.get("href")

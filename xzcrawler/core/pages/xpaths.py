@@ -57,6 +57,32 @@ RELATED_HEADING_LINK = _x(".//h3//a | .//h2//a | .//h4//a")
 RELATED_ANY_LINK = _x(".//a[@href]")
 RELATED_EXCERPT = _x(".//p")
 
+# Class names of blocks the body walker keeps as promo text, and of blocks it drops.
+PROMO_CLASSES = frozenset(("post-wechat", "post-copyright"))
+DROP_CLASSES = frozenset(
+    (
+        "post-share",
+        "bdsharebuttonbox",
+        "related",
+        "post-meta",
+        "place",
+        "breadcrumb",
+        "pagebar",
+        "sidebar",
+        "header",
+        "footer",
+        "navbar",
+        "nav",
+        "logo",
+        "search",
+        "widget",
+        "tags",
+        "post-tags",
+    )
+)
+BODY_TAG = _x("//body")
+BREADCRUMB_LINKS = _x(".//a[@href]")
+
 # --- listing -------------------------------------------------------------
 LIST_ITEMS = _x(f"//div[{_has_class('list-item')}]")
 ITEM_LINK = _x(".//h2//a | .//h3//a")
