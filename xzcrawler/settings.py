@@ -82,6 +82,10 @@ XZ_LOG_BACKUPS = 10
 # on bound methods, which are new objects per response, so it re-parses on every page
 # (about 1 ms each, measured in benchmarks/crawl.py). Our callbacks are checked by tests instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# Scrapy hands a callback's output to CONCURRENT_ITEMS asyncio workers per response (default 100,
+# so ~100 tasks created for every page: a sixth of the crawl's CPU in benchmarks/crawl.py's
+# profile). Our pipelines are synchronous and a page yields a few items: a handful is plenty.
+CONCURRENT_ITEMS = 4
 
 # WARC: every request and response, gzip per record, rotated by size; warc/ beside the DB unless set.
 XZ_WARC_ENABLED = True
