@@ -22,6 +22,15 @@ from .hostile import Host, listing_html
 SITE_IDS = MirrorSite(30, now=NOW).ids
 
 
+@pytest.fixture(autouse=True)
+def archive_stays_sound(tmp_path):
+    """After every scenario, whatever it did, the archive passes SQLite's integrity check."""
+    yield
+    for path in tmp_path.glob("*.db"):
+        if path.stat().st_size:
+            assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok", path
+
+
 def db(tmp_path):
     return sqlite3.connect(tmp_path / "archive.db")
 

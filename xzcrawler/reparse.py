@@ -15,7 +15,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from .core import items, pages
+from .core import items, pages, paths
 from .core import normalize as nz
 from .core.harvest import Exchange, harvest
 from .pipelines import StorePipeline, ValidatePipeline
@@ -93,7 +93,7 @@ def reparse(
     """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place)."""
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
-    warc_dir = Path(warc_dir) if warc_dir else source_db.parent / "warc"
+    warc_dir = paths.warc_dir(source_db, warc_dir)
     with Archive(source_db, readonly=target_db != source_db) as source:
         if not source.readonly:
             reconcile(source, warc_dir)  # records a killed crawl wrote but did not index

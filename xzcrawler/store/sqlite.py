@@ -468,16 +468,29 @@ class Archive(Queries):
     def finish_run(
         self, run_id: int, status: str, stats: dict, finished_at: str | None = None, exit_code: int = 0
     ) -> None:
-        with _storage(), self._txn():
-            self.db["crawl_runs"].update(
-                run_id,
-                {
-                    "finished_at": finished_at or self.clock.iso(),
-                    "status": status,
-                    "exit_code": exit_code,
-                    "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
-                },
-            )
+        """Record the end of a run. When the disk is full (or a file at its size limit), the
+        write-ahead log is checkpointed and truncated first, which frees what it held, and the
+        row is written again, with the stats only if they fit: a run never stays 'running'."""
+        values = {
+            "finished_at": finished_at or self.clock.iso(),
+            "status": status,
+            "exit_code": exit_code,
+            "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+        }
+        try:
+            with _storage(), self._txn():
+                self.db["crawl_runs"].update(run_id, values)
+            return
+        except StorageError:
+            pass
+        with contextlib.suppress(*STORAGE_ERRORS):
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            with _storage(), self._txn():
+                self.db["crawl_runs"].update(run_id, values)
+        except StorageError:
+            with _storage(), self._txn():  # the verdict at least, without the stats
+                self.db["crawl_runs"].update(run_id, {**values, "stats": None})
 
     def close(self) -> None:
         """Write what is queued and close; the connection is closed even when the write fails."""
