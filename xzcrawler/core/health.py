@@ -40,24 +40,23 @@ class Verdict:
         return "finished" if self.exit_code == OK else f"failed: {self.message}"
 
 
+def _rates(stats: dict, fields: tuple[str, ...], prefix: str, hit: str, min_seen: int) -> dict[str, float]:
+    rates = {}
+    for field in fields:
+        seen = stats.get(f"{prefix}/{field}/seen", 0)
+        if seen >= min_seen:
+            rates[field] = 100.0 * stats.get(f"{prefix}/{field}/{hit}", 0) / seen
+    return rates
+
+
 def fill_rates(stats: dict, min_seen: int = 1) -> dict[str, float]:
     """Percent filled of each watched field, for fields seen at least ``min_seen`` times."""
-    rates = {}
-    for field in WATCHED:
-        seen = stats.get(f"xz/fill/{field}/seen", 0)
-        if seen >= min_seen:
-            rates[field] = 100.0 * stats.get(f"xz/fill/{field}/filled", 0) / seen
-    return rates
+    return _rates(stats, WATCHED, "xz/fill", "filled", min_seen)
 
 
 def primary_rates(stats: dict, min_seen: int = 1) -> dict[str, float]:
     """Percent of article pages on which each watched field's first-choice selector matched."""
-    rates = {}
-    for field in PRIMARY:
-        seen = stats.get(f"xz/primary/{field}/seen", 0)
-        if seen >= min_seen:
-            rates[field] = 100.0 * stats.get(f"xz/primary/{field}/hit", 0) / seen
-    return rates
+    return _rates(stats, PRIMARY, "xz/primary", "hit", min_seen)
 
 
 def _fallen(now: dict[str, float], history: list[dict[str, float]], points: float):

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .crawl import LOOPBACK_SETTINGS
+from .crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from .server import serve_in_thread
 from .site import MirrorSite
 
@@ -115,23 +113,9 @@ class Simulation:
         site = self.site(day)
         server, base = serve_in_thread(site, port=self._port)
         self._port = server.server_address[1]  # the same address every day, as a real site keeps it
-        command = [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "articles",
-            "-a",
-            f"site={base}",
-            "-s",
-            f"XZ_DB_PATH={self.db_path}",
-            "-s",
-            f"XZ_NOW={self.now(day).isoformat()}",
-            *LOOPBACK,
-        ]
-        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+        command = crawl_command(base, str(self.db_path), None, ["-s", f"XZ_NOW={self.now(day).isoformat()}", *LOOPBACK])
         try:
-            result = subprocess.run(command, cwd=self.workdir, env=env, capture_output=True, text=True, timeout=1800)
+            result = subprocess.run(command, cwd=self.workdir, env=ENV, capture_output=True, text=True, timeout=1800)
         finally:
             server.shutdown()
             server.server_close()
