@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import resource
 import sqlite3
 import subprocess
@@ -504,3 +505,29 @@ def test_after_kill_9_the_index_matches_the_warc_files(tmp_path):
         text=True,
     )
     assert check.returncode == 0, check.stdout[-2000:]
+
+
+def test_a_failed_listing_page_is_retried_and_the_walk_goes_on_from_it(tmp_path):
+    """Page 2 of a category answers 500 in the first run, so pages past it are never reached;
+    the next run retries page 2 and walks on, and the whole category is archived."""
+    site = MirrorSite(120, now=NOW)
+    category = max(site.by_category, key=lambda c: len(site.by_category[c]))
+    assert site.category_pages(category) >= 3
+    with Host(site=site) as host:
+        # no related lists: the listing walk is the only way to the articles
+        host.on(
+            r"/index.php/post/(\d+)\.html",
+            lambda h, m: (
+                200,
+                {},
+                re.sub(rb'<div class="related">.*?</ul>', b"", host.article(int(m.group(1))), flags=re.S),
+            ),
+        )
+        host.on(f"/index.php/category-{category}_2.html", lambda h, m: (500, {}, b"down"))
+        first = crawl(host, tmp_path, "-s", "XZ_MAX_ERROR_RATE=0.5")
+        missing = set(site.ids) - stored_ids(tmp_path)
+        assert first.returncode == 0 and missing  # the articles of pages 2+ were not reached
+        host.routes.pop(0)  # page 2 answers again (the newest route); articles still have no related lists
+        again = crawl(host, tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert stored_ids(tmp_path) == set(site.ids)

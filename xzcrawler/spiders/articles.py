@@ -117,7 +117,8 @@ class ArticlesSpider(scrapy.Spider):
                 callback=callback,
                 errback=self.on_error,
                 dont_filter=True,
-                meta={"xz_retry": True, "xz_walk": (url, self.max_listing_pages)},
+                # a retried listing page walks on from there (what it hid was never reached)
+                meta={"xz_retry": True, "xz_walk": (url, 1)},
             )
         now = self.clock.now()
         for info in self.known.values():
