@@ -91,6 +91,13 @@ class Host:
         status, content_type, body, _ = route(self.site, path, self.base)
         return status, {"Content-Type": content_type}, body
 
+    def category_with(self, category: int, *extra: tuple[str, str, str]) -> Host:
+        """Serve page 1 of ``category`` as its real items after the ``extra`` (href, title, views) ones."""
+        own = [(f"{self.base}/index.php/post/{a}.html", "t", "1") for a in self.site.by_category[category]]
+        return self.on(
+            f"/index.php/category-{category}.html", lambda h, m: (200, {}, listing_html(self.base, [*extra, *own]))
+        )
+
     def asked(self, pattern: str = ".*") -> list[str]:
         return [path for path, _, _ in self.requests if re.fullmatch(pattern, path)]
 

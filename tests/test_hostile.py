@@ -77,20 +77,7 @@ def test_lying_ids_are_refused_and_the_rest_is_stored(tmp_path):
 def test_an_id_beyond_sqlite_loses_nothing(tmp_path):
     huge = "/index.php/post/99999999999999999999.html"
     with Host() as host:
-        host.on(
-            "/index.php/category-3.html",
-            lambda h, m: (
-                200,
-                {},
-                listing_html(
-                    host.base,
-                    [
-                        (host.base + huge, "巨大", "5"),
-                        *[(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in host.site.by_category[3]],
-                    ],
-                ),
-            ),
-        )
+        host.category_with(3, (host.base + huge, "巨大", "5"))
         host.on(r"/index.php/post/\d{15,}\.html", lambda h, m: (200, {}, host.article(SITE_IDS[0])))
         result = crawl(host, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -217,20 +204,7 @@ def test_redirects_and_links_to_another_host_take_nothing_from_it(tmp_path):
     aid = SITE_IDS[2]
     with Host() as host, Host("127.0.0.2") as other:
         # a listing item on the other host with a local id, a related link and a nav link there too
-        host.on(
-            "/index.php/category-3.html",
-            lambda h, m: (
-                200,
-                {},
-                listing_html(
-                    host.base,
-                    [
-                        (f"{other.base}/index.php/post/{aid}.html", "别处", "987654321"),
-                        *[(f"{host.base}/index.php/post/{a}.html", "t", "1") for a in host.site.by_category[3]],
-                    ],
-                ),
-            ),
-        )
+        host.category_with(3, (f"{other.base}/index.php/post/{aid}.html", "别处", "987654321"))
         host.on(
             f"/index.php/post/{SITE_IDS[7]}.html",
             lambda h, m: (
