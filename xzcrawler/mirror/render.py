@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 
 from . import corpus as C
-from .site import ORIGINAL_BASE, SEED_ID, MirrorSite, relative_time
+from .site import ORIGINAL_BASE, SEED_ID, XUZHOU, MirrorSite, relative_time
 
 E = html.escape
+SEED_TITLE = "左手徐州右手上海！无锡惠山构建“一城两区”联动科创产业带"
 
 
 class Links:
@@ -30,6 +31,7 @@ class Links:
 
 
 def layout(
+    site: MirrorSite | None,
     link: Links,
     title: str,
     body_class: str,
@@ -38,10 +40,17 @@ def layout(
     head_extra: str = "",
     canonical: str | None = None,
 ) -> str:
+    profile = site.profile if site is not None else XUZHOU
     nav = [f'      <li class="navbar-item"><a href="{link("/")}" title="首页">首页</a></li>']
-    for cat, name in C.CATEGORIES.items():
+    for cat, name in profile.categories:
         cls = "navbar-item active" if cat == active else "navbar-item"
-        nav.append(f'      <li class="{cls}"><a href="{link(Links.category(cat))}" title="{name}">{name}</a></li>')
+        href = link(Links.category(profile.category_base + cat))
+        nav.append(f'      <li class="{cls}"><a href="{href}" title="{name}">{name}</a></li>')
+    popular = (
+        f'        <li><a href="{link(Links.post(SEED_ID))}" title="左手徐州右手上海！">{SEED_TITLE}</a></li>\n'
+        if profile.seed
+        else ""
+    )
     canonical_tag = f'<link rel="canonical" href="{link.base}{canonical}"/>\n' if canonical else ""
     return f"""<!DOCTYPE html>
 <html xml:lang="zh-Hans" lang="zh-Hans">
@@ -58,7 +67,7 @@ def layout(
 <body class="{body_class}">
 <div class="header">
   <div class="wrap">
-    <div class="logo"><a href="{link("/")}" title="{C.SITE_NAME}"><img src="{link.base}/zb_users/theme/xzcf/style/images/logo.png" alt="{C.SITE_NAME}"></a></div>
+    <div class="logo"><a href="{link("/")}" title="{profile.name}"><img src="{link.base}/zb_users/theme/xzcf/style/images/logo.png" alt="{profile.name}"></a></div>
     <ul class="navbar">
 {chr(10).join(nav)}
     </ul>
@@ -73,8 +82,7 @@ def layout(
     <div class="widget">
       <h3>热门文章</h3>
       <ul>
-        <li><a href="{link(Links.post(SEED_ID))}" title="左手徐州右手上海！">左手徐州右手上海！无锡惠山构建“一城两区”联动科创产业带</a></li>
-      </ul>
+{popular}      </ul>
     </div>
     <div class="widget contact">
       <h3>联系我们</h3>
@@ -84,7 +92,7 @@ def layout(
 </div>
 <div class="footer">
   <div class="wrap">
-    <p>Copyright © {C.SITE_NAME} Rights Reserved. <a href="https://beian.miit.gov.cn/" rel="nofollow" target="_blank">沪ICP备12034567号-3</a></p>
+    <p>Copyright © {profile.name} Rights Reserved. <a href="https://beian.miit.gov.cn/" rel="nofollow" target="_blank">沪ICP备12034567号-3</a></p>
     <p>产业招商/厂房土地租售：400 0123 021 或微信/手机：13391219793</p>
   </div>
 </div>
@@ -95,23 +103,23 @@ def layout(
 
 def _meta_spans(link: Links, site: MirrorSite, aid: int, time_text: str) -> str:
     art = site.article(aid)
-    name = C.CATEGORIES[art.category]
+    name = site.profile.category_name(art.category)
     rel = "" if site.broken == "category" else ' rel="category tag"'
     return (
         f'<span class="author"><i class="ico-user"></i>admin</span>'
         f'<span class="{site.css("date", "time")}"><i class="ico-time"></i>{E(time_text)}</span>'
-        f'<span class="{site.css("category", "cate")}"><i class="ico-cate"></i><a href="{link(Links.category(art.category))}"{rel}>{name}</a></span>'
+        f'<span class="{site.css("category", "cate")}"><i class="ico-cate"></i><a href="{link(Links.category(site.category_id(art.category)))}"{rel}>{name}</a></span>'
         f'<span class="{site.css("views", "view")}"><i class="ico-view"></i>{art.views_display}</span>'
     )
 
 
 def article_page(site: MirrorSite, aid: int, base: str) -> str:
-    if aid == SEED_ID:  # the one real page we hold, verbatim but for the host
+    if site.is_seed(aid):  # the one real page we hold, verbatim but for the host
         return C.seed_html().decode("utf-8").replace(ORIGINAL_BASE, base.rstrip("/"))
     art = site.article(aid)
     rng = site._rng(aid, "render")
     link = Links(base, art.relative_links)
-    name = C.CATEGORIES[art.category]
+    name = site.profile.category_name(art.category)
     indent = "　　" if rng.random() < 0.7 else "&nbsp;&nbsp;"
     parts = []
     if art.shape == "plain":
@@ -142,13 +150,13 @@ def article_page(site: MirrorSite, aid: int, base: str) -> str:
     if art.shape != "plain":
         crumbs = (
             f'    <div class="place">当前位置：<a href="{link("/")}">首页</a> &gt; '
-            f'<a href="{link(Links.category(art.category))}" title="查看 {name} 中的全部文章">{name}</a> &gt; 正文内容</div>\n'
+            f'<a href="{link(Links.category(site.category_id(art.category)))}" title="查看 {name} 中的全部文章">{name}</a> &gt; 正文内容</div>\n'
         )
     if art.shape == "full":
         meta = f'      <div class="post-meta">\n        {_meta_spans(link, site, aid, time_text)}\n      </div>\n'
     related = []
     for rid in art.related:
-        title = site.article(rid).title if rid != SEED_ID else "左手徐州右手上海！无锡惠山构建“一城两区”联动科创产业带"
+        title = SEED_TITLE if site.is_seed(rid) else site.article(rid).title
         related.append(
             f'      <li>\n        <a href="{link(Links.post(rid))}" class="pic" title="{E(title)}"><span>{E(title)}</span></a>\n'
             f'        <h3><a href="{link(Links.post(rid))}" title="{E(title)}">{E(title)}</a></h3>\n'
@@ -165,7 +173,7 @@ def article_page(site: MirrorSite, aid: int, base: str) -> str:
         <p><img src="{link.base}/zb_users/upload/2021/05/202105281622189466372498.jpg" alt="葛毅明微信号" width="180"/></p>
       </div>
       <div class="post-copyright">
-        <p>{C.COPYRIGHT_TEXT.format(site=f'<a href="{link("/")}">{C.SITE_NAME}</a>')}</p>
+        <p>{C.COPYRIGHT_TEXT.format(site=f'<a href="{link("/")}">{site.profile.name}</a>')}</p>
       </div>
       <div class="post-share">
         <span>分享给朋友：</span>
@@ -182,13 +190,15 @@ def article_page(site: MirrorSite, aid: int, base: str) -> str:
         f'<meta name="keywords" content="{",".join(art.keywords)}"/>\n'
         f'<meta name="description" content="{description}..."/>\n'
     )
-    return layout(link, f"{art.title} - {C.SITE_NAME}", "single", content, art.category, head, Links.post(aid))
+    return layout(
+        site, link, f"{art.title} - {site.profile.name}", "single", content, art.category, head, Links.post(aid)
+    )
 
 
 def _list_item(site: MirrorSite, aid: int, link: Links) -> str:
     rng = site._rng(aid, "render")
-    if aid == SEED_ID:
-        title, cat, views = "左手徐州右手上海！无锡惠山构建“一城两区”联动科创产业带", 3, "69"
+    if site.is_seed(aid):
+        title, cat, views = SEED_TITLE, 3, "69"
         time_text = "1年前 (2024-09-24)"
     else:
         art = site.article(aid)
@@ -205,7 +215,7 @@ def _list_item(site: MirrorSite, aid: int, link: Links) -> str:
         f'        <h2><a href="{link(Links.post(aid))}" title="{E(title)}">{E(title)}</a></h2>\n'
         f'        <p class="intro">{site.excerpt(aid)}</p>\n'
         f'        <div class="post-meta"><span class="author">admin</span><span class="{site.css("date", "time")}">{E(time_text)}</span>'
-        f'<span class="{site.css("category", "cate")}"><a href="{link(Links.category(cat))}">{C.CATEGORIES[cat]}</a></span>'
+        f'<span class="{site.css("category", "cate")}"><a href="{link(Links.category(site.category_id(cat)))}">{site.profile.category_name(cat)}</a></span>'
         f'<span class="{site.css("views", "view")}">{views}</span></div>\n      </div>'
     )
 
@@ -229,35 +239,45 @@ def pagebar(link: Links, cat: int, page: int, last: int) -> str:
     return f'    <div class="pagebar">{"".join(parts)}</div>'
 
 
-def category_page(site: MirrorSite, cat: int, page: int, base: str) -> str | None:
-    last = site.category_pages(cat)
-    if cat not in C.CATEGORIES or not 1 <= page <= last:
+def category_page(site: MirrorSite, category_id: int, page: int, base: str) -> str | None:
+    cat = site.category_kind(category_id)
+    if cat is None or not 1 <= page <= site.category_pages(cat):
         return None
+    last = site.category_pages(cat)
     link = Links(base)
-    name = C.CATEGORIES[cat]
+    name = site.profile.category_name(cat)
     items = "\n".join(_list_item(site, aid, link) for aid in site.category_page(cat, page))
     content = (
         f'    <div class="place">当前位置：<a href="{link("/")}">首页</a> &gt; {name}</div>\n'
-        f'    <div class="list">\n{items}\n    </div>\n{pagebar(link, cat, page, last)}'
+        f'    <div class="list">\n{items}\n    </div>\n{pagebar(link, category_id, page, last)}'
     )
-    return layout(link, f"{name} - {C.SITE_NAME}", "multi category", content, cat, canonical=Links.category(cat, page))
+    return layout(
+        site,
+        link,
+        f"{name} - {site.profile.name}",
+        "multi category",
+        content,
+        cat,
+        canonical=Links.category(category_id, page),
+    )
 
 
 def home_page(site: MirrorSite, base: str) -> str:
     link = Links(base)
     items = "\n".join(_list_item(site, aid, link) for aid in site.newest[:10])
     content = f'    <div class="list">\n{items}\n    </div>'
-    return layout(link, f"{C.SITE_NAME} - 产业招商 厂房土地出租出售", "multi index", content, canonical="/")
+    return layout(site, link, f"{site.profile.name} - 产业招商 厂房土地出租出售", "multi index", content, canonical="/")
 
 
-def not_found_page(base: str) -> str:
+def not_found_page(base: str, site: MirrorSite | None = None) -> str:
     link = Links(base)
     content = (
         '    <div class="post cate404">\n      <h2 class="post-title">页面不存在</h2>\n'
         '      <div class="post-404"><p>抱歉，您访问的页面不存在或已被删除。</p>'
         f'<p><a href="{link("/")}">返回首页</a></p></div>\n    </div>'
     )
-    return layout(link, f"页面不存在 - {C.SITE_NAME}", "multi error", content)
+    name = (site.profile if site is not None else XUZHOU).name
+    return layout(site, link, f"页面不存在 - {name}", "multi error", content)
 
 
 ROBOTS_TXT = """User-agent: *

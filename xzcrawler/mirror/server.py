@@ -13,7 +13,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import render
-from .site import SEED_ID, MirrorSite
+from .site import MirrorSite
 
 logger = logging.getLogger(__name__)
 
@@ -33,17 +33,17 @@ def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, floa
     if match and int(match.group(1)) in site.failing:
         return 500, "text/html; charset=utf-8", b"<html><body><h1>500 Internal Server Error</h1></body></html>", None
     if match and int(match.group(1)) in site.gone:
-        return 200, html_type, render.not_found_page(base).encode(), None  # a soft 404
+        return 200, html_type, render.not_found_page(base, site).encode(), None  # a soft 404
     if match and site.exists(int(match.group(1))):
         aid = int(match.group(1))
-        modified = site.published(aid).timestamp() if aid != SEED_ID else None
+        modified = site.published(aid).timestamp() if not site.is_seed(aid) else None
         return 200, html_type, render.article_page(site, aid, base).encode(), modified
     match = CATEGORY.match(path)
     if match:
         page = render.category_page(site, int(match.group(1)), int(match.group(2) or 1), base)
         if page is not None:
             return 200, html_type, page.encode(), site.now.timestamp()
-    return 404, html_type, render.not_found_page(base).encode(), None
+    return 404, html_type, render.not_found_page(base, site).encode(), None
 
 
 class MirrorHandler(BaseHTTPRequestHandler):

@@ -27,6 +27,26 @@ HOME_SIZE = 10
 ORIGINAL_BASE = "http://xuzhou.021cf.cn"
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What sets one site of the network apart: its name, its categories (kind -> name; the
+    kinds 1-5 are rent, sale, news, land, warehouse) and their ids, its places, and whether it
+    holds the one real page (徐州厂房网's post 2176 and its related articles)."""
+
+    name: str = C.SITE_NAME
+    categories: tuple = tuple(C.CATEGORIES.items())
+    category_base: int = 0  # the category of kind k has the id category_base + k
+    places: tuple = tuple(C.PLACES)
+    seed: bool = True
+    first_id: int = 167  # the lowest post id (ids are per site: the same number is another post elsewhere)
+
+    def category_name(self, kind: int) -> str:
+        return dict(self.categories)[kind]
+
+
+XUZHOU = Profile()
+
+
 @dataclass
 class Article:
     aid: int
@@ -94,6 +114,7 @@ class MirrorSite:
         fail: tuple[int, ...] = (),
         gone: tuple[int, ...] = (),
         add_every: dt.timedelta | None = None,
+        profile: Profile = XUZHOU,
     ):
         """``now`` is the clock the time-ago texts are computed from. The site evolves between
         runs when it is started again with the ``epoch`` of the first run (when the content was
@@ -104,6 +125,10 @@ class MirrorSite:
         ``add_every``, the k-th added article is published at a fixed time in the k-th period of
         that length after the epoch (a stable schedule, for simulations of many days); without,
         the added articles are spread between the epoch and ``now``."""
+        self.profile = profile
+        # cross-posts (set by mirror.network before any page is served): aid -> (site, aid, retitled):
+        # this article is that article of that site, under this id, under its own title if retitled
+        self.copies: dict[int, tuple[MirrorSite, int, bool]] = {}
         self.n = max(1, int(articles))
         self.seed = seed
         self.now = (now or dt.datetime.now(TZ)).astimezone(TZ).replace(microsecond=0)
@@ -130,7 +155,7 @@ class MirrorSite:
 
     # -- the id space ---------------------------------------------------------
     def _make_ids(self) -> list[int]:
-        specials = [SEED_ID, *C.seed_related()] if self.n >= 20 else []
+        specials = [SEED_ID, *C.seed_related()] if self.n >= 20 and self.profile.seed else []
         ids, k = set(specials), 0
         while len(ids) < self.n:
             ids.add(self._candidate(k))
@@ -144,7 +169,7 @@ class MirrorSite:
         return ids
 
     def _candidate(self, k: int) -> int:
-        return 167 + 2 * k + (1 if (k * 7 + self.seed) % 3 == 0 else 0)
+        return self.profile.first_id + 2 * k + (1 if (k * 7 + self.seed) % 3 == 0 else 0)
 
     def exists(self, aid: int) -> bool:
         return aid in self._index
@@ -152,8 +177,20 @@ class MirrorSite:
     def _rng(self, aid: int, salt: str = "") -> random.Random:
         return random.Random(f"{self.seed}:{aid}:{salt}")
 
+    def category_id(self, kind: int) -> int:
+        """The id of the category of ``kind`` in this site's addresses."""
+        return self.profile.category_base + kind
+
+    def category_kind(self, category_id: int) -> int | None:
+        kind = category_id - self.profile.category_base
+        return kind if kind in self.by_category else None
+
+    def is_seed(self, aid: int) -> bool:
+        return aid == SEED_ID and self.profile.seed
+
     def category(self, aid: int) -> int:
-        if aid == SEED_ID or aid in C.seed_related():
+        """The kind (1-5) of the article's category."""
+        if self.profile.seed and (aid == SEED_ID or aid in C.seed_related()):
             return 3
         weights = list(C.CATEGORY_WEIGHTS.items())
         roll = self._rng(aid, "cat").random() * sum(w for _, w in weights)
@@ -164,7 +201,7 @@ class MirrorSite:
         return 3
 
     def published(self, aid: int) -> dt.datetime:
-        if aid == SEED_ID:
+        if self.is_seed(aid):
             return SEED_DATE
         j = self._index[aid]
         if j >= self.n and self.add_every is not None:  # a stable schedule: one in each period
@@ -185,8 +222,8 @@ class MirrorSite:
         rng = self._rng(aid)
         cat = self.category(aid)
         published = self.published(aid)
-        place = rng.choice(C.PLACES)
-        title = C.seed_related().get(aid) or self._title(rng, cat, place)
+        place = rng.choice(self.profile.places)
+        title = (C.seed_related().get(aid) if self.profile.seed else None) or self._title(rng, cat, place)
         age = max((self.epoch - published).days, 0)
         views = rng.randint(10, 300) + age // 3
         if rng.random() < 0.03:
@@ -201,6 +238,16 @@ class MirrorSite:
         art.views_display = views_text(views)
         art.keywords = rng.sample(C.KEYWORDS, 3)
         art.blocks = self._blocks(rng, art, place)
+        if aid in self.copies:  # another site's story: its text (and byline), this site's date line
+            origin_site, origin_aid, retitled = self.copies[aid]
+            origin = origin_site.article(origin_aid)
+            if not retitled:
+                art.title = origin.title
+            own_dates = [b for b in art.blocks if b[0] == "date"]
+            art.blocks = [b for b in origin.blocks if b[0] != "date"]
+            if own_dates:
+                art.blocks.insert(1 if len(art.blocks) > 1 else 0, own_dates[0])
+            art.byline = origin.byline
         if aid in self.edits:  # the site corrected the article
             art.blocks = [("p", "（编者按：本文已于近日更新。）"), *art.blocks]
         # related among the articles of the epoch, so that adding articles leaves old lists alone
@@ -223,6 +270,12 @@ class MirrorSite:
             area, mu = rng.choice([800, 1200, 2600, 5000]), rng.choice([10, 25, 48])
             lines = [s.format(place=place, area=area, mu=mu) for s in C.PROPERTY_LINES]
             paragraphs = rng.sample(lines, rng.randint(3, len(lines)))
+            # each listing names its own address and number (its own stream: the rest stays as it was)
+            own = self._rng(art.aid, "listing")
+            paragraphs.insert(
+                0,
+                f"房源位于{place}{own.choice(C.ROADS)}{own.randint(1, 999)}号，房源编号{own.randint(10**5, 10**6 - 1)}。",
+            )
         else:
             pool = C.sentences()
             paragraphs = ["".join(rng.sample(pool, rng.randint(1, 3))) for _ in range(rng.randint(2, 6))]
@@ -286,7 +339,7 @@ class MirrorSite:
         return prev_id, next_id
 
     def excerpt(self, aid: int) -> str:
-        if aid == SEED_ID:
+        if self.is_seed(aid):
             text = C.seed_paragraphs()[0]
         else:
             text = "".join(b[1] for b in self.article(aid).blocks if b[0] == "p")
