@@ -47,7 +47,13 @@ def main():
 @click.option(
     "--delay", default=0.0, show_default=True, type=click.FloatRange(0, 60), help="Seconds before each answer."
 )
-def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay):
+@click.option(
+    "--network",
+    is_flag=True,
+    help="Serve the eleven sites of the network, each on its own loopback address (127.0.0.1, 127.0.0.2, ...) "
+    "on one port, with cross-posted stories; --articles is per site. The first line out is the site list.",
+)
+def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay, network):
     """Serve the bundled synthetic copy of the site over HTTP, in the foreground.
 
     To evolve it between crawls, start it again with the first run's --epoch and a later
@@ -56,9 +62,7 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
     from .mirror.server import make_server
     from .mirror.site import MirrorSite
 
-    site = MirrorSite(
-        articles=articles,
-        seed=seed,
+    options = dict(
         now=nz.parse_iso(now) if now else None,
         epoch=nz.parse_iso(epoch) if epoch else None,
         add=add,
@@ -68,6 +72,10 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
         fail=tuple(fail),
         gone=tuple(gone),
     )
+    if network:
+        _serve_network(articles, seed, port, delay, options)
+        return
+    site = MirrorSite(articles=articles, seed=seed, **options)
     server = make_server(site, host, port, delay)
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"xzcrawler mirror: {articles} articles at http://{bound_host}:{bound_port}/ (Ctrl-C stops)", err=True)
@@ -79,6 +87,34 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
         pass
     finally:
         server.server_close()
+
+
+def _serve_network(articles: int, seed: int, port: int, delay: float, options: dict) -> None:
+    import time
+
+    from .mirror.network import Network, serve_network
+
+    net = Network(articles, seed=seed, **options)
+    try:
+        servers, urls = serve_network(net, port, delay)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(",".join(urls))
+    sys.stdout.flush()
+    copies = sum(len(story) - 1 for story in net.stories())
+    click.echo(
+        f"xzcrawler mirror: {len(urls)} sites of {articles} articles, {copies} cross-posted copies (Ctrl-C stops)",
+        err=True,
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
 
 
 @main.command()
@@ -203,6 +239,30 @@ def reparse(db_path, into, since, warc_dir):
         click.echo(line)
 
 
+@main.command(name="merge")
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", "into", required=True, type=click.Path(dir_okay=False), help="The archive merged into.")
+@click.option("--no-warc", is_flag=True, help="Leave the WARC files where they are (and their index out).")
+@_archive_errors
+def merge_command(shards, into, no_warc):
+    """Fold shard archives (one per site or job) into one archive, with all their history.
+
+    Merging a shard again writes nothing; a refreshed shard writes only what changed."""
+    from .lock import ArchiveLocked, RunLock
+    from .store.merge import merge
+
+    missing = [shard for shard in shards if not Path(shard).is_file()]
+    if missing:
+        raise click.ClickException(f"no archive at {missing[0]}")
+    try:
+        lock = RunLock.acquire(into)
+    except ArchiveLocked as exc:
+        raise click.ClickException(f"{exc}: try again when it is done") from None
+    with lock:
+        for report in merge(into, list(shards), warc=not no_warc):
+            click.echo(report.line())
+
+
 @main.command(name="search")
 @click.argument("query")
 @db_option
@@ -210,8 +270,11 @@ def reparse(db_path, into, since, warc_dir):
 @click.option("--category", default=None, help="Only articles of this category (name as shown).")
 @click.option("--since", default=None, help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.option(
+    "--stories", is_flag=True, help="Each story once: cross-posted copies count as one hit (its best-ranked copy)."
+)
 @_archive_errors
-def search_command(query, db_path, limit, category, since, as_json):
+def search_command(query, db_path, limit, category, since, as_json, stories):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
     from .core.search import QueryTooLarge, search
     from .store import Archive
@@ -223,15 +286,16 @@ def search_command(query, db_path, limit, category, since, as_json):
             raise click.BadParameter(f"not a date: {since!r} (YYYY-MM-DD)", param_hint="--since") from None
     with Archive(db_path, readonly=True) as archive:
         try:
-            hits = search(archive.db, query, limit=limit, category=category, since=since)
+            hits = search(archive.db, query, limit=limit, category=category, since=since, stories=stories)
         except QueryTooLarge as exc:
             raise click.UsageError(str(exc)) from None
     for hit in hits:
         if as_json:
             click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
         else:
+            copies = f"  ({hit.copies} copies)" if hit.copies > 1 else ""
             click.echo(
-                f"{hit.published_date or '----------'}  {hit.title}\n            {hit.url}\n            {hit.snippet}"
+                f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {hit.url}\n            {hit.snippet}"
             )
     if not as_json:
         click.echo(f"{len(hits)} hit(s)", err=True)

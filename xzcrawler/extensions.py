@@ -57,12 +57,20 @@ def stop_crawl(crawler, reason: str) -> None:
         deferred_from_coro(engine.close_spider_async(reason=reason))
 
 
+def export_archive(settings) -> int:
+    """Write the archive's JSONL export (``XZ_EXPORT_PATH``, or the archive's own); its row count."""
+    db_path = settings.get("XZ_DB_PATH")
+    target = paths.export_path(db_path, settings.get("XZ_EXPORT_PATH"))
+    count = export_articles(db_path, target)
+    logger.info("exported %d articles to %s", count, target)
+    return count
+
+
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
         settings = crawler.settings
-        self.db_path = settings.get("XZ_DB_PATH")
-        self.export_path = paths.export_path(self.db_path, settings.get("XZ_EXPORT_PATH"))
+        self.export_path = paths.export_path(settings.get("XZ_DB_PATH"), settings.get("XZ_EXPORT_PATH"))
         self.export_on_close = settings.getbool("XZ_EXPORT_ON_CLOSE")
         self.max_attempts = settings.getint("XZ_MAX_ATTEMPTS")
         self.limits = {
@@ -94,6 +102,7 @@ class RunRecorder:
     def spider_opened(self, spider):
         store = self._archive()
         site = getattr(spider, "site_key", None)
+        self.crawler.stats.set_value("xz/site", site)
         try:
             if site is not None:
                 # the spider's start state, before this run's own row exists
@@ -131,9 +140,7 @@ class RunRecorder:
                 )
         if self.export_on_close and verdict.exit_code == health.OK:
             try:
-                count = export_articles(self.db_path, self.export_path)
-                stats.set_value("xz/exported", count)
-                logger.info("exported %d articles to %s", count, self.export_path)
+                stats.set_value("xz/exported", export_archive(self.crawler.settings))
             except (StorageError, *STORAGE_ERRORS) as exc:
                 self._storage_failed(exc)
                 verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
@@ -160,12 +167,19 @@ class RotatingLog:
 
     def __init__(self, path: Path, max_bytes: int, backups: int, level: str, fmt: str, datefmt: str):
         path.parent.mkdir(parents=True, exist_ok=True)
+        root = logging.getLogger()
+        for handler in root.handlers:  # the crawlers of a run of several sites share one file
+            if isinstance(handler, logging.handlers.RotatingFileHandler) and handler.baseFilename == str(
+                path.resolve()
+            ):
+                self.handler = handler
+                return
         self.handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
         )
         self.handler.setLevel(level)
         self.handler.setFormatter(logging.Formatter(fmt, datefmt))
-        logging.getLogger().addHandler(self.handler)
+        root.addHandler(self.handler)
 
     @classmethod
     def from_crawler(cls, crawler):

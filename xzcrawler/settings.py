@@ -51,6 +51,21 @@ EXTENSIONS = {
 # The site to archive. The live site is the production default; the bundled
 # mirror (`xzcrawler mirror`) is one -a site=... or -s XZ_SITE_URL=... away.
 XZ_SITE_URL = "http://xuzhou.021cf.cn/"
+# The network: `-a site=network` crawls all of these in one process, each site with its own
+# politeness, refresh state and verdict, into one archive (`-a site=URL,URL` any list of them).
+XZ_NETWORK = [
+    "http://xuzhou.021cf.cn/",
+    "http://jiaxing.021cf.cn/",
+    "http://jiashan.021cf.cn/",
+    "http://wujiang.021cf.cn/",
+    "http://huzhou.021cf.cn/",
+    "http://nantong.021cf.cn/",
+    "http://xuancheng.021cf.cn/",
+    "http://dongguan.021cf.cn/",
+    "http://ldug.021cf.cn/",
+    "http://rent.sh.cn/",
+    "http://www.pdcfw.com.cn/",
+]
 XZ_DB_PATH = "data/xzcrawler.db"
 XZ_STORE = "xzcrawler.store.SqliteStore"  # the storage class (a PostgreSQL one would be one new module)
 # The end-of-run export; unset: exports/articles.jsonl for the default archive, and

@@ -47,6 +47,11 @@ def _headers(headers) -> list[tuple[str, str]]:
     return pairs
 
 
+# Files this process is writing: a run of several sites has one recorder per site in one folder,
+# and one's start must not index (or cut) what another is writing.
+_WRITING: set[Path] = set()
+
+
 class WarcFiles:
     """Size-rotated .warc.gz files and their index rows (no Scrapy here: usable on its own)."""
 
@@ -69,6 +74,7 @@ class WarcFiles:
         self._seq += 1
         self._name = f"{self.prefix}-{self._stamp}-{os.getpid()}-{self._seq:05d}.warc.gz"
         self._fh = open(self.directory / self._name, "wb")
+        _WRITING.add((self.directory / self._name).resolve())
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         info = self._writer.create_warcinfo_record(
             self._name,
@@ -107,6 +113,7 @@ class WarcFiles:
             os.fsync(self._fh.fileno())
             self._fh.close()
             self._fh = None
+            _WRITING.discard((self.directory / self._name).resolve())
 
     def exchange(self, request, response=None, error: str | None = None) -> str:
         """Write the records of one exchange; returns the WARC-Date used."""
@@ -199,6 +206,9 @@ class WarcRecorder:
         return middleware
 
     def spider_opened(self, spider):
+        site = getattr(spider, "site_key", None)
+        if site:  # a file name per site: the sites of one run write side by side
+            self.files.prefix = f"xzcrawler-{site}"
         try:
             added = reconcile(self.store, self.files.directory)
         except (StorageError, OSError, *STORAGE_ERRORS) as exc:
@@ -275,6 +285,8 @@ def reconcile(archive: Archive, directory: Path) -> int:
     }
     added = 0
     for path in sorted(directory.glob("*.warc.gz")):
+        if path.resolve() in _WRITING:
+            continue
         size = path.stat().st_size
         start = known.get(path.name, 0)
         if start >= size:

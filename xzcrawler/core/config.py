@@ -109,8 +109,53 @@ def site_url(value, name: str = "site") -> str:
     return text if parts.path else text + "/"
 
 
+NETWORK = "network"  # -a site=network: every site of XZ_NETWORK
+
+
+def _site_list(value) -> list[str]:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                return [text]
+        else:
+            return [part.strip() for part in text.split(",")]
+    return list(value or ())
+
+
+def site_urls(value, network=None, name: str = "-a site") -> list[str]:
+    """The site URLs a crawl covers: one URL, a comma-separated list, or ``network`` (the sites of
+    ``network``, the XZ_NETWORK setting). Each is checked as ``site_url``; a site named twice
+    (the same host, or its ``www.`` alias) is refused."""
+    if isinstance(value, str) and value.strip() == NETWORK:
+        urls = [site_url(url, "XZ_NETWORK") for url in _site_list(network)]
+        if not urls:
+            raise ConfigError("-a site=network needs XZ_NETWORK, a list of site URLs")
+    else:
+        urls = [site_url(url, name) for url in _site_list(value)] if value is not None else []
+        if not urls:
+            raise ConfigError(
+                f"{name} must be an http(s) URL with a host, such as http://xuzhou.021cf.cn/ (got {value!r})"
+            )
+    keys = [nz.site_of(url) for url in urls]
+    doubles = sorted({key for key in keys if keys.count(key) > 1})
+    if doubles:
+        raise ConfigError(f"{name} names the site {doubles[0]} more than once")
+    return urls
+
+
+def _network(name, value):
+    urls = [site_url(url, name) for url in _site_list(value)]
+    if not urls:
+        raise ConfigError(f"{name} must list at least one site URL")
+    return urls
+
+
 RULES: dict[str, Callable] = {
     "XZ_SITE_URL": lambda name, value: site_url(value, name),
+    "XZ_NETWORK": _network,
     "XZ_DB_PATH": _path(),
     "XZ_STORE": _class_path,
     "XZ_EXPORT_PATH": _path(allow_none=True),
@@ -134,7 +179,10 @@ RULES: dict[str, Callable] = {
     "XZ_WARC_MAX_BYTES": _number(int, 1024 * 1024),
 }
 
-SPIDER_ARGUMENTS = {"site": "an http(s) site URL", "full": "1 to walk every listing page and re-check every article"}
+SPIDER_ARGUMENTS = {
+    "site": "an http(s) site URL, several separated by commas, or 'network' (XZ_NETWORK)",
+    "full": "1 to walk every listing page and re-check every article",
+}
 
 
 def check_settings(settings) -> None:
@@ -146,12 +194,12 @@ def check_settings(settings) -> None:
         rule(name, settings.get(name))
 
 
-def check_spider_arguments(arguments: dict) -> None:
+def check_spider_arguments(arguments: dict, network=None) -> None:
     for name in arguments:
         if name not in SPIDER_ARGUMENTS:
             allowed = "; ".join(f"-a {key}=... ({what})" for key, what in SPIDER_ARGUMENTS.items())
             raise ConfigError(f"unknown spider argument {name!r}: the articles spider takes {allowed}")
     if "site" in arguments:
-        site_url(arguments["site"], "-a site")
+        site_urls(arguments["site"], network)
     if "full" in arguments:
         _boolean("-a full", arguments["full"])

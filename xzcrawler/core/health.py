@@ -117,6 +117,20 @@ def assess(
     return Verdict(OK, "ok")
 
 
+# From the worst: nothing or not all written, not finished, too many failures, nothing found,
+# drift, selectors; a run of several sites exits with its worst site's status.
+SEVERITY = (STORAGE, UNFINISHED, ERRORS, NO_ITEMS, DRIFT, SELECTORS, STARTUP, USAGE, LOCKED)
+
+
+def worst(codes) -> int:
+    """The worst of several runs' exit statuses (OK when there are none)."""
+    codes = set(codes)
+    for code in SEVERITY:
+        if code in codes:
+            return code
+    return max(codes - {OK}, default=OK)
+
+
 def summary(stats: dict, exit_code: int, seconds: float) -> str:
     """The run's verdict in one line, printed after Scrapy's stats."""
     verdict = "finished" if exit_code == OK else f"FAILED (exit {exit_code})"
@@ -124,7 +138,7 @@ def summary(stats: dict, exit_code: int, seconds: float) -> str:
     retried = sum(v for k, v in stats.items() if k.startswith("xz/failures_retried/"))
     get = stats.get
     return (
-        f"xzcrawler run {get('xz/run_id', '?')}: {verdict}{': ' + message if exit_code else ''} | "
+        f"xzcrawler run {get('xz/run_id', '?')} ({get('xz/site', '?')}): {verdict}{': ' + message if exit_code else ''} | "
         f"articles new {get('xz/articles_new', 0)}, changed {get('xz/articles_changed', 0)}, "
         f"unchanged {get('xz/articles_unchanged', 0)}, not modified {get('xz/not_modified', 0)} | "
         f"failures new {get('xz/failed_urls', 0)}, resolved {get('xz/failures_resolved', 0)}, still failing {retried} | "

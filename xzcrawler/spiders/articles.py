@@ -20,7 +20,7 @@ from scrapy.exceptions import DontCloseSpider
 from ..core import items, pages
 from ..core import normalize as nz
 from ..core.clock import crawl_clock
-from ..core.config import check_spider_arguments, site_url
+from ..core.config import NETWORK, ConfigError, check_spider_arguments, site_url
 from ..core.harvest import Exchange, Harvest, harvest
 from ..core.refresh import is_due
 from ..middlewares import OffSiteRequest
@@ -45,6 +45,8 @@ class ArticlesSpider(scrapy.Spider):
         check_spider_arguments(
             {**unknown, **({"site": site} if site is not None else {}), **({"full": full} if full is not None else {})}
         )
+        if site is not None and ("," in site or site.strip() == NETWORK):
+            raise ConfigError("a spider crawls one site: `scrapy crawl articles -a site=URL,URL` runs one per site")
         super().__init__(*args, **kwargs)
         self.site = site
         self.full = str(full).lower() in ("1", "true", "yes", "on") if full is not None else False

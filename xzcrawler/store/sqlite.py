@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 
 from ..core import normalize as nz
-from ..core import search
+from ..core import search, stories
 from .errors import FAILURE_BODY_MAX, ROW_ERRORS, STORAGE_ERRORS, NotAnArchive, StorageError, _storage, storage_reason
 from .queries import Queries
 from .schema import ARTICLE_FIELDS, CONTENT_FIELDS, REVISION_FIELDS, migrations
@@ -114,6 +114,7 @@ class Archive(Queries):
         others of its batch are written. Raises StorageError when the storage itself failed.
         """
         row = {name: record.get(name) for name in ARTICLE_FIELDS}
+        row["story_id"] = stories.story_id(row.get("body_text"))
         row["last_seen"] = row["last_checked"] = record.get("fetched_at") or self.clock.iso()
         row["etag"] = etag
         row["last_modified"] = last_modified
@@ -451,8 +452,11 @@ class Archive(Queries):
     ) -> int:
         """A crawl_runs row for a run on ``site`` (a site key) reached at ``site_url``."""
         with _storage(), self._txn():
-            # runs hold the lock, so a run still marked running is one that died (killed, power cut)
-            self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+            # runs hold the lock, so a run of this site still marked running is one that died (killed,
+            # power cut); the runs of other sites may be going on beside it in this process
+            self.db.execute(
+                "UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running' AND site IS ?", [site]
+            )
             table = self.db["crawl_runs"]
             table.insert(
                 {
