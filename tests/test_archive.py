@@ -143,6 +143,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m007_export_marks",
         "m008_date_refinements",
         "m009_run_site_key",
+        "m010_stories",
     ]
 
 
@@ -247,3 +248,29 @@ def test_every_field_of_the_schema_has_its_column(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         columns = set(archive.db["articles"].columns_dict)
     assert set(schema()["properties"]) <= columns
+
+
+def test_m010_groups_the_articles_of_an_older_archive_into_stories(tmp_path):
+    """An archive written before stories existed gets its story ids and the stories view."""
+    path = tmp_path / "old.db"
+    body = "园区管委会表示，将继续优化营商环境，加快项目落地。记者了解到，该项目一期工程预计明年投产。"
+    with Archive(path) as archive:
+        for site, aid, stamp in (
+            ("a.example", 1, "发布日期:2024-01-02"),
+            ("b.example", 7, "发布时间：2024-02-03 10:00:00"),
+        ):
+            record = {"url": f"http://{site}/index.php/post/{aid}.html", "site": site, "article_id": aid}
+            archive.add_article(
+                {**record, "title": f"t{aid}", "body_text": f"{body}\n\n{stamp}", "fetched_at": "2024-03-01T00:00:00Z"}
+            )
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP VIEW stories; DROP INDEX idx_articles_story_id; ALTER TABLE articles DROP COLUMN story_id;"
+        "DELETE FROM _sqlite_migrations WHERE name = 'm010_stories';"
+    )
+    db.close()
+    Archive(path).close()
+    db = sqlite3.connect(path)
+    ids = [story for (story,) in db.execute("SELECT story_id FROM articles")]
+    assert len(ids) == 2 and ids[0] == ids[1] is not None
+    assert db.execute("SELECT copies, sites FROM stories").fetchall() == [(2, 2)]

@@ -118,6 +118,8 @@ class Hit:
     published_date: str | None
     category: str | None
     snippet: str
+    story_id: str | None = None
+    copies: int = 1  # articles that tell the same story (cross-posts), this one included
 
 
 def snippet(text: str, query: str, width: int = 36, mark: tuple[str, str] = ("【", "】")) -> str:
@@ -161,8 +163,11 @@ def _ranked_rowids(conn, query: str, limit: int, where: str, params: list) -> li
     return rowids[:limit]
 
 
-def search(db, query: str, limit: int = 20, category: str | None = None, since: str | None = None) -> list[Hit]:
-    """Ranked hits for ``query`` in an archive's sqlite-utils Database (or sqlite3 connection)."""
+def search(
+    db, query: str, limit: int = 20, category: str | None = None, since: str | None = None, stories: bool = False
+) -> list[Hit]:
+    """Ranked hits for ``query`` in an archive's sqlite-utils Database (or sqlite3 connection).
+    ``stories``: each story once (its best-ranked copy), not each cross-posted copy."""
     check_query(query)
     conn = getattr(db, "conn", db)
     filters, params = [], []
@@ -173,13 +178,28 @@ def search(db, query: str, limit: int = 20, category: str | None = None, since: 
         filters.append("published_date >= ?")
         params.append(since)
     where = f" AND rowid IN (SELECT rowid FROM articles WHERE {' AND '.join(filters)})" if filters else ""
-    rowids = _ranked_rowids(conn, query, limit, where, params)
-    hits = []
-    for rowid in rowids:
-        site, article_id, title, url, published, cat, body = conn.execute(
-            "SELECT site, article_id, title, url, published_date, category, body_text FROM articles WHERE rowid = ?",
-            [rowid],
-        ).fetchone()
-        text = body if any(brute_force_pattern(t).search((body or "").lower()) for t in query.split()) else title
-        hits.append(Hit(site, article_id, title, url, published, cat, snippet(text or "", query)))
-    return hits
+    fetch = limit
+    while True:
+        rowids = _ranked_rowids(conn, query, fetch, where, params)
+        hits: list[Hit] = []
+        told: set[str] = set()
+        for rowid in rowids:
+            site, article_id, title, url, published, cat, body, story = conn.execute(
+                "SELECT site, article_id, title, url, published_date, category, body_text, story_id "
+                "FROM articles WHERE rowid = ?",
+                [rowid],
+            ).fetchone()
+            key = story or f"article:{site}/{article_id}"
+            if stories and key in told:
+                continue
+            told.add(key)
+            copies = (
+                conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", [story]).fetchone()[0] if story else 1
+            )
+            text = body if any(brute_force_pattern(t).search((body or "").lower()) for t in query.split()) else title
+            hits.append(Hit(site, article_id, title, url, published, cat, snippet(text or "", query), story, copies))
+            if len(hits) == limit:
+                return hits
+        if not stories or len(rowids) < fetch:
+            return hits
+        fetch *= 4  # copies took places: look further down the ranking

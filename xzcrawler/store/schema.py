@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from ..core import normalize as nz
-from ..core import search
+from ..core import search, stories
 from ..core.validate import schema as record_schema
 
 
@@ -228,3 +228,37 @@ def m009_run_site_key(db: Database) -> None:
         "UPDATE crawl_runs SET site_url = ?, site = ? WHERE id = ?",
         [[url, nz.site_of(url or ""), run_id] for run_id, url in rows],
     )
+
+
+# One row a story: how many copies, on how many sites, and the copy posted first (the earliest
+# publication day, then time, then the first seen). An article whose text is too short to tell
+# a story (story_id NULL) is a story of its own.
+STORIES_VIEW = """
+WITH copies AS (
+  SELECT coalesce(story_id, 'article:' || site || '/' || article_id) AS story_id, site, article_id, url, title,
+    category, published_date, published_at, published_earliest, first_seen,
+    row_number() OVER (
+      PARTITION BY coalesce(story_id, 'article:' || site || '/' || article_id)
+      ORDER BY published_earliest IS NULL, published_earliest, published_at IS NULL, published_at, first_seen,
+        site, article_id
+    ) AS position
+  FROM articles
+),
+totals AS (SELECT story_id, count(*) AS copies, count(DISTINCT site) AS sites FROM copies GROUP BY story_id)
+SELECT c.story_id, t.copies, t.sites, c.site AS first_site, c.article_id AS first_article_id, c.url AS first_url,
+  c.published_date AS first_published, c.title, c.category
+FROM copies c JOIN totals t USING (story_id)
+WHERE c.position = 1
+"""
+
+
+@migrations()
+def m010_stories(db: Database) -> None:
+    """Cross-posted copies grouped as stories (see core/stories.py), and the stories view."""
+    db["articles"].add_column("story_id", str)
+    rows = db.execute("SELECT rowid, body_text FROM articles").fetchall()
+    db.conn.executemany(
+        "UPDATE articles SET story_id = ? WHERE rowid = ?", [[stories.story_id(body), rowid] for rowid, body in rows]
+    )
+    db["articles"].create_index(["story_id"])
+    db.create_view("stories", STORIES_VIEW)

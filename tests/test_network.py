@@ -1,0 +1,209 @@
+"""The whole network in one run: eleven sites on eleven loopback hosts, crawled by one process
+into one archive, each site under its own key and verdict; cross-posted copies grouped as stories."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import CRAWL_ENV, NOW, cli, run_crawl
+from xzcrawler.core import health
+from xzcrawler.mirror.network import SITES, Network, serve_network
+
+PER_SITE = 40
+
+
+@pytest.fixture(scope="module")
+def network():
+    net = Network(PER_SITE, now=NOW)
+    servers, urls = serve_network(net)
+    yield net, urls
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _site_key(url: str) -> str:
+    return url.split("//", 1)[1].split(":", 1)[0]
+
+
+def _story_groups(db) -> set[frozenset]:
+    """Groups of (site key, article id) the archive holds as one story, two copies or more."""
+    rows = db.execute("SELECT story_id, site, article_id FROM articles WHERE story_id IS NOT NULL").fetchall()
+    groups: dict[str, set] = {}
+    for story, site, aid in rows:
+        groups.setdefault(story, set()).add((site, aid))
+    return {frozenset(g) for g in groups.values() if len(g) > 1}
+
+
+def test_the_network_mirror_is_eleven_different_sites_with_planted_copies():
+    net = Network(60, now=NOW)
+    assert len(net.sites) == len(SITES) == 11
+    names = {site.profile.name for site in net.sites}
+    assert len(names) == 11
+    category_ids = [{site.category_id(kind) for kind in site.by_category} for site in net.sites]
+    assert all(not (a & b) for i, a in enumerate(category_ids) for b in category_ids[i + 1 :])
+    assert len({tuple(site.ids) for site in net.sites}) == 11  # each its own id space
+    stories = net.stories()
+    assert sum(len(story) - 1 for story in stories) >= 30
+    # a copy tells its origin's text, was published after it, and lives on another site
+    retitled = 0
+    for story in stories:
+        (origin_k, origin_aid), *_ = sorted(story, key=lambda c: net.sites[c[0]].published(c[1]))
+        origin = net.sites[origin_k].article(origin_aid)
+        for k, aid in story - {(origin_k, origin_aid)}:
+            copy = net.sites[k].article(aid)
+            assert k != origin_k
+            assert [b for b in copy.blocks if b[0] == "p"] == [b for b in origin.blocks if b[0] == "p"]
+            retitled += copy.title != origin.title
+    assert retitled > 0  # some copies carry another title
+
+
+def test_one_run_archives_every_site_and_groups_the_copies_exactly(network, tmp_path):
+    net, urls = network
+    result = run_crawl(",".join(urls), tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    for k, url in enumerate(urls):
+        stored = {aid for (aid,) in db.execute("SELECT article_id FROM articles WHERE site = ?", [_site_key(url)])}
+        assert stored == set(net.sites[k].ids), url
+        names = {n for (n,) in db.execute("SELECT name FROM categories WHERE site = ?", [_site_key(url)])}
+        assert names == {name for _, name in net.sites[k].profile.categories}, url
+    # one run row, one verdict, one summary line per site; then the network's line
+    runs = db.execute("SELECT site, status, exit_code FROM crawl_runs ORDER BY id").fetchall()
+    assert sorted(site for site, _, _ in runs) == sorted(_site_key(u) for u in urls)
+    assert {(status, code) for _, status, code in runs} == {("finished", 0)}
+    assert len(re.findall(r"xzcrawler run \d+ \(127\.0\.0\.\d+\): finished", result.stderr)) == 11
+    assert "xzcrawler network: 11 sites, 11 healthy | exit 0" in result.stderr
+    # stories: exactly the planted copies, no more, no fewer
+    truth = {frozenset((_site_key(urls[k]), aid) for k, aid in story) for story in net.stories()}
+    assert _story_groups(db) == truth
+    (stories,) = db.execute("SELECT count(*) FROM stories").fetchone()
+    assert stories == sum(len(s.ids) for s in net.sites) - sum(len(story) - 1 for story in truth)
+    # where each story was posted first: its origin (the earliest published copy), wherever every
+    # copy shows a date (a page with no date cannot say when it was posted)
+    firsts = dict(
+        db.execute("SELECT story_id, first_site || '/' || first_article_id FROM stories WHERE copies > 1").fetchall()
+    )
+    checked = 0
+    for story in net.stories():
+        dated = db.execute(
+            "SELECT count(published_earliest), max(story_id) FROM articles WHERE story_id = "
+            "(SELECT story_id FROM articles WHERE site = ? AND article_id = ?)",
+            [_site_key(urls[story_k]) for story_k in [next(iter(story))[0]]] + [next(iter(story))[1]],
+        ).fetchone()
+        if dated[0] < len(story):
+            continue
+        k, aid = min(story, key=lambda c: net.sites[c[0]].published(c[1]))
+        assert firsts[dated[1]] == f"{_site_key(urls[k])}/{aid}"
+        checked += 1
+    assert checked >= len(truth) // 2
+    # one WARC file per site, the export written once with every article
+    warcs = sorted(p.name for p in (tmp_path / "warc").glob("*.warc.gz"))
+    assert len(warcs) == 11 and len({name.split("-2026")[0] for name in warcs}) == 11
+    exported = (tmp_path / "archive.jsonl").read_text("utf-8").splitlines()
+    assert len(exported) == sum(len(s.ids) for s in net.sites)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+    # a second run refreshes every site: nothing new, nothing fetched twice
+    again = run_crawl(",".join(urls), tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(re.findall(r"finished \| articles new 0, changed 0", again.stderr)) == 11
+    assert db.execute("SELECT count(*) FROM crawl_runs WHERE status = 'finished'").fetchone() == (22,)
+    assert _story_groups(db) == truth
+
+
+def test_the_exit_status_is_the_worst_sites_and_the_summary_names_it(tmp_path):
+    """Two healthy sites and one whose articles all fail: the run exits 3 (errors), the healthy
+    sites' runs are recorded finished, and the export is not refreshed."""
+    net = Network(30, now=NOW, sites=3)
+    broken = net.sites[2]
+    broken.failing = frozenset(broken.ids)
+    servers, urls = serve_network(net)
+    try:
+        result = run_crawl(",".join(urls), tmp_path)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert result.returncode == health.ERRORS, result.stderr[-2000:]
+    assert f"failed: {_site_key(urls[2])} (exit 3)" in result.stderr
+    db = sqlite3.connect(tmp_path / "archive.db")
+    codes = dict(db.execute("SELECT site, exit_code FROM crawl_runs").fetchall())
+    assert codes == {_site_key(urls[0]): 0, _site_key(urls[1]): 0, _site_key(urls[2]): health.ERRORS}
+    assert not (tmp_path / "archive.jsonl").exists()
+    assert db.execute("SELECT count(*) FROM failures WHERE url LIKE ?", [urls[2] + "%"]).fetchone()[0] == 30
+
+
+def test_site_network_crawls_the_sites_of_the_setting(network, tmp_path):
+    net, urls = network
+    result = run_crawl("network", tmp_path, "-s", f"XZ_NETWORK={urls[3]},{urls[7]}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    sites = dict(db.execute("SELECT site, count(*) FROM articles GROUP BY site").fetchall())
+    assert sites == {_site_key(urls[3]): PER_SITE, _site_key(urls[7]): PER_SITE}
+
+
+@pytest.mark.parametrize(
+    ("site", "message"),
+    [
+        ("http://127.0.0.1:9/,http://127.0.0.1:9/", "more than once"),
+        ("http://127.0.0.1:9/,ftp://x/", "http(s) URL"),
+        ("http://127.0.0.1:9/,", "http(s) URL"),
+    ],
+)
+def test_a_bad_site_list_is_refused_before_any_request(tmp_path, site, message):
+    result = run_crawl(site, tmp_path)
+    assert result.returncode == health.USAGE
+    assert message in result.stderr
+    assert not (tmp_path / "archive.db").exists()
+
+
+def test_mirror_network_prints_the_site_list_first(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xzcrawler.cli", "mirror", "--network", "--port", "0", "--articles", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=CRAWL_ENV,
+    )
+    try:
+        first = process.stdout.readline().strip()
+    finally:
+        process.kill()
+        process.wait()
+    urls = first.split(",")
+    assert len(urls) == 11
+    assert [_site_key(u) for u in urls] == [f"127.0.0.{k}" for k in range(1, 12)]
+    assert len({u.rsplit(":", 1)[1] for u in urls}) == 1  # one port
+
+
+def test_search_stories_counts_each_story_once(network, tmp_path):
+    net, urls = network
+    assert run_crawl(",".join(urls[:4]), tmp_path).returncode == 0
+    db_path = str(tmp_path / "archive.db")
+    db = sqlite3.connect(db_path)
+    # a word of a story with copies on these four sites
+    story, copies = db.execute(
+        "SELECT story_id, count(*) FROM articles WHERE story_id IS NOT NULL GROUP BY story_id "
+        "HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    (body,) = db.execute("SELECT body_text FROM articles WHERE story_id = ? LIMIT 1", [story]).fetchone()
+    word = re.sub(r"\W", "", body)[8:14]  # words of its text: every copy has them, whatever its title
+    plain = [
+        json.loads(line)
+        for line in cli("search", word, "--db", db_path, "--json", "--limit", "500").stdout.splitlines()
+    ]
+    grouped = [
+        json.loads(line)
+        for line in cli("search", word, "--db", db_path, "--json", "--limit", "500", "--stories").stdout.splitlines()
+    ]
+    assert len({hit["story_id"] or hit["url"] for hit in plain}) == len(grouped)
+    assert len(grouped) < len(plain)
+    assert len({hit["story_id"] or hit["url"] for hit in grouped}) == len(grouped)
+    assert any(hit["story_id"] == story and hit["copies"] == copies for hit in grouped)
