@@ -16,15 +16,15 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,scale]'
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) -m pip install -q -e '.[test,scale,bench]'
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/xzcrawler demo
+	$(VENV)/bin/xzcrawler demo --network
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check xzcrawler tests benchmarks

@@ -207,3 +207,24 @@ def test_search_stories_counts_each_story_once(network, tmp_path):
     assert len(grouped) < len(plain)
     assert len({hit["story_id"] or hit["url"] for hit in grouped}) == len(grouped)
     assert any(hit["story_id"] == story and hit["copies"] == copies for hit in grouped)
+
+
+def test_demo_network_crawls_the_eleven_sites(tmp_path):
+    result = cli(
+        "demo",
+        "--network",
+        "--articles",
+        "20",
+        "--db",
+        str(tmp_path / "d.db"),
+        "--out",
+        str(tmp_path / "d.jsonl"),
+        env=CRAWL_ENV,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "articles in archive : 220" in result.stdout
+    assert "sites               : 11" in result.stdout
+    assert "run status          : finished\n" in result.stdout
+    assert len((tmp_path / "d.jsonl").read_text("utf-8").splitlines()) == 220

@@ -312,40 +312,70 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
     help="Simulate N daily cron refreshes of the evolving mirror, both clocks a day on per run.",
 )
 @click.option("--start", default=None, help="With --days: the first day (ISO 8601); default: N days before today.")
-def demo(articles, db_path, out, days, start):
+@click.option(
+    "--network",
+    is_flag=True,
+    help="The eleven sites of the network mirror (--articles each), in one run, with cross-posted stories.",
+)
+def demo(articles, db_path, out, days, start, network):
     """Crawl the bundled mirror into DB and export, as `scrapy crawl articles` would the live site.
 
-    With --days N: N simulated days of cron refreshes (new articles, growing views, edits, a
-    failure and its recovery, a markup break the drift guard catches, then repaired), leaving an
-    archive with real history."""
+    With --network: the eleven sites of the network mirror, each on its own loopback host, in one
+    run into one archive. With --days N: N simulated days of cron refreshes (new articles, growing
+    views, edits, a failure and its recovery, a markup break the drift guard catches, then
+    repaired), leaving an archive with real history."""
     from .mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+    from .mirror.network import Network, serve_network
     from .mirror.server import serve_in_thread
     from .mirror.site import MirrorSite
     from .store import Archive
 
     if days is not None:
+        if network:
+            raise click.UsageError("--days simulates one site: run it without --network")
         _simulate(articles, db_path, out, days, start)
         return
     started = time.monotonic()
-    server, base = serve_in_thread(MirrorSite(articles=articles))
-    click.echo(f"mirror of {articles} articles serving at {base}")
+    if network:
+        servers, urls = serve_network(Network(articles))
+        site = ",".join(urls)
+        click.echo(f"network mirror of {len(urls)} sites, {articles} articles each, at {urls[0]} ... {urls[-1]}")
+    else:
+        server, site = serve_in_thread(MirrorSite(articles=articles))
+        servers = [server]
+        click.echo(f"mirror of {articles} articles serving at {site}")
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+    last_run = 0
+    if Path(db_path).is_file():
+        with Archive(db_path) as archive:
+            last_run = archive.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
     try:
-        result = subprocess.run(crawl_command(base, db_path, out, LOOPBACK_SETTINGS), env=env)
+        result = subprocess.run(crawl_command(site, db_path, out, LOOPBACK_SETTINGS), env=env)
     finally:
-        server.shutdown()
-        server.server_close()
+        for server in servers:
+            server.shutdown()
+            server.server_close()
     with Archive(db_path) as archive:
         stored = archive.article_count()
-        run = archive.db.execute("SELECT status, stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        runs = archive.db.execute(
+            "SELECT status, stats FROM crawl_runs WHERE id > ? ORDER BY id", [last_run]
+        ).fetchall()
         categories = archive.db.execute("SELECT COUNT(DISTINCT category) FROM articles").fetchone()[0]
-    stats = json.loads(run[1] or "{}") if run else {}
+    statuses = ", ".join(sorted({status for status, _ in runs})) or "none"  # a run a site
+    pages = sum(json.loads(stats or "{}").get("response_received_count", 0) for _, stats in runs)
     seconds = time.monotonic() - started
     click.echo("")
     click.echo(f"articles in archive : {stored}")
+    if network:
+        with Archive(db_path, readonly=True) as archive:
+            sites, stories, copied = archive.db.execute(
+                "SELECT (SELECT count(DISTINCT site) FROM articles), count(*), sum(copies > 1) FROM stories"
+            ).fetchone()
+        click.echo(f"sites               : {sites}")
+        click.echo(f"stories             : {stories} ({copied} posted on several sites)")
     click.echo(f"categories          : {categories}")
-    click.echo(f"pages fetched       : {stats.get('response_received_count', 0)}")
-    click.echo(f"run status          : {run[0] if run else 'none'}")
+    click.echo(f"pages fetched       : {pages}")
+    click.echo(f"run status          : {statuses}")
     click.echo(f"seconds             : {seconds:.1f}")
     click.echo(f"database            : {Path(db_path).resolve()}")
     click.echo(f"export              : {Path(out).resolve()}")

@@ -42,6 +42,8 @@ class Command(ScrapyCrawl):
                     sites = site_urls(opts.spargs["site"], self.settings.get("XZ_NETWORK"))
         except ConfigError as exc:
             print(f"xzcrawler: {exc}", file=sys.stderr)
+            if self.settings.get("LOG_FILE"):  # a Scrapyd job: its log file is where people look
+                logger.error("xzcrawler: %s", exc)
             self.exitcode = health.USAGE
             return
         db_path = self.settings.get("XZ_DB_PATH")

@@ -194,9 +194,13 @@ def check_settings(settings) -> None:
         rule(name, settings.get(name))
 
 
+# arguments a scheduler adds to every job: Scrapyd's job id (the spider's own, not ours)
+SCHEDULER_ARGUMENTS = ("_job",)
+
+
 def check_spider_arguments(arguments: dict, network=None) -> None:
     for name in arguments:
-        if name not in SPIDER_ARGUMENTS:
+        if name not in SPIDER_ARGUMENTS and name not in SCHEDULER_ARGUMENTS:
             allowed = "; ".join(f"-a {key}=... ({what})" for key, what in SPIDER_ARGUMENTS.items())
             raise ConfigError(f"unknown spider argument {name!r}: the articles spider takes {allowed}")
     if "site" in arguments:

@@ -41,7 +41,7 @@ class ArticlesSpider(scrapy.Spider):
     name = "articles"
 
     def __init__(self, site: str | None = None, full: str | None = None, *args, **kwargs):
-        unknown = {key: value for key, value in kwargs.items() if key not in ("_job", "start_urls")}
+        unknown = {key: value for key, value in kwargs.items() if key != "start_urls"}
         check_spider_arguments(
             {**unknown, **({"site": site} if site is not None else {}), **({"full": full} if full is not None else {})}
         )
