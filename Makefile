@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/refresh.py
 	$(PY) benchmarks/memory.py
 	$(PY) benchmarks/search.py
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) data/*.db* exports/*.jsonl*

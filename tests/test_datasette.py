@@ -96,3 +96,18 @@ def test_fastest_growing_views_canned_query(datasette):
     rows = get(base + "/evo/fastest_growing_views.json?_shape=array")
     assert len(rows) == 1 and rows[0]["gained"] == 500 and rows[0]["last_at"] == "2026-11-29T16:30:00Z"
     assert (rows[0]["span_days"], rows[0]["per_day"]) == (2.0, 250.0)  # over the real span
+
+
+def test_every_canned_query_answers_and_stories_add_up(datasette):
+    import sqlite3
+
+    base, db = datasette
+    meta = get(base + "/-/metadata.json")
+    for name in meta["databases"]["evo"]["queries"]:
+        get(base + f"/evo/{name}.json?_shape=array&q=" + urllib.parse.quote("园区"))  # an SQL error is a 400
+    per_site = get(base + "/evo/stories_per_site.json?_shape=array")
+    conn = sqlite3.connect(db)
+    assert sum(r["articles"] for r in per_site) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert sum(r["stories"] for r in per_site) == conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+    stories = get(base + "/evo/stories.json?_shape=array&_size=max")
+    assert sum(r["copies"] for r in stories) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
