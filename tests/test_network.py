@@ -106,6 +106,7 @@ def test_one_run_archives_every_site_and_groups_the_copies_exactly(network, tmp_
     # one WARC file per site, the export written once with every article
     warcs = sorted(p.name for p in (tmp_path / "warc").glob("*.warc.gz"))
     assert len(warcs) == 11 and len({name.split("-2026")[0] for name in warcs}) == 11
+    assert result.stderr.count(" articles to ") == 1  # the export: once, after every site
     exported = (tmp_path / "archive.jsonl").read_text("utf-8").splitlines()
     assert len(exported) == sum(len(s.ids) for s in net.sites)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -228,3 +229,33 @@ def test_demo_network_crawls_the_eleven_sites(tmp_path):
     assert "sites               : 11" in result.stdout
     assert "run status          : finished\n" in result.stdout
     assert len((tmp_path / "d.jsonl").read_text("utf-8").splitlines()) == 220
+
+
+def test_each_site_of_a_run_keeps_its_own_job_directory(network, tmp_path):
+    """Scrapy's JOBDIR (pause and resume) holds one scheduler's state: each site gets a folder."""
+    _, urls = network
+    result = run_crawl(",".join(urls[:2]), tmp_path, "-s", f"JOBDIR={tmp_path / 'job'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "job").iterdir()) == ["127.0.0.1", "127.0.0.2"]
+    assert all((tmp_path / "job" / name / "requests.seen").exists() for name in ("127.0.0.1", "127.0.0.2"))
+
+
+def test_each_site_is_crawled_under_its_own_robots_txt(tmp_path):
+    """One process, two hosts: the first forbids its article pages, the second does not."""
+    from tests.hostile import Host
+
+    forbid = "User-agent: *\nDisallow: /index.php/post/\n"
+    with Host("127.0.0.1") as strict, Host("127.0.0.2") as open_site:
+        strict.on("/robots.txt", lambda h, m: (200, {"Content-Type": "text/plain"}, forbid.encode()))
+        result = run_crawl(f"{strict.base}/,{open_site.base}/", tmp_path)
+        assert strict.asked("/robots.txt") == ["/robots.txt"] and open_site.asked("/robots.txt") == ["/robots.txt"]
+        assert strict.asked(r"/index\.php/post/.*") == []
+        assert len(open_site.asked(r"/index\.php/post/.*")) == len(open_site.site.ids)
+    db = sqlite3.connect(tmp_path / "archive.db")
+    counts = dict(db.execute("SELECT site, count(*) FROM articles GROUP BY site").fetchall())
+    assert counts == {"127.0.0.2": len(open_site.site.ids)}
+    # obeyed, not failed: each forbidden page is kept as such, and neither run is unhealthy
+    assert result.returncode == 0, result.stderr[-2000:]
+    kinds = dict(db.execute("SELECT kind, count(*) FROM failures GROUP BY kind").fetchall())
+    assert kinds == {"robots": len(strict.site.ids)}
+    assert "30 page(s) forbidden by robots.txt" in result.stderr

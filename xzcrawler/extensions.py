@@ -129,6 +129,9 @@ class RunRecorder:
             self._storage_failed(exc)
             previous = []
         verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
+        forbidden = stats.get_value("xz/failures/robots", 0)
+        if forbidden:
+            logger.warning("%d page(s) forbidden by robots.txt, not fetched (failures of kind 'robots')", forbidden)
         for field in health.PRIMARY:
             recovered = stats.get_value(f"xz/fallback/{field}", 0)
             if recovered:

@@ -172,4 +172,6 @@ class StorePipeline:
     def _(self, item: items.Failure) -> None:
         self._guard(self.archive.record_failure, item.url, item.kind, item.reason, item.http_status, item.raw_body)
         self.stats.inc_value(f"{'xz/failures_retried' if item.retry else 'xz/failures'}/{item.kind}")
+        if item.kind == "robots":  # obeyed, not failed: recorded, not counted against the run
+            return
         (self.retried_urls if item.retry else self.failed_urls).add(item.url)

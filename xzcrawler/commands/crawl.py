@@ -17,6 +17,7 @@ import time
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 
 from ..core import health
 from ..core import normalize as nz
@@ -103,9 +104,12 @@ class Command(ScrapyCrawl):
         """Settings of one site's crawler in a run of several: the export waits for them all,
         and a JOBDIR gets a folder per site."""
         settings = crawler.settings
-        settings.set("XZ_EXPORT_ON_CLOSE", False, priority="cmdline")
+        # above the command line's priority: the process merges its own settings (-s included)
+        # into each crawler, and an equal priority would put them back
+        above = SETTINGS_PRIORITIES["cmdline"] + 10
+        settings.set("XZ_EXPORT_ON_CLOSE", False, priority=above)
         if settings.get("JOBDIR"):
-            settings.set("JOBDIR", os.path.join(settings.get("JOBDIR"), nz.site_of(url)), priority="cmdline")
+            settings.set("JOBDIR", os.path.join(settings.get("JOBDIR"), nz.site_of(url)), priority=above)
 
     def _export_network(self, code: int) -> int:
         from ..extensions import export_archive

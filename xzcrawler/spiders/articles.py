@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from ..core import items, pages
 from ..core import normalize as nz
@@ -258,6 +258,8 @@ class ArticlesSpider(scrapy.Spider):
         url = (request.meta.get("redirect_urls") or [request.url])[0]
         if isinstance(failure.value, OffSiteRequest):
             kind = "offsite"
+        elif isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
+            kind = "robots"  # the site asks us not to: kept as such, not an error of the crawl
         else:
             kind = "http" if response is not None else "network"
         yield items.failure(
