@@ -77,7 +77,7 @@ def test_search_and_per_month_canned_queries(datasette):
 
     base, db = datasette
     rows = get(base + "/evo/search.json?_shape=array&q=" + urllib.parse.quote("园区"))
-    assert rows and all("园区" in r["title"] or "园区" in r["context"] for r in rows)
+    assert rows and all("【园区】" in r["match"] for r in rows)
     months = get(base + "/evo/articles_per_month_per_category.json?_shape=array")
     dated = sqlite3.connect(db).execute("SELECT count(*) FROM articles WHERE published_date IS NOT NULL").fetchone()[0]
     assert sum(r["articles"] for r in months) == dated > 250
@@ -111,3 +111,49 @@ def test_every_canned_query_answers_and_stories_add_up(datasette):
     assert sum(r["stories"] for r in per_site) == conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     stories = get(base + "/evo/stories.json?_shape=array&_size=max")
     assert sum(r["copies"] for r in stories) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+@pytest.mark.parametrize("word", ["工业园区", "园区", "徐", "5G", "5G产业园", "徐州 厂房"])
+def test_datasette_search_finds_what_xzcrawler_search_finds(datasette, word):
+    """The search box of articles and the canned search go through the bigram index (the
+    project's Datasette plugin): the same matches, the same count, the same ranking."""
+    import sqlite3
+
+    from xzcrawler.core import search
+
+    base, db = datasette
+    conn = sqlite3.connect(db)
+    total = search.count(conn, word)
+    assert total > 0
+    table = get(base + "/evo/articles.json?_size=1&_search=" + urllib.parse.quote(word))
+    assert table["filtered_table_rows_count"] == total
+    rows = get(base + "/evo/search.json?_shape=array&q=" + urllib.parse.quote(word))
+    assert rows[0]["total"] == total and len(rows) == min(total, 100)
+    assert all("【" in row["match"] for row in rows)
+    expected = search.search(conn, word, limit=100)
+    assert [(r["site"], r["article_id"]) for r in rows] == [(h.site, h.article_id) for h in expected]
+    assert [r["match"] for r in rows] == [h.snippet for h in expected]
+    # the plain scan agrees on the count
+    pattern = [search.brute_force_pattern(term) for term in word.split()]
+    scanned = sum(
+        all(p.search(f"{t or ''}\n{b or ''}".lower()) for p in pattern)
+        for t, b in conn.execute("SELECT title, body_text FROM articles")
+    )
+    assert scanned == total
+
+
+def test_the_plugin_leaves_other_databases_alone(tmp_path):
+    import sqlite3
+
+    from xzcrawler.datasette import plugin
+
+    other = sqlite3.connect(tmp_path / "other.db")
+    other.execute("CREATE VIRTUAL TABLE docs USING fts5(body)")
+    plugin.prepare_connection(other, "other", None)
+    with pytest.raises(sqlite3.OperationalError, match="no such function"):
+        other.execute("SELECT xz_match('园区')")
+    archive = sqlite3.connect(tmp_path / "a.db")
+    archive.execute("CREATE VIRTUAL TABLE search_index USING fts5(title_bi, body_bi, chars)")
+    plugin.prepare_connection(archive, "a", None)
+    assert archive.execute("SELECT escape_fts('工业园区')").fetchone()[0].count('"') == 6  # 工业 业园 园区
+    assert archive.execute("SELECT xz_match('，。')").fetchone()[0] == plugin.NOTHING

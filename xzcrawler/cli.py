@@ -276,7 +276,7 @@ def merge_command(shards, into, no_warc):
 @_archive_errors
 def search_command(query, db_path, limit, category, since, as_json, stories):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
-    from .core.search import QueryTooLarge, search
+    from .core.search import QueryTooLarge, count, search
     from .store import Archive
 
     if since is not None:
@@ -287,6 +287,7 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
     with Archive(db_path, readonly=True) as archive:
         try:
             hits = search(archive.db, query, limit=limit, category=category, since=since, stories=stories)
+            total = count(archive.db, query)
         except QueryTooLarge as exc:
             raise click.UsageError(str(exc)) from None
     for hit in hits:
@@ -298,7 +299,7 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
                 f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {hit.url}\n            {hit.snippet}"
             )
     if not as_json:
-        click.echo(f"{len(hits)} hit(s)", err=True)
+        click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)
 
 
 @main.command()

@@ -138,6 +138,22 @@ def snippet(text: str, query: str, width: int = 36, mark: tuple[str, str] = ("�
     return ("…" if start else "") + piece.replace("\n", " ") + ("…" if end < len(text) else "")
 
 
+def hit_snippet(title: str | None, body: str | None, query: str) -> str:
+    """The snippet of a hit: from the body when a term is found there, else from the title."""
+    text = body if any(brute_force_pattern(t).search((body or "").lower()) for t in query.split()) else title
+    return snippet(text or "", query)
+
+
+def count(db, query: str) -> int:
+    """How many articles match ``query`` (all of them, whatever a search's limit)."""
+    check_query(query)
+    expression = match_expression(query)
+    if expression is None:
+        return 0
+    conn = getattr(db, "conn", db)
+    return conn.execute(f"SELECT count(*) FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH ?", [expression]).fetchone()[0]
+
+
 def _ranked_rowids(conn, query: str, limit: int, where: str, params: list) -> list[int]:
     expression = match_expression(query)
     if expression is None:

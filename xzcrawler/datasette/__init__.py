@@ -1,0 +1,1 @@
+"""Datasette integration: metadata (canned queries, descriptions, dashboards) and the plugin."""

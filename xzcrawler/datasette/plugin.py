@@ -1,0 +1,51 @@
+"""The project's Datasette plugin (installed with the package through the ``datasette`` entry
+point): Datasette's search finds 1-, 2- and longer Chinese words in an xzcrawler archive.
+
+The archive's ``search_index`` holds CJK bigrams (core/search.py), so a word must be turned
+into the index's MATCH expression first; Datasette passes what is typed in a table's search box
+through the SQL function ``escape_fts``. On a connection to an xzcrawler archive (and only
+there) this plugin registers, after Datasette's own:
+
+- ``escape_fts(q)``: the bigram MATCH expression of ``q`` (the search box of ``articles``);
+- ``xz_match(q)``: the same, for SQL (the canned ``search`` query);
+- ``xz_snippet(title, body, q)``: a piece of the body (or the title) around the first match,
+  marked with 【】, as ``xzcrawler search`` prints it.
+
+A query with nothing searchable (punctuation only) matches nothing.
+"""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+from ..core import search
+
+NOTHING = 'chars : "\u3007\u3007"'  # a phrase no index row holds: the chars column has single characters
+
+
+def match(query: str | None) -> str:
+    search.check_query(query or "")
+    return search.match_expression(query or "") or NOTHING
+
+
+def snippet(title: str | None, body: str | None, query: str | None) -> str:
+    return search.hit_snippet(title, body, query or "")
+
+
+def is_archive(conn) -> bool:
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = ? AND type = 'table'", [search.INDEX_TABLE]
+    ).fetchone()
+    return bool(row and "title_bi" in (row[0] or ""))
+
+
+@hookimpl(trylast=True)  # after Datasette's own escape_fts, which this one replaces on an archive
+def prepare_connection(conn, database, datasette):
+    try:
+        ours = is_archive(conn)
+    except Exception:  # noqa: BLE001  (not a database we can read: leave it alone)
+        return
+    if ours:
+        conn.create_function("escape_fts", 1, match, deterministic=True)
+        conn.create_function("xz_match", 1, match, deterministic=True)
+        conn.create_function("xz_snippet", 3, snippet, deterministic=True)
