@@ -239,6 +239,26 @@ def reparse(db_path, into, since, warc_dir):
         click.echo(line)
 
 
+@main.command()
+@click.argument("archive", default=DEFAULT_DB, type=click.Path(dir_okay=False))
+@click.option("--out", default="exports/report.html", show_default=True, type=click.Path(dir_okay=False))
+@_archive_errors
+def report(archive, out):
+    """One self-contained HTML file of charts of ARCHIVE (nothing fetched when it is opened)."""
+    from .report import render, write
+    from .store import check_export_target
+
+    check_export_target(out, archive)
+    try:
+        if out == "-":
+            click.echo(render(archive))
+            return
+        path = write(archive, out)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"report of {archive}: {path} ({path.stat().st_size // 1024} KB)")
+
+
 @main.command(name="merge")
 @click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--into", "into", required=True, type=click.Path(dir_okay=False), help="The archive merged into.")
@@ -420,6 +440,10 @@ def datasette_metadata(database: str) -> dict:
     text = resources.files("xzcrawler").joinpath("datasette/metadata.json").read_text("utf-8")
     metadata = json.loads(text)
     metadata["databases"] = {database: metadata["databases"].pop("xzcrawler")}
+    for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
+        for part in (*dashboard.get("charts", {}).values(), *dashboard.get("filters", {}).values()):
+            if part.get("db") == "xzcrawler":
+                part["db"] = database
     return metadata
 
 

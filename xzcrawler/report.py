@@ -1,0 +1,173 @@
+"""``xzcrawler report [ARCHIVE] --out report.html``: one self-contained HTML file of charts
+(plotly, its script inlined: nothing is fetched when the file is opened).
+
+- articles per month per category (a panel per site when the archive holds several);
+- the distribution of view counts;
+- the fastest-growing articles and the view series of the top ones;
+- crawl runs over time: pages fetched, new articles, failures, and each run's verdict;
+- per site: articles, stories, cross-posted stories, and stories it posted first.
+
+The SQL of the growth chart is the canned query Datasette shows (xzcrawler/datasette/metadata.json):
+one definition of "fastest growing" for both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+from importlib import resources
+from pathlib import Path
+
+from .store import Archive
+
+REQUIRES = "plotly (pip install 'xzcrawler[report]')"
+
+
+def _canned(name: str) -> str:
+    text = resources.files("xzcrawler").joinpath("datasette/metadata.json").read_text("utf-8")
+    return json.loads(text)["databases"]["xzcrawler"]["queries"][name]["sql"]
+
+
+def _figures(db) -> list[tuple[str, str, object]]:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    figures: list[tuple[str, str, object]] = []
+    sites = [site for (site,) in db.execute("SELECT site FROM articles GROUP BY site ORDER BY count(*) DESC")]
+
+    # articles per month per category, a panel per site
+    rows = db.execute(
+        "SELECT site, substr(published_date, 1, 7) AS month, category, count(*) FROM articles "
+        "WHERE published_date IS NOT NULL GROUP BY site, month, category ORDER BY month"
+    ).fetchall()
+    panels = make_subplots(
+        rows=len(sites) or 1, cols=1, shared_xaxes=True, subplot_titles=sites or ["(no articles)"], vertical_spacing=0.03
+    )
+    for index, site in enumerate(sites, start=1):
+        categories = sorted({c for s, _, c, _ in rows if s == site}, key=str)
+        for category in categories:
+            points = [(m, n) for s, m, c, n in rows if s == site and c == category]
+            panels.add_trace(
+                go.Bar(x=[m for m, _ in points], y=[n for _, n in points], name=category or "(none)"), row=index, col=1
+            )
+    panels.update_layout(barmode="stack", height=max(380, 260 * len(sites)), legend={"orientation": "h"})
+    figures.append(("per-month", "Articles per month per category", panels))
+
+    # views: how they are spread
+    views = [v for (v,) in db.execute("SELECT views FROM articles WHERE views IS NOT NULL")]
+    histogram = go.Figure(go.Histogram(x=[math.log10(v + 1) for v in views], nbinsx=40))
+    histogram.update_layout(xaxis_title="log10(views + 1): 2 = 100, 4 = 10,000", yaxis_title="articles", height=380)
+    figures.append(("views", f"Views: distribution over {len(views)} articles", histogram))
+
+    # the fastest-growing articles, and the view series of the top ones
+    growth = db.execute(_canned("fastest_growing_views")).fetchall()
+    top = growth[:20]
+    bars = go.Figure(go.Bar(x=[row[8] for row in top][::-1], y=[row[0] for row in top][::-1], orientation="h"))
+    bars.update_layout(xaxis_title="views gained per day", height=max(380, 24 * len(top) + 120), margin={"l": 320})
+    figures.append(("growth", "Fastest-growing articles (views per day over the observed span)", bars))
+    series = go.Figure()
+    for title, url, *_ in growth[:8]:
+        points = db.execute(
+            "SELECT s.observed_at, s.views FROM view_snapshots s JOIN articles a USING (site, article_id) "
+            "WHERE a.url = ? ORDER BY s.observed_at",
+            [url],
+        ).fetchall()
+        series.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=title))
+    series.update_layout(yaxis_title="views", height=420, legend={"orientation": "h"})
+    figures.append(("series", "View series of the fastest-growing articles", series))
+
+    # crawl runs over time
+    runs = db.execute("SELECT id, site, started_at, status, exit_code, stats FROM crawl_runs ORDER BY id").fetchall()
+    health = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=["pages and new articles", "failures"])
+    for site in sorted({run[1] for run in runs}, key=str):
+        mine = [run for run in runs if run[1] == site]
+        stats = [json.loads(run[5] or "{}") for run in mine]
+        when = [run[2] for run in mine]
+        ok = ["#2ca02c" if run[4] == 0 else "#d62728" for run in mine]
+        verdicts = [run[3] for run in mine]
+        health.add_trace(
+            go.Scatter(
+                x=when,
+                y=[s.get("response_received_count", 0) for s in stats],
+                mode="lines+markers",
+                marker={"color": ok, "size": 9},
+                name=f"{site} pages",
+                text=verdicts,
+            ),
+            row=1,
+            col=1,
+        )
+        health.add_trace(
+            go.Bar(x=when, y=[s.get("xz/articles_new", 0) for s in stats], name=f"{site} new", opacity=0.6), row=1, col=1
+        )
+        health.add_trace(
+            go.Bar(x=when, y=[s.get("xz/failed_urls", 0) for s in stats], name=f"{site} failures", text=verdicts),
+            row=2,
+            col=1,
+        )
+    health.update_layout(height=560, legend={"orientation": "h"}, barmode="group")
+    figures.append(("runs", f"Crawl runs over time ({len(runs)} runs; red markers: unhealthy)", health))
+
+    # sites and stories
+    per_site = db.execute(
+        "SELECT a.site, count(*), count(DISTINCT coalesce(a.story_id, a.site || '/' || a.article_id)), "
+        "(SELECT count(*) FROM stories s WHERE s.first_site = a.site AND s.copies > 1) FROM articles a "
+        "GROUP BY a.site ORDER BY count(*) DESC"
+    ).fetchall()
+    stories = go.Figure(
+        [
+            go.Bar(x=[r[0] for r in per_site], y=[r[1] for r in per_site], name="articles"),
+            go.Bar(x=[r[0] for r in per_site], y=[r[2] for r in per_site], name="stories"),
+            go.Bar(x=[r[0] for r in per_site], y=[r[3] for r in per_site], name="cross-posted stories it posted first"),
+        ]
+    )
+    stories.update_layout(barmode="group", height=400, legend={"orientation": "h"})
+    figures.append(("sites", f"Sites: articles and stories ({len(per_site)} sites)", stories))
+    return figures
+
+
+def render(archive_path: str | Path, generated_at: dt.datetime | None = None) -> str:
+    """The report of the archive at ``archive_path`` as one HTML document."""
+    try:
+        import plotly
+        import plotly.offline
+    except ImportError as exc:  # an extra, not the core install
+        raise RuntimeError(f"the report needs {REQUIRES}") from exc
+    with Archive(archive_path, readonly=True) as archive:
+        figures = _figures(archive.db.conn)
+        articles, sites, stories = archive.db.execute(
+            "SELECT count(*), count(DISTINCT site), (SELECT count(*) FROM stories) FROM articles"
+        ).fetchone()
+    when = (generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    sections = "\n".join(
+        f'<section id="{key}" class="chart"><h2>{html.escape(title)}</h2>\n'
+        + figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{key}", config={"displaylogo": False})
+        + "\n</section>"
+        for key, title, figure in figures
+    )
+    name = html.escape(Path(archive_path).name)
+    return f"""<!DOCTYPE html>
+<html lang="zh-Hans"><head><meta charset="utf-8">
+<title>xzcrawler report: {name}</title>
+<style>body{{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222}} section{{margin:2em 0}}
+h1{{font-size:1.6em}} h2{{font-size:1.15em;border-bottom:1px solid #ddd}}</style>
+<script>{plotly.offline.get_plotlyjs()}</script>
+</head><body>
+<h1>xzcrawler report: {name}</h1>
+<p>{articles} articles, {stories} stories, {sites} site(s); generated {when} with plotly {plotly.__version__}.</p>
+{sections}
+</body></html>
+"""
+
+
+def write(archive_path: str | Path, out: str | Path, generated_at: dt.datetime | None = None) -> Path:
+    """Write the report atomically (a temporary file renamed into place)."""
+    out = Path(out)
+    document = render(archive_path, generated_at)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".tmp")
+    partial.write_text(document, encoding="utf-8")
+    partial.replace(out)
+    return out
