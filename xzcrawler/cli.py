@@ -259,6 +259,24 @@ def report(archive, out):
     click.echo(f"report of {archive}: {path} ({path.stat().st_size // 1024} KB)")
 
 
+@main.command()
+@click.argument("archive", default=DEFAULT_DB, type=click.Path(dir_okay=False))
+@click.option("--out", default="exports/archive.wacz", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--warc-dir", default=None, help="The WARC folder (default: warc/ beside the archive).")
+@_archive_errors
+def wacz(archive, out, warc_dir):
+    """Package the archive's WARC files as a replayable WACZ (CDXJ index, pages list), validated."""
+    from .replay import ReplayError, make_wacz
+    from .store import check_export_target
+
+    check_export_target(out, archive)
+    try:
+        path, files, pages = make_wacz(archive, out, warc_dir)
+    except ReplayError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {files} WARC file(s), {pages} page(s), {path.stat().st_size // 1024} KB; wacz validate: ok")
+
+
 @main.command(name="merge")
 @click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--into", "into", required=True, type=click.Path(dir_okay=False), help="The archive merged into.")

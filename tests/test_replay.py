@@ -1,0 +1,121 @@
+"""A replayable archive: `xzcrawler wacz` packages the WARC files as a WACZ that `wacz validate`
+accepts, and pywb, serving it on loopback, gives an archived article's bytes back by URL and
+time, the first capture and the later one alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import NOW, cli, run_crawl
+from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.site import MirrorSite
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """Two crawls a day apart (the second refreshes: new articles, and pages fetched again)."""
+    work = tmp_path_factory.mktemp("replay")
+    port = 0
+    for day, options in ((0, {}), (1, {"add": 3, "grow_views": 1})):
+        now = NOW + dt.timedelta(days=day)
+        site = MirrorSite(30, now=now, epoch=NOW, **options)
+        server, base = serve_in_thread(site, port=port)
+        port = server.server_address[1]  # the same address both days
+        try:
+            result = run_crawl(base, work, "-a", "full=1", now=now)
+            assert result.returncode == 0, result.stderr[-2000:]
+        finally:
+            server.shutdown()
+            server.server_close()
+    return work
+
+
+def _payload(warc_dir: Path, file: str, offset: int) -> bytes:
+    with open(warc_dir / file, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)))
+        return record.content_stream().read()
+
+
+def test_wacz_validates_and_pywb_replays_the_captures(crawled, tmp_path):
+    out = tmp_path / "archive.wacz"
+    result = cli("wacz", str(crawled / "archive.db"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "wacz validate: ok" in result.stdout
+    check = subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0 and "valid" in check.stdout + check.stderr
+
+    home = tmp_path / "pywb"
+    home.mkdir()
+    for args in (["init", "xz"], ["add", "--unpack-wacz", "xz", str(out)]):
+        step = subprocess.run([str(BIN / "wb-manager"), *args], cwd=home, capture_output=True, text=True)
+        assert step.returncode == 0, step.stderr
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    wayback = subprocess.Popen(
+        [str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/xz/"
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base, timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.2)
+        db = sqlite3.connect(crawled / "archive.db")
+        # an article captured on both days: each capture comes back by its own time
+        url = db.execute(
+            "SELECT url FROM warc_records WHERE record_type IN ('response', 'revisit') AND url LIKE '%/post/%' "
+            "GROUP BY url HAVING count(*) = 2 LIMIT 1"
+        ).fetchone()[0]
+        captures = db.execute(
+            "SELECT fetched_at, file, offset, record_type, digest FROM warc_records WHERE url = ? "
+            "AND record_type IN ('response', 'revisit') ORDER BY fetched_at",
+            [url],
+        ).fetchall()
+        for fetched_at, file, offset, kind, digest in captures:
+            stamp = dt.datetime.fromisoformat(fetched_at.replace("Z", "+00:00")).strftime("%Y%m%d%H%M%S")
+            with urllib.request.urlopen(f"{base}{stamp}id_/{url}", timeout=30) as response:
+                replayed = response.read()
+            if kind == "response":
+                expected = _payload(crawled / "warc", file, offset)
+            else:  # a revisit: the bytes of the capture it refers to
+                (file, offset) = db.execute(
+                    "SELECT file, offset FROM warc_records WHERE digest = ? AND record_type = 'response' "
+                    "AND fetched_at < ? ORDER BY fetched_at DESC LIMIT 1",
+                    [digest, fetched_at],
+                ).fetchone()
+                expected = _payload(crawled / "warc", file, offset)
+            assert replayed == expected, (url, fetched_at, kind)
+            assert b'class="post-title"' in replayed
+    finally:
+        wayback.terminate()
+        wayback.wait(timeout=20)
+
+
+def test_wacz_of_an_archive_without_warc_is_refused(tmp_path):
+    from xzcrawler.store import Archive
+
+    Archive(tmp_path / "empty.db").close()
+    result = cli("wacz", str(tmp_path / "empty.db"), "--out", str(tmp_path / "x.wacz"))
+    assert result.returncode == 1 and "no WARC files" in result.stderr
+    assert not (tmp_path / "x.wacz").exists()
