@@ -57,3 +57,47 @@ def test_reparse_in_place_reports_nothing_changed(crawled, tmp_path):
     result = cli("reparse", "--db", str(copy / "archive.db"))
     assert result.returncode == 0, result.stderr
     assert "0 new, 0 changed, 300 unchanged" in result.stdout
+
+
+def test_an_unchanged_page_fetched_again_is_a_revisit_record_that_replays_and_reparses(mirror300, tmp_path):
+    """The same site crawled twice at the same time: every page whose payload is the same as its
+    last capture (robots.txt, home, listings) is a revisit record of headers only, referring to
+    that capture; the files stay valid and a reparse reads the revisits through their originals."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    site, base = mirror300
+    for _ in range(2):
+        result = run_crawl(base, tmp_path, "-a", "full=1")
+        assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    revisits = db.execute(
+        "SELECT r.url, r.digest, o.digest, o.record_id, r.file, r.offset, o.fetched_at < r.fetched_at "
+        "FROM warc_records r JOIN warc_records o ON o.url = r.url AND o.record_type = 'response' "
+        "AND o.fetched_at < r.fetched_at WHERE r.record_type = 'revisit'"
+    ).fetchall()
+    listing_pages = db.execute("SELECT json_extract(stats, '$.\"xz/listing_pages\"') FROM crawl_runs").fetchall()
+    assert len({row[0] for row in revisits}) >= 1 + listing_pages[1][0]  # robots.txt or home, and every listing page
+    assert all(new == old for _, new, old, *_ in revisits)
+    stats = db.execute("SELECT json_extract(stats, '$.\"xz/warc_revisits\"') FROM crawl_runs ORDER BY id").fetchall()
+    assert stats[0][0] == 0 and stats[1][0] == len({(row[4], row[5]) for row in revisits})
+    url, _, _, original, file, offset, _ = revisits[0]
+    with open(tmp_path / "warc" / file, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)))
+    assert record.rec_type == "revisit"
+    assert record.rec_headers.get_header("WARC-Refers-To") == original
+    assert record.rec_headers.get_header("WARC-Profile").endswith("identical-payload-digest")
+    assert record.content_stream().read() == b""  # headers only
+    for path in (tmp_path / "warc").glob("*.warc.gz"):
+        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    # a reparse reads every record, revisits through their originals, and finds the same articles
+    again = cli("reparse", "--db", str(tmp_path / "archive.db"), "--into", str(tmp_path / "new.db"))
+    assert again.returncode == 0, again.stderr
+    assert "failures       : 0" in again.stdout
+    (responses,) = db.execute(
+        "SELECT count(*) FROM warc_records WHERE record_type IN ('response', 'revisit')"
+    ).fetchone()
+    assert f"responses read : {responses}" in again.stdout
+    query = "SELECT site, article_id, title, body_text, views FROM articles ORDER BY 1, 2"
+    assert sqlite3.connect(tmp_path / "new.db").execute(query).fetchall() == db.execute(query).fetchall()

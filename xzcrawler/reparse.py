@@ -67,9 +67,11 @@ class TooLarge(ValueError):
     pass
 
 
-def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY):
+def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY, refers_to=None):
     """(WARC-Date, status, content type, decoded body, etag, last-modified) of the response record at
-    ``offset``; TooLarge when the decoded body is over ``max_body`` (a bomb is not unpacked)."""
+    ``offset``; TooLarge when the decoded body is over ``max_body`` (a bomb is not unpacked). A
+    revisit record (the same payload as an earlier capture) takes its body from the record it
+    refers to: ``refers_to(url, record id)`` gives that record's (path, offset)."""
     with open(path, "rb") as fh:
         fh.seek(offset)
         record = next(iter(ArchiveIterator(fh)))
@@ -78,6 +80,14 @@ def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY):
         content_type = record.http_headers.get_header("Content-Type")
         etag = record.http_headers.get_header("ETag")
         last_modified = record.http_headers.get_header("Last-Modified")
+        if record.rec_type == "revisit":
+            target = refers_to(
+                record.rec_headers.get_header("WARC-Target-URI"), record.rec_headers.get_header("WARC-Refers-To")
+            )
+            if target is None:
+                raise ValueError("a revisit record whose original is not in the index")
+            *_, body, _, _ = read_response(*target, max_body=max_body)
+            return date, status, content_type, body, etag, last_modified
         body = record.content_stream().read(max_body + 1)  # undoes the Content-Encoding, as Scrapy did
     if len(body) > max_body:
         raise TooLarge(f"the response body is over {max_body} bytes once decoded")
@@ -97,12 +107,20 @@ def reparse(
     with Archive(source_db, readonly=target_db != source_db) as source:
         if not source.readonly:
             reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
-        query = "SELECT url, file, offset FROM warc_records WHERE record_type = 'response'"
+        query = "SELECT url, file, offset FROM warc_records WHERE record_type IN ('response', 'revisit')"
         params = []
         if since:
             query += " AND fetched_at >= ?"
             params.append(nz.parse_iso(since).strftime("%Y-%m-%dT%H:%M:%S"))
         records = source.db.execute(query + " ORDER BY id", params).fetchall()
+        originals = {
+            (url, record_id): (warc_dir / file, offset)
+            for url, record_id, file, offset in source.db.execute(
+                "SELECT url, record_id, file, offset FROM warc_records WHERE record_type = 'response' AND record_id IN "
+                "(SELECT record_id FROM warc_records WHERE record_type = 'response' AND digest IN "
+                "(SELECT digest FROM warc_records WHERE record_type = 'revisit'))"
+            )
+        }
     stats = _Stats()
     report = Report()
     target = Archive(target_db)
@@ -112,7 +130,9 @@ def reparse(
         for url, file, offset in records:
             report.responses += 1
             try:
-                date, status, content_type, body, etag, last_modified = read_response(warc_dir / file, offset)
+                date, status, content_type, body, etag, last_modified = read_response(
+                    warc_dir / file, offset, refers_to=lambda url, record_id: originals.get((url, record_id))
+                )
             except (TooLarge, OSError, ValueError, StopIteration) as exc:
                 report.failures += 1
                 store.process_item(

@@ -43,7 +43,11 @@ def _figures(db) -> list[tuple[str, str, object]]:
         "WHERE published_date IS NOT NULL GROUP BY site, month, category ORDER BY month"
     ).fetchall()
     panels = make_subplots(
-        rows=len(sites) or 1, cols=1, shared_xaxes=True, subplot_titles=sites or ["(no articles)"], vertical_spacing=0.03
+        rows=len(sites) or 1,
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=sites or ["(no articles)"],
+        vertical_spacing=0.03,
     )
     for index, site in enumerate(sites, start=1):
         categories = sorted({c for s, _, c, _ in rows if s == site}, key=str)
@@ -74,7 +78,9 @@ def _figures(db) -> list[tuple[str, str, object]]:
             "WHERE a.url = ? ORDER BY s.observed_at",
             [url],
         ).fetchall()
-        series.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=title))
+        series.add_trace(
+            go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=title)
+        )
     series.update_layout(yaxis_title="views", height=420, legend={"orientation": "h"})
     figures.append(("series", "View series of the fastest-growing articles", series))
 
@@ -100,7 +106,9 @@ def _figures(db) -> list[tuple[str, str, object]]:
             col=1,
         )
         health.add_trace(
-            go.Bar(x=when, y=[s.get("xz/articles_new", 0) for s in stats], name=f"{site} new", opacity=0.6), row=1, col=1
+            go.Bar(x=when, y=[s.get("xz/articles_new", 0) for s in stats], name=f"{site} new", opacity=0.6),
+            row=1,
+            col=1,
         )
         health.add_trace(
             go.Bar(x=when, y=[s.get("xz/failed_urls", 0) for s in stats], name=f"{site} failures", text=verdicts),

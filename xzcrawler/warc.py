@@ -14,6 +14,8 @@ archive's ``fetched_at`` and the WARC agree to the second and a re-parse reprodu
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http
 import io
 import logging
@@ -55,7 +57,7 @@ _WRITING: set[Path] = set()
 class WarcFiles:
     """Size-rotated .warc.gz files and their index rows (no Scrapy here: usable on its own)."""
 
-    def __init__(self, directory: Path, max_bytes: int, prefix: str = "xzcrawler", clock=None):
+    def __init__(self, directory: Path, max_bytes: int, prefix: str = "xzcrawler", clock=None, last_capture=None):
         from .core.clock import Clock
 
         self.clock = clock or Clock()
@@ -69,6 +71,10 @@ class WarcFiles:
         self._seq = 0
         self._stamp = self.clock.now().strftime("%Y%m%d%H%M%S")
         self.index: list[dict] = []
+        # url -> (payload digest, WARC-Record-ID, WARC-Date) of the last response record captured
+        # before this run (the archive's index); None: every response is written in full
+        self.last_capture = last_capture
+        self.revisits = 0
 
     def _open(self) -> None:
         self._seq += 1
@@ -141,14 +147,29 @@ class WarcFiles:
                 reason = "Unknown"
             protocol = getattr(response, "protocol", None) or "HTTP/1.1"
             body = response.body or b""
-            warc_response = self._writer.create_warc_record(
-                request.url,
-                "response",
-                payload=io.BytesIO(body),
-                length=len(body),
-                http_headers=StatusAndHeaders(f"{status} {reason}", _headers(response.headers), protocol=protocol),
-                warc_headers_dict={"WARC-Date": now},
-            )
+            http_headers = StatusAndHeaders(f"{status} {reason}", _headers(response.headers), protocol=protocol)
+            digest = payload_digest(body)
+            previous = self._previous(request.url) if body else None
+            if previous is not None and previous[0] == digest:
+                # the same payload as the last capture: a revisit record (headers only) that refers to it
+                warc_response = self._writer.create_revisit_record(
+                    request.url,
+                    digest,
+                    request.url,
+                    previous[2],
+                    http_headers=http_headers,
+                    warc_headers_dict={"WARC-Date": now, "WARC-Refers-To": previous[1]},
+                )
+                self.revisits += 1
+            else:
+                warc_response = self._writer.create_warc_record(
+                    request.url,
+                    "response",
+                    payload=io.BytesIO(body),
+                    length=len(body),
+                    http_headers=http_headers,
+                    warc_headers_dict={"WARC-Date": now, "WARC-Payload-Digest": digest},
+                )
             warc_request.rec_headers.add_header(
                 "WARC-Concurrent-To", warc_response.rec_headers.get_header("WARC-Record-ID")
             )
@@ -168,10 +189,22 @@ class WarcFiles:
             self.write(metadata, request.url, None)
         return now
 
+    def _previous(self, url: str) -> tuple[str, str, str] | None:
+        """(digest, record id, date) of the last full capture of ``url``: this run's, else the index's."""
+        for row in reversed(self.index):
+            if row["url"] == url and row["record_type"] == "response":
+                return row["digest"], row["record_id"], row["fetched_at"]
+        return self.last_capture(url) if self.last_capture is not None else None
+
     def _writer_or_open(self):
         if self._writer is None:
             self._open()
         return self._writer
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest of a body, as warcio writes it (SHA-1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 class WarcRecorder:
@@ -199,8 +232,11 @@ class WarcRecorder:
             raise NotConfigured("XZ_WARC_ENABLED is off")
         db_path = settings.get("XZ_DB_PATH")
         directory = paths.warc_dir(db_path, settings.get("XZ_WARC_DIR"))
-        files = WarcFiles(directory, settings.getint("XZ_WARC_MAX_BYTES"), clock=crawl_clock(crawler))
-        middleware = cls(files, open_store(crawler), crawler.stats, crawler)
+        store = open_store(crawler)
+        files = WarcFiles(
+            directory, settings.getint("XZ_WARC_MAX_BYTES"), clock=crawl_clock(crawler), last_capture=store.last_capture
+        )
+        middleware = cls(files, store, crawler.stats, crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -233,12 +269,14 @@ class WarcRecorder:
     def process_response(self, request, response, spider=None):
         if self.failed:
             raise IgnoreRequest("the WARC cannot be written: the run is stopping")
+        revisits = self.files.revisits
         try:
             request.meta["xz_fetched_at"] = self.files.exchange(request, response)
         except OSError as exc:
             self._fail(exc)
             raise IgnoreRequest(f"not archived: the WARC cannot be written ({exc})") from None
         self.stats.inc_value("xz/warc_records", 2)
+        self.stats.inc_value("xz/warc_revisits", self.files.revisits - revisits)
         if len(self.files.index) >= 1000:
             self._flush_index()
         return response

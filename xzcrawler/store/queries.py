@@ -66,6 +66,15 @@ class Queries:
                 record[name] = json.loads(record[name]) if record[name] else []
             yield record
 
+    def last_capture(self, url: str) -> tuple[str, str, str] | None:
+        """(payload digest, WARC-Record-ID, WARC-Date) of the last full response record of ``url``."""
+        row = self.db.execute(
+            "SELECT digest, record_id, fetched_at FROM warc_records WHERE url = ? AND record_type = 'response' "
+            "ORDER BY id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        return tuple(row) if row else None
+
     def last_run_status(self, site: str) -> str | None:
         """Status of the latest run on ``site`` (a site key), or None if there was none."""
         row = self.db.execute(
