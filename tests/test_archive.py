@@ -144,6 +144,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m008_date_refinements",
         "m009_run_site_key",
         "m010_stories",
+        "m011_each_thing_once",
     ]
 
 
@@ -274,3 +275,94 @@ def test_m010_groups_the_articles_of_an_older_archive_into_stories(tmp_path):
     ids = [story for (story,) in db.execute("SELECT story_id FROM articles")]
     assert len(ids) == 2 and ids[0] == ids[1] is not None
     assert db.execute("SELECT copies, sites FROM stories").fetchall() == [(2, 2)]
+
+
+def test_each_version_is_stored_once_and_the_revisions_view_reads_them_all(tmp_path):
+    """A revision's content is stored once: the current one is the article row, a superseded one
+    is written when it is superseded; the revisions view shows every version whole, and the
+    contentless search index forgets the old text."""
+    from xzcrawler.core import search
+
+    path = tmp_path / "a.db"
+    bodies = []
+    with Archive(path) as archive:
+        for n, marker in enumerate(("", "（更正）", "（再更正：裘培兴）")):
+            record = reference_record(f"2025-11-2{7 + n}T10:00:00+08:00")
+            record["body_text"] += marker and f"\n\n{marker}"
+            bodies.append(record["body_text"])
+            archive.add_article(record)
+            archive.flush()
+    db = sqlite3.connect(path)
+    log = db.execute(
+        "SELECT revision, current, body_text IS NULL, title IS NULL FROM revision_log ORDER BY 1"
+    ).fetchall()
+    assert log == [(1, 0, 0, 0), (2, 0, 0, 0), (3, 1, 1, 1)]
+    view = db.execute("SELECT revision, body_text, title, changed_fields FROM revisions ORDER BY 1").fetchall()
+    assert [row[1] for row in view] == bodies
+    assert all(row[2] == view[0][2] for row in view)
+    assert [row[3] for row in view] == [None, '["body_text"]', '["body_text"]']
+    # the index holds the current text only (an entry deleted with the wrong values would be corrupt)
+    assert search.count(db, "再更正") == 1 and search.count(db, "裘培兴") == 1
+    db.execute(f"INSERT INTO {search.INDEX_TABLE} ({search.INDEX_TABLE}) VALUES ('integrity-check')")
+    assert search.count(db, "更正") == 1
+    # related links and images are the article's, read through views
+    assert db.execute("SELECT count(*) FROM related_links").fetchone()[0] == len(reference_record()["related"])
+    assert db.execute("SELECT type FROM sqlite_master WHERE name = 'related_links'").fetchone() == ("view",)
+
+
+def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
+    """An archive written by m010 (revision 1 copying the article, related links copied, the
+    search index with its content) keeps what it said, each thing once."""
+    from sqlite_utils import Database
+
+    from xzcrawler.core import search
+    from xzcrawler.store.schema import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m011_each_thing_once")
+    record = reference_record()
+    row = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in record.items()}
+    old["articles"].insert(
+        {**row, "revision": 2, "first_seen": record["fetched_at"], "last_seen": record["fetched_at"]}
+    )
+    fields = ("title", "body_text", "category", "category_url", "byline", "images", "related", "content_hash")
+    for revision, body in ((1, "旧的正文，后来改了。" * 5), (2, row["body_text"])):
+        old["revisions"].insert(
+            {
+                "site": row["site"],
+                "article_id": row["article_id"],
+                "revision": revision,
+                "fetched_at": row["fetched_at"],
+                **{f: row[f] for f in fields},
+                "body_text": body,
+            }
+        )
+    for i, item in enumerate(record["related"]):
+        old["related_links"].insert(
+            {
+                "site": row["site"],
+                "article_id": row["article_id"],
+                "position": i,
+                "to_url": item["url"],
+                "title": item["title"],
+                "excerpt": item.get("excerpt"),
+            }
+        )
+    old.execute(
+        f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (1, ?, ?, ?)",
+        list(search.index_row(row["title"], row["body_text"]).values()),
+    )
+    old.conn.commit()
+    before = old.execute("SELECT revision, body_text, related FROM revisions ORDER BY 1").fetchall()
+    links = old.execute("SELECT * FROM related_links ORDER BY position").fetchall()
+    old.close()
+    Archive(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT revision, body_text, related FROM revisions ORDER BY 1").fetchall() == before
+    assert db.execute("SELECT body_text IS NULL, current FROM revision_log ORDER BY revision").fetchall() == [
+        (0, 0),
+        (1, 1),
+    ]
+    assert db.execute("SELECT * FROM related_links ORDER BY position").fetchall() == links
+    assert search.count(db, "园区") == 1 and search.count(db, "后来改了") == 0

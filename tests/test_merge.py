@@ -15,11 +15,9 @@ from xzcrawler.mirror.network import Network, serve_network
 
 TABLES = (
     "articles",
-    "revisions",
+    "revision_log",
     "view_snapshots",
     "date_refinements",
-    "related_links",
-    "images",
     "categories",
     "failures",
     "crawl_runs",
@@ -152,7 +150,7 @@ def test_a_refreshed_shard_merges_only_what_changed(shards, tmp_path):
     ).fetchone()
     assert 3 <= changed < 123  # the refresh touched some articles, not all
     assert _written(result.stdout, paths[0], "articles") == changed
-    for table in ("revisions", "view_snapshots", "crawl_runs"):
+    for table in ("revision_log", "view_snapshots", "crawl_runs"):
         (new_rows,) = shard.execute(
             f"SELECT (SELECT count(*) FROM main.{table}) - (SELECT count(*) FROM old.{table})"
         ).fetchone()

@@ -112,14 +112,15 @@ _SINCE = {
 }
 
 
-# Which rows are new or changed between two change marks (revisions.rowid, view_snapshots.id),
+# Which rows are new or changed between two change marks (revision_log.rowid, the revisions view's
+# mark; view_snapshots.id),
 # per table: a monotonic sequence, with no second-resolution gaps or repeats.
 _CHANGED = {
-    "articles": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1 "
+    "articles": "(site, article_id) IN (SELECT site, article_id FROM revision_log WHERE rowid > :r0 AND rowid <= :r1 "
     "UNION SELECT site, article_id FROM view_snapshots WHERE id > :s0 AND id <= :s1)",
-    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revisions WHERE rowid > :r0 AND rowid <= :r1)",
+    "related_links": "(site, article_id) IN (SELECT site, article_id FROM revision_log WHERE rowid > :r0 AND rowid <= :r1)",
     "view_snapshots": "id > :s0 AND id <= :s1",
-    "revisions": "rowid > :r0 AND rowid <= :r1",
+    "revisions": "mark > :r0 AND mark <= :r1",
 }
 
 
@@ -142,7 +143,7 @@ def export(
         started = archive.clock.iso()
         # the change marks now: rows written from here on belong to the next --changed export
         marks = {
-            "r1": archive.db.execute("SELECT coalesce(max(rowid), 0) FROM revisions").fetchone()[0],
+            "r1": archive.db.execute("SELECT coalesce(max(rowid), 0) FROM revision_log").fetchone()[0],
             "s1": archive.db.execute("SELECT coalesce(max(id), 0) FROM view_snapshots").fetchone()[0],
         }
         where, params = "", {}
@@ -162,9 +163,10 @@ def export(
             order, json_columns = EXPORT_TABLES[table]
             cursor = archive.db.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params)
             names = [d[0] for d in cursor.description]
+            hidden = {"mark"}  # the revisions view's change mark: bookkeeping, not data
 
             def decode(values):
-                row = dict(zip(names, values, strict=True))
+                row = {n: v for n, v in zip(names, values, strict=True) if n not in hidden}
                 for name in json_columns:
                     if row.get(name) is not None:
                         row[name] = json.loads(row[name])

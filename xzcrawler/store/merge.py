@@ -1,9 +1,9 @@
 """Fold shard archives into one researcher archive: ``xzcrawler merge SHARD... --into ARCHIVE``.
 
 Each site crawled on its own (a Scrapyd job per site) writes its own shard; the merge copies
-what the target lacks or holds older, with all history: articles (the newer wins), revisions,
-view snapshots, date refinements, related links and images, categories, failures, runs, the
-WARC index (and the WARC files beside the shard), and the search index of what changed.
+what the target lacks or holds older, with all history: articles (the newer wins, with their
+related links and images), revisions, view snapshots, date refinements, categories, failures,
+runs, the WARC index (and the WARC files beside the shard), and the search index of what changed.
 
 Idempotent: every row is matched on its natural key (an article by site and id, a run by site,
 spider and start, a snapshot by all it says), so merging a shard again writes nothing. Incremental:
@@ -98,6 +98,12 @@ def _merge_tables(conn, written: Counter) -> None:
         for c in columns
         if c not in ("site", "article_id")
     )
+    # the text the search index holds for articles about to change (contentless: an entry is
+    # deleted with the values it was indexed with)
+    old_text = conn.execute(
+        "SELECT a.rowid, a.title, a.body_text FROM main.articles a JOIN temp.merge_changed c "
+        "ON a.site = c.site AND a.article_id = c.article_id WHERE c.text_changed AND NOT c.is_new"
+    ).fetchall()
     _count(
         conn,
         written,
@@ -107,35 +113,33 @@ def _merge_tables(conn, written: Counter) -> None:
         WHERE (site, article_id) IN (SELECT site, article_id FROM temp.merge_changed)
         ON CONFLICT (site, article_id) DO UPDATE SET {updates}""",
     )
-    # the search index of articles new or with another title or text
+    index = search.INDEX_TABLE
+    conn.executemany(
+        f"INSERT INTO {index} ({index}, rowid, title_bi, body_bi, chars) VALUES ('delete', ?, ?, ?, ?)",
+        ([rowid, *search.index_row(title, body).values()] for rowid, title, body in old_text),
+    )
     changed = conn.execute(
         "SELECT a.rowid, a.title, a.body_text FROM main.articles a JOIN temp.merge_changed c "
         "ON a.site = c.site AND a.article_id = c.article_id WHERE c.is_new OR c.text_changed"
     ).fetchall()
     conn.executemany(
-        f"INSERT OR REPLACE INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
+        f"INSERT INTO {index} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
         ([rowid, *search.index_row(title, body).values()] for rowid, title, body in changed),
     )
     written["search_index"] += len(changed)
-    # an article's related links and images are the shard's when the article came from it
-    for table in ("related_links", "images"):
-        cols = ", ".join(_columns(conn, table))
-        conn.execute(
-            f"DELETE FROM main.{table} WHERE (site, article_id) IN (SELECT site, article_id FROM temp.merge_changed)"
-        )
-        _count(
-            conn,
-            written,
-            table,
-            f"INSERT OR REPLACE INTO main.{table} ({cols}) SELECT {cols} FROM shard.{table} "
-            "WHERE (site, article_id) IN (SELECT site, article_id FROM temp.merge_changed)",
-        )
     conn.execute("DROP TABLE temp.merge_changed")
 
-    # -- revisions: immutable once written ----------------------------------------------------
-    cols = ", ".join(_columns(conn, "revisions"))
+    # -- revisions: a superseded one gains its content (and loses 'current') in a later merge ---
+    columns = _columns(conn, "revision_log")
+    key = ("site", "article_id", "revision")
     _count(
-        conn, written, "revisions", f"INSERT OR IGNORE INTO main.revisions ({cols}) SELECT {cols} FROM shard.revisions"
+        conn,
+        written,
+        "revisions",
+        f"""INSERT INTO main.revision_log ({", ".join(columns)}) SELECT {", ".join(columns)} FROM shard.revision_log
+        WHERE true ON CONFLICT (site, article_id, revision) DO UPDATE SET
+        {", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)}
+        WHERE {_differs([c for c in columns if c not in key], "revision_log", "excluded")}""",
     )
 
     # -- categories: the first and last time any shard saw them ---------------------------------

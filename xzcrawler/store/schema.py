@@ -262,3 +262,58 @@ def m010_stories(db: Database) -> None:
     )
     db["articles"].create_index(["story_id"])
     db.create_view("stories", STORIES_VIEW)
+
+
+def _revisions_view() -> str:
+    content = ",\n  ".join(f"CASE WHEN r.current THEN a.{name} ELSE r.{name} END AS {name}" for name in REVISION_FIELDS)
+    return f"""
+SELECT r.site, r.article_id, r.revision, r.fetched_at, r.changed_fields,
+  {content},
+  r.rowid AS mark
+FROM revision_log r LEFT JOIN articles a ON r.current AND a.site = r.site AND a.article_id = r.article_id
+"""
+
+
+RELATED_LINKS_VIEW = """
+SELECT a.site, a.article_id, CAST(r.key AS INTEGER) AS position, json_extract(r.value, '$.url') AS to_url,
+  json_extract(r.value, '$.title') AS title, json_extract(r.value, '$.excerpt') AS excerpt
+FROM articles a, json_each(a.related) r
+"""
+IMAGES_VIEW = """
+SELECT a.site, a.article_id, CAST(i.key AS INTEGER) AS position, json_extract(i.value, '$.src') AS src,
+  json_extract(i.value, '$.alt') AS alt
+FROM articles a, json_each(a.images) i
+"""
+
+
+@migrations()
+def m011_each_thing_once(db: Database) -> None:
+    """Each thing stored once (the archive was ~4x its compressed WARC files):
+
+    - revisions: the content of a revision is stored when a later one supersedes it; the current
+      revision's content is the article row's (``revision_log.current``). The ``revisions`` view
+      reads both as before (its ``mark`` is the change mark of ``export --changed``).
+    - related_links and images: views over the article's ``related`` and ``images`` JSON,
+      no longer copies of it.
+    - search_index: contentless FTS5 (the index without a stored copy of its bigram text).
+    """
+    db.execute("ALTER TABLE revisions RENAME TO revision_log")
+    db["revision_log"].add_column("current", int)
+    db.execute(
+        "UPDATE revision_log SET current = 1, {} WHERE (site, article_id, revision) IN "
+        "(SELECT site, article_id, revision FROM articles)".format(", ".join(f"{n} = NULL" for n in REVISION_FIELDS))
+    )
+    db.execute("UPDATE revision_log SET current = 0 WHERE current IS NULL")
+    db.create_view("revisions", _revisions_view())
+    for table, view in (("related_links", RELATED_LINKS_VIEW), ("images", IMAGES_VIEW)):
+        db[table].drop()
+        db.create_view(table, view)
+    db.execute(f"DROP TABLE {search.INDEX_TABLE}")
+    db.execute(
+        f"CREATE VIRTUAL TABLE {search.INDEX_TABLE} USING fts5(title_bi, body_bi, chars, content='', tokenize='unicode61')"
+    )
+    rows = db.execute("SELECT rowid, title, body_text FROM articles").fetchall()
+    db.conn.executemany(
+        f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
+        ([rowid, *search.index_row(title, body).values()] for rowid, title, body in rows),
+    )

@@ -191,32 +191,35 @@ class Archive(Queries):
         """Revisions when a content field changed; a view snapshot when the count changed."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
         previous = self.db.conn.execute(
-            f"SELECT title, body_text, category, byline, images, related, revision, {', '.join(nz.DATE_FIELDS)} "
+            f"SELECT {', '.join(REVISION_FIELDS)}, revision, {', '.join(nz.DATE_FIELDS)} "
             "FROM articles WHERE site = ? AND article_id = ?",
             [site, article_id],
         ).fetchone()
+        stored = dict(zip(REVISION_FIELDS, previous, strict=False)) if previous is not None else None
         if previous is not None:
             self._refine_date(
                 row,
-                dict(zip(nz.DATE_FIELDS, previous[7:], strict=True)),
+                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 1 :], strict=True)),
                 "article",
                 when,
                 row.get("published_text"),
                 writes,
             )
-        if previous is None:
+        if stored is None:
             changed, revision = None, 1
             writes.counts["new"] += 1
         else:
-            old = dict(zip(CONTENT_FIELDS, previous[:6], strict=True))
+            old = {name: stored[name] for name in CONTENT_FIELDS}
             for name in ("images", "related"):
                 old[name] = json.loads(old[name]) if old[name] else []
             changed = [name for name in CONTENT_FIELDS if old[name] != row[name]]
-            revision = (previous[6] or 1) + (1 if changed else 0)
+            old_revision = previous[len(REVISION_FIELDS)] or 1
+            revision = old_revision + (1 if changed else 0)
             writes.counts["changed" if changed else "unchanged"] += 1
         row["revision"] = revision
-        if previous is None or changed:
-            values = [_sql_value(row[name]) for name in REVISION_FIELDS]
+        if stored is None or changed:
+            if stored is not None:  # the revision it supersedes keeps its own content from now on
+                writes.superseded.append([*(stored[name] for name in REVISION_FIELDS), site, article_id, old_revision])
             writes.revisions.append(
                 [
                     site,
@@ -224,19 +227,11 @@ class Archive(Queries):
                     revision,
                     when,
                     json.dumps(changed, ensure_ascii=False) if changed is not None else None,
-                    *values,
                 ]
             )
-            writes.replaced.append((site, article_id))
             if changed is None or "title" in changed or "body_text" in changed:
-                writes.searchable.append((site, article_id, row["title"], row["body_text"]))
-            writes.related += [
-                [site, article_id, i, r["url"], r["title"], r.get("excerpt")]
-                for i, r in enumerate(row["related"] or [])
-            ]
-            writes.images += [
-                [site, article_id, i, im["src"], im.get("alt")] for i, im in enumerate(row["images"] or [])
-            ]
+                old_text = (stored["title"], stored["body_text"]) if stored is not None else None
+                writes.searchable.append((site, article_id, row["title"], row["body_text"], old_text))
         if row["views"] is not None:
             row["views_observed_at"] = when
             if self._views_changed(site, article_id, row["views"], writes.views):
@@ -388,10 +383,6 @@ class Archive(Queries):
                     [*args, site],
                 )
                 self.db.execute(
-                    "UPDATE related_links SET to_url = replace(to_url, ?1, ?2) WHERE site = ?3", [*args, site]
-                )
-                self.db.execute("UPDATE images SET src = replace(src, ?1, ?2) WHERE site = ?3", [*args, site])
-                self.db.execute(
                     "UPDATE OR REPLACE categories SET url = replace(url, ?1, ?2) WHERE site = ?3", [*args, site]
                 )
                 self.db.execute(
@@ -514,19 +505,13 @@ class Archive(Queries):
 _INSERT_SNAPSHOT = "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) VALUES (?, ?, ?, ?, ?)"
 
 
-def _sql_value(value):
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
-
-
 class _Writes:
     """History rows of one batch, written with executemany (sqlite-utils' insert() inspects the
     table on every call, which cost more than the crawl itself at 2,000 articles)."""
 
     def __init__(self):
-        self.revisions: list = []
-        self.replaced: list = []
-        self.related: list = []
-        self.images: list = []
+        self.revisions: list = []  # new revisions: their content is the article row's
+        self.superseded: list = []  # the content of the revisions they supersede
         self.snapshots: list = []
         self.searchable: list = []
         self.views: dict = {}  # (site, article_id) -> views, remembered once committed
@@ -534,13 +519,23 @@ class _Writes:
         self.counts: Counter = Counter()
 
     def reindex(self, conn) -> None:
-        """Keep the search index in step with the article rows just written (one statement a batch)."""
+        """Keep the search index in step with the article rows just written (contentless FTS5: an
+        entry is deleted with the values it was indexed with, the article's text before the write)."""
+        rowid = "(SELECT rowid FROM articles WHERE site = ? AND article_id = ?)"
         conn.executemany(
-            f"INSERT OR REPLACE INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES "
-            "((SELECT rowid FROM articles WHERE site = ? AND article_id = ?), ?, ?, ?)",
+            f"INSERT INTO {search.INDEX_TABLE} ({search.INDEX_TABLE}, rowid, title_bi, body_bi, chars) "
+            f"VALUES ('delete', {rowid}, ?, ?, ?)",
+            [
+                [site, article_id, *search.index_row(*old).values()]
+                for site, article_id, _, _, old in self.searchable
+                if old is not None
+            ],
+        )
+        conn.executemany(
+            f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES ({rowid}, ?, ?, ?)",
             [
                 [site, article_id, *search.index_row(title, body).values()]
-                for site, article_id, title, body in self.searchable
+                for site, article_id, title, body, _ in self.searchable
             ],
         )
 
@@ -553,19 +548,15 @@ class _Writes:
 
     def apply(self, conn) -> None:
         self.apply_refinements(conn)
-        columns = ", ".join(("site", "article_id", "revision", "fetched_at", "changed_fields", *REVISION_FIELDS))
         conn.executemany(
-            f"INSERT OR REPLACE INTO revisions ({columns}) VALUES ({', '.join('?' * (5 + len(REVISION_FIELDS)))})",
+            f"UPDATE revision_log SET current = 0, {', '.join(f'{n} = ?' for n in REVISION_FIELDS)} "
+            "WHERE site = ? AND article_id = ? AND revision = ?",
+            self.superseded,
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO revision_log (site, article_id, revision, fetched_at, changed_fields, current) "
+            "VALUES (?, ?, ?, ?, ?, 1)",
             self.revisions,
-        )
-        for table in ("related_links", "images"):
-            conn.executemany(f"DELETE FROM {table} WHERE site = ? AND article_id = ?", self.replaced)
-        conn.executemany(
-            "INSERT INTO related_links (site, article_id, position, to_url, title, excerpt) VALUES (?, ?, ?, ?, ?, ?)",
-            self.related,
-        )
-        conn.executemany(
-            "INSERT INTO images (site, article_id, position, src, alt) VALUES (?, ?, ?, ?, ?)", self.images
         )
         conn.executemany(_INSERT_SNAPSHOT, self.snapshots)
 
