@@ -67,6 +67,7 @@ class StorePipeline:
         self.failed_urls: set[str] = set()
         self.retried_urls: set[str] = set()
         self._closing = False
+        self._noted: tuple | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -107,6 +108,10 @@ class StorePipeline:
             return False
 
     def _note_rejected(self) -> None:
+        counts = (tuple(self.archive.counts.items()), len(self.failed_urls))
+        if counts == self._noted and not self.archive.rejected:
+            return  # nothing new since the last item (the common case: rows are written in batches)
+        self._noted = counts
         for name, count in self.archive.counts.items():
             self.stats.set_value(
                 f"xz/articles_{name}" if name != "failures_resolved" else "xz/failures_resolved", count

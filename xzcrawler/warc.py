@@ -74,6 +74,7 @@ class WarcFiles:
         # url -> (payload digest, WARC-Record-ID, WARC-Date) of the last response record captured
         # before this run (the archive's index); None: every response is written in full
         self.last_capture = last_capture
+        self._pending_captures: dict[str, tuple[str, str, str]] = {}  # url -> last capture of ``index``
         self.revisits = 0
 
     def _open(self) -> None:
@@ -99,6 +100,12 @@ class WarcFiles:
         offset = self._fh.tell()
         self._writer.write_record(record)
         headers = record.rec_headers
+        if headers.get_header("WARC-Type") == "response":
+            self._pending_captures[url] = (
+                headers.get_header("WARC-Payload-Digest"),
+                headers.get_header("WARC-Record-ID"),
+                headers.get_header("WARC-Date"),
+            )
         self.index.append(
             {
                 "url": url,
@@ -190,11 +197,18 @@ class WarcFiles:
         return now
 
     def _previous(self, url: str) -> tuple[str, str, str] | None:
-        """(digest, record id, date) of the last full capture of ``url``: this run's, else the index's."""
-        for row in reversed(self.index):
-            if row["url"] == url and row["record_type"] == "response":
-                return row["digest"], row["record_id"], row["fetched_at"]
-        return self.last_capture(url) if self.last_capture is not None else None
+        """(digest, record id, date) of the last full capture of ``url``: one not yet in the
+        archive's index (this run's), else the index's."""
+        found = self._pending_captures.get(url)
+        if found is None and self.last_capture is not None:
+            found = self.last_capture(url)
+        return found
+
+    def take_index(self) -> list[dict]:
+        """The index rows written since the last call (for the archive's warc_records)."""
+        rows, self.index = self.index, []
+        self._pending_captures.clear()
+        return rows
 
     def _writer_or_open(self):
         if self._writer is None:
@@ -293,7 +307,7 @@ class WarcRecorder:
         return None
 
     def _flush_index(self) -> None:
-        rows, self.files.index = self.files.index, []
+        rows = self.files.take_index()
         if rows:
             try:
                 self.store.add_warc_index(rows)
