@@ -49,6 +49,10 @@ def _headers(headers) -> list[tuple[str, str]]:
     return pairs
 
 
+# A payload smaller than this is written again in full: its revisit record would be no smaller
+# (robots.txt: a ~470-byte response against a ~520-byte revisit record).
+MIN_REVISIT_BYTES = 1024
+
 # Files this process is writing: a run of several sites has one recorder per site in one folder,
 # and one's start must not index (or cut) what another is writing.
 _WRITING: set[Path] = set()
@@ -156,7 +160,7 @@ class WarcFiles:
             body = response.body or b""
             http_headers = StatusAndHeaders(f"{status} {reason}", _headers(response.headers), protocol=protocol)
             digest = payload_digest(body)
-            previous = self._previous(request.url) if body else None
+            previous = self._previous(request.url) if len(body) >= MIN_REVISIT_BYTES else None
             if previous is not None and previous[0] == digest:
                 # the same payload as the last capture: a revisit record (headers only) that refers to it
                 warc_response = self._writer.create_revisit_record(
