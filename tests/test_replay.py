@@ -119,3 +119,5 @@ def test_wacz_of_an_archive_without_warc_is_refused(tmp_path):
     result = cli("wacz", str(tmp_path / "empty.db"), "--out", str(tmp_path / "x.wacz"))
     assert result.returncode == 1 and "no WARC files" in result.stderr
     assert not (tmp_path / "x.wacz").exists()
+    missing = cli("wacz", str(tmp_path / "missing.db"), "--out", str(tmp_path / "x.wacz"))
+    assert missing.returncode == 1 and "no archive at" in missing.stderr

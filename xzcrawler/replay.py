@@ -50,11 +50,11 @@ def make_wacz(archive_path: str | Path, out: str | Path, warc_dir: str | Path | 
     """Write the WACZ of the archive at ``archive_path`` to ``out`` (atomically) and validate it.
     Returns (path, WARC files, pages)."""
     out = Path(out)
+    entries = pages(archive_path)  # an archive, or a clear refusal
     folder = paths.warc_dir(archive_path, str(warc_dir) if warc_dir else None)
     files = sorted(folder.glob("*.warc.gz")) if folder.is_dir() else []
     if not files:
         raise ReplayError(f"no WARC files in {folder}: nothing to package")
-    entries = pages(archive_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".tmp")
     with tempfile.TemporaryDirectory() as tmp:
