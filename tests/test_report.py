@@ -1,0 +1,33 @@
+"""`xzcrawler report`: one self-contained HTML file, whatever the archive holds (the browser
+test, tests/test_browser.py, checks the charts draw)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import cli
+from xzcrawler.store import Archive
+
+SECTIONS = {"per-month", "views", "growth", "series", "runs", "sites"}
+
+
+def test_an_empty_archive_gives_a_report_with_every_section(tmp_path):
+    Archive(tmp_path / "empty.db").close()
+    result = cli("report", str(tmp_path / "empty.db"), "--out", str(tmp_path / "r.html"))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "r.html").read_text("utf-8")
+    assert set(re.findall(r'<section id="([\w-]+)"', page)) == SECTIONS
+    assert "0 articles, 0 stories, 0 site(s)" in page
+    assert not re.search(r"<script[^>]+src=", page)
+
+
+def test_report_to_stdout_and_refusals(mirror_archive, tmp_path):
+    _, path = mirror_archive
+    out = cli("report", str(path), "--out", "-")
+    assert out.returncode == 0 and out.stdout.lstrip().startswith("<!DOCTYPE html>")
+    assert "300 articles" in out.stdout
+    for target in (str(path), str(tmp_path)):  # the archive itself, a directory
+        refused = cli("report", str(path), "--out", target)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    missing = cli("report", str(tmp_path / "missing.db"), "--out", str(tmp_path / "r.html"))
+    assert missing.returncode == 1 and "no archive at" in missing.stderr
