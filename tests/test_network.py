@@ -259,3 +259,21 @@ def test_each_site_is_crawled_under_its_own_robots_txt(tmp_path):
     kinds = dict(db.execute("SELECT kind, count(*) FROM failures GROUP BY kind").fetchall())
     assert kinds == {"robots": len(strict.site.ids)}
     assert "30 page(s) forbidden by robots.txt" in result.stderr
+
+
+def test_an_unreachable_site_fails_alone(network, tmp_path):
+    """A site that does not answer is that site's failure (exit 4, nothing fetched); the others
+    are archived and recorded healthy."""
+    import socket
+
+    _, urls = network
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.12", 0))
+        dead = f"http://127.0.0.12:{sock.getsockname()[1]}/"
+    result = run_crawl(f"{urls[0]},{dead}", tmp_path, "-s", "RETRY_TIMES=0")
+    assert result.returncode == health.NO_ITEMS, result.stderr[-2000:]
+    assert "failed: 127.0.0.12 (exit 4)" in result.stderr
+    db = sqlite3.connect(tmp_path / "archive.db")
+    assert dict(db.execute("SELECT site, exit_code FROM crawl_runs").fetchall()) == {"127.0.0.1": 0, "127.0.0.12": 4}
+    assert db.execute("SELECT count(*) FROM articles WHERE site = '127.0.0.1'").fetchone()[0] == PER_SITE
+    assert db.execute("SELECT kind FROM failures WHERE url = ?", [dead]).fetchone() == ("network",)
