@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/memory.py
 	$(PY) benchmarks/search.py
 	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/size.py
 
 clean:
 	rm -rf $(VENV) data/*.db* exports/*.jsonl*
