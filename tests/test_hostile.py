@@ -253,7 +253,7 @@ def test_a_home_page_or_retry_redirecting_elsewhere_archives_nothing_of_it(tmp_p
     assert conn.execute("SELECT kind FROM failures WHERE url LIKE ?", [f"%/{retried}.html"]).fetchone()[0] == "offsite"
 
 
-@pytest.mark.parametrize("site", ["", "file:///etc/passwd", "ftp://127.0.0.1/", "garbage", "http://"])
+@pytest.mark.parametrize("site", ["", "file:///etc/passwd", "ftp://127.0.0.1/", "garbage", "http://", "http://[::1"])
 def test_a_site_that_is_no_http_url_is_a_usage_error_before_any_request(tmp_path, site):
     result = run_crawl(site, tmp_path)
     assert result.returncode == 2

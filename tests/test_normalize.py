@@ -118,6 +118,17 @@ def test_links():
     assert nz.absolute_url("javascript:void(0)", base) is None
     assert nz.absolute_url("#", base) is None
     assert nz.site_of("http://XuZhou.021cf.cn:8080/a") == "xuzhou.021cf.cn"
+    # no URL at all (found by the 10,000-example property test: a breadcrumb link "a://[")
+    assert nz.absolute_url("a://[", base) is None
+    assert nz.absolute_url("http://[::1", base) is None
+    assert nz.site_of("http://[::1/x") == ""
+
+
+def test_a_page_with_a_link_that_is_no_url_still_parses():
+    from xzcrawler.core.pages import parse_page
+
+    page = parse_page(b"<div class=place><a href=a://[>\x01<h1>", "http://xuzhou.021cf.cn/index.php/post/2176.html")
+    assert page["kind"] in ("article", "listing", "other"), page.get("reason")
 
 
 def test_times_are_utc():

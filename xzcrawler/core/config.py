@@ -99,8 +99,12 @@ def _policy(name, value):
 def site_url(value, name: str = "site") -> str:
     """An http(s) URL with a host, normalised to end in '/' when it has no path."""
     text = (value or "").strip() if isinstance(value, str) else ""
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(text)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unclosed IPv6 bracket, say
+        ok = False
+    if not ok:
         raise ConfigError(f"{name} must be an http(s) URL with a host, such as http://xuzhou.021cf.cn/ (got {value!r})")
     try:
         parts.port  # noqa: B018  (raises on a port that is no number)

@@ -387,8 +387,10 @@ def absolute_url(href: str | None, base: str) -> str | None:
         return None
     if _PLAIN_ABSOLUTE.match(href):
         return href  # already absolute, lower-case host, no fragment: nothing to resolve
-    url = urljoin(base, href)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(urljoin(base, href))
+    except ValueError:  # no URL at all (an unclosed IPv6 bracket, say): not a link
+        return None
     if parts.scheme not in ("http", "https"):
         return None
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
@@ -397,5 +399,8 @@ def absolute_url(href: str | None, base: str) -> str | None:
 def site_of(url: str) -> str:
     """The site key of a URL: its host name without a ``www.`` alias (``xuzhou.021cf.cn``); the
     scheme and port are not part of it (the same site reached under another is the same site)."""
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # no URL at all: no site
+        return ""
     return host[4:] if host.startswith("www.") and host.count(".") > 1 else host
