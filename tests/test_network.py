@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import CRAWL_ENV, NOW, cli, run_crawl
 from xzcrawler.core import health
+from xzcrawler.core.normalize import site_of as _site_key
 from xzcrawler.mirror.network import SITES, Network, serve_network
 
 PER_SITE = 40
@@ -26,10 +27,6 @@ def network():
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-def _site_key(url: str) -> str:
-    return url.split("//", 1)[1].split(":", 1)[0]
 
 
 def _story_groups(db) -> set[frozenset]:
@@ -92,10 +89,11 @@ def test_one_run_archives_every_site_and_groups_the_copies_exactly(network, tmp_
     )
     checked = 0
     for story in net.stories():
+        some_k, some_aid = next(iter(story))
         dated = db.execute(
             "SELECT count(published_earliest), max(story_id) FROM articles WHERE story_id = "
             "(SELECT story_id FROM articles WHERE site = ? AND article_id = ?)",
-            [_site_key(urls[story_k]) for story_k in [next(iter(story))[0]]] + [next(iter(story))[1]],
+            [_site_key(urls[some_k]), some_aid],
         ).fetchone()
         if dated[0] < len(story):
             continue

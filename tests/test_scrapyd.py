@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW, ROOT, cli
+from xzcrawler.core.normalize import site_of
 from xzcrawler.mirror.network import Network, serve_network
 
 BIN = Path(sys.executable).parent
@@ -99,7 +100,7 @@ def test_one_scrapyd_job_per_site_then_merge(scrapyd, tmp_path):
     try:
         jobs = {}
         for url in urls:
-            key = url.split("//")[1].split(":")[0]
+            key = site_of(url)
             answer = _api(
                 base,
                 "schedule.json",
@@ -145,7 +146,7 @@ def test_one_scrapyd_job_per_site_then_merge(scrapyd, tmp_path):
     assert result.returncode == 0, result.stderr
     db = sqlite3.connect(target)
     for k, url in enumerate(urls):
-        key = url.split("//")[1].split(":")[0]
+        key = site_of(url)
         stored = [aid for (aid,) in db.execute("SELECT article_id FROM articles WHERE site = ?", [key])]
         assert sorted(stored) == sorted(net.sites[k].ids)  # every article, exactly once
     groups: dict = {}

@@ -453,10 +453,9 @@ def serve(archive, host, port):
 def datasette_metadata(database: str) -> dict:
     """The project's Datasette metadata for a database named ``database`` (Datasette names a
     database after its file): descriptions and canned queries apply to any archive file."""
-    from importlib import resources
+    from .datasette import metadata as project_metadata
 
-    text = resources.files("xzcrawler").joinpath("datasette/metadata.json").read_text("utf-8")
-    metadata = json.loads(text)
+    metadata = project_metadata()
     metadata["databases"] = {database: metadata["databases"].pop("xzcrawler")}
     for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
         for part in (*dashboard.get("charts", {}).values(), *dashboard.get("filters", {}).values()):

@@ -17,7 +17,6 @@ import datetime as dt
 import html
 import json
 import math
-from importlib import resources
 from pathlib import Path
 
 from .store import Archive
@@ -26,8 +25,9 @@ REQUIRES = "plotly (pip install 'xzcrawler[report]')"
 
 
 def _canned(name: str) -> str:
-    text = resources.files("xzcrawler").joinpath("datasette/metadata.json").read_text("utf-8")
-    return json.loads(text)["databases"]["xzcrawler"]["queries"][name]["sql"]
+    from .datasette import metadata
+
+    return metadata()["databases"]["xzcrawler"]["queries"][name]["sql"]
 
 
 def _figures(db) -> list[tuple[str, str, object]]:

@@ -82,17 +82,22 @@ class Network:
         self._plant(share)
 
     def _plant(self, share: float) -> None:
+        # each site's articles in order of publication, and their times (for bisect), made once
+        timelines = []
+        for site in self.sites:
+            order = sorted(site.ids, key=site.published)
+            timelines.append((order, [site.published(a) for a in order]))
         for k, site in enumerate(self.sites[1:], start=1):
             rng = random.Random(f"{self.seed}:cross:{k}")
             for aid in site.ids:
                 if site.is_seed(aid) or rng.random() >= share:
                     continue
-                origin_site = self.sites[rng.randrange(k)]
+                origin = rng.randrange(k)
+                origin_site = self.sites[origin]
                 # stories of the origin site published days before this one (a repost comes later,
                 # and a date shown as "3天前" tells only a span of days), not copies themselves
-                published = site.published(aid) - REPOST_AFTER
-                order = sorted(origin_site.ids, key=origin_site.published)
-                earlier = order[: bisect_left([origin_site.published(a) for a in order], published)]
+                order, times = timelines[origin]
+                earlier = order[: bisect_left(times, site.published(aid) - REPOST_AFTER)]
                 candidates = [a for a in earlier if a not in origin_site.copies and not origin_site.is_seed(a)]
                 if not candidates:
                     continue
