@@ -17,7 +17,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import NOW, cli, run_crawl
-from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.server import replace_site, serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
 BIN = Path(sys.executable).parent
@@ -27,18 +27,16 @@ BIN = Path(sys.executable).parent
 def crawled(tmp_path_factory):
     """Two crawls a day apart (the second refreshes: new articles, and pages fetched again)."""
     work = tmp_path_factory.mktemp("replay")
-    port = 0
-    for day, options in ((0, {}), (1, {"add": 3, "grow_views": 1})):
-        now = NOW + dt.timedelta(days=day)
-        site = MirrorSite(30, now=now, epoch=NOW, **options)
-        server, base = serve_in_thread(site, port=port)
-        port = server.server_address[1]  # the same address both days
-        try:
+    server, base = serve_in_thread(MirrorSite(30, now=NOW, epoch=NOW))
+    try:
+        for day, options in ((0, {}), (1, {"add": 3, "grow_views": 1})):
+            now = NOW + dt.timedelta(days=day)
+            replace_site(server, MirrorSite(30, now=now, epoch=NOW, **options))  # the same address both days
             result = run_crawl(base, work, "-a", "full=1", now=now)
             assert result.returncode == 0, result.stderr[-2000:]
-        finally:
-            server.shutdown()
-            server.server_close()
+    finally:
+        server.shutdown()
+        server.server_close()
     return work
 
 
