@@ -21,13 +21,13 @@ FETCHED = "2025-11-27T10:00:00+08:00"
         ("2022年04月26日", "2022-04-26", None, "day"),
         ("9月14日", "2025-09-14", None, "day"),
         ("12月30日", "2024-12-30", None, "day"),  # never after the fetch time
-        ("3天前", "2025-11-24", None, "month"),  # 3 to 4 days back: the 23rd or the 24th
+        ("3天前", "2025-11-24", None, "month"),  # 2.5 to 3.5 days back (tpure rounds): the 23rd or the 24th
         ("昨天 12:30", "2025-11-26", "2025-11-26T12:30:00+08:00", "minute"),
         ("刚刚", "2025-11-27", None, "day"),
         ("5分钟前", "2025-11-27", None, "day"),
         ("11小时前", "2025-11-26", None, "day"),
-        ("1年前", "2024-11-27", None, None),  # 365 to 730 days back: three calendar years
-        ("3个月前", "2025-08-29", None, "year"),  # 90 to 120 days back
+        ("1年前", "2024-12-02", None, "year"),  # 360 to 540 days back (tpure's year is 360 days, rounded)
+        ("3个月前", "2025-09-13", None, "year"),  # 75 to 105 days back (30-day months, rounded)
         ("", None, None, None),
         ("admin", None, None, None),
     ],
@@ -41,7 +41,7 @@ def test_parse_published(text, date, at, precision):
     ("text", "fetched", "earliest", "latest", "precision"),
     [
         ("3天前", "2026-11-28T00:30:00+08:00", "2026-11-24", "2026-11-25", "month"),
-        ("3天前", "2026-11-28T23:30:00+08:00", "2026-11-24", "2026-11-25", "month"),
+        ("3天前", "2026-11-28T23:30:00+08:00", "2026-11-25", "2026-11-26", "month"),
         ("3天前", "2026-12-04T10:00:00+08:00", "2026-11-30", "2026-12-01", "year"),  # across a month's end
         ("1小时前", "2026-11-28T00:30:00+08:00", "2026-11-27", "2026-11-27", "day"),  # 23:30-23:30 the day before
         ("1小时前", "2026-11-28T01:30:00+08:00", "2026-11-27", "2026-11-28", "month"),  # across midnight
@@ -60,23 +60,47 @@ def test_relative_dates_claim_only_what_the_text_says(text, fetched, earliest, l
     assert got["published_date"] == latest
 
 
-def test_a_span_always_holds_the_truth_at_every_fetch_minute():
-    """The theme floors elapsed time (the mirror renders it so): whatever the hour, the span holds the truth."""
+@pytest.mark.parametrize("hour", [(0, 30), (23, 30), (12, 0)], ids=["00:30", "23:30", "12:00"])
+def test_a_span_always_holds_the_truth_against_the_themes_rule(hour):
+    """Thousands of random publish/fetch pairs rendered by the mirror's copy of tpure_TimeAgo
+    (mirror/site.py, from the theme's include.php): the span holds the true day at every fetch
+    hour, and a day claimed exactly is the true day."""
     import datetime as dt
     import random
 
     from xzcrawler.mirror.site import relative_time
 
-    rng = random.Random(7)
+    rng = random.Random(f"dates:{hour}")
     tz = dt.timezone(dt.timedelta(hours=8))
-    fetch = dt.datetime(2026, 11, 28, 0, 30, tzinfo=tz)
-    for _ in range(3000):
-        published = fetch - dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 29))
-        text = relative_time(published, fetch, rng)
+    checked = exact = 0
+    for _ in range(4000):
+        fetch = dt.datetime(2026, 1, 1, *hour, tzinfo=tz) + dt.timedelta(days=rng.randrange(0, 365))
+        fetch += dt.timedelta(seconds=rng.randrange(-1800, 1800))
+        # ages from under a second to three years, denser where the forms change
+        age = rng.choice([rng.uniform(0, 120), rng.uniform(0, 3 * 86400), rng.uniform(0, 60 * 86400)])
+        age = rng.choice([age, rng.uniform(0, 1100 * 86400)])
+        published = (fetch - dt.timedelta(seconds=age)).replace(microsecond=0)
+        text = relative_time(published, fetch)
         got = nz.parse_published(text, fetch.isoformat())
-        assert got["published_earliest"] <= published.date().isoformat() <= got["published_latest"], text
+        truth = published.date().isoformat()
+        assert got["published_earliest"] <= truth <= got["published_latest"], (text, fetch, published)
         if got["published_precision"] in ("day", "minute", "second"):
-            assert got["published_date"] == published.date().isoformat(), text
+            exact += 1
+            assert got["published_date"] == truth, (text, fetch, published)
+        checked += 1
+    assert checked == 4000 and 0 < exact < checked  # both kinds were met: the test can fail either way
+
+
+def test_the_rounding_rule_at_its_edges():
+    # tpure rounds half up: 3天前 is 2.5 to 3.5 days; 7天前 stops at 7 days (then 1周前 (m-d))
+    fetch = "2026-03-10T18:00:00+08:00"
+    # 3.5 days back is 03-07 06:00, 2.5 days 03-08 06:00 (a floored rule would say 03-06 .. 03-07)
+    assert nz.parse_published("3天前", fetch)["published_earliest"] == "2026-03-07"
+    assert nz.parse_published("3天前", fetch)["published_latest"] == "2026-03-08"
+    assert nz.parse_published("1天前", fetch)["published_latest"] == "2026-03-09"  # at least one day
+    assert nz.parse_published("2周前 (02-24)", fetch)["published_date"] == "2026-02-24"
+    assert nz.parse_published("12个月前 (03-20)", fetch)["published_date"] == "2025-03-20"
+    assert nz.parse_published("0天前", fetch)["published_date"] is None  # no elapsed time prints so
 
 
 def test_month_day_year_comes_from_the_relative_part():

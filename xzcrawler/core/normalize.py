@@ -6,7 +6,6 @@ function of its arguments (dates take the fetch time as their base).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import re
@@ -60,8 +59,10 @@ _RELATIVE = re.compile(
 )
 _REL_AMOUNT = re.compile(r"(\d+)\s*(秒钟?|分钟|个?小时|天|周|个?星期|个月|年)前")
 _CLOCK_PARTS = re.compile(r"(\d{1,2})[:：](\d{2})")
-# The theme prints elapsed time floored to its unit (months as 30 days, years as 365, as the
-# mirror's model of the theme does): "3天前" means 3 <= elapsed days < 4.
+# The theme's time-ago rule (tpure include.php, tpure_TimeAgo, PostTIMESTYLE 0; the same in 5.x and
+# 6.x): elapsed seconds are divided by year = 360 days, month = 30 days, week, day, hour, minute,
+# second; the first unit with a quotient >= 1 is printed, the quotient ROUNDED half up (PHP
+# round): "3天前" means 2.5 to 3.5 days, and under a second the text is 刚刚.
 _UNIT_SECONDS = {
     "秒": 1,
     "秒钟": 1,
@@ -73,15 +74,18 @@ _UNIT_SECONDS = {
     "星期": 7 * 86400,
     "个星期": 7 * 86400,
     "个月": 30 * 86400,
-    "年": 365 * 86400,
+    "年": 360 * 86400,
 }
+CLOCK_SLACK = 60  # seconds: how far the server's clock and render time may be from our fetch time
+# the next larger unit of each (where the theme stops printing this one)
+_UNIT_CEILING = {1: 60, 60: 3600, 3600: 86400, 86400: 7 * 86400, 7 * 86400: 30 * 86400, 30 * 86400: 360 * 86400}
 
 
-def _months_before(moment: dt.datetime, months: int) -> dt.datetime:
-    index = moment.year * 12 + (moment.month - 1) - months
-    year, month = divmod(index, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
+def elapsed_bounds(amount: int, unit_seconds: int) -> tuple[float, float]:
+    """[low, high) elapsed seconds that tpure prints as ``amount`` of a unit of ``unit_seconds``."""
+    low = max((amount - 0.5) * unit_seconds, unit_seconds)
+    high = min((amount + 0.5) * unit_seconds, _UNIT_CEILING.get(unit_seconds, float("inf")))
+    return low, high
 
 
 def _relative_anchor(relative: str | None, local_fetch: dt.datetime) -> dt.datetime:
@@ -90,10 +94,6 @@ def _relative_anchor(relative: str | None, local_fetch: dt.datetime) -> dt.datet
         match = _REL_AMOUNT.search(relative)
         if match:
             amount, unit = int(match.group(1)), match.group(2)
-            if unit == "个月":
-                return _months_before(local_fetch, amount)
-            if unit == "年":
-                return _months_before(local_fetch, 12 * amount)
             return local_fetch - dt.timedelta(seconds=amount * _UNIT_SECONDS[unit])
     return local_fetch
 
@@ -134,18 +134,25 @@ def _aware_iso(moment: dt.datetime) -> str:
 def _relative_span(form: str, local_fetch: dt.datetime) -> tuple[dt.datetime, dt.datetime, bool] | None:
     """(earliest, latest, exact) moments a relative form allows, in the site's time zone.
 
-    ``N<unit>前`` is floored elapsed time: earlier than fetch - N units, later than fetch - (N+1)
-    units. ``昨天``/``前天`` are calendar days (the day before the fetch's, in the site's time
+    ``N<unit>前`` is rounded elapsed time (``elapsed_bounds``); ``刚刚`` is under a second (a
+    post dated in the future shows it too: that is not told apart). ``昨天``/``前天`` are calendar days (the day before the fetch's, in the site's time
     zone), with ``HH:MM`` an exact moment.
     """
     fetch = local_fetch.replace(microsecond=0)
     if form == "刚刚":
-        return fetch - dt.timedelta(seconds=59), fetch, False
+        return fetch - dt.timedelta(seconds=1 + CLOCK_SLACK), fetch, False
     match = _REL_AMOUNT.search(form)
     if match:
-        amount, unit = int(match.group(1)), _UNIT_SECONDS[match.group(2)]
-        latest = fetch - dt.timedelta(seconds=amount * unit)
-        return latest - dt.timedelta(seconds=unit - 1), latest, False
+        low, high = elapsed_bounds(int(match.group(1)), _UNIT_SECONDS[match.group(2)])
+        if low >= high:  # no elapsed time prints so (0天前, 9天前): the text says nothing
+            return None
+        # published = fetch - elapsed, elapsed in [low, high); widened by CLOCK_SLACK, as the
+        # server's clock and render time are not exactly our fetch time
+        return (
+            fetch - dt.timedelta(seconds=high + CLOCK_SLACK),
+            min(fetch, fetch - dt.timedelta(seconds=low - CLOCK_SLACK)),
+            False,
+        )
     days_back = {"今": 0, "昨": 1, "前": 2}[form[0]]
     clock = _CLOCK_PARTS.search(form)
     if clock is None:

@@ -72,23 +72,45 @@ class Article:
         return [{"src": b[1], "alt": b[2]} for b in self.blocks if b[0] == "img"]
 
 
-def relative_time(published: dt.datetime, now: dt.datetime, rng: random.Random) -> str:
-    """The theme's time-ago text; the date in parentheses is the fact."""
-    delta = now - published
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return "刚刚"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}分钟前"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}小时前"
-    if published.date() == now.date() - dt.timedelta(days=1) and rng.random() < 0.5:
-        return f"昨天 {published:%H:%M}"  # a calendar day, like the word
-    if delta.days < 30:
-        return f"{delta.days}天前"
-    if delta.days < 365:
-        return f"{delta.days // 30}个月前 ({published:%m-%d})"
-    return f"{delta.days // 365}年前 ({published:%Y-%m-%d})"
+# tpure's time-ago rule, as zblogcn/zblogphp zb_users/theme/tpure/include.php prints it
+# (function tpure_TimeAgo, PostTIMESTYLE 0, the default; the same in 6.x): elapsed seconds over
+# year = 12 * 30 days, month = 30 days, week = 7 days, day, hour, minute, second; the first unit
+# with a quotient >= 1, rounded half up (PHP round); under a second 刚刚. Years, months and weeks
+# add the date (date('Y-m-d') / date('m-d') in the site's time zone) in a span.datetime.
+_TIME_UNITS = (
+    (360 * 86400, "年前", "%Y-%m-%d"),
+    (30 * 86400, "个月前", "%m-%d"),
+    (7 * 86400, "周前", "%m-%d"),
+    (86400, "天前", None),
+    (3600, "小时前", None),
+    (60, "分钟前", None),
+    (1, "秒前", None),
+)
+# tpure's absolute styles (PostTIMESTYLE 1, PostTIMEFORMAT 0-5: include.php tpure_TimeAgo)
+ABSOLUTE_STYLES = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y年%m月%d日", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H:%M:%S")
+
+
+def time_ago(published: dt.datetime, now: dt.datetime) -> tuple[str, str | None]:
+    """(the relative part, the date shown after it or None), by tpure_TimeAgo."""
+    elapsed = (now - published).total_seconds()
+    if elapsed < 1:
+        return "刚刚", None
+    for seconds, unit, date_format in _TIME_UNITS:
+        quotient = elapsed / seconds
+        if quotient >= 1:
+            rounded = int(quotient + 0.5)  # PHP round(): half away from zero, and quotient > 0
+            shown = published.astimezone(TZ).strftime(date_format) if date_format else None
+            return f"{rounded}{unit}", shown
+    raise AssertionError("unreachable: elapsed >= 1 s always has a unit")
+
+
+def relative_time(published: dt.datetime, now: dt.datetime, rng: random.Random | None = None) -> str:
+    """The time-ago text as it reads (``1年前 (2024-09-24)``). The reconstructed theme also
+    printed ``昨天 HH:MM`` for half of yesterday's posts (``rng``): an invented form, kept for it."""
+    if rng is not None and published.date() == now.date() - dt.timedelta(days=1) and rng.random() < 0.5:
+        return f"昨天 {published:%H:%M}"
+    relative, shown = time_ago(published, now)
+    return f"{relative} ({shown})" if shown else relative
 
 
 def views_text(views: int) -> str:

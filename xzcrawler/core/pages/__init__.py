@@ -13,6 +13,7 @@ import threading
 from lxml import etree
 
 from .. import normalize as nz
+from . import themes as T
 from . import xpaths as X
 from .article import parse_article
 from .common import article_id_from_url, element_text, first, pick
@@ -58,41 +59,44 @@ def load_document(body: bytes, header_encoding: str | None = None):
         return None, encoding
 
 
-def classify(doc, url: str) -> tuple[str, object, object]:
-    """('article' | 'listing' | 'other', title element, body element).
+def classify(doc, url: str) -> tuple[str, object, object, T.Theme]:
+    """('article' | 'listing' | 'other', title element, body element, theme).
 
     Soft 404s (the Z-BlogPHP "页面不存在" page, whatever its status) and pages of no known
     shape are 'other'.
     """
     if doc is None:
-        return "other", None, None
-    heading = pick(doc, X.TITLE)
-    body = pick(doc, X.BODY)
+        return "other", None, None, T.THEMES[0]
+    theme = T.detect(doc)
+    heading, _ = T.pick(doc, theme, "title")
+    body, _ = T.pick(doc, theme, "body")
     if heading is not None and any(marker in element_text(heading) for marker in X.NOT_FOUND_MARKERS):
-        return "other", None, None  # the not-found page, even dressed as a post
+        return "other", None, None, theme  # the not-found page, even dressed as a post
     if body is None:
+        if any(t.not_found(doc) for t in T.THEMES):
+            return "other", None, None, theme  # the theme's 404 page (tpure: div.errorpage)
         probe = " ".join(
             element_text(el) for el in (first(X.TITLE_TAG(doc)), heading, pick(doc, X.ANY_H1)) if el is not None
         )
         if any(marker in probe for marker in X.NOT_FOUND_MARKERS):
-            return "other", None, None
-        if X.LIST_ITEMS(doc):
-            return "listing", None, None
+            return "other", None, None, theme
+        if T.pick_all(doc, theme, "list_items"):
+            return "listing", None, None, theme
     if body is not None or heading is not None:
-        return "article", heading, body
+        return "article", heading, body, theme
     if X.POST_URL.search(url or "") and pick(doc, X.ANY_H1) is not None:
-        return "article", pick(doc, X.ANY_H1), None
+        return "article", pick(doc, X.ANY_H1), None, theme
     if X.CATEGORY_URL.search(url or ""):
-        return "listing", None, None
-    return "other", None, None
+        return "listing", None, None, theme
+    return "other", None, None, theme
 
 
 def parse_html(doc, url: str, fetched_at=None) -> dict:
-    kind, heading, body = classify(doc, url)
+    kind, heading, body, theme = classify(doc, url)
     if kind == "article":
-        return {"kind": "article", **parse_article(doc, url, fetched_at, heading, body)}
+        return {"kind": "article", **parse_article(doc, url, fetched_at, heading, body, theme)}
     if kind == "listing":
-        return parse_listing(doc, url, fetched_at)
+        return parse_listing(doc, url, fetched_at, theme)
     return {"kind": "other"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .. import normalize as nz
+from . import themes as T
 from . import xpaths as X
 from .common import article_id_from_url, element_text, first, pick, site_title_suffix_removed
 
@@ -19,7 +20,11 @@ PROMO_LINE = re.compile(
     r"|^版权声明[:：]"
     r"|部份内容收集于网络"
     r"|本文由.{1,16}网发布"
+    r"|^本文链接[:：]"  # tpure's copynotice: 本文链接：<url as requested> (post-single.php, copynoticetip)
 )
+# Lines of a promo block that are the theme's furniture, not the site's words: tpure 5.x prints
+# the URL as requested (query string included), so the line would differ from fetch to fetch.
+PROMO_FURNITURE = re.compile(r"^本文链接[:：]")
 # Where a promo pasted at the end of a text paragraph begins.
 PROMO_START = re.compile(r"[\u4e00-\u9fff]{2,4}微信号|产业招商/厂房土地租售|版权声明[:：]|长按/扫一扫")
 PROMO_IMAGE = re.compile(r"微信|二维码|扫一扫|qrcode", re.I)
@@ -66,14 +71,17 @@ def _fold_newline(match: re.Match) -> str:
     return " "
 
 
+LAZY_PLACEHOLDER = re.compile(r"/style/images/lazyload\.(?:png|gif|jpg|svg)(?:$|\?)")
 _IMG = object()  # marker for an image position among paragraphs
 
 
 class _Collector:
     """Turns a body container into paragraphs, images and promo text."""
 
-    def __init__(self, base_url: str, newline_breaks: bool = False):
+    def __init__(self, base_url: str, newline_breaks: bool = False, theme: T.Theme | None = None):
         self.base_url = base_url
+        theme = theme or T.THEMES[0]
+        self.drop_classes, self.promo_classes = theme.drop_classes, theme.promo_classes
         # In marked-up text a newline is only source formatting (a browser shows a space); in a
         # container of bare text with no <p> or <br>, newlines are the only line breaks there are.
         self.newline_breaks = newline_breaks
@@ -98,7 +106,12 @@ class _Collector:
             self._buf.append(line)
 
     def image(self, el) -> None:
-        src = nz.absolute_url(el.get("src") or el.get("data-src") or el.get("data-original"), self.base_url)
+        # tpure's lazy-load rewrite (include.php, tpure_LazyLoadReplace) moves the address to
+        # data-original and puts its placeholder, .../tpure/style/images/lazyload.png, in src
+        src = el.get("data-original") or el.get("data-src") or el.get("src")
+        if src and LAZY_PLACEHOLDER.search(src) and not el.get("data-original"):
+            src = None
+        src = nz.absolute_url(src, self.base_url)
         if src:
             alt = el.get("alt")
             self.brk()
@@ -112,9 +125,9 @@ class _Collector:
             return
         tag = tag.lower()
         classes = set((el.get("class") or "").split())
-        if tag in _SKIP_TAGS or classes & X.DROP_CLASSES:
+        if tag in _SKIP_TAGS or classes & self.drop_classes:
             pass
-        elif classes & X.PROMO_CLASSES:
+        elif classes & self.promo_classes:
             self.brk()
             self.promo_blocks.append(_block_text(el))
         elif tag == "br":
@@ -136,7 +149,8 @@ class _Collector:
 
 
 def _block_text(el) -> str:
-    """The verbatim text of a site block, one line per paragraph or line break."""
+    """The verbatim text of a site block, one line per paragraph or line break (the theme's own
+    furniture in it left out)."""
     collector = _Collector("")
     if el.text:
         collector.text(el.text)
@@ -144,26 +158,26 @@ def _block_text(el) -> str:
         collector.walk(child)
     collector.brk()
     lines = [nz.strip_indent(t) for t in collector.items if isinstance(t, str)]
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line for line in lines if line and not PROMO_FURNITURE.match(line))
 
 
-def _body_container(doc, body):
+def _body_container(doc, body, theme):
     if body is not None:
         return body
-    post = pick(doc, X.POST)
+    post, _ = T.pick(doc, theme, "post")
     if post is not None:
         return post
     body = first(X.BODY_TAG(doc))
     return doc if body is None else body
 
 
-def _split_body(container, base_url: str, title: str):
+def _split_body(container, base_url: str, title: str, theme: T.Theme):
     """Paragraphs, images and promo lines of the body container."""
     structured = any(
         isinstance(el.tag, str) and (el.tag.lower() in _BLOCK_TAGS or el.tag.lower() == "br")
         for el in container.iterdescendants()
     )
-    collector = _Collector(base_url, newline_breaks=not structured)
+    collector = _Collector(base_url, newline_breaks=not structured, theme=theme)
     if container.text:
         collector.text(container.text)
     for child in container:
@@ -242,23 +256,29 @@ def find_byline(paragraphs: list[str]) -> str | None:
     return None
 
 
-def _breadcrumbs(place) -> tuple[list[str], str | None, str | None, str]:
-    """Names (home first, no 正文内容), the last category link, and the raw text."""
+def _breadcrumbs(place, title: str) -> tuple[list[str], str | None, str | None, str]:
+    """Names (home first, no 正文内容, nor the title a site may show in its place), the last
+    category link, and the raw text."""
     if place is None:
         return [], None, None, ""
     raw = element_text(place)
     text = re.sub(r"^\s*(当前位置|您的位置|位置)\s*[:：]", "", raw)
     names = [nz.clean_inline(part) for part in re.split(r"[>›»]|&gt;", text)]
     names = [n for n in names if n and n not in ("正文内容", "正文")]
+    if len(names) > 1 and title and names[-1] == title:
+        names.pop()  # tpure's option to print the title in place of 正文内容 (single.php)
     category = category_url = None
     for link in X.BREADCRUMB_LINKS(place):
         name = nz.clean_inline(element_text(link))
-        if name and name not in ("首页", "主页", "网站首页"):
+        if name and name not in ("首页", "主页", "网站首页") and name != title:
             category, category_url = name, link.get("href")
     return names, category, category_url, raw
 
 
-def _meta_fields(meta, base_url: str) -> dict:
+def _meta_fields(meta, meta_primary: bool, theme: T.Theme, base_url: str) -> dict:
+    """Author, date text, category and views of the meta line, read with the sub-selectors of the
+    theme that found it; a field counts as a primary hit only when the meta line itself came
+    from the page's theme's first choice."""
     out = {
         "author": None,
         "published_text": None,
@@ -269,22 +289,25 @@ def _meta_fields(meta, base_url: str) -> dict:
     }
     if meta is None:
         return out
-    author = first(X.META_AUTHOR(meta))
+    author = first(theme.meta_author(meta))
     if author is not None:
         out["author"] = nz.clean_inline(element_text(author)) or None
-    cate = first(X.META_CATEGORY(meta))
+    cate = first(theme.meta_category(meta))
     if cate is not None:
         out["category"] = nz.clean_inline(element_text(cate)) or None
         out["category_url"] = nz.absolute_url(cate.get("href"), base_url)
-        out["primary"].add("category")
-    time_el = first(X.META_TIME(meta))
+        if meta_primary:
+            out["primary"].add("category")
+    time_el = first(theme.meta_time(meta))
     if time_el is not None:
         out["published_text"] = nz.clean_inline(element_text(time_el)) or None
-        out["primary"].add("published_date")
-    views = first(X.META_VIEWS(meta))
+        if meta_primary:
+            out["primary"].add("published_date")
+    views = first(theme.meta_views(meta))
     if views is not None:
         out["views"] = nz.parse_count(element_text(views))
-        out["primary"].add("views")
+        if meta_primary:
+            out["primary"].add("views")
     if time_el is None or views is None:
         # a meta line without its spans, read as text: admin1年前 (2024-09-24)徐州产业信息69
         text = nz.clean_inline(element_text(meta))
@@ -312,23 +335,35 @@ def _declared_id(doc) -> int | None:
     return None
 
 
-def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dict:
-    """The archive record of an article page. ``title_el``/``body_el``: what classify() found."""
+def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None, theme: T.Theme | None = None) -> dict:
+    """The archive record of an article page. ``title_el``/``body_el``/``theme``: what classify() found."""
     fetched_iso = nz.utc_iso(fetched_at)
+    theme = theme or T.detect(doc)
+    title_primary = body_primary = False
+    if title_el is None:
+        title_el, title_primary = T.pick(doc, theme, "title")
+    else:
+        title_primary = any(title_el is found for found in theme.title[0](doc))
     if title_el is None:
         title_el = pick(doc, X.ANY_H1)
     if title_el is not None:
         title = nz.clean_inline(element_text(title_el))
     else:
         title = site_title_suffix_removed(doc)
+    if body_el is None:
+        body_el, body_primary = T.pick(doc, theme, "body")
+    else:
+        body_primary = any(body_el is found for found in theme.body[0](doc))
 
-    breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(pick(doc, X.BREADCRUMB))
-    meta = _meta_fields(pick(doc, X.META), url)
+    place, _ = T.pick(doc, theme, "breadcrumb")
+    breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(place, title)
+    meta_el, meta_primary = T.pick(doc, theme, "meta")
+    meta = _meta_fields(meta_el, meta_primary, T.theme_of(doc, theme, "meta"), url)
     category = meta["category"] or bc_category
     category_url = meta["category_url"] or (nz.absolute_url(bc_category_url, url) if category == bc_category else None)
 
-    paragraphs, images, promo = _split_body(_body_container(doc, body_el), url, title)
-    promo += [_block_text(el) for el in X.PROMO_BLOCKS_OUTSIDE_BODY(doc)]
+    paragraphs, images, promo = _split_body(_body_container(doc, body_el, theme), url, title, theme)
+    promo += [_block_text(el) for t in T.THEMES for el in t.promo_outside_body(doc)]
     promo = [p for p in dict.fromkeys(promo) if p]
 
     published_text = meta["published_text"]
@@ -342,20 +377,24 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dic
 
     keywords = nz.split_keywords(first(X.META_KEYWORDS(doc)))
     if not keywords:
-        tags = next((found for expr in X.POST_TAGS if (found := expr(doc))), [])
-        keywords = nz.split_keywords(",".join(element_text(a) for a in tags))
+        keywords = nz.split_keywords(",".join(element_text(a) for a in T.pick_all(doc, theme, "post_tags")))
 
     body_text = "\n\n".join(paragraphs)
+    primary = set(meta["primary"])
+    if title_primary:
+        primary.add("title")
+    if body_primary:
+        primary.add("body_text")
     return {
         "url": url,
         "site": nz.site_of(url),
         "article_id": article_id_from_url(url),  # identity comes from the address, never from the markup
         "_declared_id": _declared_id(doc),  # not part of the record: the identity check reads it
         # watched fields found by their first-choice selector (the others came from fallbacks, if at all)
-        "_primary": sorted(
-            meta["primary"]
-            | {name for name, alternatives in (("title", X.TITLE), ("body_text", X.BODY)) if alternatives[0](doc)}
-        ),
+        "_primary": sorted(primary),
+        "_theme": theme.name,  # the markup the page was read in
+        # the previous and next article (tpure: within the category): a second path to articles
+        "_neighbours": _neighbours(doc, theme, url),
         "title": title,
         "category": category,
         "category_url": category_url,
@@ -372,16 +411,25 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None) -> dic
         "keywords": keywords,
         "body_text": body_text,
         "images": images,
-        "related": _related(doc, url),
+        "related": _related(doc, theme, url),
         "promo_text": "\n\n".join(promo) or None,
         "content_hash": nz.content_hash(body_text),
         "fetched_at": fetched_iso,
     }
 
 
-def _related(doc, base_url: str) -> list[dict]:
+def _neighbours(doc, theme: T.Theme, base_url: str) -> list[str]:
+    found = []
+    for href in theme.neighbours(doc):
+        absolute = nz.absolute_url(href, base_url)
+        if absolute and article_id_from_url(absolute) is not None and absolute not in found:
+            found.append(absolute)
+    return found
+
+
+def _related(doc, theme: T.Theme, base_url: str) -> list[dict]:
     related = []
-    for li in X.RELATED_ITEMS(doc):
+    for li in T.pick_all(doc, theme, "related_items"):
         link = first(X.RELATED_HEADING_LINK(li))
         if link is None:
             link = first(X.RELATED_ANY_LINK(li))

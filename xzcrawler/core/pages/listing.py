@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .. import normalize as nz
+from . import themes as T
 from . import xpaths as X
-from .common import element_text, first, pick
+from .common import element_text, first
 
 
 def _page_number(url: str | None) -> int | None:
@@ -16,21 +17,24 @@ def _page_number(url: str | None) -> int | None:
     return 1 if X.CATEGORY_URL.search(url) else None
 
 
-def parse_listing(doc, url: str, fetched_at) -> dict:
+def parse_listing(doc, url: str, fetched_at, theme: T.Theme | None = None) -> dict:
     fetched_iso = nz.utc_iso(fetched_at)
+    theme = theme or T.detect(doc)
     articles = []
     seen = set()
-    for item in X.LIST_ITEMS(doc):
-        link = first(X.ITEM_LINK(item))
+    items = T.pick_all(doc, theme, "list_items")
+    item_theme = T.theme_of(doc, theme, "list_items")
+    for item in items:
+        link = first(item_theme.item_link(item))
         if link is None:
             continue
         href = nz.absolute_url(link.get("href"), url)
         if not href or href in seen:
             continue
         seen.add(href)
-        excerpt_el = first(X.ITEM_EXCERPT(item))
-        time_el = first(X.ITEM_TIME(item))
-        views_el = first(X.ITEM_VIEWS(item))
+        excerpt_el = first(item_theme.item_excerpt(item))
+        time_el = first(item_theme.item_time(item))
+        views_el = first(item_theme.item_views(item))
         published_text = nz.clean_inline(element_text(time_el)) if time_el is not None else None
         dates = nz.parse_published(published_text, fetched_iso)
         articles.append(
@@ -45,7 +49,7 @@ def parse_listing(doc, url: str, fetched_at) -> dict:
         )
 
     next_page = last_page = None
-    bar = pick(doc, X.PAGEBAR)
+    bar, _ = T.pick(doc, theme, "pagebar")
     if bar is not None:
         next_page = nz.absolute_url(first(X.PAGEBAR_NEXT(bar)), url)
         last_href = first(X.PAGEBAR_LAST(bar))
@@ -65,7 +69,9 @@ def parse_listing(doc, url: str, fetched_at) -> dict:
 def nav_categories(doc, url: str) -> list[dict]:
     """Category links of the site navigation, in page order."""
     found, seen = [], set()
-    for link in X.NAV_LINKS(doc):
+    theme = T.detect(doc) if doc is not None else T.THEMES[0]
+    links = theme.nav_links(doc) or [a for t in T.THEMES if t is not theme for a in t.nav_links(doc)]
+    for link in links:
         href = nz.absolute_url(link.get("href"), url)
         if href and X.CATEGORY_URL.search(href) and href not in seen:
             seen.add(href)
