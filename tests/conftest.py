@@ -44,6 +44,18 @@ def fixture_cases(kind: str | None = None) -> list[Path]:
 
 
 @pytest.fixture(scope="session")
+def reconstruction300():
+    """The 300-article mirror in the reconstruction's markup (validators and 304s)."""
+    from xzcrawler.mirror.site import RECONSTRUCTION
+
+    site = MirrorSite(articles=300, now=NOW, profile=RECONSTRUCTION)
+    server, base = serve_in_thread(site)
+    yield site, base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
 def mirror300():
     site = MirrorSite(articles=300, now=NOW)
     server, base = serve_in_thread(site)

@@ -145,6 +145,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m009_run_site_key",
         "m010_stories",
         "m011_each_thing_once",
+        "m012_readers_views_and_related_seen",
     ]
 
 
@@ -221,9 +222,10 @@ def test_a_later_look_refines_the_date_and_says_so(tmp_path):
     record.update(published_text="3天前", **nz.parse_published("3天前", "2026-11-28T00:30:00+08:00"))
     with Archive(path) as archive:
         archive.add_article(record)
-        seen = nz.parse_published("4天前", "2026-11-28T20:00:00+08:00")
+        # tpure rounds: 3天前 at 00:30 is 11-24 12:30 .. 11-25 12:30, 4天前 at 11:00 is 11-23 23:00 .. 11-24 23:00
+        seen = nz.parse_published("4天前", "2026-11-28T11:00:00+08:00")
         archive.observe_listing(
-            record["site"], [{"article_id": 7, "views": 70, "published_text": "4天前", **seen}], "2026-11-28T12:00:00Z"
+            record["site"], [{"article_id": 7, "views": 70, "published_text": "4天前", **seen}], "2026-11-28T03:00:00Z"
         )
         for fetched, text in (
             ("2026-12-30T10:00:00+08:00", "1个月前 (11-24)"),
@@ -322,6 +324,7 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
     old = Database(path)
     migrations.apply(old, stop_before="m011_each_thing_once")
     record = reference_record()
+    record.pop("views_shown")  # a column of m012
     row = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in record.items()}
     old["articles"].insert(
         {**row, "revision": 2, "first_seen": record["fetched_at"], "last_seen": record["fetched_at"]}
@@ -355,7 +358,8 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
     )
     old.conn.commit()
     before = old.execute("SELECT revision, body_text, related FROM revisions ORDER BY 1").fetchall()
-    links = old.execute("SELECT * FROM related_links ORDER BY position").fetchall()
+    columns = "site, article_id, position, to_url, title, excerpt"
+    links = old.execute(f"SELECT {columns} FROM related_links ORDER BY position").fetchall()
     old.close()
     Archive(path).close()
     db = sqlite3.connect(path)
@@ -364,5 +368,5 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
         (0, 0),
         (1, 1),
     ]
-    assert db.execute("SELECT * FROM related_links ORDER BY position").fetchall() == links
+    assert db.execute(f"SELECT {columns} FROM related_links ORDER BY position").fetchall() == links
     assert search.count(db, "园区") == 1 and search.count(db, "后来改了") == 0

@@ -10,7 +10,7 @@ import time
 
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.server import serve_in_thread
-from xzcrawler.mirror.site import MirrorSite
+from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
 
 from .conftest import CRAWL_ENV, NOW, crawl_args, run_crawl
 
@@ -23,7 +23,7 @@ def stored(path) -> int:
 
 
 def test_killed_run_then_recovery(tmp_path):
-    site = MirrorSite(300, now=NOW)
+    site = MirrorSite(300, now=NOW, profile=RECONSTRUCTION)
     db = tmp_path / "archive.db"
     slow, slow_base = serve_in_thread(site, delay=0.02)
     try:
@@ -65,7 +65,7 @@ def test_killed_run_then_recovery(tmp_path):
 
 def test_pause_and_resume_with_scrapy_jobdir(tmp_path):
     """Ctrl-C once (a graceful stop), then the same command resumes from Scrapy's JOBDIR."""
-    site = MirrorSite(300, now=NOW)
+    site = MirrorSite(300, now=NOW, profile=RECONSTRUCTION)
     db = tmp_path / "archive.db"
     server, base = serve_in_thread(site, delay=0.02)
     try:

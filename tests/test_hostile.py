@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from xzcrawler.mirror.site import MirrorSite
+from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
 
 from .conftest import CRAWL_ENV, NOW, cli, crawl_args, run_crawl
 from .hostile import Host, listing_html
@@ -151,7 +151,7 @@ def test_a_locked_archive_is_waited_out_or_fails_the_run_and_recovers(tmp_path, 
 
 
 def test_a_full_disk_stops_the_run_with_one_message(tmp_path):
-    with Host(site=MirrorSite(200, now=NOW)) as host:
+    with Host(site=MirrorSite(200, now=NOW, profile=RECONSTRUCTION)) as host:
         limit = 400_000  # bytes any one file may grow to: the WARC reaches it mid-crawl
 
         def cap():

@@ -45,8 +45,8 @@ def test_home_lists_latest_and_nav_has_five_categories(mirror300):
     assert [c["name"] for c in nav_categories(doc, base)] == list(CATEGORIES.values())
 
 
-def test_category_pages_walk_every_article_once(mirror300):
-    site, base = mirror300
+def test_category_pages_walk_every_article_once(reconstruction300):
+    site, base = reconstruction300
     seen = []
     for cat in CATEGORIES:
         url = f"{base}index.php/category-{cat}.html"
@@ -65,15 +65,15 @@ def test_category_pages_walk_every_article_once(mirror300):
     assert len(seen) == len(set(seen)) == 300
 
 
-def test_seed_article_is_served_verbatim_but_for_the_host(mirror300):
-    _, base = mirror300
+def test_seed_article_is_served_verbatim_but_for_the_host(reconstruction300):
+    _, base = reconstruction300
     response, body = fetch(base, f"/index.php/post/{SEED_ID}.html")
     original = (FIXTURES / "article" / "reference-2176" / "page.html").read_bytes()
     assert body == original.replace(b"http://xuzhou.021cf.cn", base.rstrip("/").encode())
 
 
-def test_articles_parse_to_the_mirror_truth(mirror300):
-    site, base = mirror300
+def test_articles_parse_to_the_mirror_truth(reconstruction300):
+    site, base = reconstruction300
     fetched = site.now.isoformat()  # the mirror's pinned clock
     shapes = set()
     for aid in site.ids[:120]:
@@ -107,8 +107,8 @@ def test_unknown_ids_get_a_zblog_404(mirror300):
     assert response.status == 404
 
 
-def test_http_headers_conditional_requests_and_gzip(mirror300):
-    _, base = mirror300
+def test_http_headers_conditional_requests_and_gzip(reconstruction300):
+    _, base = reconstruction300
     path = "/index.php/post/1893.html"
     response, body = fetch(base, path)
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"

@@ -15,12 +15,12 @@ import pytest
 
 from xzcrawler.lock import RunLock
 from xzcrawler.mirror.server import serve_in_thread
-from xzcrawler.mirror.site import MirrorSite
+from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
 
 from .conftest import NOW, run_crawl
 
 T0 = NOW  # pinned: the suite passes at any hour
-EDITED = MirrorSite(300, now=T0).ids[150]
+EDITED = MirrorSite(300, now=T0, profile=RECONSTRUCTION).ids[150]
 
 
 PORT = []
@@ -28,7 +28,7 @@ PORT = []
 
 def serve(**options):
     """The same site, evolved, on the same port each phase (as the real site keeps its address)."""
-    site = MirrorSite(300, now=T0 + options.pop("later", dt.timedelta()), epoch=T0, **options)
+    site = MirrorSite(300, now=T0 + options.pop("later", dt.timedelta()), epoch=T0, profile=RECONSTRUCTION, **options)
     server, base = serve_in_thread(site, port=PORT[0] if PORT else 0)
     PORT[:] = [server.server_address[1]]
     return site, server, base
@@ -48,7 +48,7 @@ def phases(tmp_path_factory):
     server.shutdown()
     server.server_close()
     later = {"later": dt.timedelta(hours=3), "add": 12, "grow_views": 1, "edit": (EDITED,)}
-    probe = MirrorSite(300, now=T0, epoch=T0, add=12)
+    probe = MirrorSite(300, now=T0, epoch=T0, add=12, profile=RECONSTRUCTION)
     new_ids = probe.ids[300:]
     site, server, base = serve(**later, fail=(new_ids[0],), gone=(new_ids[1],))
     # every known article is due (as after a long pause), so edits are found; most answer 304

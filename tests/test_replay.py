@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import NOW, cli, run_crawl
 from xzcrawler.mirror.server import replace_site, serve_in_thread
-from xzcrawler.mirror.site import MirrorSite
+from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
 
 BIN = Path(sys.executable).parent
 
@@ -27,11 +27,13 @@ BIN = Path(sys.executable).parent
 def crawled(tmp_path_factory):
     """Two crawls a day apart (the second refreshes: new articles, and pages fetched again)."""
     work = tmp_path_factory.mktemp("replay")
-    server, base = serve_in_thread(MirrorSite(30, now=NOW, epoch=NOW))
+    server, base = serve_in_thread(MirrorSite(30, now=NOW, epoch=NOW, profile=RECONSTRUCTION))
     try:
         for day, options in ((0, {}), (1, {"add": 3, "grow_views": 1})):
             now = NOW + dt.timedelta(days=day)
-            replace_site(server, MirrorSite(30, now=now, epoch=NOW, **options))  # the same address both days
+            replace_site(
+                server, MirrorSite(30, now=now, epoch=NOW, profile=RECONSTRUCTION, **options)
+            )  # the same address both days
             result = run_crawl(base, work, "-a", "full=1", now=now)
             assert result.returncode == 0, result.stderr[-2000:]
     finally:

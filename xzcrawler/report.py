@@ -74,7 +74,8 @@ def _figures(db) -> list[tuple[str, str, object]]:
     series = go.Figure()
     for title, url, *_ in growth[:8]:
         points = db.execute(
-            "SELECT s.observed_at, s.views FROM view_snapshots s JOIN articles a USING (site, article_id) "
+            "SELECT s.observed_at, s.views - coalesce(s.own_fetches, 0) FROM view_snapshots s "
+            "JOIN articles a USING (site, article_id) "
             "WHERE a.url = ? ORDER BY s.observed_at",
             [url],
         ).fetchall()

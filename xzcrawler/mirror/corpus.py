@@ -90,8 +90,16 @@ PROMO_HTML = (
 COPYRIGHT_TEXT = "版权声明：本文由{site}发布，如需转载请注明出处。部份内容收集于网络，如有不妥之处请联系我们删除 400-0123-021&nbsp;或 13391219793"
 
 
+SEED_TITLE = "左手徐州右手上海！无锡惠山构建“一城两区”联动科创产业带"
+
+
 def seed_html() -> bytes:
     return resources.files("xzcrawler.mirror").joinpath("article-2176.html").read_bytes()
+
+
+def tpure_seed_html() -> bytes:
+    """../shared/site/tpure/article-2176.html: the one real page, in the network's real theme."""
+    return resources.files("xzcrawler.mirror").joinpath("tpure-article-2176.html").read_bytes()
 
 
 @lru_cache(maxsize=1)

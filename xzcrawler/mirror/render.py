@@ -8,7 +8,7 @@ from . import corpus as C
 from .site import ORIGINAL_BASE, SEED_ID, XUZHOU, MirrorSite, relative_time
 
 E = html.escape
-SEED_TITLE = "左手徐州右手上海！无锡惠山构建“一城两区”联动科创产业带"
+SEED_TITLE = C.SEED_TITLE
 
 
 class Links:
@@ -284,4 +284,11 @@ ROBOTS_TXT = """User-agent: *
 Disallow: /zb_system/
 Disallow: /zb_users/plugin/
 Disallow: /feed.php
+"""
+
+# Z-BlogPHP ships no robots.txt; the mirror's is its own guess, and it leaves /feed.php open (the
+# crawler reads the feed at the start of a refresh)
+ROBOTS_TXT_TPURE = """User-agent: *
+Disallow: /zb_system/
+Disallow: /zb_users/plugin/
 """

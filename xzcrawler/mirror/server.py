@@ -12,38 +12,78 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import render
+from . import render, tpure
 from .site import MirrorSite
 
 logger = logging.getLogger(__name__)
 
 POST = re.compile(r"^/index\.php/post/(\d+)\.html$")
 CATEGORY = re.compile(r"^/index\.php/category-(\d+)(?:_(\d+))?\.html$")
+TAGS_OR_AUTHOR = re.compile(r"^/index\.php/(tags|author)-(\d+)(?:_(\d+))?\.html$")
+HTML = "text/html; charset=utf-8"
+SERVER_ERROR = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
 
 
 def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, float | None]:
-    """(status, content type, body, last-modified timestamp) for a path."""
+    """(status, content type, body, last-modified timestamp or None) for a path. A tpure site
+    answers as Z-BlogPHP does: its PHP pages carry no validators (the platform's Http304 in
+    c_system_common.php serves only its static files), so ``None`` there means "no ETag either"."""
+    if site.profile.theme == "tpure":
+        return _route_tpure(site, path, base)
     path = path.split("?", 1)[0].split("#", 1)[0]
-    html_type = "text/html; charset=utf-8"
     if path == "/robots.txt":
         return 200, "text/plain; charset=utf-8", render.ROBOTS_TXT.encode(), None
     if path in ("/", "/index.php"):
-        return 200, html_type, render.home_page(site, base).encode(), site.now.timestamp()
+        return 200, HTML, render.home_page(site, base).encode(), site.now.timestamp()
     match = POST.match(path)
     if match and int(match.group(1)) in site.failing:
-        return 500, "text/html; charset=utf-8", b"<html><body><h1>500 Internal Server Error</h1></body></html>", None
+        return 500, HTML, SERVER_ERROR, None
     if match and int(match.group(1)) in site.gone:
-        return 200, html_type, render.not_found_page(base, site).encode(), None  # a soft 404
+        return 200, HTML, render.not_found_page(base, site).encode(), None  # a soft 404
     if match and site.exists(int(match.group(1))):
         aid = int(match.group(1))
+        site.visit(aid)
         modified = site.published(aid).timestamp() if not site.is_seed(aid) else None
-        return 200, html_type, render.article_page(site, aid, base).encode(), modified
+        return 200, HTML, render.article_page(site, aid, base).encode(), modified
     match = CATEGORY.match(path)
     if match:
         page = render.category_page(site, int(match.group(1)), int(match.group(2) or 1), base)
         if page is not None:
-            return 200, html_type, page.encode(), site.now.timestamp()
-    return 404, html_type, render.not_found_page(base, site).encode(), None
+            return 200, HTML, page.encode(), site.now.timestamp()
+    return 404, HTML, render.not_found_page(base, site).encode(), None
+
+
+def _route_tpure(site: MirrorSite, target: str, base: str) -> tuple[int, str, bytes, None]:
+    path, _, query = target.split("#", 1)[0].partition("?")
+    if path == "/robots.txt":
+        return 200, "text/plain; charset=utf-8", render.ROBOTS_TXT_TPURE.encode(), None
+    if path in ("/", "/index.php"):
+        return 200, HTML, tpure.home_page(site, base).encode(), None
+    if path == "/feed.php":
+        cate = re.search(r"(?:^|&)cate=(\d+)", query)
+        body = tpure.feed(site, base, int(cate.group(1)) if cate else None)
+        if body is not None:
+            return 200, "application/rss+xml; charset=utf-8", body.encode(), None
+    match = POST.match(path)
+    if match and int(match.group(1)) in site.failing:
+        return 500, HTML, SERVER_ERROR, None
+    if match and site.exists(int(match.group(1))) and int(match.group(1)) not in site.gone:
+        aid = int(match.group(1))
+        views, render_number = site.visit(aid)  # the view is added before the page is rendered
+        page = tpure.article_page(site, aid, base, base.rstrip("/") + target, views, render_number)
+        return 200, HTML, page.encode(), None
+    match = CATEGORY.match(path)
+    if match:
+        page = tpure.category_page(site, int(match.group(1)), int(match.group(2) or 1), base)
+        if page is not None:
+            return 200, HTML, page.encode(), None
+    match = TAGS_OR_AUTHOR.match(path)
+    if match:
+        page = tpure.simple_listing(site, match.group(1), int(match.group(2)), int(match.group(3) or 1), base)
+        if page is not None:
+            return 200, HTML, page.encode(), None
+    # a missing or unpublished post, any unknown address: HTTP 404 with the theme's 404.php
+    return 404, HTML, tpure.not_found_page(site, base).encode(), None
 
 
 class MirrorHandler(BaseHTTPRequestHandler):
@@ -68,9 +108,10 @@ class MirrorHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         base = f"http://{host}"
         status, content_type, body, modified = route(self.site, self.path, base)
-        etag = self.site.etag_for(body)
+        dynamic = self.site.profile.theme == "tpure"  # Z-BlogPHP's pages: no ETag, no Last-Modified
+        etag = None if dynamic else self.site.etag_for(body)
         last_modified = email.utils.formatdate(modified, usegmt=True) if modified else None
-        if status == 200 and self._not_modified(etag, modified):
+        if status == 200 and etag is not None and self._not_modified(etag, modified):
             self.send_response(304)
             self.send_header("ETag", etag)
             if last_modified:
@@ -84,7 +125,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", etag)
+        if etag is not None:
+            self.send_header("ETag", etag)
         self.send_header("Vary", "Accept-Encoding")
         if last_modified:
             self.send_header("Last-Modified", last_modified)

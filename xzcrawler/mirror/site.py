@@ -13,7 +13,8 @@ import hashlib
 import html
 import random
 import re
-from bisect import bisect_left
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -39,12 +40,21 @@ class Profile:
     places: tuple = tuple(C.PLACES)
     seed: bool = True
     first_id: int = 167  # the lowest post id (ids are per site: the same number is another post elsewhere)
+    # the markup: "tpure" (the network's real theme, mirror/tpure.py) or "xzcf" (the earlier
+    # reconstruction with invented class names, mirror/render.py)
+    theme: str = "tpure"
+    v6: bool = False  # tpure 6.x traits: counts >= 10,000 in 万, the abstract block, timgbox
+    time_style: int | None = None  # an absolute time style (index into ABSOLUTE_STYLES); None: time-ago
+    navbar_fixed: bool = False  # li#navbar-item-index (installed after 2024-03) instead of nvabar-
 
     def category_name(self, kind: int) -> str:
         return dict(self.categories)[kind]
 
 
 XUZHOU = Profile()
+# The same site in the earlier reconstruction's markup (validators, 304s, soft 404s, 20 a page):
+# what the suites written before the real theme was known still run against.
+RECONSTRUCTION = Profile(theme="xzcf")
 
 
 @dataclass
@@ -87,7 +97,14 @@ _TIME_UNITS = (
     (1, "秒前", None),
 )
 # tpure's absolute styles (PostTIMESTYLE 1, PostTIMEFORMAT 0-5: include.php tpure_TimeAgo)
-ABSOLUTE_STYLES = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y年%m月%d日", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H:%M:%S")
+ABSOLUTE_STYLES = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y年%m月%d日",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
+)
 
 
 def time_ago(published: dt.datetime, now: dt.datetime) -> tuple[str, str | None]:
@@ -174,6 +191,13 @@ class MirrorSite:
         self.newest = order
         for aid in order:
             self.by_category[self.category(aid)].append(aid)
+        self._category_index = {aid: j for ids in self.by_category.values() for j, aid in enumerate(ids)}
+        # The platform adds one view before it renders an article page (zb_system/function/
+        # c_system_route.php, ViewPost: $article->ViewNums += 1, no de-duplication); listings show
+        # the count without adding. ``visits`` counts the views our visitors added, per article.
+        self.visits: Counter = Counter()
+        self.renders: Counter = Counter()
+        self._visits_lock = threading.Lock()
 
     # -- the id space ---------------------------------------------------------
     def _make_ids(self) -> list[int]:
@@ -354,11 +378,38 @@ class MirrorSite:
         items = self.by_category.get(cat, [])
         return items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
 
-    def neighbours(self, aid: int) -> tuple[int | None, int | None]:
-        j = bisect_left(self.ids, aid)
-        prev_id = self.ids[j - 1] if j > 0 else None
-        next_id = self.ids[j + 1] if j + 1 < len(self.ids) else None
-        return prev_id, next_id
+    def neighbours_in_category(self, aid: int) -> tuple[int | None, int | None]:
+        """(older, newer) post of the same category: the theme's 上一篇 / 下一篇 (post-single.php,
+        $article.Prev / .Next; tpure's PostCATEPREVNEXTON keeps them in the category)."""
+        ids = self.by_category[self.category(aid)]
+        j = self._category_index[aid]
+        return (ids[j + 1] if j + 1 < len(ids) else None), (ids[j - 1] if j > 0 else None)
+
+    def title_of(self, aid: int) -> str:
+        return C.SEED_TITLE if self.is_seed(aid) else self.article(aid).title
+
+    def keywords_of(self, aid: int) -> list[str]:
+        return ["科创园", "长三角", "产业园"] if self.is_seed(aid) else self.article(aid).keywords
+
+    def paragraphs_of(self, aid: int) -> list[str]:
+        return C.seed_paragraphs() if self.is_seed(aid) else self.article(aid).body_paragraphs
+
+    def readers(self, aid: int) -> int:
+        """The count the site's readers made (the model's truth), without our visits."""
+        return 69 if self.is_seed(aid) else self.article(aid).views
+
+    def views_now(self, aid: int) -> int:
+        """The count a page shows now: the readers' and every view our visits added."""
+        return self.readers(aid) + self.visits[aid]
+
+    def visit(self, aid: int) -> tuple[int, int]:
+        """An article page is requested: the platform adds the view first (only on the tpure
+        sites: the reconstruction never modelled it). Returns (count shown, this render's number)."""
+        with self._visits_lock:
+            if self.profile.theme == "tpure":
+                self.visits[aid] += 1
+            self.renders[aid] += 1
+            return self.readers(aid) + self.visits[aid], self.renders[aid]
 
     def excerpt(self, aid: int) -> str:
         if self.is_seed(aid):

@@ -2,7 +2,8 @@
 
 Each site crawled on its own (a Scrapyd job per site) writes its own shard; the merge copies
 what the target lacks or holds older, with all history: articles (the newer wins, with their
-related links and images), revisions, view snapshots, date refinements, categories, failures,
+related links and images), the related links observed, what each site's counts include,
+revisions, view snapshots, date refinements, categories, failures,
 runs, the WARC index (and the WARC files beside the shard), and the search index of what changed.
 
 Idempotent: every row is matched on its natural key (an article by site and id, a run by site,
@@ -156,6 +157,33 @@ def _merge_tables(conn, written: Counter) -> None:
             last_seen = max(categories.last_seen, excluded.last_seen)
         WHERE categories.first_seen > excluded.first_seen OR categories.last_seen < excluded.last_seen
            OR (excluded.last_seen >= categories.last_seen AND categories.name IS NOT coalesce(excluded.name, categories.name))""",
+    )
+
+    # -- related links observed: the first and last time any shard saw each ---------------------
+    _count(
+        conn,
+        written,
+        "related_seen",
+        """INSERT INTO main.related_seen (site, article_id, to_url, title, excerpt, first_seen, last_seen)
+        SELECT site, article_id, to_url, title, excerpt, first_seen, last_seen FROM shard.related_seen WHERE true
+        ON CONFLICT (site, article_id, to_url) DO UPDATE SET
+            title = CASE WHEN excluded.last_seen >= related_seen.last_seen THEN excluded.title ELSE related_seen.title END,
+            excerpt = CASE WHEN excluded.last_seen >= related_seen.last_seen THEN excluded.excerpt ELSE related_seen.excerpt END,
+            first_seen = min(related_seen.first_seen, excluded.first_seen),
+            last_seen = max(related_seen.last_seen, excluded.last_seen)
+        WHERE related_seen.first_seen > excluded.first_seen OR related_seen.last_seen < excluded.last_seen""",
+    )
+
+    # -- what each site's counts include: the newest word of any shard ---------------------------
+    _count(
+        conn,
+        written,
+        "site_traits",
+        """INSERT INTO main.site_traits (site, counts_own_fetches, plus_one, same, updated_at)
+        SELECT site, counts_own_fetches, plus_one, same, updated_at FROM shard.site_traits WHERE true
+        ON CONFLICT (site) DO UPDATE SET counts_own_fetches = excluded.counts_own_fetches,
+            plus_one = excluded.plus_one, same = excluded.same, updated_at = excluded.updated_at
+        WHERE excluded.updated_at > site_traits.updated_at""",
     )
 
     # -- failures: the latest attempt's state ---------------------------------------------------

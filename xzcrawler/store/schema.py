@@ -75,7 +75,9 @@ def m001_articles(db: Database) -> None:
     )
 
 
-CONTENT_FIELDS = ("title", "body_text", "category", "byline", "images", "related")
+# A change of these is a new revision. The related list is not among them: tpure draws it at
+# random on every render (mutuality.php), so it is an observation (related_seen), not content.
+CONTENT_FIELDS = ("title", "body_text", "category", "byline", "images")
 REVISION_FIELDS = ("title", "body_text", "category", "category_url", "byline", "images", "related", "content_hash")
 
 
@@ -317,3 +319,55 @@ def m011_each_thing_once(db: Database) -> None:
         f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES (?, ?, ?, ?)",
         ([rowid, *search.index_row(title, body).values()] for rowid, title, body in rows),
     )
+
+
+RELATED_SEEN_VIEW = """
+SELECT s.site, s.article_id, c.position, s.to_url, s.title, s.excerpt, s.first_seen, s.last_seen
+FROM related_seen s LEFT JOIN (
+  SELECT a.site, a.article_id, CAST(r.key AS INTEGER) AS position, json_extract(r.value, '$.url') AS to_url
+  FROM articles a, json_each(a.related) r
+) c ON c.site = s.site AND c.article_id = s.article_id AND c.to_url = s.to_url
+"""
+
+
+@migrations()
+def m012_readers_views_and_related_seen(db: Database) -> None:
+    """The network's real theme (tpure on Z-BlogPHP):
+
+    - views: the platform adds one view before it renders each article page (ours too), so
+      ``articles.views`` becomes the readers' count, ``views_shown`` the number shown and
+      ``own_fetches`` the article pages of it the archive fetched (``views_own`` of them when
+      ``views_shown`` was seen); ``view_snapshots.own_fetches``
+      is the own fetches the site had counted at that observation (readers = views - own_fetches).
+    - site_traits: per site, whether its count includes our fetches, and the evidence.
+    - related_seen: each related link seen, with when first and last; ``related_links`` reads it
+      (``position`` is its place in the latest list, NULL when it is no longer shown).
+    """
+    db["articles"].add_column("views_shown", int)
+    db["articles"].add_column("views_own", int)  # own fetches the site had when it showed views_shown
+    db["articles"].add_column("own_fetches", int)
+    db.execute("UPDATE articles SET views_shown = views, views_own = 0, own_fetches = 0")
+    db["view_snapshots"].add_column("own_fetches", int)
+    db.execute("UPDATE view_snapshots SET own_fetches = 0")
+    db["site_traits"].create(
+        {"site": str, "counts_own_fetches": int, "plus_one": int, "same": int, "updated_at": str}, pk="site"
+    )
+    db["related_seen"].create(
+        {
+            "site": str,
+            "article_id": int,
+            "to_url": str,
+            "title": str,
+            "excerpt": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("site", "article_id", "to_url"),
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO related_seen SELECT a.site, a.article_id, json_extract(r.value, '$.url'), "
+        "json_extract(r.value, '$.title'), json_extract(r.value, '$.excerpt'), a.last_seen, a.last_seen "
+        "FROM articles a, json_each(a.related) r"
+    )
+    db.execute("DROP VIEW related_links")
+    db.create_view("related_links", RELATED_SEEN_VIEW)

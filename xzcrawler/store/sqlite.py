@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
@@ -73,7 +74,12 @@ class Archive(Queries):
             migrations.apply(self.db)
         self.batch_size = max(1, int(batch_size))
         self._pending: list[tuple[dict, bytes | None]] = []
-        self._last_views: dict[tuple[str, int], int | None] = {}
+        self._last_views: dict[tuple[str, int], int | None] = {}  # readers' count of the last snapshot
+        # the count each article's listing showed in this process, and when (evidence whether a
+        # site counts our own article fetches), and per site the evidence so far
+        self._listed: dict[tuple[str, int], tuple[int, str]] = {}
+        self._fetched: dict[tuple[str, int], str] = {}  # articles whose page this process stored: when
+        self._traits: dict[str, list[int]] = {}
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
         self.counts: Counter = Counter()  # committed rows: new, changed, unchanged; failures_resolved
         self._resolving = 0
@@ -118,6 +124,9 @@ class Archive(Queries):
         row["last_seen"] = row["last_checked"] = record.get("fetched_at") or self.clock.iso()
         row["etag"] = etag
         row["last_modified"] = last_modified
+        # what this run's listing showed of it before this page came (evidence of the site's count)
+        listed = self._listed.pop((row.get("site"), row.get("article_id")), None)
+        row["_listed_views"] = listed
         self._pending.append((row, raw_body))
         if len(self._pending) >= self.batch_size:
             self.flush()
@@ -165,6 +174,8 @@ class Archive(Queries):
             writes.apply(self.db.conn)
             self.db["articles"].upsert_all(rows, pk=("site", "article_id"))
             writes.reindex(self.db.conn)
+            writes.apply_related(self.db.conn)
+            self._save_traits(writes.traits)
             self.db.execute("UPDATE articles SET first_seen = last_seen WHERE first_seen IS NULL")
             self._resolving = 0
             self._resolve_failures({_same_page(row["url"]) for row in rows})
@@ -191,7 +202,8 @@ class Archive(Queries):
         """Revisions when a content field changed; a view snapshot when the count changed."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
         previous = self.db.conn.execute(
-            f"SELECT {', '.join(REVISION_FIELDS)}, revision, {', '.join(nz.DATE_FIELDS)} "
+            f"SELECT {', '.join(REVISION_FIELDS)}, revision, {', '.join(nz.DATE_FIELDS)}, views, views_shown, "
+            "views_observed_at, views_own, own_fetches "
             "FROM articles WHERE site = ? AND article_id = ?",
             [site, article_id],
         ).fetchone()
@@ -199,7 +211,7 @@ class Archive(Queries):
         if previous is not None:
             self._refine_date(
                 row,
-                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 1 :], strict=True)),
+                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 1 : -5], strict=True)),
                 "article",
                 when,
                 row.get("published_text"),
@@ -210,7 +222,7 @@ class Archive(Queries):
             writes.counts["new"] += 1
         else:
             old = {name: stored[name] for name in CONTENT_FIELDS}
-            for name in ("images", "related"):
+            for name in ("images",):
                 old[name] = json.loads(old[name]) if old[name] else []
             changed = [name for name in CONTENT_FIELDS if old[name] != row[name]]
             old_revision = previous[len(REVISION_FIELDS)] or 1
@@ -232,10 +244,85 @@ class Archive(Queries):
             if changed is None or "title" in changed or "body_text" in changed:
                 old_text = (stored["title"], stored["body_text"]) if stored is not None else None
                 writes.searchable.append((site, article_id, row["title"], row["body_text"], old_text))
-        if row["views"] is not None:
+        for link in row.get("related") or []:
+            writes.related.append([site, article_id, link.get("url"), link.get("title"), link.get("excerpt"), when])
+        # this fetch of the article page is one the site may have counted (before it rendered)
+        own = ((previous[-1] or 0) if previous is not None else 0) + 1
+        row["own_fetches"] = own
+        if len(self._fetched) > 5 * self.LAST_VIEWS_CACHE:
+            self._fetched.clear()  # bounded
+        self._fetched[(site, article_id)] = when
+        shown = row["views_shown"] = row["views"]
+        listed = row.pop("_listed_views", None)
+        if shown is None and listed is not None:
+            # the page shows no count: the listing read before this fetch gave one (it included
+            # the own fetches before this one)
+            counted = own - 1 if self.counts_own_fetches(site) else 0
+            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = (
+                max(0, listed[0] - counted),
+                listed[0],
+                listed[1],
+                own - 1,
+            )
+        elif shown is None and previous is not None:
+            # no count on the page, none from this run's listings: the last one any observation
+            # gave stands, with the own fetches it included
+            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = previous[-5:-1]
+        if shown is not None:
+            # An article new to the archive, whose listing this run read before its page came: its
+            # page was asked for after that listing was served, and never before (a known one may
+            # have been asked for before its listing was read), so the difference is the site's
+            # count of this one fetch, or readers in between.
+            if previous is None and listed is not None:
+                self._evidence(site, shown - listed[0], writes)
+            counted = own if self.counts_own_fetches(site) else 0
+            row["views_own"] = own
+            row["views"] = max(0, shown - counted)
             row["views_observed_at"] = when
             if self._views_changed(site, article_id, row["views"], writes.views):
-                writes.snapshots.append([site, article_id, when, row["views"], "article"])
+                writes.snapshots.append([site, article_id, when, shown, "article", counted])
+
+    # -- the site's count and ours ------------------------------------------------------------
+    def _trait(self, site: str) -> list[int]:
+        """[plus_one, same] evidence of ``site``: article pages that showed one more than the
+        listing read just before them (the site counted our fetch), or the same."""
+        if site not in self._traits:
+            found = self.db.conn.execute("SELECT plus_one, same FROM site_traits WHERE site = ?", [site]).fetchone()
+            self._traits[site] = [found[0] or 0, found[1] or 0] if found else [0, 0]
+        return self._traits[site]
+
+    def _evidence(self, site: str, delta: int, writes) -> None:
+        if delta in (0, 1):  # more: readers came in between, which says nothing
+            self._trait(site)[1 - delta] += 1
+            writes.traits.add(site)
+
+    def counts_own_fetches(self, site: str) -> bool:
+        """Whether the site's counts include our own article fetches: Z-BlogPHP adds a view before
+        it renders every article page unless the site turned counting off (c_system_route.php,
+        ViewPost; ZC_VIEWNUMS_TURNOFF) or a plugin counts otherwise, so it is learnt per site, and
+        until a page has shown it (more article pages one above their listing than equal to it)
+        the number shown is stored as it is."""
+        plus_one, same = self._trait(site)
+        return plus_one > same
+
+    def _save_traits(self, sites) -> None:
+        for site in sites:  # a site learnt to count our fetches: the rows written before learn it too
+            stored = self.db.conn.execute(
+                "SELECT counts_own_fetches FROM site_traits WHERE site = ?", [site]
+            ).fetchone()
+            if bool(stored and stored[0]) != self.counts_own_fetches(site):
+                counted = "views_own" if self.counts_own_fetches(site) else "0"
+                self.db.conn.execute(
+                    f"UPDATE articles SET views = max(0, views_shown - coalesce({counted}, 0)) "
+                    "WHERE site = ? AND views_shown IS NOT NULL",
+                    [site],
+                )
+        self.db.conn.executemany(
+            "INSERT INTO site_traits (site, counts_own_fetches, plus_one, same, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (site) DO UPDATE SET counts_own_fetches = excluded.counts_own_fetches, "
+            "plus_one = excluded.plus_one, same = excluded.same, updated_at = excluded.updated_at",
+            [[site, int(self.counts_own_fetches(site)), *self._trait(site), self.clock.iso()] for site in sites],
+        )
 
     def _refine_date(self, row: dict, stored: dict, source: str, when: str, text: str | None, writes: _Writes) -> bool:
         """Put into ``row`` the date fields that the stored ones and ``row``'s allow together (see
@@ -278,7 +365,8 @@ class Archive(Queries):
             last = self._last_views[key]
         else:
             found = self.db.conn.execute(
-                "SELECT views FROM view_snapshots WHERE site = ? AND article_id = ? ORDER BY id DESC LIMIT 1",
+                "SELECT views - coalesce(own_fetches, 0) FROM view_snapshots WHERE site = ? AND article_id = ? "
+                "ORDER BY id DESC LIMIT 1",
                 [site, article_id],
             ).fetchone()
             last = self._last_views[key] = found[0] if found else None
@@ -290,13 +378,38 @@ class Archive(Queries):
     def observe_listing(self, site: str, items: list[dict], observed_at: str) -> int:
         """View counts seen on a listing page; returns how many differed from the last snapshot."""
         self.flush()  # queued article rows first, so "last" means last
-        seen = [item for item in items if item.get("article_id") is not None and item.get("views") is not None]
-        staged: dict = {}
-        snapshots = [
-            [site, item["article_id"], observed_at, item["views"], "listing"]
-            for item in seen
-            if self._views_changed(site, item["article_id"], item["views"], staged)
+        # An article whose page this process fetched shortly before is left to that page's count:
+        # the listing may have been rendered before or after that fetch (requests overlap), so it
+        # cannot say whose views it shows.
+        ambiguous = nz.utc_iso(nz.parse_iso(observed_at) - dt.timedelta(seconds=SAME_RUN_SECONDS))
+        seen = [
+            item
+            for item in items
+            if item.get("article_id") is not None
+            and item.get("views") is not None
+            and self._fetched.get((site, item["article_id"]), "") <= ambiguous
         ]
+        # a listing shows the count with every own fetch of the article the site counted so far
+        own = dict(
+            self.db.conn.execute(
+                f"SELECT article_id, own_fetches FROM articles WHERE site = ? AND article_id IN ({','.join('?' * len(seen))})",
+                [site, *(item["article_id"] for item in seen)],
+            ).fetchall()
+        )
+        counts = self.counts_own_fetches(site)
+        staged: dict = {}
+        snapshots, readers = [], []
+        for item in seen:
+            counted = (own.get(item["article_id"]) or 0) if counts else 0
+            count = max(0, item["views"] - counted)
+            readers.append(
+                [count, item["views"], (own.get(item["article_id"]) or 0), observed_at, site, item["article_id"]]
+            )
+            self._listed[(site, item["article_id"])] = (item["views"], observed_at)
+            if self._views_changed(site, item["article_id"], count, staged):
+                snapshots.append([site, item["article_id"], observed_at, item["views"], "listing", counted])
+        if len(self._listed) > self.LAST_VIEWS_CACHE:
+            self._listed.clear()  # bounded: evidence is only needed for what this run fetches next
         dated = {
             item["article_id"]: item
             for item in items
@@ -330,8 +443,9 @@ class Archive(Queries):
                 writes.apply_refinements(self.db.conn)
                 self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
                 self.db.conn.executemany(  # the latest count, and when it was last seen
-                    "UPDATE articles SET views = ?, views_observed_at = ? WHERE site = ? AND article_id = ?",
-                    [[item["views"], observed_at, site, item["article_id"]] for item in seen],
+                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_observed_at = ? "
+                    "WHERE site = ? AND article_id = ?",
+                    readers,
                 )
         self._remember_views(staged)
         return len(snapshots)
@@ -384,6 +498,9 @@ class Archive(Queries):
                 )
                 self.db.execute(
                     "UPDATE OR REPLACE categories SET url = replace(url, ?1, ?2) WHERE site = ?3", [*args, site]
+                )
+                self.db.execute(
+                    "UPDATE OR REPLACE related_seen SET to_url = replace(to_url, ?1, ?2) WHERE site = ?3", [*args, site]
                 )
                 self.db.execute(
                     "UPDATE OR REPLACE failures SET url = replace(url, ?1, ?2) WHERE url LIKE ?1 || '%'", args
@@ -502,7 +619,10 @@ class Archive(Queries):
         self.close()
 
 
-_INSERT_SNAPSHOT = "INSERT INTO view_snapshots (site, article_id, observed_at, views, source) VALUES (?, ?, ?, ?, ?)"
+SAME_RUN_SECONDS = 60  # a listing seen this soon after an own fetch of its article may predate it
+_INSERT_SNAPSHOT = (
+    "INSERT INTO view_snapshots (site, article_id, observed_at, views, source, own_fetches) VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 class _Writes:
@@ -516,7 +636,18 @@ class _Writes:
         self.searchable: list = []
         self.views: dict = {}  # (site, article_id) -> views, remembered once committed
         self.refinements: list = []
+        self.related: list = []  # (site, article_id, url, title, excerpt, seen at): related links observed
+        self.traits: set = set()  # sites whose own-fetch evidence moved
         self.counts: Counter = Counter()
+
+    def apply_related(self, conn) -> None:
+        conn.executemany(
+            "INSERT INTO related_seen (site, article_id, to_url, title, excerpt, first_seen, last_seen) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (site, article_id, to_url) DO UPDATE SET "
+            "title = excluded.title, excerpt = excluded.excerpt, "
+            "first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)",
+            self.related,
+        )
 
     def reindex(self, conn) -> None:
         """Keep the search index in step with the article rows just written (contentless FTS5: an

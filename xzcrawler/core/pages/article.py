@@ -406,7 +406,8 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None, theme:
         "published_earliest": dates["published_earliest"],
         "published_latest": dates["published_latest"],
         "published_text": published_text,
-        "views": meta["views"],
+        "views": meta["views"],  # one page, no history: the readers' count is the number shown
+        "views_shown": meta["views"],
         "byline": find_byline(paragraphs),
         "keywords": keywords,
         "body_text": body_text,

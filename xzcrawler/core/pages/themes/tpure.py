@@ -67,9 +67,7 @@ THEME = Theme(
     post_tags=(x(f"{_POST}//div[{has_class('tags')}]//a"),),
     # mutuality.php: div.relatecon > div.relate (div.relateimg + div.relateinfo > h3 > a, p) or,
     # with PostRELATESTYLE 1, div.relatelist > a + span.posttime
-    related_items=(
-        x(f"//div[{has_class('relatecon')}]/div[{has_class('relate')} or {has_class('relatelist')}]"),
-    ),
+    related_items=(x(f"//div[{has_class('relatecon')}]/div[{has_class('relate')} or {has_class('relatelist')}]"),),
     # post-single.php: div.pages > p > a.single-prev (older) / a.single-next (newer)
     neighbours=x(f"//a[{has_class('single-prev')} or {has_class('single-next')}]/@href"),
     # catalog.php + post-multi.php / post-istop.php: div.content.listcon > div.block.custom > div.post.item
