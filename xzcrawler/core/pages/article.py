@@ -343,7 +343,7 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None, theme:
     if title_el is None:
         title_el, title_primary = T.pick(doc, theme, "title")
     else:
-        title_primary = any(title_el is found for found in theme.title[0](doc))
+        title_primary = bool(theme.title[0](doc))
     if title_el is None:
         title_el = pick(doc, X.ANY_H1)
     if title_el is not None:
@@ -353,7 +353,7 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None, theme:
     if body_el is None:
         body_el, body_primary = T.pick(doc, theme, "body")
     else:
-        body_primary = any(body_el is found for found in theme.body[0](doc))
+        body_primary = bool(theme.body[0](doc))
 
     place, _ = T.pick(doc, theme, "breadcrumb")
     breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(place, title)
