@@ -32,6 +32,7 @@ class NoopSpider(scrapy.Spider):
                 json.dump(self.crawler.stats.get_stats(), fh, default=str)
 
     async def start(self):
+        yield scrapy.Request(self.site_url + "/feed.php", callback=self.ignore)
         yield scrapy.Request(self.site_url + "/", callback=self.ignore)
         for cat in CATEGORIES:
             for page in range(1, self.mirror.category_pages(cat) + 1):

@@ -3,10 +3,10 @@
     python benchmarks/scale.py [--articles 300] [--merge 10000 100000]
 
 1. Crawl: the same full pipeline (`scrapy crawl articles`, WARC and search index on) over one
-   site of the network mirror and over all eleven in one process, side by side in this run:
+   site of the network mirror and over all of them (twelve) in one process, side by side in this run:
    pages per second and the child's peak RSS. The ratio network/one-site of pages per second
-   says whether one process keeps up with eleven hosts (each host is still polite on its own).
-2. Merge: eleven shards holding N articles in all (records of the mirror's pages, repeated under
+   says whether one process keeps up with twelve hosts (each host is still polite on its own).
+2. Merge: one shard a site holding N articles in all (records of the mirror's pages, repeated under
    new ids, written through the store as a crawl would), merged into an empty archive; merged
    again (nothing new); then one shard with 1% of its articles changed, merged again.
 """
@@ -68,7 +68,7 @@ def crawl(sites: list[str]) -> dict:
 
 
 def build_shards(folder: Path, total: int, net: Network) -> list[Path]:
-    """Eleven shards of ``total`` articles in all: each site's parsed pages, repeated under new ids."""
+    """One shard a site, of ``total`` articles in all: each site's parsed pages, repeated under new ids."""
     per_site = total // len(net.sites)
     shards = []
     for k, site in enumerate(net.sites):
@@ -141,18 +141,18 @@ def main() -> None:
     net = Network(args.articles)
     servers, urls = serve_network(net)
     try:
-        one, eleven = crawl(urls[:1]), crawl(urls)
+        one, every_site = crawl(urls[:1]), crawl(urls)
     finally:
         for server in servers:
             server.shutdown()
             server.server_close()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    for row in (one, eleven):
+    for row in (one, every_site):
         print(
             f"{row['sites']:2d} site(s)  {row['stored']:6d} articles  {row['pages']:6d} pages  {row['seconds']:6.1f} s  "
             f"{row['pages_per_s']:6.1f} pages/s  peak RSS {row['peak_rss_mb']:5.0f} MB"
         )
-    print(f"pages/s ratio eleven/one: {eleven['pages_per_s'] / one['pages_per_s']:.2f}")
+    print(f"pages/s ratio all/one: {every_site['pages_per_s'] / one['pages_per_s']:.2f}")
     merges = [merge_figures(total, Network(60)) for total in args.merge]
     for row in merges:
         print(
@@ -161,7 +161,7 @@ def main() -> None:
             f"{row['changed']} changed {row['incremental_s']:5.1f} s ({row['rows_incremental']} rows); "
             f"archive {row['mb']:.0f} MB (shards built in {row['build_s']:.0f} s)"
         )
-    print(json.dumps({"crawl": [one, eleven], "merge": merges}))
+    print(json.dumps({"crawl": [one, every_site], "merge": merges}))
 
 
 if __name__ == "__main__":

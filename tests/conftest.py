@@ -55,8 +55,10 @@ def reconstruction300():
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mirror300():
+    """The 300-article tpure mirror, one per test module: the site counts every article visit, so
+    a module that compares views with the mirror's readers must not share it with another's crawls."""
     site = MirrorSite(articles=300, now=NOW)
     server, base = serve_in_thread(site)
     yield site, base
@@ -100,7 +102,9 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def mirror_archive(tmp_path_factory):
     """An archive of the 300-article mirror, built by parsing its rendered pages (no crawl)."""
-    from xzcrawler.core.pages import parse_page
+    from lxml import etree
+
+    from xzcrawler.core.pages import parse_page, site_name
     from xzcrawler.mirror import render
     from xzcrawler.store import Archive
 
@@ -113,4 +117,7 @@ def mirror_archive(tmp_path_factory):
             page = parse_page(render.article_page(site, aid, base).encode(), url, NOW)
             page.pop("kind")
             archive.add_article(page)
+        # and the site's name, as a crawl reads it from the home page
+        home = etree.fromstring(render.home_page(site, base).encode(), etree.HTMLParser())
+        archive.record_categories("127.0.0.1", [], "2026-11-27T16:30:00Z", site_name(home))
     return site, path

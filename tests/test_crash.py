@@ -8,9 +8,11 @@ import sqlite3
 import subprocess
 import time
 
+import pytest
+
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.server import serve_in_thread
-from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
+from xzcrawler.mirror.site import RECONSTRUCTION, XUZHOU, MirrorSite
 
 from .conftest import CRAWL_ENV, NOW, crawl_args, run_crawl
 
@@ -22,8 +24,13 @@ def stored(path) -> int:
         return 0
 
 
-def test_killed_run_then_recovery(tmp_path):
-    site = MirrorSite(300, now=NOW, profile=RECONSTRUCTION)
+# the network's real theme (no validators: every re-check a full fetch) and the reconstruction's
+PROFILES = pytest.mark.parametrize("profile", [XUZHOU, RECONSTRUCTION], ids=["tpure", "reconstruction"])
+
+
+@PROFILES
+def test_killed_run_then_recovery(tmp_path, profile):
+    site = MirrorSite(300, now=NOW, profile=profile)
     db = tmp_path / "archive.db"
     slow, slow_base = serve_in_thread(site, delay=0.02)
     try:
@@ -63,9 +70,10 @@ def test_killed_run_then_recovery(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_pause_and_resume_with_scrapy_jobdir(tmp_path):
+@PROFILES
+def test_pause_and_resume_with_scrapy_jobdir(tmp_path, profile):
     """Ctrl-C once (a graceful stop), then the same command resumes from Scrapy's JOBDIR."""
-    site = MirrorSite(300, now=NOW, profile=RECONSTRUCTION)
+    site = MirrorSite(300, now=NOW, profile=profile)
     db = tmp_path / "archive.db"
     server, base = serve_in_thread(site, delay=0.02)
     try:

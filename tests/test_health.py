@@ -39,6 +39,22 @@ def test_drift_names_the_field_and_uses_the_median():
     assert health.assess(run(**{"xz/fill/views/filled": 80}), previous, **LIMITS).exit_code == 0
 
 
+def test_a_fall_that_chance_explains_is_no_drift():
+    """A refresh sees few pages; the site mixes page shapes (some carry no meta line): 13 of 17
+    pages with a category where the last runs had all is chance, 2 of 17 is not."""
+    history = [run(**{"xz/primary/category/seen": 12, "xz/primary/category/hit": 12})] * 4
+    chance = run(**{"xz/primary/category/seen": 17, "xz/primary/category/hit": 13})
+    assert health.assess(chance, history, **LIMITS).exit_code == 0
+    broken = run(**{"xz/primary/category/seen": 17, "xz/primary/category/hit": 2})
+    assert health.assess(broken, history, **LIMITS).exit_code == health.SELECTORS
+    assert (
+        health.assess(
+            run(**{"xz/primary/category/seen": 10, "xz/primary/category/hit": 0}), history, **LIMITS
+        ).exit_code
+        == health.SELECTORS
+    )
+
+
 def test_drift_needs_enough_observations_and_some_history():
     few = run(**{"xz/fill/views/seen": 5, "xz/fill/views/filled": 0})
     assert health.assess(few, [run()], **LIMITS).exit_code == 0
@@ -80,7 +96,9 @@ def test_refresh_policy_checks_young_articles_more_often():
     assert recheck_after("2023-01-01", now) == dt.timedelta(days=60)
     assert recheck_after(None, now) == dt.timedelta(days=60)
     assert is_due("2026-11-25", "2026-11-26T11:00:00Z", now)
-    assert not is_due("2026-11-25", "2026-11-26T13:00:00Z", now)
+    # a daily cron: yesterday's check made minutes into its run is due today all the same
+    assert is_due("2026-11-25", "2026-11-26T12:20:00Z", now)
+    assert not is_due("2026-11-25", "2026-11-26T16:00:00Z", now)
     assert not is_due("2023-01-01", "2026-11-01T00:00:00Z", now)
     assert is_due("2023-01-01", None, now)
 

@@ -100,6 +100,14 @@ def test_a_batch_with_a_bad_row_stores_the_others(tmp_path):
 
 
 # -- 2. the verdict is the truth ----------------------------------------------------------------
+def stored_count(path) -> int:
+    try:
+        with sqlite3.connect(path / "archive.db", timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
 def _hold_lock(path, seconds):
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     conn.execute("BEGIN EXCLUSIVE")
@@ -127,14 +135,18 @@ def test_a_locked_archive_is_waited_out_or_fails_the_run_and_recovers(tmp_path, 
             "-s",
             f"XZ_DB_BUSY_TIMEOUT={busy}",
             "-s",
-            "DOWNLOAD_DELAY=0.05",
+            "DOWNLOAD_DELAY=0.1",
             "-a",
             "full=1",
         )
         proc = subprocess.Popen(
             command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        time.sleep(2.0)
+        # the lock is taken once the crawl is writing (some of the 60 are back), not after a guessed
+        # time: its writes go on for seconds after that
+        deadline = time.monotonic() + 60
+        while stored_count(tmp_path) < 66 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
         holder = threading.Thread(target=_hold_lock, args=(tmp_path / "archive.db", held))
         holder.start()
         _, err = proc.communicate(timeout=180)

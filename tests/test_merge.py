@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import sqlite3
 
 import pytest
@@ -94,12 +95,13 @@ def test_merge_folds_shards_with_history_and_again_changes_nothing(shards, tmp_p
     truth = {frozenset((f"127.0.0.{k + 1}", aid) for k, aid in story) for story in net.stories()}
     assert found == truth and truth
     # the search index answers over all shards
-    hits = cli("search", "园区", "--db", str(target), "--limit", "1000")
+    hits = cli("search", "园区", "--db", str(target), "--limit", "1000", "--json").stdout.splitlines()
     shard_hits = sum(
-        len(cli("search", "园区", "--db", str(p), "--limit", "1000").stdout.split("\n            http")) - 1
-        for p in paths
+        len(cli("search", "园区", "--db", str(p), "--limit", "1000", "--json").stdout.splitlines()) for p in paths
     )
-    assert len(hits.stdout.split("\n            http")) - 1 == shard_hits > 0
+    assert len(hits) == shard_hits > 0
+    # each hit names its site beside its host, whichever shard it came from
+    assert {json.loads(hit)["site_name"] for hit in hits} == {site.profile.name for site in net.sites}
     # the WARC files came along: reparse finds every page's record
     assert len(list((tmp_path / "warc").glob("*.warc.gz"))) == 3
     assert merged.execute("PRAGMA integrity_check").fetchone() == ("ok",)

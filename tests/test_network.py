@@ -1,4 +1,4 @@
-"""The whole network in one run: eleven sites on eleven loopback hosts, crawled by one process
+"""The whole network in one run: the sites of XZ_NETWORK (twelve), each on its own loopback host, crawled by one process
 into one archive, each site under its own key and verdict; cross-posted copies grouped as stories."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from tests.conftest import CRAWL_ENV, NOW, cli, run_crawl
 from xzcrawler.core import health
 from xzcrawler.core.normalize import site_of as _site_key
 from xzcrawler.mirror.network import SITES, Network, serve_network
+from xzcrawler.settings import XZ_NETWORK
 
 PER_SITE = 40
+N = len(SITES)  # twelve: the list of the setting, mirrored site for site
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +40,20 @@ def _story_groups(db) -> set[frozenset]:
     return {frozenset(g) for g in groups.values() if len(g) > 1}
 
 
-def test_the_network_mirror_is_eleven_different_sites_with_planted_copies():
+def test_the_network_mirror_is_the_settings_sites_with_planted_copies():
     net = Network(60, now=NOW)
-    assert len(net.sites) == len(SITES) == 11
+    assert [address for address, _ in SITES] == XZ_NETWORK
+    assert len(net.sites) == N == 12 and "http://laian.021cf.cn/" in XZ_NETWORK
     names = {site.profile.name for site in net.sites}
-    assert len(names) == 11
+    assert len(names) == N
+    # themes and versions mixed as on the network: tpure 5.x and 6.x, time styles, one reconstruction
+    profiles = [site.profile for site in net.sites]
+    assert {p.theme for p in profiles} == {"tpure", "xzcf"}
+    assert any(p.v6 for p in profiles) and any(p.time_style is not None for p in profiles)
+    assert any(p.navbar_fixed for p in profiles) and sum(p.theme == "tpure" and not p.v6 for p in profiles) > N // 2
     category_ids = [{site.category_id(kind) for kind in site.by_category} for site in net.sites]
     assert all(not (a & b) for i, a in enumerate(category_ids) for b in category_ids[i + 1 :])
-    assert len({tuple(site.ids) for site in net.sites}) == 11  # each its own id space
+    assert len({tuple(site.ids) for site in net.sites}) == N  # each its own id space
     stories = net.stories()
     assert sum(len(story) - 1 for story in stories) >= 30
     # a copy tells its origin's text, was published after it, and lives on another site
@@ -75,8 +83,8 @@ def test_one_run_archives_every_site_and_groups_the_copies_exactly(network, tmp_
     runs = db.execute("SELECT site, status, exit_code FROM crawl_runs ORDER BY id").fetchall()
     assert sorted(site for site, _, _ in runs) == sorted(_site_key(u) for u in urls)
     assert {(status, code) for _, status, code in runs} == {("finished", 0)}
-    assert len(re.findall(r"xzcrawler run \d+ \(127\.0\.0\.\d+\): finished", result.stderr)) == 11
-    assert "xzcrawler network: 11 sites, 11 healthy | exit 0" in result.stderr
+    assert len(re.findall(r"xzcrawler run \d+ \(127\.0\.0\.\d+\): finished", result.stderr)) == N
+    assert f"xzcrawler network: {N} sites, {N} healthy | exit 0" in result.stderr
     # stories: exactly the planted copies, no more, no fewer
     truth = {frozenset((_site_key(urls[k]), aid) for k, aid in story) for story in net.stories()}
     assert _story_groups(db) == truth
@@ -103,7 +111,7 @@ def test_one_run_archives_every_site_and_groups_the_copies_exactly(network, tmp_
     assert checked >= len(truth) // 2
     # one WARC file per site, the export written once with every article
     warcs = sorted(p.name for p in (tmp_path / "warc").glob("*.warc.gz"))
-    assert len(warcs) == 11 and len({name.split("-2026")[0] for name in warcs}) == 11
+    assert len(warcs) == N and len({name.split("-2026")[0] for name in warcs}) == N
     assert result.stderr.count(" articles to ") == 1  # the export: once, after every site
     exported = (tmp_path / "archive.jsonl").read_text("utf-8").splitlines()
     assert len(exported) == sum(len(s.ids) for s in net.sites)
@@ -112,8 +120,8 @@ def test_one_run_archives_every_site_and_groups_the_copies_exactly(network, tmp_
     # a second run refreshes every site: nothing new, nothing fetched twice
     again = run_crawl(",".join(urls), tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert len(re.findall(r"finished \| articles new 0, changed 0", again.stderr)) == 11
-    assert db.execute("SELECT count(*) FROM crawl_runs WHERE status = 'finished'").fetchone() == (22,)
+    assert len(re.findall(r"finished \| articles new 0, changed 0", again.stderr)) == N
+    assert db.execute("SELECT count(*) FROM crawl_runs WHERE status = 'finished'").fetchone() == (2 * N,)
     assert _story_groups(db) == truth
 
 
@@ -177,8 +185,8 @@ def test_mirror_network_prints_the_site_list_first(tmp_path):
         process.kill()
         process.wait()
     urls = first.split(",")
-    assert len(urls) == 11
-    assert [_site_key(u) for u in urls] == [f"127.0.0.{k}" for k in range(1, 12)]
+    assert len(urls) == N
+    assert [_site_key(u) for u in urls] == [f"127.0.0.{k}" for k in range(1, N + 1)]
     assert len({u.rsplit(":", 1)[1] for u in urls}) == 1  # one port
 
 
@@ -208,7 +216,7 @@ def test_search_stories_counts_each_story_once(network, tmp_path):
     assert any(hit["story_id"] == story and hit["copies"] == copies for hit in grouped)
 
 
-def test_demo_network_crawls_the_eleven_sites(tmp_path):
+def test_demo_network_crawls_every_site_of_the_network(tmp_path):
     result = cli(
         "demo",
         "--network",
@@ -223,10 +231,10 @@ def test_demo_network_crawls_the_eleven_sites(tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "articles in archive : 220" in result.stdout
-    assert "sites               : 11" in result.stdout
+    assert f"articles in archive : {20 * N}" in result.stdout
+    assert f"sites               : {N}" in result.stdout
     assert "run status          : finished\n" in result.stdout
-    assert len((tmp_path / "d.jsonl").read_text("utf-8").splitlines()) == 220
+    assert len((tmp_path / "d.jsonl").read_text("utf-8").splitlines()) == 20 * N
 
 
 def test_each_site_of_a_run_keeps_its_own_job_directory(network, tmp_path):

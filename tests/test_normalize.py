@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from xzcrawler.core import normalize as nz
@@ -158,3 +160,15 @@ def test_a_page_with_a_link_that_is_no_url_still_parses():
 def test_times_are_utc():
     assert nz.utc_iso("2025-11-27T10:00:00+08:00") == "2025-11-27T02:00:00Z"
     assert nz.utc_iso("2025-11-27T02:00:00Z") == "2025-11-27T02:00:00Z"
+
+
+def test_the_records_site_is_what_the_packaged_schema_says_it_is():
+    """The schema's words and the value agree: its example of a www. host is what site_of gives."""
+    import re
+    from pathlib import Path
+
+    schema = json.loads((Path(nz.__file__).parents[1] / "schema" / "article.schema.json").read_text("utf-8"))
+    words = schema["properties"]["site"]["description"]
+    host, key = re.search(r"(www\.[\w.]+) gives ([\w.]+)", words).groups()
+    assert nz.site_of(f"http://{host}/index.php/post/1.html") == key.rstrip(".")
+    assert nz.site_of("http://XUZHOU.021cf.cn:8080/") == "xuzhou.021cf.cn"

@@ -87,7 +87,7 @@ def test_new_articles_are_stored(phases):
 
 
 def test_changed_views_come_from_listing_pages(phases):
-    workdir, results, _ = phases
+    workdir, results, new_ids = phases
     site2 = results[2][0]
     started, finished = db(workdir).execute("SELECT started_at, finished_at FROM crawl_runs WHERE id = 2").fetchone()
     rows = (
@@ -101,8 +101,9 @@ def test_changed_views_come_from_listing_pages(phases):
     assert len(rows) >= 10
     for article_id, views, _ in rows:
         assert views == site2.article(article_id).views
-    # the article row carries the latest count and when it was last seen
-    article_id, views, observed = rows[-1]
+    # the article row carries the latest count and when it was last seen (of an article archived in
+    # this phase: the two that failed in it were archived in the next, whose views markup broke)
+    article_id, views, observed = [row for row in rows if row[0] not in new_ids[:2]][-1]
     row_views, row_observed = (
         db(workdir)
         .execute("SELECT views, views_observed_at FROM articles WHERE article_id = ?", [article_id])

@@ -18,28 +18,33 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import NOW, cli, run_crawl
 from xzcrawler.mirror.server import replace_site, serve_in_thread
-from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
+from xzcrawler.mirror.site import RECONSTRUCTION, XUZHOU, MirrorSite
 
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    """Two crawls a day apart (the second refreshes: new articles, and pages fetched again)."""
+# the article's markup in each theme: what a replayed capture must show
+BODY_MARK = {"tpure": b'class="single viewall', "xzcf": b'class="post-title"'}
+
+
+@pytest.fixture(scope="module", params=[XUZHOU, RECONSTRUCTION], ids=["tpure", "reconstruction"])
+def crawled(request, tmp_path_factory):
+    """Two crawls a day apart (the second refreshes: new articles, and pages fetched again), on the
+    network's real theme (each fetch renders anew: no revisits) and on the reconstruction
+    (validators, identical payloads: revisit records). Returns (folder, theme)."""
+    profile = request.param
     work = tmp_path_factory.mktemp("replay")
-    server, base = serve_in_thread(MirrorSite(30, now=NOW, epoch=NOW, profile=RECONSTRUCTION))
+    server, base = serve_in_thread(MirrorSite(30, now=NOW, epoch=NOW, profile=profile))
     try:
         for day, options in ((0, {}), (1, {"add": 3, "grow_views": 1})):
             now = NOW + dt.timedelta(days=day)
-            replace_site(
-                server, MirrorSite(30, now=now, epoch=NOW, profile=RECONSTRUCTION, **options)
-            )  # the same address both days
+            replace_site(server, MirrorSite(30, now=now, epoch=NOW, profile=profile, **options))  # same address
             result = run_crawl(base, work, "-a", "full=1", now=now)
             assert result.returncode == 0, result.stderr[-2000:]
     finally:
         server.shutdown()
         server.server_close()
-    return work
+    return work, profile.theme
 
 
 def _payload(warc_dir: Path, file: str, offset: int) -> bytes:
@@ -50,6 +55,7 @@ def _payload(warc_dir: Path, file: str, offset: int) -> bytes:
 
 
 def test_wacz_validates_and_pywb_replays_the_captures(crawled, tmp_path):
+    crawled, theme = crawled
     out = tmp_path / "archive.wacz"
     result = cli("wacz", str(crawled / "archive.db"), "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -106,7 +112,7 @@ def test_wacz_validates_and_pywb_replays_the_captures(crawled, tmp_path):
                 ).fetchone()
                 expected = _payload(crawled / "warc", file, offset)
             assert replayed == expected, (url, fetched_at, kind)
-            assert b'class="post-title"' in replayed
+            assert BODY_MARK[theme] in replayed
     finally:
         wayback.terminate()
         wayback.wait(timeout=20)

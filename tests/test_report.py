@@ -26,6 +26,8 @@ def test_report_to_stdout_and_refusals(mirror_archive, tmp_path):
     out = cli("report", str(path), "--out", "-")
     assert out.returncode == 0 and out.stdout.lstrip().startswith("<!DOCTYPE html>")
     assert "300 articles" in out.stdout
+    # each panel by the site's own name beside its host (plotly keeps text as \uXXXX escapes)
+    assert re.search(r"\\u5f90\\u5dde\\u5382\\u623f\\u7f51 \(127\.0\.0\.1\)|徐州厂房网 \(127\.0\.0\.1\)", out.stdout)
     for target in (str(path), str(tmp_path)):  # the archive itself, a directory
         refused = cli("report", str(path), "--out", target)
         assert refused.returncode != 0 and "Traceback" not in refused.stderr

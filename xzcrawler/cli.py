@@ -50,7 +50,7 @@ def main():
 @click.option(
     "--network",
     is_flag=True,
-    help="Serve the eleven sites of the network, each on its own loopback address (127.0.0.1, 127.0.0.2, ...) "
+    help="Serve the sites of the network (XZ_NETWORK), each on its own loopback address (127.0.0.1, 127.0.0.2, ...) "
     "on one port, with cross-posted stories; --articles is per site. The first line out is the site list.",
 )
 def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay, network):
@@ -333,8 +333,10 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
             click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
         else:
             copies = f"  ({hit.copies} copies)" if hit.copies > 1 else ""
+            where = f"{hit.site_name} ({hit.site})" if hit.site_name else hit.site
             click.echo(
-                f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {hit.url}\n            {hit.snippet}"
+                f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {where}  {hit.url}\n"
+                f"            {hit.snippet}"
             )
     if not as_json:
         click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)
@@ -354,12 +356,12 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
 @click.option(
     "--network",
     is_flag=True,
-    help="The eleven sites of the network mirror (--articles each), in one run, with cross-posted stories.",
+    help="The sites of the network mirror (XZ_NETWORK) (--articles each), in one run, with cross-posted stories.",
 )
 def demo(articles, db_path, out, days, start, network):
     """Crawl the bundled mirror into DB and export, as `scrapy crawl articles` would the live site.
 
-    With --network: the eleven sites of the network mirror, each on its own loopback host, in one
+    With --network: the sites of the network mirror (XZ_NETWORK), each on its own loopback host, in one
     run into one archive. With --days N: N simulated days of cron refreshes (new articles, growing
     views, edits, a failure and its recovery, a markup break the drift guard catches, then
     repaired), leaving an archive with real history."""

@@ -156,9 +156,14 @@ class StorePipeline:
 
         def observe():
             nonlocal changed
-            changed = self.archive.observe_listing(item.site, item.items, item.fetched_at)
+            changed = self.archive.observe_listing(
+                item.site, item.items, item.fetched_at, item.source, item.requested, item.url
+            )
 
         self._guard(observe)
+        if item.source == "feed":  # dates only: the feed shows no count, and is no listing
+            self.stats.inc_value("xz/feed_items", len(item.items))
+            return
         self.stats.inc_value("xz/listing_items", len(item.items))
         self.stats.inc_value("xz/view_changes_from_listings", changed)
         for observation in item.items:
@@ -171,7 +176,7 @@ class StorePipeline:
 
     @_store.register
     def _(self, item: items.CategoriesSeen) -> None:
-        self._guard(self.archive.record_categories, item.site, item.categories, item.fetched_at)
+        self._guard(self.archive.record_categories, item.site, item.categories, item.fetched_at, item.site_name)
 
     @_store.register
     def _(self, item: items.Failure) -> None:

@@ -113,6 +113,11 @@ def reparse(
             query += " AND fetched_at >= ?"
             params.append(nz.parse_iso(since).strftime("%Y-%m-%dT%H:%M:%S"))
         records = source.db.execute(query + " ORDER BY id", params).fetchall()
+        # what the crawl had asked for when each listing came (see Archive.observe_listing)
+        marks = {
+            (url, fetched_at): frozenset(json.loads(requested))
+            for url, fetched_at, requested in source.db.execute("SELECT url, fetched_at, requested FROM listing_marks")
+        }
         originals = {
             (url, record_id): (warc_dir / file, offset)
             for url, record_id, file, offset in source.db.execute(
@@ -141,6 +146,8 @@ def reparse(
                 continue
             exchange = Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified)
             for item in harvest(exchange, nz.site_of(url)).items:
+                if isinstance(item, items.ListingSeen):
+                    item.requested = marks.get((url, exchange.fetched_at), frozenset())
                 report.articles += isinstance(item, items.Article)
                 report.listings += isinstance(item, items.ListingSeen)
                 report.not_modified += isinstance(item, items.NotModified)

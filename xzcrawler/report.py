@@ -36,6 +36,11 @@ def _figures(db) -> list[tuple[str, str, object]]:
 
     figures: list[tuple[str, str, object]] = []
     sites = [site for (site,) in db.execute("SELECT site FROM articles GROUP BY site ORDER BY count(*) DESC")]
+    # each site by its own name beside its host: 徐州厂房网 (xuzhou.021cf.cn)
+    names = dict(db.execute("SELECT site, name FROM sites WHERE name IS NOT NULL").fetchall())
+
+    def label(site: str) -> str:
+        return f"{names[site]} ({site})" if site in names else site
 
     # articles per month per category, a panel per site
     rows = db.execute(
@@ -46,7 +51,7 @@ def _figures(db) -> list[tuple[str, str, object]]:
         rows=len(sites) or 1,
         cols=1,
         shared_xaxes=True,
-        subplot_titles=sites or ["(no articles)"],
+        subplot_titles=[label(site) for site in sites] or ["(no articles)"],
         vertical_spacing=0.03,
     )
     for index, site in enumerate(sites, start=1):
@@ -100,19 +105,21 @@ def _figures(db) -> list[tuple[str, str, object]]:
                 y=[s.get("response_received_count", 0) for s in stats],
                 mode="lines+markers",
                 marker={"color": ok, "size": 9},
-                name=f"{site} pages",
+                name=f"{label(site)} pages",
                 text=verdicts,
             ),
             row=1,
             col=1,
         )
         health.add_trace(
-            go.Bar(x=when, y=[s.get("xz/articles_new", 0) for s in stats], name=f"{site} new", opacity=0.6),
+            go.Bar(x=when, y=[s.get("xz/articles_new", 0) for s in stats], name=f"{label(site)} new", opacity=0.6),
             row=1,
             col=1,
         )
         health.add_trace(
-            go.Bar(x=when, y=[s.get("xz/failed_urls", 0) for s in stats], name=f"{site} failures", text=verdicts),
+            go.Bar(
+                x=when, y=[s.get("xz/failed_urls", 0) for s in stats], name=f"{label(site)} failures", text=verdicts
+            ),
             row=2,
             col=1,
         )
@@ -125,11 +132,12 @@ def _figures(db) -> list[tuple[str, str, object]]:
         "(SELECT count(*) FROM stories s WHERE s.first_site = a.site AND s.copies > 1) FROM articles a "
         "GROUP BY a.site ORDER BY count(*) DESC"
     ).fetchall()
+    labels = [label(r[0]) for r in per_site]
     stories = go.Figure(
         [
-            go.Bar(x=[r[0] for r in per_site], y=[r[1] for r in per_site], name="articles"),
-            go.Bar(x=[r[0] for r in per_site], y=[r[2] for r in per_site], name="stories"),
-            go.Bar(x=[r[0] for r in per_site], y=[r[3] for r in per_site], name="cross-posted stories it posted first"),
+            go.Bar(x=labels, y=[r[1] for r in per_site], name="articles"),
+            go.Bar(x=labels, y=[r[2] for r in per_site], name="stories"),
+            go.Bar(x=labels, y=[r[3] for r in per_site], name="cross-posted stories it posted first"),
         ]
     )
     stories.update_layout(barmode="group", height=400, legend={"orientation": "h"})

@@ -65,7 +65,11 @@ XZ_NETWORK = [
     "http://ldug.021cf.cn/",
     "http://rent.sh.cn/",
     "http://www.pdcfw.com.cn/",
+    "http://laian.021cf.cn/",  # seen later on the same theme (../shared/site/README.md, "More of the network")
 ]
+# The platform's RSS feed, read first every run: the newest posts with their exact times
+# (zb_system/feed.php); "" to not ask for it.
+XZ_FEED_PATH = "/feed.php"
 XZ_DB_PATH = "data/xzcrawler.db"
 XZ_STORE = "xzcrawler.store.SqliteStore"  # the storage class (a PostgreSQL one would be one new module)
 # The end-of-run export; unset: exports/articles.jsonl for the default archive, and

@@ -150,6 +150,14 @@ def site_urls(value, network=None, name: str = "-a site") -> list[str]:
     return urls
 
 
+def _feed_path(name, value):
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not value.startswith("/") or "//" in value:
+        raise ConfigError(f"{name} must be a path on the site such as /feed.php, or empty for none (got {value!r})")
+    return value
+
+
 def _network(name, value):
     urls = [site_url(url, name) for url in _site_list(value)]
     if not urls:
@@ -160,6 +168,7 @@ def _network(name, value):
 RULES: dict[str, Callable] = {
     "XZ_SITE_URL": lambda name, value: site_url(value, name),
     "XZ_NETWORK": _network,
+    "XZ_FEED_PATH": _feed_path,
     "XZ_DB_PATH": _path(),
     "XZ_STORE": _class_path,
     "XZ_EXPORT_PATH": _path(allow_none=True),

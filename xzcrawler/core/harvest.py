@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import items, pages
+from .pages import feed
 from .pages.decode import charset_of
 
 HOME_PATHS = ("", "/", "/index.php")
+FEED_PATH = "/feed.php"  # the platform's RSS feed (zb_system/feed.php)
 
 
 @dataclass
@@ -28,14 +30,14 @@ class Exchange:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    role: str | None = None  # "home" | "listing" | "article"; None: from the address
+    role: str | None = None  # "home" | "listing" | "article" | "feed"; None: from the address
     retry: bool = False
     article_id: int | None = None  # of a conditional request (its 304 has no body to say)
 
 
 @dataclass
 class Harvest:
-    kind: str  # article | listing | not_modified | failure | other | none
+    kind: str  # article | listing | feed | not_modified | failure | other | none
     items: list = field(default_factory=list)
     page: dict | None = None  # the parsed page, for the spider to follow its links
     categories: list[dict] = field(default_factory=list)
@@ -45,6 +47,8 @@ def role_of(url: str) -> str:
     path = urlsplit(url).path
     if path in HOME_PATHS:
         return "home"
+    if path == FEED_PATH:
+        return "feed"
     return "article" if pages.article_id_from_url(url) is not None else "listing"
 
 
@@ -57,10 +61,13 @@ def harvest(exchange: Exchange, site: str) -> Harvest:
     if status == 304:
         article_id = exchange.article_id or pages.article_id_from_url(url)
         return Harvest("not_modified", [items.NotModified(site, article_id, exchange.fetched_at)] if article_id else [])
+    if role == "feed":
+        return _feed(exchange, site)
     if status >= 400:
         return Harvest("failure", [items.failure(url, "http", f"HTTP {status}", status, body, exchange.retry)])
     charset = charset_of(exchange.content_type)
     found: list[dict] = []
+    name = None
     if role == "home":
         try:
             doc, _ = pages.load_document(body, charset)
@@ -69,13 +76,14 @@ def harvest(exchange: Exchange, site: str) -> Harvest:
                 for c in (pages.nav_categories(doc, url) if doc is not None else [])
                 if pages.site_of(c["url"]) == site
             ]
+            name = pages.site_name(doc)
         except Exception:  # noqa: BLE001  (a parser bug: the listing part below still runs, guarded)
             found = []
     page = pages.parse_page(body, url, exchange.fetched_at, charset)
     kind = page.get("kind")
     result = Harvest(kind if kind in ("article", "listing") else "other", page=page, categories=found)
     if role == "home":
-        result.items.append(items.categories(site, found, exchange.fetched_at))
+        result.items.append(items.categories(site, found, exchange.fetched_at, name))
     if kind == "article" and role != "home":
         result.items.append(items.article(page, body, exchange.etag, exchange.last_modified))
     elif kind == "listing":
@@ -85,3 +93,15 @@ def harvest(exchange: Exchange, site: str) -> Harvest:
         result.kind = "failure"
         result.items.append(items.failure(url, "parse", reason, status, body, exchange.retry))
     return result
+
+
+def _feed(exchange: Exchange, site: str) -> Harvest:
+    """The feed is a shortcut, not a page of the archive: a site without one (404), or one that
+    serves something else there, loses nothing (the listings are walked as ever), so it is no
+    failure; its items date the posts it lists, to the second."""
+    if exchange.status >= 400 or not feed.is_feed(exchange.body):
+        return Harvest("other")
+    page = feed.parse_feed(exchange.body, exchange.url, exchange.fetched_at)
+    if page["kind"] != "feed":
+        return Harvest("other", page=page)
+    return Harvest("feed", [items.listing(site, exchange.url, page, exchange.fetched_at, "feed")], page=page)

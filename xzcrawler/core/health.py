@@ -9,7 +9,8 @@ Exit statuses of ``scrapy crawl articles`` (also in the README):
 3     too many errors: new failures above XZ_MAX_ERROR_RATE of the responses
 4     no items where some were expected (empty navigation or empty listings)
 5     drift: a watched field's fill rate fell more than XZ_DRIFT_POINTS below the
-      median of the last XZ_DRIFT_RUNS healthy runs (the message names the field)
+      median of the last XZ_DRIFT_RUNS healthy runs, by more than chance (DRIFT_CHANCE;
+      the message names the field)
 6     the crawl did not finish (shut down, closespider limit, crash)
 8     selectors: a field's first-choice selector stopped matching (its hit rate fell more
       than XZ_DRIFT_POINTS below the median of the last healthy runs); fallbacks recovered
@@ -22,6 +23,7 @@ Exit statuses of ``scrapy crawl articles`` (also in the README):
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -59,11 +61,35 @@ def primary_rates(stats: dict, min_seen: int = 1) -> dict[str, float]:
     return _rates(stats, PRIMARY, "xz/primary", "hit", min_seen)
 
 
-def _fallen(now: dict[str, float], history: list[dict[str, float]], points: float):
-    """(field, rate, median, runs) of the first rate that fell more than ``points`` below its median."""
+# How unlikely a fall must be before it is called drift: a run of 17 pages of which 13 carry a
+# field that 87 % of pages carry is chance (the site mixes page shapes; a refresh sees few pages),
+# a run of 17 with none is not.
+DRIFT_CHANCE = 0.001
+
+
+def _binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p); a normal approximation past 2,000 trials."""
+    if p <= 0:
+        return 1.0
+    if p >= 1:
+        return 0.0 if k < n else 1.0
+    if n > 2000:
+        mean, sd = n * p, math.sqrt(n * p * (1 - p))
+        return 0.5 * math.erfc(-((k + 0.5 - mean) / sd) / math.sqrt(2))
+    return min(1.0, sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1)))
+
+
+def _fallen(stats: dict, prefix: str, hit: str, now: dict[str, float], history: list[dict[str, float]], points: float):
+    """(field, rate, median, runs) of the first rate that fell more than ``points`` below its median,
+    and by more than chance: fewer hits than ``DRIFT_CHANCE`` makes likely from pages that carry it at
+    that lower rate."""
     for field, rate in now.items():
         past = [run[field] for run in history if field in run]
-        if past and rate < statistics.median(past) - points:
+        if not past or rate >= statistics.median(past) - points:
+            continue
+        seen = int(stats.get(f"{prefix}/{field}/seen", 0))
+        hits = int(stats.get(f"{prefix}/{field}/{hit}", 0))
+        if _binomial_cdf(hits, seen, (statistics.median(past) - points) / 100.0) < DRIFT_CHANCE:
             return field, rate, statistics.median(past), len(past)
     return None
 
@@ -94,7 +120,12 @@ def assess(
     if failures > max_error_rate * responses:
         return Verdict(ERRORS, f"{failures} failed pages for {responses} responses (limit {max_error_rate:.0%})")
     fallen = _fallen(
-        fill_rates(stats, drift_min_seen), [fill_rates(run, drift_min_seen) for run in previous], drift_points
+        stats,
+        "xz/fill",
+        "filled",
+        fill_rates(stats, drift_min_seen),
+        [fill_rates(run, drift_min_seen) for run in previous],
+        drift_points,
     )
     if fallen:
         field, rate, median, runs = fallen
@@ -104,7 +135,12 @@ def assess(
             f"{median - rate:.1f} points below the median {median:.1f}% of the last {runs} runs",
         )
     fallen = _fallen(
-        primary_rates(stats, drift_min_seen), [primary_rates(run, drift_min_seen) for run in previous], drift_points
+        stats,
+        "xz/primary",
+        "hit",
+        primary_rates(stats, drift_min_seen),
+        [primary_rates(run, drift_min_seen) for run in previous],
+        drift_points,
     )
     if fallen:
         field, rate, median, runs = fallen

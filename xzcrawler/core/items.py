@@ -28,12 +28,17 @@ class Article:
 
 @dataclass
 class ListingSeen:
-    """View counts and dates of this site's articles seen on a listing page."""
+    """View counts and dates of this site's articles seen on a listing page (or dates in the feed)."""
 
     site: str
     url: str
     fetched_at: str
     items: list[dict] = field(default_factory=list)
+    source: str = "listing"  # "listing" | "feed"
+    # ids of articles whose page this run had asked for before the listing came: the site may have
+    # counted that fetch in the number shown, or not yet (requests overlap), so the number says
+    # nothing sure of the readers' count (set by the spider, which alone knows its requests)
+    requested: frozenset = frozenset()
 
 
 @dataclass
@@ -48,6 +53,7 @@ class CategoriesSeen:
     site: str
     categories: list[dict]
     fetched_at: str
+    site_name: str | None = None  # the site's own name, as its home page gives it
 
 
 @dataclass
@@ -75,9 +81,9 @@ def article(page: dict, body: bytes | None, etag: str | None = None, last_modifi
     )
 
 
-def listing(site: str, url: str, page: dict, fetched_at: str) -> ListingSeen:
-    """Observations of the listing page's items that belong to ``site`` (an item pointing at
-    another host, or at no valid post id, says nothing about this site's articles)."""
+def listing(site: str, url: str, page: dict, fetched_at: str, source: str = "listing") -> ListingSeen:
+    """Observations of the listing page's (or the feed's) items that belong to ``site`` (an item
+    pointing at another host, or at no valid post id, says nothing about this site's articles)."""
     observations = []
     for item in page["articles"]:
         article_id = pages.article_id_from_url(item["url"])
@@ -91,12 +97,12 @@ def listing(site: str, url: str, page: dict, fetched_at: str) -> ListingSeen:
                 **{name: item.get(name) for name in nz.DATE_FIELDS},
             }
         )
-    return ListingSeen(site, url, fetched_at, observations)
+    return ListingSeen(site, url, fetched_at, observations, source)
 
 
-def categories(site: str, found: list[dict], fetched_at: str) -> CategoriesSeen:
+def categories(site: str, found: list[dict], fetched_at: str, name: str | None = None) -> CategoriesSeen:
     """Navigation categories of ``site`` (links to other hosts are not this site's categories)."""
-    return CategoriesSeen(site, [c for c in found if pages.site_of(c["url"]) == site], fetched_at)
+    return CategoriesSeen(site, [c for c in found if pages.site_of(c["url"]) == site], fetched_at, name)
 
 
 def failure(url: str, kind: str, reason: str, status: int | None, body: bytes | None, retry: bool = False) -> Failure:

@@ -120,6 +120,7 @@ class Hit:
     snippet: str
     story_id: str | None = None
     copies: int = 1  # articles that tell the same story (cross-posts), this one included
+    site_name: str | None = None  # the site's own name (徐州厂房网), when its home page gave it
 
 
 def snippet(text: str, query: str, width: int = 36, mark: tuple[str, str] = ("【", "】")) -> str:
@@ -200,9 +201,9 @@ def search(
         hits: list[Hit] = []
         told: set[str] = set()
         for rowid in rowids:
-            site, article_id, title, url, published, cat, body, story = conn.execute(
-                "SELECT site, article_id, title, url, published_date, category, body_text, story_id "
-                "FROM articles WHERE rowid = ?",
+            site, article_id, title, url, published, cat, body, story, name = conn.execute(
+                "SELECT a.site, a.article_id, a.title, a.url, a.published_date, a.category, a.body_text, a.story_id, "
+                "s.name FROM articles a LEFT JOIN sites s ON s.site = a.site WHERE a.rowid = ?",
                 [rowid],
             ).fetchone()
             key = story or f"article:{site}/{article_id}"
@@ -213,7 +214,9 @@ def search(
                 conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", [story]).fetchone()[0] if story else 1
             )
             text = body if any(brute_force_pattern(t).search((body or "").lower()) for t in query.split()) else title
-            hits.append(Hit(site, article_id, title, url, published, cat, snippet(text or "", query), story, copies))
+            hits.append(
+                Hit(site, article_id, title, url, published, cat, snippet(text or "", query), story, copies, name)
+            )
             if len(hits) == limit:
                 return hits
         if not stories or len(rowids) < fetch:

@@ -1,4 +1,4 @@
-"""The network mirror: the eleven sites of the 021cf.cn network, each a MirrorSite with its own
+"""The network mirror: the sites of the 021cf.cn network (the XZ_NETWORK setting), each a MirrorSite with its own
 name, categories, ids and copyright line, each served on its own loopback address (127.0.0.1,
 127.0.0.2, ...: separate hosts), and a share of cross-posted stories: the body of an article of
 one site posted again, later, under another id on another site, sometimes under another title.
@@ -14,6 +14,9 @@ import random
 import threading
 from bisect import bisect_left
 from dataclasses import replace
+from urllib.parse import urlsplit
+
+from xzcrawler.settings import XZ_NETWORK
 
 from .server import MirrorServer, make_server
 from .site import XUZHOU, MirrorSite, Profile
@@ -40,29 +43,38 @@ def _profile(name: str, city: str, base: int, places: tuple[str, ...], first: st
     )
 
 
-# (the real site's address, its profile): the list of XZ_NETWORK, in its order
-SITES: list[tuple[str, Profile]] = [
-    ("http://xuzhou.021cf.cn/", XUZHOU),
-    (
-        "http://jiaxing.021cf.cn/",
-        _profile("嘉兴厂房网", "嘉兴", 10, ("嘉兴", "南湖", "秀洲", "海宁", "桐乡"), "嘉兴厂房土地出租出售"),
+# Each site's profile by host. Themes and versions are mixed as the network's are, so that no
+# site's quirks hide another's (../shared/site/README.md, "The theme is tpure"): most sites run tpure
+# 5.x as installed before 2024-03 (the platform's li#nvabar-item-index); huzhou was installed later
+# (li#navbar-item-index); jiashan runs tpure 6.x (counts in 万, the abstract block, timgbox) and
+# dongguan 6.x with an absolute time style (the theme's PostTIMESTYLE setting); rent.sh.cn keeps the
+# earlier reconstruction's markup, the one site in a theme other than tpure.
+PROFILES: dict[str, Profile] = {
+    "xuzhou.021cf.cn": XUZHOU,
+    "jiaxing.021cf.cn": _profile(
+        "嘉兴厂房网", "嘉兴", 10, ("嘉兴", "南湖", "秀洲", "海宁", "桐乡"), "嘉兴厂房土地出租出售"
     ),
-    ("http://jiashan.021cf.cn/", _profile("嘉善厂房土地招商网", "嘉善", 20, ("嘉善", "西塘", "姚庄", "大云"))),
-    ("http://wujiang.021cf.cn/", _profile("吴江厂房网", "吴江", 30, ("吴江", "盛泽", "汾湖", "震泽"))),
-    ("http://huzhou.021cf.cn/", _profile("湖州厂房网", "湖州", 40, ("湖州", "长兴", "德清", "安吉"))),
-    (
-        "http://nantong.021cf.cn/",
-        _profile("南通厂房网", "南通", 50, ("南通", "海门", "启东", "如皋"), "南通厂房土地出租出售招商"),
+    "jiashan.021cf.cn": replace(_profile("嘉善厂房土地招商网", "嘉善", 20, ("嘉善", "西塘", "姚庄", "大云")), v6=True),
+    "wujiang.021cf.cn": _profile("吴江厂房网", "吴江", 30, ("吴江", "盛泽", "汾湖", "震泽")),
+    "huzhou.021cf.cn": replace(_profile("湖州厂房网", "湖州", 40, ("湖州", "长兴", "德清", "安吉")), navbar_fixed=True),
+    "nantong.021cf.cn": _profile(
+        "南通厂房网", "南通", 50, ("南通", "海门", "启东", "如皋"), "南通厂房土地出租出售招商"
     ),
-    ("http://xuancheng.021cf.cn/", _profile("宣城厂房网", "宣城", 60, ("宣城", "广德", "郎溪", "宁国"))),
-    ("http://dongguan.021cf.cn/", _profile("东莞厂房网", "东莞", 70, ("东莞", "松山湖", "长安", "虎门"))),
-    ("http://ldug.021cf.cn/", _profile("联东U谷厂房网", "联东U谷", 80, ("上海", "苏州", "嘉兴", "南通"))),
-    (
-        "http://rent.sh.cn/",
-        _profile("上海厂房出租网", "上海", 90, ("松江", "嘉定", "青浦", "奉贤"), "上海厂房出租信息"),
+    "xuancheng.021cf.cn": _profile("宣城厂房网", "宣城", 60, ("宣城", "广德", "郎溪", "宁国")),
+    "dongguan.021cf.cn": replace(
+        _profile("东莞厂房网", "东莞", 70, ("东莞", "松山湖", "长安", "虎门")), v6=True, time_style=1
     ),
-    ("http://www.pdcfw.com.cn/", _profile("浦东厂房网", "浦东", 100, ("浦东", "张江", "临港", "金桥"))),
-]
+    "ldug.021cf.cn": _profile("联东U谷厂房网", "联东U谷", 80, ("上海", "苏州", "嘉兴", "南通")),
+    "rent.sh.cn": replace(
+        _profile("上海厂房出租网", "上海", 90, ("松江", "嘉定", "青浦", "奉贤"), "上海厂房出租信息"), theme="xzcf"
+    ),
+    "www.pdcfw.com.cn": _profile("浦东厂房网", "浦东", 100, ("浦东", "张江", "临港", "金桥")),
+    "laian.021cf.cn": _profile("来安厂房网", "来安", 110, ("来安", "汊河", "新安", "半塔")),
+}
+
+# (the real site's address, its profile), in the order of the XZ_NETWORK setting: the list of sites
+# is kept once, there; a site added to it needs a profile here to be mirrored.
+SITES: list[tuple[str, Profile]] = [(address, PROFILES[urlsplit(address).hostname]) for address in XZ_NETWORK]
 
 
 REPOST_AFTER = dt.timedelta(days=3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from . import corpus as C
-from .site import ORIGINAL_BASE, SEED_ID, XUZHOU, MirrorSite, relative_time
+from .site import ORIGINAL_BASE, SEED_ID, XUZHOU, MirrorSite, content_html, relative_time
 
 E = html.escape
 SEED_TITLE = C.SEED_TITLE
@@ -121,29 +121,7 @@ def article_page(site: MirrorSite, aid: int, base: str) -> str:
     link = Links(base, art.relative_links)
     name = site.profile.category_name(art.category)
     indent = "　　" if rng.random() < 0.7 else "&nbsp;&nbsp;"
-    parts = []
-    if art.shape == "plain":
-        lines = []
-        for block in art.blocks:
-            if block[0] == "img":
-                lines.append(f'<img src="{link(block[1])}" alt="{E(block[2])}"/>')
-            elif block[0] == "promo":
-                lines.append(block[1])
-            else:
-                lines.append(E(block[1]))
-        parts.append("<br/>\n".join(lines))
-    else:
-        for block in art.blocks:
-            if block[0] == "img":
-                parts.append(f'<p style="text-align:center"><img src="{link(block[1])}" alt="{E(block[2])}"/></p>')
-            elif block[0] == "caption":
-                parts.append(f'<p style="text-align: center;">{E(block[1])}</p>')
-            elif block[0] == "promo":
-                parts.append(block[1])
-            else:
-                parts.append(f"<p>{indent}{E(block[1])}</p>")
-        parts.append("<p><br/></p>")
-    body = "\n".join(parts)
+    body = content_html(art, lambda src, alt: f'<img src="{link(src)}" alt="{E(alt)}"/>', indent, "<p><br/></p>")
     time_text = relative_time(art.published, site.now, rng)
     crumbs = ""
     meta = ""

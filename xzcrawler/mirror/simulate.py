@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import sqlite3
 import subprocess
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,11 +23,7 @@ from pathlib import Path
 
 from .crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from .server import serve_in_thread
-from .site import RECONSTRUCTION, MirrorSite
-
-# The simulated days still run on the reconstruction's markup (its 304s, soft 404s and known truth);
-# moving them to tpure is open work (issue 16, item 8).
-PROFILE = RECONSTRUCTION
+from .site import XUZHOU, MirrorSite, Profile
 
 ADD_EVERY = dt.timedelta(hours=12)
 EDIT_EVERY = 5  # days: on day 2, 7, 12, ... the article published the day before is edited
@@ -46,8 +43,15 @@ class Day:
 
 class Simulation:
     def __init__(
-        self, workdir: Path, articles: int = 300, start: dt.datetime | None = None, db_path: Path | None = None
+        self,
+        workdir: Path,
+        articles: int = 300,
+        start: dt.datetime | None = None,
+        db_path: Path | None = None,
+        profile: Profile = XUZHOU,
     ):
+        """``profile``: the site's markup and behaviour (tpure by default, the network's real theme;
+        RECONSTRUCTION for the earlier markup with validators and 304s)."""
         tz = dt.timezone(dt.timedelta(hours=8))
         self.start = (
             (start or dt.datetime(2026, 1, 1, 3, 17, tzinfo=tz)).astimezone(tz).replace(second=0, microsecond=0)
@@ -56,6 +60,10 @@ class Simulation:
         self.workdir = Path(workdir)
         self.db_path = Path(db_path) if db_path else self.workdir / "archive.db"
         self._port = 0
+        self.profile = profile
+        # the views our fetches added: the site keeps them from day to day (each day's MirrorSite
+        # is built anew from the schedule, so they are carried here)
+        self.visits: Counter = Counter()
 
     # -- the schedule -----------------------------------------------------------------------
     def now(self, day: int) -> dt.datetime:
@@ -71,7 +79,7 @@ class Simulation:
             epoch=self.start,
             add=self.added(10_000),
             add_every=ADD_EVERY,
-            profile=PROFILE,
+            profile=self.profile,
         )
 
     @lru_cache(maxsize=64)  # noqa: B019  (one simulation, a few hundred days)
@@ -90,7 +98,7 @@ class Simulation:
             edit=edits,
             fail=fail,
             broken=broken,
-            profile=PROFILE,
+            profile=self.profile,
         )
 
     @lru_cache(maxsize=1)  # noqa: B019
@@ -123,6 +131,7 @@ class Simulation:
     # -- running ------------------------------------------------------------------------------
     def run_day(self, day: int) -> Day:
         site = self.site(day)
+        site.visits = self.visits
         server, base = serve_in_thread(site, port=self._port)
         self._port = server.server_address[1]  # the same address every day, as a real site keeps it
         command = crawl_command(base, str(self.db_path), None, ["-s", f"XZ_NOW={self.now(day).isoformat()}", *LOOPBACK])

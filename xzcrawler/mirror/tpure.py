@@ -13,7 +13,7 @@ import random
 from email.utils import format_datetime
 
 from . import corpus as C
-from .site import ABSOLUTE_STYLES, ORIGINAL_BASE, TZ, MirrorSite, time_ago
+from .site import ABSOLUTE_STYLES, ORIGINAL_BASE, TZ, MirrorSite, content_html, time_ago
 
 E = html.escape
 PAGE_SIZE = 10  # the platform's ZC_DISPLAY_COUNT default: 10 posts a page (README, "Listing page")
@@ -153,27 +153,7 @@ def _body(site: MirrorSite, art, base: str, rng: random.Random) -> str:
     if site.profile.v6:
         # 6.x post-single.php: PostBLOCKQUOTEON prints the post's summary first (tpure_GetIntro)
         parts.append(f'<blockquote class="abstract">\n<span>摘要：</span>{site.excerpt(art.aid)}\n</blockquote>')
-    if art.shape == "plain":
-        lines = []
-        for block in art.blocks:
-            if block[0] == "img":
-                lines.append(_image(base, block[1], block[2]))
-            elif block[0] == "promo":
-                lines.append(block[1])
-            else:
-                lines.append(E(block[1]))
-        parts.append("<br/>\n".join(lines))
-    else:
-        for block in art.blocks:
-            if block[0] == "img":
-                parts.append(f'<p style="text-align:center">{_image(base, block[1], block[2])}</p>')
-            elif block[0] == "caption":
-                parts.append(f'<p style="text-align: center;">{E(block[1])}</p>')
-            elif block[0] == "promo":
-                parts.append(block[1])
-            else:
-                parts.append(f"<p>{indent}{E(block[1])}</p>")
-        parts.append("<p><br></p>")
+    parts.append(content_html(art, lambda src, alt: _image(base, src, alt), indent, "<p><br></p>"))
     return "\n".join(parts)
 
 
@@ -181,7 +161,7 @@ def related_block(site: MirrorSite, aid: int, base: str, rng: random.Random) -> 
     """mutuality.php: up to 6 posts of the same category drawn at random on every render
     (ORDER BY rand()); the current post can be drawn and is then dropped, so a render shows
     fewer, or no block at all."""
-    pool = site.by_category[site.category(aid)]
+    pool = [a for a in site.by_category[site.category(aid)] if a not in site.unlisted]
     drawn = rng.sample(pool, min(RELATED_COUNT, len(pool)))
     items = []
     for rid in drawn:
@@ -205,6 +185,14 @@ def related_block(site: MirrorSite, aid: int, base: str, rng: random.Random) -> 
         + "".join(items)
         + "\n\t</div>\n</div>"
     )
+
+
+def _title_html(site: MirrorSite, title: str) -> str:
+    """post-single.php: div.post > h1. ``broken="title"`` models a theme update that wraps it
+    (the simulated days' markup break: only fallbacks still find the title)."""
+    if site.broken == "title":
+        return f'<div class="posthead"><h1>{E(title)}</h1></div>'
+    return f"<h1>{E(title)}</h1>"
 
 
 def article_page(site: MirrorSite, aid: int, base: str, requested: str, views: int, render: int) -> str:
@@ -250,7 +238,7 @@ def article_page(site: MirrorSite, aid: int, base: str, requested: str, views: i
 <div class="content">
     <div data-cateurl="{_link(base, category_path(cat))}" class="block">
         <div class="post">
-            <h1>{E(art.title)}</h1>
+            {_title_html(site, art.title)}
             <div class="info">
                 {info}
             </div>
@@ -361,7 +349,7 @@ def listing_page(
 
 def category_page(site: MirrorSite, category_id: int, page: int, base: str) -> str | None:
     kind = site.category_kind(category_id)
-    items = site.by_category.get(kind, []) if kind is not None else []
+    items = [a for a in site.by_category.get(kind, []) if a not in site.unlisted] if kind is not None else []
     last = max(1, -(-len(items) // PAGE_SIZE))
     if kind is None or not 1 <= page <= last:
         return None
@@ -414,7 +402,14 @@ def simple_listing(site: MirrorSite, kind: str, number: int, page: int, base: st
 def home_page(site: MirrorSite, base: str) -> str:
     """index.php: the newest posts (page 1; the mirror serves no further home pages)."""
     return listing_page(
-        site, base, f"{site.profile.name} - 产业招商 厂房土地出租出售", "", site.newest[:PAGE_SIZE], "", "index", "/"
+        site,
+        base,
+        f"{site.profile.name} - 产业招商 厂房土地出租出售",
+        "",
+        [a for a in site.newest if a not in site.unlisted][:PAGE_SIZE],
+        "",
+        "index",
+        "/",
     )
 
 

@@ -1,5 +1,9 @@
-"""The ``articles`` spider: home -> category listings -> articles. It only requests and follows;
-every page is read by ``xzcrawler.core.pages``.
+"""The ``articles`` spider: feed, home -> category listings -> articles. It only requests and
+follows; every page is read by ``xzcrawler.core.pages``.
+
+Every run first reads the platform's feed (``XZ_FEED_PATH``): its newest posts are asked for at
+once and dated to the second. Related articles and each article's previous/next links are second
+paths to articles no listing showed, asked for when the walks are done.
 
 On an existing archive it refreshes: listing pages are read again (their view counts are
 kept), a category is walked only until a listing page holds nothing new, new articles are
@@ -82,6 +86,8 @@ class ArticlesSpider(scrapy.Spider):
         policy = settings.get("XZ_REFETCH_POLICY")
         spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
         spider.max_listing_pages = settings.getint("XZ_MAX_LISTING_PAGES")
+        feed = settings.get("XZ_FEED_PATH")
+        spider.feed_url = urljoin(spider.site_url, feed) if feed else None
         crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
         return spider
 
@@ -105,6 +111,17 @@ class ArticlesSpider(scrapy.Spider):
     async def start(self):
         # the entry point is fetched every run, even when resuming a JOBDIR whose dupefilter saw it
         self._once(self.site_url)
+        if self.feed_url and self._once(self.feed_url):
+            # one request says what is newest, with exact times (the pages of posts under a week
+            # old show none); asked for first, so that its dates wait for the pages that follow
+            yield scrapy.Request(
+                self.feed_url,
+                callback=self.parse_feed,
+                errback=self.on_feed_error,
+                priority=1,
+                dont_filter=True,
+                meta={"handle_httpstatus_all": True},
+            )
         yield scrapy.Request(
             self.site_url, callback=self.parse_home, errback=self.on_error, priority=LISTING_PRIORITY, dont_filter=True
         )
@@ -149,10 +166,17 @@ class ArticlesSpider(scrapy.Spider):
         return harvest(exchange, self.site_key)
 
     # -- callbacks: the harvest makes the items; these only follow ----------------------------
+    def _marked(self, result: Harvest) -> list:
+        """The harvest's items, listings marked with the articles this run had already asked for."""
+        for item in result.items:
+            if isinstance(item, items.ListingSeen):
+                item.requested = frozenset(o["article_id"] for o in item.items if o["article_id"] in self._requested)
+        return result.items
+
     def parse_home(self, response):
         result = self._harvest(response, "home")
         self.crawler.stats.set_value("xz/categories", len(result.categories))
-        yield from result.items
+        yield from self._marked(result)
         for category in result.categories:
             yield from self._follow_listing_page(category["url"], (category["url"], 1))
         if result.kind == "listing":
@@ -160,9 +184,26 @@ class ArticlesSpider(scrapy.Spider):
 
     def parse_listing(self, response):
         result = self._harvest(response, "listing")
-        yield from result.items
+        yield from self._marked(result)
         if result.kind == "listing":
             yield from self._follow_listing(result.page, response)
+
+    def parse_feed(self, response):
+        result = self._harvest(response, "feed")
+        if result.kind != "feed":
+            self.crawler.stats.inc_value("xz/feed_unavailable")
+            return
+        yield from result.items
+        for item in result.page["articles"]:
+            article_id = pages.article_id_from_url(item["url"])
+            if article_id not in self.known and self._ours(item["url"]):
+                self.crawler.stats.inc_value("xz/found_by_feed")
+                yield from self._follow_article(item["url"])
+
+    def on_feed_error(self, failure):
+        """The feed is a shortcut: without it the listings find the same posts."""
+        self.crawler.stats.inc_value("xz/feed_unavailable")
+        self.logger.info("no feed: %s", failure.getErrorMessage())
 
     def _follow_listing_page(self, url: str, walk: tuple[str, int]):
         if self._ours(url) and self._once(url):
@@ -219,13 +260,16 @@ class ArticlesSpider(scrapy.Spider):
         yield from result.items
         if result.kind != "article":
             return
-        for related in result.page["related"]:
-            article_id = pages.article_id_from_url(related["url"])
+        # related articles, and the previous and next article of the category (tpure's div.pages):
+        # second paths to articles a listing misses
+        links = [related["url"] for related in result.page["related"]] + list(result.page.get("_neighbours") or ())
+        for url in links:
+            article_id = pages.article_id_from_url(url)
             if article_id is not None and article_id not in self.known and article_id not in self._requested:
-                if self._ours(related["url"]):
+                if self._ours(url):
                     # kept as an address, asked for when the walks are done (most are listed anyway):
                     # queued now, the related graph would put the whole site in the queue at once
-                    self._related.setdefault(article_id, related["url"])
+                    self._related.setdefault(article_id, url)
 
     def _schedule_related(self, spider=None) -> None:
         """When the crawl runs dry, ask for the related articles no listing showed, a batch at a time."""
@@ -233,6 +277,7 @@ class ArticlesSpider(scrapy.Spider):
         while self._related and len(batch) < RELATED_BATCH:
             article_id, url = self._related.popitem()
             if article_id not in self._requested:
+                self.crawler.stats.inc_value("xz/found_by_links")  # no listing walked showed it
                 batch.extend(self._follow_article(url))
         for request in batch:
             self.crawler.engine.crawl(request)

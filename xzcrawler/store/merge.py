@@ -186,6 +186,25 @@ def _merge_tables(conn, written: Counter) -> None:
         WHERE excluded.updated_at > site_traits.updated_at""",
     )
 
+    # -- what each crawl had in flight when a listing came: as it was -----------------------------
+    _count(
+        conn,
+        written,
+        "listing_marks",
+        "INSERT OR IGNORE INTO main.listing_marks (url, fetched_at, requested) "
+        "SELECT url, fetched_at, requested FROM shard.listing_marks WHERE true",
+    )
+
+    # -- each site's name: the newest any shard saw ------------------------------------------------
+    _count(
+        conn,
+        written,
+        "sites",
+        """INSERT INTO main.sites (site, name, name_seen_at) SELECT site, name, name_seen_at FROM shard.sites WHERE true
+        ON CONFLICT (site) DO UPDATE SET name = excluded.name, name_seen_at = excluded.name_seen_at
+        WHERE excluded.name_seen_at > sites.name_seen_at""",
+    )
+
     # -- failures: the latest attempt's state ---------------------------------------------------
     columns = _columns(conn, "failures")
     _count(

@@ -371,3 +371,20 @@ def m012_readers_views_and_related_seen(db: Database) -> None:
     )
     db.execute("DROP VIEW related_links")
     db.create_view("related_links", RELATED_SEEN_VIEW)
+
+
+@migrations()
+def m013_sites_and_own_fetches_seen(db: Database) -> None:
+    """- sites: each site's own name as its pages give it (徐州厂房网, 嘉善厂房土地招商网 ...), shown
+      beside its host in the report, the dashboard and search output.
+    - view_snapshots.own_total: our fetches of the article the count may have held at that
+      observation, whether or not the site was known then to count them; ``own_fetches`` (those
+      the site counted) is written anew from it when a site is learnt to count them.
+    - listing_marks: per listing page fetched, the articles whose page the crawl had asked for
+      before it came (their count on it says nothing sure of the readers'), so that a re-extraction
+      from the WARC files reads the listing as the crawl did.
+    """
+    db["sites"].create({"site": str, "name": str, "name_seen_at": str}, pk="site")
+    db["listing_marks"].create({"url": str, "fetched_at": str, "requested": str}, pk=("url", "fetched_at"))
+    db["view_snapshots"].add_column("own_total", int)
+    db.execute("UPDATE view_snapshots SET own_total = own_fetches")

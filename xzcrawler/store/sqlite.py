@@ -78,6 +78,8 @@ class Archive(Queries):
         # the count each article's listing showed in this process, and when (evidence whether a
         # site counts our own article fetches), and per site the evidence so far
         self._listed: dict[tuple[str, int], tuple[int, str]] = {}
+        # dates a listing or the feed showed of articles not archived yet: (date fields, source)
+        self._dates_seen: dict[tuple[str, int], tuple[dict, str]] = {}
         self._fetched: dict[tuple[str, int], str] = {}  # articles whose page this process stored: when
         self._traits: dict[str, list[int]] = {}
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
@@ -127,6 +129,7 @@ class Archive(Queries):
         # what this run's listing showed of it before this page came (evidence of the site's count)
         listed = self._listed.pop((row.get("site"), row.get("article_id")), None)
         row["_listed_views"] = listed
+        row["_dates_seen"] = self._dates_seen.pop((row.get("site"), row.get("article_id")), None)
         self._pending.append((row, raw_body))
         if len(self._pending) >= self.batch_size:
             self.flush()
@@ -208,6 +211,11 @@ class Archive(Queries):
             [site, article_id],
         ).fetchone()
         stored = dict(zip(REVISION_FIELDS, previous, strict=False)) if previous is not None else None
+        seen = row.pop("_dates_seen", None)
+        if previous is None and seen is not None:
+            # what the feed (to the second) or a listing showed before the page came; the page's own
+            # text may tell less (tpure prints no date under a week)
+            row.update(nz.combine_dates(seen[0], row))
         if previous is not None:
             self._refine_date(
                 row,
@@ -257,7 +265,7 @@ class Archive(Queries):
         if shown is None and listed is not None:
             # the page shows no count: the listing read before this fetch gave one (it included
             # the own fetches before this one)
-            counted = own - 1 if self.counts_own_fetches(site) else 0
+            counted = self._counted(site, listed[0], own - 1)
             row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = (
                 max(0, listed[0] - counted),
                 listed[0],
@@ -275,12 +283,12 @@ class Archive(Queries):
             # count of this one fetch, or readers in between.
             if previous is None and listed is not None:
                 self._evidence(site, shown - listed[0], writes)
-            counted = own if self.counts_own_fetches(site) else 0
+            counted = self._counted(site, shown, own)
             row["views_own"] = own
             row["views"] = max(0, shown - counted)
             row["views_observed_at"] = when
             if self._views_changed(site, article_id, row["views"], writes.views):
-                writes.snapshots.append([site, article_id, when, shown, "article", counted])
+                writes.snapshots.append([site, article_id, when, shown, "article", counted, own])
 
     # -- the site's count and ours ------------------------------------------------------------
     def _trait(self, site: str) -> list[int]:
@@ -305,18 +313,37 @@ class Archive(Queries):
         plus_one, same = self._trait(site)
         return plus_one > same
 
+    def _counted(self, site: str, shown: int, own: int) -> int:
+        """How many of ``shown`` were our own ``own`` fetches: all of them on a site that counts
+        them, none on one that does not, and none in a count the theme rounded (1.23万)."""
+        return own if self.counts_own_fetches(site) and not nz.maybe_rounded(shown) else 0
+
     def _save_traits(self, sites) -> None:
         for site in sites:  # a site learnt to count our fetches: the rows written before learn it too
             stored = self.db.conn.execute(
                 "SELECT counts_own_fetches FROM site_traits WHERE site = ?", [site]
             ).fetchone()
             if bool(stored and stored[0]) != self.counts_own_fetches(site):
-                counted = "views_own" if self.counts_own_fetches(site) else "0"
+                counts = self.counts_own_fetches(site)
                 self.db.conn.execute(
-                    f"UPDATE articles SET views = max(0, views_shown - coalesce({counted}, 0)) "
+                    f"UPDATE articles SET views = max(0, views_shown - {_counted_sql('views_shown', 'views_own', counts)}) "
                     "WHERE site = ? AND views_shown IS NOT NULL",
                     [site],
                 )
+                # the site's series too: each observation held our fetches made before it; an
+                # observation that no longer differs from the one before it was no change
+                self.db.conn.execute(
+                    f"UPDATE view_snapshots SET own_fetches = {_counted_sql('views', 'own_total', counts)} "
+                    "WHERE site = ? AND own_total IS NOT NULL",
+                    [site],
+                )
+                self.db.conn.execute(
+                    "DELETE FROM view_snapshots WHERE id IN (SELECT id FROM (SELECT id, views - own_fetches AS readers, "
+                    "lag(views - own_fetches) OVER (PARTITION BY article_id ORDER BY id) AS before "
+                    "FROM view_snapshots WHERE site = ?) WHERE readers = before)",
+                    [site],
+                )
+                self._last_views.clear()  # read again from the series
         self.db.conn.executemany(
             "INSERT INTO site_traits (site, counts_own_fetches, plus_one, same, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (site) DO UPDATE SET counts_own_fetches = excluded.counts_own_fetches, "
@@ -375,18 +402,31 @@ class Archive(Queries):
         staged[key] = views
         return True
 
-    def observe_listing(self, site: str, items: list[dict], observed_at: str) -> int:
-        """View counts seen on a listing page; returns how many differed from the last snapshot."""
+    def observe_listing(
+        self,
+        site: str,
+        items: list[dict],
+        observed_at: str,
+        source: str = "listing",
+        requested=frozenset(),
+        url: str | None = None,
+    ) -> int:
+        """View counts and dates seen on a listing page (``source`` "listing") or in the feed
+        ("feed": dates only); returns how many counts differed from the last snapshot. A date of
+        an article not archived yet is kept for its page, which comes later in the run."""
         self.flush()  # queued article rows first, so "last" means last
         # An article whose page this process fetched shortly before is left to that page's count:
         # the listing may have been rendered before or after that fetch (requests overlap), so it
         # cannot say whose views it shows.
+        # So is one whose page the crawl had asked for before the listing came (``requested``:
+        # kept in listing_marks, for a re-extraction to read the listing as the crawl did).
         ambiguous = nz.utc_iso(nz.parse_iso(observed_at) - dt.timedelta(seconds=SAME_RUN_SECONDS))
         seen = [
             item
             for item in items
             if item.get("article_id") is not None
             and item.get("views") is not None
+            and item["article_id"] not in requested
             and self._fetched.get((site, item["article_id"]), "") <= ambiguous
         ]
         # a listing shows the count with every own fetch of the article the site counted so far
@@ -396,18 +436,27 @@ class Archive(Queries):
                 [site, *(item["article_id"] for item in seen)],
             ).fetchall()
         )
-        counts = self.counts_own_fetches(site)
         staged: dict = {}
         snapshots, readers = [], []
         for item in seen:
-            counted = (own.get(item["article_id"]) or 0) if counts else 0
+            counted = self._counted(site, item["views"], own.get(item["article_id"]) or 0)
             count = max(0, item["views"] - counted)
             readers.append(
                 [count, item["views"], (own.get(item["article_id"]) or 0), observed_at, site, item["article_id"]]
             )
             self._listed[(site, item["article_id"])] = (item["views"], observed_at)
             if self._views_changed(site, item["article_id"], count, staged):
-                snapshots.append([site, item["article_id"], observed_at, item["views"], "listing", counted])
+                snapshots.append(
+                    [
+                        site,
+                        item["article_id"],
+                        observed_at,
+                        item["views"],
+                        "listing",
+                        counted,
+                        own.get(item["article_id"]) or 0,
+                    ]
+                )
         if len(self._listed) > self.LAST_VIEWS_CACHE:
             self._listed.clear()  # bounded: evidence is only needed for what this run fetches next
         dated = {
@@ -423,12 +472,20 @@ class Archive(Queries):
                 f"({','.join('?' * len(dated))})",
                 [site, *dated],
             ).fetchall()
+            for article_id in dated.keys() - {found[0] for found in stored}:
+                fields = {n: dated[article_id].get(n) for n in nz.DATE_FIELDS}
+                earlier = self._dates_seen.get((site, article_id))
+                if earlier is not None:  # the feed's second and a listing's "1天前": both hold
+                    fields = nz.combine_dates(earlier[0], fields)
+                self._dates_seen[(site, article_id)] = (fields, source)
+            if len(self._dates_seen) > self.LAST_VIEWS_CACHE:
+                self._dates_seen.clear()  # bounded: only what this run fetches next needs them
             for article_id, *values in stored:
                 row = {"site": site, "article_id": article_id, **{n: dated[article_id].get(n) for n in nz.DATE_FIELDS}}
                 if self._refine_date(
                     row,
                     dict(zip(nz.DATE_FIELDS, values, strict=True)),
-                    "listing",
+                    source,
                     observed_at,
                     dated[article_id].get("published_text"),
                     writes,
@@ -436,6 +493,11 @@ class Archive(Queries):
                     refined.append([*(row[n] for n in nz.DATE_FIELDS), site, article_id])
         with _storage():
             with self._txn():
+                if requested and url:
+                    self.db.conn.execute(
+                        "INSERT OR REPLACE INTO listing_marks (url, fetched_at, requested) VALUES (?, ?, ?)",
+                        [url, observed_at, json.dumps(sorted(requested))],
+                    )
                 self.db.conn.executemany(
                     f"UPDATE articles SET {', '.join(f'{n} = ?' for n in nz.DATE_FIELDS)} WHERE site = ? AND article_id = ?",
                     refined,
@@ -467,11 +529,18 @@ class Archive(Queries):
             [site, url, name, when, when],
         )
 
-    def record_categories(self, site: str, categories: list[dict], when: str) -> None:
+    def record_categories(self, site: str, categories: list[dict], when: str, name: str | None = None) -> None:
+        """The site's navigation categories, and its own name when its home page gave one."""
         with _storage():
             with self._txn():
                 for category in categories:
                     self._seen_category(site, category["url"], category.get("name"), when)
+                if name:
+                    self.db.execute(
+                        "INSERT INTO sites (site, name, name_seen_at) VALUES (?, ?, ?) ON CONFLICT (site) "
+                        "DO UPDATE SET name = excluded.name, name_seen_at = excluded.name_seen_at",
+                        [site, name, when],
+                    )
 
     def rebase(self, site: str, base_url: str) -> int:
         """Put the site's stored addresses on ``base_url`` (its current scheme, host and port).
@@ -620,8 +689,19 @@ class Archive(Queries):
 
 
 SAME_RUN_SECONDS = 60  # a listing seen this soon after an own fetch of its article may predate it
+
+
+def _counted_sql(shown: str, own: str, counts: bool) -> str:
+    """SQL of Archive._counted over columns: the own fetches a shown count held (none in a
+    count the theme may have rounded: normalize.maybe_rounded)."""
+    if not counts:
+        return "0"
+    return f"CASE WHEN {shown} >= 10000 AND {shown} % 100 = 0 THEN 0 ELSE coalesce({own}, 0) END"
+
+
 _INSERT_SNAPSHOT = (
-    "INSERT INTO view_snapshots (site, article_id, observed_at, views, source, own_fetches) VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO view_snapshots (site, article_id, observed_at, views, source, own_fetches, own_total) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
 

@@ -18,7 +18,7 @@ from . import xpaths as X
 from .article import parse_article
 from .common import article_id_from_url, element_text, first, pick
 from .decode import decode_html
-from .listing import nav_categories, parse_listing
+from .listing import nav_categories, parse_listing, site_name
 
 __all__ = [
     "parse_page",
@@ -26,6 +26,7 @@ __all__ = [
     "classify",
     "decode_html",
     "nav_categories",
+    "site_name",
     "load_document",
     "article_id_from_url",
     "site_of",

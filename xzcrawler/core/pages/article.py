@@ -277,8 +277,8 @@ def _breadcrumbs(place, title: str) -> tuple[list[str], str | None, str | None, 
 
 def _meta_fields(meta, meta_primary: bool, theme: T.Theme, base_url: str) -> dict:
     """Author, date text, category and views of the meta line, read with the sub-selectors of the
-    theme that found it; a field counts as a primary hit only when the meta line itself came
-    from the page's theme's first choice."""
+    theme that found it; a field counts as a primary hit only when the meta line was found by the
+    page's own theme and the field by that theme's sub-selector."""
     out = {
         "author": None,
         "published_text": None,
@@ -357,8 +357,11 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None, theme:
 
     place, _ = T.pick(doc, theme, "breadcrumb")
     breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(place, title)
-    meta_el, meta_primary = T.pick(doc, theme, "meta")
-    meta = _meta_fields(meta_el, meta_primary, T.theme_of(doc, theme, "meta"), url)
+    meta_el, _ = T.pick(doc, theme, "meta")
+    meta_theme = T.theme_of(doc, theme, "meta")
+    # the meta line's fields are the page theme's own when its sub-selectors read them, whichever of
+    # the theme's meta containers held them (some pages of a theme wrap the line differently)
+    meta = _meta_fields(meta_el, meta_theme is theme, meta_theme, url)
     category = meta["category"] or bc_category
     category_url = meta["category_url"] or (nz.absolute_url(bc_category_url, url) if category == bc_category else None)
 

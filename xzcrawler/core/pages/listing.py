@@ -77,3 +77,15 @@ def nav_categories(doc, url: str) -> list[dict]:
             seen.add(href)
             found.append({"url": href, "name": nz.clean_inline(element_text(link)) or link.get("title")})
     return found
+
+
+def site_name(doc) -> str | None:
+    """The site's own name (徐州厂房网), as the platform prints it on every page."""
+    if doc is None:
+        return None
+    for expr in X.SITE_NAME:
+        for found in expr(doc):
+            name = nz.clean_inline(found if isinstance(found, str) else element_text(found))
+            if name:
+                return name[:200]
+    return None

@@ -16,6 +16,15 @@ def _has_class(name: str) -> str:
 
 # --- page furniture (the platform's, whatever the theme) -------------------------
 TITLE_TAG = _x("//head/title")
+# The site's own name ({$name}), in order of trust: the feed link every page's head carries
+# (tpure header.php: <link rel="alternate" type="application/rss+xml" href="{$feedurl}" title="{$name}" />),
+# the text logo (tpure navbar.php: <div class="logo"><h1 class="name"><a>{$name}</a></h1>), the
+# logo image's alt (tpure prints {$subname} there, the reconstruction the name: a last resort).
+SITE_NAME = (
+    _x("//head/link[@rel='alternate' and contains(@type, 'rss')]/@title"),
+    _x(f"//div[{_has_class('logo')}]//h1[{_has_class('name')}]//a"),
+    _x(f"//div[{_has_class('logo')}]//img/@alt"),
+)
 META_KEYWORDS = _x("//meta[translate(@name,'KEYWORDS','keywords')='keywords']/@content")
 ANY_H1 = (_x("//body//h1"),)
 BODY_TAG = _x("//body")
