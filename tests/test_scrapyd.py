@@ -6,6 +6,7 @@ is a copy of this tree (scrapyd-deploy builds the egg where it runs)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import socket
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -32,9 +34,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _api(base: str, endpoint: str, data: dict | None = None) -> dict:
+USER, PASSWORD = "xzcrawler", "s3cret-for-this-test-only"
+
+
+def _api(base: str, endpoint: str, data: dict | None = None, auth: bool = True) -> dict:
     body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-    with urllib.request.urlopen(base + endpoint, data=body, timeout=30) as response:
+    request = urllib.request.Request(base + endpoint, data=body)
+    if auth:
+        token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 
@@ -56,6 +65,8 @@ def scrapyd(tmp_path):
         f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
         f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\nitems_dir =\n"
         "max_proc = 4\npoll_interval = 0.5\njobs_to_keep = 50\n"
+        # as docs/scale.md says to run it: loopback only, and a username and password
+        f"username = {USER}\npassword = {PASSWORD}\n"
     )
     process = subprocess.Popen(
         [str(BIN / "scrapyd")], cwd=home, stdout=subprocess.DEVNULL, stderr=(home / "scrapyd.err").open("w")
@@ -82,7 +93,14 @@ def test_one_scrapyd_job_per_site_then_merge(scrapyd, tmp_path):
     _copy_project(project)
     config = tmp_path / "config"
     config.mkdir()
-    (config / "scrapy.cfg").write_text(f"[deploy:node1]\nurl = {base}\nproject = xzcrawler\n")
+    (config / "scrapy.cfg").write_text(
+        f"[deploy:node1]\nurl = {base}\nproject = xzcrawler\nusername = {USER}\npassword = {PASSWORD}\n"
+    )
+    # without the credentials, nothing: no listing, no deploy, no schedule
+    for endpoint, data in (("listprojects.json", None), ("schedule.json", {"project": "x", "spider": "articles"})):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _api(base, endpoint, data, auth=False)
+        assert refused.value.code == 401
     deploy = subprocess.run(
         [str(BIN / "scrapyd-deploy"), "node1"],
         cwd=project,

@@ -13,6 +13,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from .atomic import atomic_path
 from .core import paths
 from .store import Archive
 
@@ -55,9 +56,7 @@ def make_wacz(archive_path: str | Path, out: str | Path, warc_dir: str | Path | 
     files = sorted(folder.glob("*.warc.gz")) if folder.is_dir() else []
     if not files:
         raise ReplayError(f"no WARC files in {folder}: nothing to package")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".tmp")
-    with tempfile.TemporaryDirectory() as tmp:
+    with atomic_path(out) as partial, tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "pages.jsonl"
         with listing.open("w", encoding="utf-8") as fh:
             fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Archived articles"}) + "\n")
@@ -73,12 +72,9 @@ def make_wacz(archive_path: str | Path, out: str | Path, warc_dir: str | Path | 
             f"xzcrawler: {Path(archive_path).name}",
             *map(str, files),
         )
-    if code != 0 or not partial.is_file():
-        partial.unlink(missing_ok=True)
-        raise ReplayError(f"wacz create failed: {said.strip().splitlines()[-1] if said.strip() else code}")
-    code, said = _wacz("validate", "-f", str(partial))
-    if code != 0:
-        partial.unlink(missing_ok=True)
-        raise ReplayError(f"the WACZ did not validate: {said.strip()}")
-    partial.replace(out)
+        if code != 0 or not partial.is_file() or partial.stat().st_size == 0:
+            raise ReplayError(f"wacz create failed: {said.strip().splitlines()[-1] if said.strip() else code}")
+        code, said = _wacz("validate", "-f", str(partial))
+        if code != 0:
+            raise ReplayError(f"the WACZ did not validate: {said.strip()}")
     return out, len(files), len(entries)

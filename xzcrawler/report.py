@@ -180,11 +180,11 @@ h1{{font-size:1.6em}} h2{{font-size:1.15em;border-bottom:1px solid #ddd}}</style
 
 
 def write(archive_path: str | Path, out: str | Path, generated_at: dt.datetime | None = None) -> Path:
-    """Write the report atomically (a temporary file renamed into place)."""
+    """Write the report through the atomic writer (xzcrawler/atomic.py)."""
+    from .atomic import atomic_file
+
     out = Path(out)
     document = render(archive_path, generated_at)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".tmp")
-    partial.write_text(document, encoding="utf-8")
-    partial.replace(out)
+    with atomic_file(out, "w", encoding="utf-8") as fh:
+        fh.write(document)
     return out

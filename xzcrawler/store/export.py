@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import gzip
 import json
 import os
@@ -11,6 +10,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..atomic import atomic_file
 from ..core import normalize as nz
 from .errors import _storage
 from .sqlite import Archive
@@ -48,39 +48,12 @@ def check_export_target(
                 raise ExportTargetError(f"{out} is an SQLite database: an export never replaces one")
 
 
-def _clean_stale_temporaries(out: Path) -> None:
-    """Temporary files of exports killed mid-way (``.<name>.<pid>.tmp`` of a process now gone)."""
-    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
-        pid = tmp.name[len(out.name) + 2 : -4]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            tmp.unlink(missing_ok=True)
-        except PermissionError:
-            pass  # alive, another user's
-
-
 def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
-    """Write records as JSON lines to a temporary file, fsync, then rename over ``out``
-    (``-``: standard output)."""
+    """Write records as JSON lines through the atomic writer (``-``: standard output)."""
     if str(out) == "-":
         return _write_jsonl(records, sys.stdout.buffer, compress)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale_temporaries(out)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as raw:
-            count = _write_jsonl(records, raw, compress)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return count
+    with atomic_file(out) as raw:
+        return _write_jsonl(records, raw, compress)
 
 
 def _write_jsonl(records: Iterable[dict], raw, compress: bool) -> int:

@@ -18,11 +18,11 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
+from ..atomic import atomic_file
 from ..core import paths, search
 from .errors import NotAnArchive, _storage
-from .sqlite import Archive
+from .sqlite import Archive, readonly_uri
 
 
 @dataclass
@@ -65,7 +65,7 @@ def _merge_one(archive: Archive, shard: Path, warc: bool) -> MergeReport:
     if warc:  # the files first: an index row never points at a file the target lacks
         report.warc_files = _copy_warc(shard, archive.path)
     conn = archive.db.conn
-    conn.execute("ATTACH DATABASE ? AS shard", [f"file:{quote(str(shard.resolve()))}?mode=ro"])
+    conn.execute("ATTACH DATABASE ? AS shard", [readonly_uri(shard)])
     try:
         with _storage(), archive._txn():
             _merge_tables(conn, report.written)
@@ -260,9 +260,7 @@ def _copy_warc(shard: Path, target: Path) -> int:
         out = destination / path.name
         if out.exists() and out.stat().st_size >= path.stat().st_size:
             continue
-        destination.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(out.name + ".part")
-        shutil.copyfile(path, partial)
-        partial.replace(out)
+        with atomic_file(out) as fh, path.open("rb") as source_file:
+            shutil.copyfileobj(source_file, fh, 1024 * 1024)
         copied += 1
     return copied

@@ -10,7 +10,7 @@ import os
 import sqlite3
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlite_utils import Database
 
@@ -19,6 +19,12 @@ from ..core import search, stories
 from .errors import FAILURE_BODY_MAX, ROW_ERRORS, STORAGE_ERRORS, NotAnArchive, StorageError, _storage, storage_reason
 from .queries import Queries
 from .schema import ARTICLE_FIELDS, CONTENT_FIELDS, REVISION_FIELDS, migrations
+
+
+def readonly_uri(path: str | Path) -> str:
+    """The read-only SQLite URI of a file: the path escaped (a ``#``, ``?`` or ``%41`` in a file name
+    is part of the name, not URI syntax)."""
+    return f"file:{quote(str(Path(path).resolve()))}?mode=ro"
 
 
 class Archive(Queries):
@@ -47,7 +53,7 @@ class Archive(Queries):
         if readonly:
             if memory or not self.path.is_file():
                 raise NotAnArchive(f"no archive at {path}")
-            conn = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+            conn = sqlite3.connect(readonly_uri(self.path), uri=True)
             self.db = Database(conn)
             try:
                 pending = migrations.pending(self.db)
