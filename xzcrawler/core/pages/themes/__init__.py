@@ -1,7 +1,8 @@
 """Themes: the markup a site of the network is rendered in, as data (selectors and fallbacks).
 
 A page is read with the theme its markup matches best (``detect``): each theme lists a few
-signature expressions, and the theme with the most of them present wins (ties go to the
+signature marks (class names of its blocks, the ids of its navigation, its asset folder), read in
+one pass over the page, and the theme with the most of them present wins (ties go to the
 earlier theme in ``THEMES``). A field is read with the detected theme's selectors first, in
 their order of trust, then with every other theme's (``pick``): a page that mixes markups, or a
 theme update that renamed one block, still yields what it has. Only the detected theme's first
@@ -22,13 +23,56 @@ def x(expr: str) -> etree.XPath:
 
 
 def has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    """The element's class list holds ``name``. The plain substring test first: libxml2 stops
+    there for most elements, before building the padded class string (a third of a tpure
+    article's parse went to that string)."""
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What says "this theme": each group of class names (of div/ul/blockquote blocks) present
+    counts one, any id with one of ``id_prefixes`` (li, the navigation) one, any stylesheet or
+    script under one of ``assets`` one."""
+
+    classes: tuple[frozenset, ...]
+    id_prefixes: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The page's side of the comparison, read once (one pass over the blocks that can carry a mark)."""
+
+    classes: frozenset
+    ids: tuple
+    assets: tuple
+
+    @classmethod
+    def of(cls, doc) -> Marks:
+        classes, ids, assets = set(), [], []
+        if doc is not None:
+            for el in doc.iter("div", "ul", "li", "blockquote", "link", "script"):
+                tag = el.tag
+                if tag == "li":
+                    ident = el.get("id")
+                    if ident:
+                        ids.append(ident)
+                elif tag == "link" or tag == "script":
+                    address = el.get("href") or el.get("src")
+                    if address:
+                        assets.append(address)
+                else:
+                    names = el.get("class")
+                    if names:
+                        classes.update(names.split())
+        return cls(frozenset(classes), tuple(ids), tuple(assets))
 
 
 @dataclass(frozen=True)
 class Theme:
     name: str
-    signature: tuple  # expressions whose presence says "this theme"; each counts once
+    signature: Signature
     # article
     breadcrumb: tuple
     post: tuple
@@ -55,8 +99,12 @@ class Theme:
     nav_links: etree.XPath
     not_found: etree.XPath  # the platform's 404 page in this theme
 
-    def score(self, doc) -> int:
-        return sum(1 for expr in self.signature if expr(doc))
+    def score(self, marks: Marks) -> int:
+        sig = self.signature
+        score = sum(1 for group in sig.classes if group & marks.classes)
+        score += any(ident.startswith(sig.id_prefixes) for ident in marks.ids) if sig.id_prefixes else 0
+        score += any(folder in address for address in marks.assets for folder in sig.assets)
+        return score
 
 
 from . import tpure, xzcf  # noqa: E402  (the modules build Theme instances)
@@ -68,8 +116,9 @@ BY_NAME = {theme.name: theme for theme in THEMES}
 def detect(doc) -> Theme:
     """The theme whose signature the page shows most (the first theme when none shows any)."""
     best, best_score = THEMES[0], 0
+    marks = Marks.of(doc)
     for theme in THEMES:
-        score = theme.score(doc)
+        score = theme.score(marks)
         if score > best_score:
             best, best_score = theme, score
     return best

@@ -7,7 +7,7 @@ Every expression cites where tpure prints it: the templates of zblogcn/zblogphp
 
 from __future__ import annotations
 
-from . import Theme, has_class, x
+from . import Signature, Theme, has_class, x
 
 # post-single.php: the article is the first div.post of div.content > div.block; 6.x's "read next"
 # box (PostPREVNEXTTYPE 2) is a second div.post.singlenext holding the next article's own
@@ -16,14 +16,16 @@ _POST = f"//div[{has_class('post')}][not({has_class('item')}) and not({has_class
 
 THEME = Theme(
     name="tpure",
-    signature=(
-        x(f"//div[{has_class('sitemap')}]"),  # single.php / catalog.php: 当前位置：
-        x(f"{_POST}/div[{has_class('info')}]"),  # post-single.php
-        x(f"//div[{has_class('single')}]"),  # post-single.php: the body
-        x(f"//div[{has_class('post')} and {has_class('item')}]"),  # post-multi.php
-        x(f"//div[{has_class('copynotice')} or {has_class('relatecon')} or {has_class('errorpage')}]"),
-        x("//li[starts-with(@id, 'navbar-') or starts-with(@id, 'nvabar-')]"),  # the platform's navbar module
-        x("//link[contains(@href, '/theme/tpure/')] | //script[contains(@src, '/theme/tpure/')]"),
+    signature=Signature(
+        classes=(
+            frozenset({"sitemap"}),  # single.php / catalog.php: 当前位置：
+            frozenset({"info"}),  # post-single.php, post-multi.php: div.info
+            frozenset({"single"}),  # post-single.php: the body
+            frozenset({"item"}),  # post-multi.php: div.post.item
+            frozenset({"copynotice", "relatecon", "errorpage"}),
+        ),
+        id_prefixes=("navbar-", "nvabar-"),  # the platform's navbar module
+        assets=("/theme/tpure/",),
     ),
     # single.php: <div class="sitemap">当前位置：<a>首页</a> &gt; <a>分类</a> &gt; 正文内容</div>
     breadcrumb=(x(f"//div[{has_class('sitemap')}]"),),

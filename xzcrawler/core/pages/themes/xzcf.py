@@ -6,18 +6,20 @@ version, and the archive's early captures are in it: it stays readable.
 
 from __future__ import annotations
 
-from . import Theme, has_class, x
+from . import Signature, Theme, has_class, x
 
 THEME = Theme(
     name="xzcf",
-    signature=(
-        x(f"//div[{has_class('place')}]"),
-        x(f"//div[{has_class('post-meta')}]"),
-        x(f"//div[{has_class('post-body')}]"),
-        x(f"//div[{has_class('list-item')}]"),
-        x(f"//div[{has_class('post-wechat')} or {has_class('post-copyright')} or {has_class('related')}]"),
-        x(f"//ul[{has_class('navbar')}]"),
-        x("//link[contains(@href, '/theme/xzcf/')]"),
+    signature=Signature(
+        classes=(
+            frozenset({"place"}),
+            frozenset({"post-meta"}),
+            frozenset({"post-body"}),
+            frozenset({"list-item"}),
+            frozenset({"post-wechat", "post-copyright", "related"}),
+            frozenset({"navbar"}),  # ul.navbar
+        ),
+        assets=("/theme/xzcf/",),
     ),
     breadcrumb=(x(f"//div[{has_class('place')}]"), x(f"//div[{has_class('breadcrumb')}]")),
     post=(x(f"//div[{has_class('post')}]"),),
