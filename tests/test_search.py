@@ -71,6 +71,34 @@ def test_filters_and_snippet(mirror_archive):
     assert all("【园区】" in h.snippet for h in hits if "园区" in h.snippet.replace("【", "").replace("】", ""))
 
 
+@pytest.mark.parametrize(
+    ("category", "since"), [(None, None), ("徐州产业信息", None), (None, "2025-06-01"), ("徐州厂房出租", "2025-01-01")]
+)
+def test_the_total_counts_what_the_filters_select(mirror_archive, category, since):
+    """`5 hit(s) shown; N article(s) match`: N is what the query and its filters select (it was the
+    unfiltered count), and each --json line carries it."""
+    _, path = mirror_archive
+    db = sqlite3.connect(path)
+    rows = dict(
+        db.execute("SELECT article_id, coalesce(category, '') || '|' || coalesce(published_date, '') FROM articles")
+    )
+    expected = {
+        aid
+        for aid in brute_force(path, "园区")
+        if (category is None or rows[aid].split("|")[0] == category)
+        and (since is None or rows[aid].split("|")[1] >= since)
+    }
+    assert S.count(db, "园区", category=category, since=since) == len(expected)
+    args = [*(["--category", category] if category else []), *(["--since", since] if since else [])]
+    result = cli("search", "园区", "--db", str(path), "--limit", "5", *args)
+    assert result.returncode == 0, result.stderr
+    assert f"; {len(expected)} article(s) match" in result.stderr
+    lines = cli("search", "园区", "--db", str(path), "--json", "--limit", "5", *args).stdout.splitlines()
+    assert {json.loads(line)["total"] for line in lines} == {len(expected)}
+    if category or since:
+        assert len(expected) < len(brute_force(path, "园区"))  # the filter narrowed it
+
+
 def test_cli_prints_date_title_url_and_marked_snippet(mirror_archive):
     _, path = mirror_archive
     result = cli("search", "科创产业带", "--db", str(path), "--limit", "3")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import os
 import subprocess
@@ -325,12 +326,12 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
     with Archive(db_path, readonly=True) as archive:
         try:
             hits = search(archive.db, query, limit=limit, category=category, since=since, stories=stories)
-            total = count(archive.db, query)
+            total = count(archive.db, query, category=category, since=since)
         except QueryTooLarge as exc:
             raise click.UsageError(str(exc)) from None
     for hit in hits:
-        if as_json:
-            click.echo(json.dumps(hit.__dict__, ensure_ascii=False))
+        if as_json:  # each line carries the number of articles the query and filters select
+            click.echo(json.dumps({**hit.__dict__, "total": total}, ensure_ascii=False))
         else:
             copies = f"  ({hit.copies} copies)" if hit.copies > 1 else ""
             where = f"{hit.site_name} ({hit.site})" if hit.site_name else hit.site
@@ -338,8 +339,7 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
                 f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {where}  {hit.url}\n"
                 f"            {hit.snippet}"
             )
-    if not as_json:
-        click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)
+    click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)
 
 
 @main.command()
@@ -429,27 +429,34 @@ def demo(articles, db_path, out, days, start, network):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 def serve(archive, host, port):
-    """Datasette on ARCHIVE (any file name) with the project's descriptions and canned queries."""
+    """Datasette on ARCHIVE (any file name) with the project's descriptions and canned queries.
+
+    Whoever can reach HOST:PORT can read every table, run any read-only SQL (within Datasette's
+    time limit) and download the whole archive file: keep the default 127.0.0.1 unless that is
+    meant. Nothing is written to the archive. Stop it with Ctrl-C (or SIGTERM); its metadata file
+    goes with it."""
+    import signal
     import tempfile
 
-    metadata = datasette_metadata(Path(archive).stem)
-    with tempfile.NamedTemporaryFile("w", prefix="xzcrawler-", suffix=".json", encoding="utf-8", delete=False) as fh:
-        json.dump(metadata, fh, ensure_ascii=False)
-    # Datasette takes this process over (signals reach it directly); the metadata file is a few KB in /tmp
-    command = [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        str(archive),
-        "-m",
-        fh.name,
-        "--host",
-        host,
-        "--port",
-        str(port),
-    ]
-    os.execv(sys.executable, command)
+    if importlib.util.find_spec("datasette") is None:
+        raise click.ClickException("serve needs Datasette: pip install -e '.[datasette]' (make test installs it)")
+    with tempfile.TemporaryDirectory(prefix="xzcrawler-serve-") as folder:
+        metadata = Path(folder) / "metadata.json"
+        metadata.write_text(json.dumps(datasette_metadata(Path(archive).stem), ensure_ascii=False), "utf-8")
+        command = [sys.executable, "-m", "datasette", "serve", str(archive), "-m", str(metadata)]
+        process = subprocess.Popen([*command, "--host", host, "--port", str(port)])
+
+        def forward(signum, frame):  # a stop asked of us is asked of Datasette; we clean up after it
+            process.send_signal(signum)
+
+        previous = signal.signal(signal.SIGTERM, forward)
+        try:
+            code = process.wait()
+        except KeyboardInterrupt:  # Ctrl-C reached both: wait for Datasette to end
+            code = process.wait()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    sys.exit(code if code >= 0 else 0)
 
 
 def datasette_metadata(database: str) -> dict:

@@ -145,14 +145,30 @@ def hit_snippet(title: str | None, body: str | None, query: str) -> str:
     return snippet(text or "", query)
 
 
-def count(db, query: str) -> int:
-    """How many articles match ``query`` (all of them, whatever a search's limit)."""
+def _filters(category: str | None, since: str | None) -> tuple[str, list]:
+    """The SQL that narrows the index's matches to the articles a search's filters select."""
+    filters, params = [], []
+    if category:
+        filters.append("category = ?")
+        params.append(category)
+    if since:
+        filters.append("published_date >= ?")
+        params.append(since)
+    where = f" AND rowid IN (SELECT rowid FROM articles WHERE {' AND '.join(filters)})" if filters else ""
+    return where, params
+
+
+def count(db, query: str, category: str | None = None, since: str | None = None) -> int:
+    """How many articles match ``query`` and the filters (all of them, whatever a search's limit)."""
     check_query(query)
     expression = match_expression(query)
     if expression is None:
         return 0
     conn = getattr(db, "conn", db)
-    return conn.execute(f"SELECT count(*) FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH ?", [expression]).fetchone()[0]
+    where, params = _filters(category, since)
+    return conn.execute(
+        f"SELECT count(*) FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH ?{where}", [expression, *params]
+    ).fetchone()[0]
 
 
 def _ranked_rowids(conn, query: str, limit: int, where: str, params: list) -> list[int]:
@@ -187,14 +203,7 @@ def search(
     ``stories``: each story once (its best-ranked copy), not each cross-posted copy."""
     check_query(query)
     conn = getattr(db, "conn", db)
-    filters, params = [], []
-    if category:
-        filters.append("category = ?")
-        params.append(category)
-    if since:
-        filters.append("published_date >= ?")
-        params.append(since)
-    where = f" AND rowid IN (SELECT rowid FROM articles WHERE {' AND '.join(filters)})" if filters else ""
+    where, params = _filters(category, since)
     fetch = limit
     while True:
         rowids = _ranked_rowids(conn, query, fetch, where, params)

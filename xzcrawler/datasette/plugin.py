@@ -23,13 +23,33 @@ from ..core import search
 NOTHING = 'chars : "\u3007\u3007"'  # a phrase no index row holds: the chars column has single characters
 
 
+# A Python function cannot be interrupted by Datasette's time limit (sql_time_limit_ms): what it
+# works on is bounded instead. The terms and characters of a query are search.check_query's bounds.
+SNIPPET_TEXT = 100_000  # characters of a body a snippet looks through (the site's bodies are ~3,000)
+
+
+def _refusal(exc: Exception) -> str:
+    """An FTS5 expression that fails with ``exc``'s words: SQLite reports an exception raised in a
+    Python function only as "user-defined function raised exception", but names an unknown column
+    of a MATCH expression ("no such column: <the words>")."""
+    words = str(exc).replace('"', "'")
+    return f'"xzcrawler search: {words}" : x'
+
+
 def match(query: str | None) -> str:
-    search.check_query(query or "")
+    try:
+        search.check_query(query or "")
+    except search.QueryTooLarge as exc:
+        return _refusal(exc)
     return search.match_expression(query or "") or NOTHING
 
 
 def snippet(title: str | None, body: str | None, query: str | None) -> str:
-    return search.hit_snippet(title, body, query or "")
+    try:
+        search.check_query(query or "")
+    except search.QueryTooLarge as exc:
+        return str(exc)
+    return search.hit_snippet((title or "")[:SNIPPET_TEXT], (body or "")[:SNIPPET_TEXT], query or "")
 
 
 def is_archive(conn) -> bool:

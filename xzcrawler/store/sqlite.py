@@ -287,7 +287,8 @@ class Archive(Queries):
             # page was asked for after that listing was served, and never before (a known one may
             # have been asked for before its listing was read), so the difference is the site's
             # count of this one fetch, or readers in between.
-            if previous is None and listed is not None:
+            if previous is None and listed is not None and not nz.maybe_rounded(shown):
+                # (a count the theme rounded, 1.2万 and 1.2万, says nothing of one view more)
                 self._evidence(site, shown - listed[0], writes)
             counted = self._counted(site, shown, own)
             row["views_own"] = own
