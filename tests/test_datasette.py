@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -34,26 +35,35 @@ def datasette(mirror_archive, tmp_path_factory):
         ).fetchone()
         # two days after the capture (conftest.NOW, 2026-11-27T16:30:00Z)
         archive.observe_listing(site, [{"article_id": article_id, "views": views + 500}], "2026-11-29T16:30:00Z")
+    proc, base = start_serve(db)
+    yield base, db
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def start_serve(db, env=None) -> tuple[subprocess.Popen, str]:
+    """`xzcrawler serve DB` on a free loopback port, once it answers. Its output goes to a file:
+    a pipe nobody reads fills with the request log and stalls the server."""
     port = free_port()
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "xzcrawler.cli", "serve", str(db), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-            break
+            return proc, base
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise RuntimeError(proc.stdout.read().decode(errors="replace")) from None
+                log.seek(0)
+                raise RuntimeError(log.read().decode(errors="replace")) from None
             time.sleep(0.2)
-    yield base, db
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def get(url: str):

@@ -18,7 +18,7 @@ import pytest
 from xzcrawler.store import Archive
 
 from .test_archive import reference_record
-from .test_datasette import free_port
+from .test_datasette import start_serve
 
 
 @pytest.fixture
@@ -32,24 +32,7 @@ def served(tmp_path):
         archive.add_article(record)
     temp = tmp_path / "tmp"
     temp.mkdir()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "xzcrawler.cli", "serve", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "TMPDIR": str(temp)},
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(proc.stderr.read().decode(errors="replace"))
-            time.sleep(0.2)
+    proc, base = start_serve(db, env={**os.environ, "TMPDIR": str(temp)})
     yield base, db, proc, temp
     if proc.poll() is None:
         proc.kill()
