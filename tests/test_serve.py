@@ -35,8 +35,8 @@ def served(tmp_path):
     proc, base = start_serve(db, env={**os.environ, "TMPDIR": str(temp)})
     yield base, db, proc, temp
     if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def _search(base: str, db, query: str) -> tuple[float, dict]:
@@ -85,3 +85,18 @@ def test_serve_without_datasette_names_the_install_command(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "pip install -e '.[datasette]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_server_killed_outright_takes_datasette_with_it(served):
+    """kill -9 of `serve` (no chance to clean up): its Datasette child ends too, not left serving."""
+    base, _, proc, _ = served
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+        except OSError:
+            return
+        time.sleep(0.2)
+    pytest.fail("Datasette still answers after its parent was killed")

@@ -444,7 +444,7 @@ def serve(archive, host, port):
         metadata = Path(folder) / "metadata.json"
         metadata.write_text(json.dumps(datasette_metadata(Path(archive).stem), ensure_ascii=False), "utf-8")
         command = [sys.executable, "-m", "datasette", "serve", str(archive), "-m", str(metadata)]
-        process = subprocess.Popen([*command, "--host", host, "--port", str(port)])
+        process = subprocess.Popen([*command, "--host", host, "--port", str(port)], preexec_fn=_die_with_parent)
 
         def forward(signum, frame):  # a stop asked of us is asked of Datasette; we clean up after it
             process.send_signal(signum)
@@ -457,6 +457,18 @@ def serve(archive, host, port):
         finally:
             signal.signal(signal.SIGTERM, previous)
     sys.exit(code if code >= 0 else 0)
+
+
+def _die_with_parent() -> None:
+    """In a child: ask Linux to end it when its parent ends, however the parent ends (kill -9
+    too), so a server is never left behind (prctl PR_SET_PDEATHSIG; elsewhere nothing is done)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def datasette_metadata(database: str) -> dict:
