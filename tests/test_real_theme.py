@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 
 from xzcrawler.core.pages import parse_page
+from xzcrawler.mirror import tpure
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import XUZHOU, MirrorSite
 
@@ -173,3 +174,23 @@ def test_the_site_name_is_read_from_the_page(markup):
     if not path.exists():
         pytest.skip("../shared is not beside this clone")
     assert site_name(html.fromstring(path.read_bytes())) == "徐州厂房网"
+
+
+@pytest.mark.parametrize("field", ["views", "date", "category", "body", "title"])
+def test_a_broken_field_on_the_tpure_mirror_misses_its_first_choice(field):
+    """`xzcrawler mirror --break FIELD` on the real theme: the field's markup is renamed, so its
+    first-choice selector misses (what the drift guard watches) on every full page."""
+    site = MirrorSite(articles=30, now=NOW, broken=field)
+    watched = {"date": "published_date", "body": "body_text"}.get(field, field)
+    for aid in site.ids:
+        if site.is_seed(aid) or site.article(aid).shape != "full":
+            continue
+        html_page = tpure.article_page(site, aid, "http://h/", "http://h/x", 5, 1)
+        page = parse_page(html_page.encode(), f"http://h/index.php/post/{aid}.html", NOW)
+        assert watched not in page["_primary"], (field, aid)
+    whole = MirrorSite(articles=30, now=NOW)
+    aid = next(a for a in whole.ids if not whole.is_seed(a) and whole.article(a).shape == "full")
+    page = parse_page(
+        tpure.article_page(whole, aid, "http://h/", "http://h/x", 5, 1).encode(), "http://h/index.php/post/1.html", NOW
+    )
+    assert watched in page["_primary"]

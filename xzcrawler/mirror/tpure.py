@@ -206,15 +206,16 @@ def article_page(site: MirrorSite, aid: int, base: str, requested: str, views: i
     rng = site._rng(aid, "render")
     cat = site.category_id(art.category)
     name = site.profile.category_name(art.category)
+    # ``broken``: a theme update renamed that field's class (site.css), as on the reconstruction
     info = (
         f'<span class="user"><a href="{_link(base, "/index.php/author-1.html")}" rel="nofollow">admin</a></span>'
-        f'<span class="date">{date_span(site, art.published)}</span>'
-        f'<span class="cate"><a href="{_link(base, category_path(cat))}">{name}</a></span>'
-        f'<span class="view">{views_shown(site, views)}</span>'
+        f'<span class="{site.css("date", "date")}">{date_span(site, art.published)}</span>'
+        f'<span class="{site.css("category", "cate")}"><a href="{_link(base, category_path(cat))}">{name}</a></span>'
+        f'<span class="{site.css("views", "view")}">{views_shown(site, views)}</span>'
     )
     if art.shape == "nometa":  # some real pages show breadcrumb and title but no meta line
         info = ""
-    classes = "single viewall indent" + (" timgbox" if site.profile.v6 else "")
+    classes = f"{site.css('body', 'single')} viewall indent" + (" timgbox" if site.profile.v6 else "")
     copyright_line = C.COPYRIGHT_TEXT.format(site=f"<strong>{site.profile.name}</strong>")
     copy_url = requested if not site.profile.v6 else _link(base, post_path(aid))  # 5.x: fullcurrenturl
     tags = "".join(
