@@ -396,6 +396,7 @@ def test_export_refuses_what_it_must_not_replace(mirror_archive, tmp_path):
         (str(tmp_path), "not a regular file"),
         (str(fifo), "not a regular file"),
         (str(tmp_path / "x.jsonl.gz"), "ends in .gz"),
+        (str(tmp_path / "x.csv"), "a .csv name says another format"),
     ]:
         result = cli("export", "--db", str(path), "--out", out)
         assert result.returncode == 1 and says in result.stderr, (out, result.stderr)

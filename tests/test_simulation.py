@@ -89,3 +89,16 @@ def test_twelve_days_on_the_reconstructed_markup(tmp_path):
 def test_a_year_of_cron_on_a_small_site(tmp_path):
     sim = Simulation(tmp_path, articles=40)
     sim.run(365, after_day=lambda day: check_day(sim, day) if day.number % 7 == 0 or day.number > 358 else None)
+
+
+def test_demo_days_starts_its_own_archive_and_refuses_to_mix_into_another(tmp_path):
+    """Mixed into an archive that already holds the site, every simulated day said "new 0"."""
+    from tests.conftest import cli
+
+    db, out = tmp_path / "days.db", tmp_path / "days.jsonl"
+    args = ["demo", "--days", "2", "--articles", "20", "--start", "2026-01-01T03:17:00+08:00"]
+    first = cli(*args, "--db", str(db), "--out", str(out), cwd=tmp_path, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "day   0" in first.stdout and "new  20" in first.stdout
+    again = cli(*args, "--db", str(db), "--out", str(out), cwd=tmp_path, timeout=600)
+    assert again.returncode == 2 and "already holds" in again.stderr and "--db" in again.stderr

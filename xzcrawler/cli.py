@@ -498,6 +498,16 @@ def _simulate(articles: int, db_path: str, out: str, days: int, start: str | Non
         today = dt.datetime.now(nz.SITE_TZ).replace(hour=3, minute=17, second=0, microsecond=0)
         first = today - dt.timedelta(days=days)
     db = Path(db_path)
+    if db.is_file():  # the simulated site starts empty: mixed into another archive, its days would lie
+        from .store import Archive
+
+        with Archive(db, readonly=True) as archive:
+            held = archive.article_count()
+        if held:
+            raise click.UsageError(
+                f"{db} already holds {held} articles: the simulated days start a new archive. "
+                "Give --db a new path (e.g. --db data/days.db --out exports/days.jsonl)"
+            )
     db.parent.mkdir(parents=True, exist_ok=True)
     sim = Simulation(db.parent, articles=articles, start=first, db_path=db.resolve())
     started = time.monotonic()

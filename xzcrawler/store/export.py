@@ -20,12 +20,17 @@ class ExportTargetError(ValueError):
     """An export target that must not be written: the archive, a directory, a device, a database."""
 
 
+# File name endings of other formats than the export's JSON lines.
+OTHER_FORMATS = (".csv", ".tsv", ".xlsx", ".xls", ".parquet", ".db", ".sqlite", ".html", ".xml")
+
+
 def check_export_target(
     out: str | os.PathLike, db_path: str | os.PathLike | None = None, compress: bool = False
 ) -> None:
     """Refuse a target that would clobber something: only a regular file (or nothing yet) may be
     replaced, never the archive (or its -wal/-shm/.lock), another SQLite database, a directory or
-    a device; the name ends in .gz exactly when the export is gzipped."""
+    a device; the name ends in .gz exactly when the export is gzipped, and names no other format
+    (JSON lines in a file called .csv would be read as a broken table)."""
     if str(out) == "-":
         return
     out = Path(out)
@@ -46,6 +51,10 @@ def check_export_target(
         with open(out, "rb") as fh:
             if fh.read(16) == b"SQLite format 3\x00":
                 raise ExportTargetError(f"{out} is an SQLite database: an export never replaces one")
+    stem = out.name[:-3] if out.name.endswith(".gz") else out.name
+    other = next((s for s in OTHER_FORMATS if stem.lower().endswith(s)), None)
+    if other:
+        raise ExportTargetError(f"{out}: exports are JSON lines; a {other} name says another format (name it .jsonl)")
 
 
 def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
