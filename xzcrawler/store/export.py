@@ -24,13 +24,25 @@ class ExportTargetError(ValueError):
 OTHER_FORMATS = (".csv", ".tsv", ".xlsx", ".xls", ".parquet", ".db", ".sqlite", ".html", ".xml")
 
 
+def check_jsonl_name(out: str | os.PathLike) -> None:
+    """An export is JSON lines: a name that says another format (JSON lines in a file called .csv
+    is read as a broken table) is refused."""
+    if str(out) == "-":
+        return
+    out = Path(out)
+    stem = out.name[:-3] if out.name.endswith(".gz") else out.name
+    other = next((s for s in OTHER_FORMATS if stem.lower().endswith(s)), None)
+    if other:
+        raise ExportTargetError(f"{out}: exports are JSON lines; a {other} name says another format (name it .jsonl)")
+
+
 def check_export_target(
     out: str | os.PathLike, db_path: str | os.PathLike | None = None, compress: bool = False
 ) -> None:
     """Refuse a target that would clobber something: only a regular file (or nothing yet) may be
     replaced, never the archive (or its -wal/-shm/.lock), another SQLite database, a directory or
-    a device; the name ends in .gz exactly when the export is gzipped, and names no other format
-    (JSON lines in a file called .csv would be read as a broken table)."""
+    a device; the name ends in .gz exactly when the export is gzipped. (For the report and the
+    WACZ too; ``check_jsonl_name`` is the exports' own.)"""
     if str(out) == "-":
         return
     out = Path(out)
@@ -51,10 +63,6 @@ def check_export_target(
         with open(out, "rb") as fh:
             if fh.read(16) == b"SQLite format 3\x00":
                 raise ExportTargetError(f"{out} is an SQLite database: an export never replaces one")
-    stem = out.name[:-3] if out.name.endswith(".gz") else out.name
-    other = next((s for s in OTHER_FORMATS if stem.lower().endswith(s)), None)
-    if other:
-        raise ExportTargetError(f"{out}: exports are JSON lines; a {other} name says another format (name it .jsonl)")
 
 
 def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
@@ -121,6 +129,7 @@ def export(
     if table not in EXPORT_TABLES:
         raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
     check_export_target(out, db_path, compress)
+    check_jsonl_name(out)
     with Archive(db_path, readonly=not changed) as archive:
         started = archive.clock.iso()
         # the change marks now: rows written from here on belong to the next --changed export
