@@ -167,3 +167,19 @@ def test_the_plugin_leaves_other_databases_alone(tmp_path):
     plugin.prepare_connection(archive, "a", None)
     assert archive.execute("SELECT escape_fts('工业园区')").fetchone()[0].count('"') == 6  # 工业 业园 园区
     assert archive.execute("SELECT xz_match('，。')").fetchone()[0] == plugin.NOTHING
+
+
+def test_every_row_of_articles_downloads_once(datasette):
+    """Datasette pages a streamed CSV by its keys; a default sort on a nullable, non-unique column
+    (published_date, as the metadata had it) gave 3,605 rows for the demo's 3,600, with some twice
+    and some missing. Without it the download is the table, page after page."""
+    import csv
+    import io
+    import sqlite3
+
+    base, db = datasette
+    truth = {(site, str(aid)) for site, aid in sqlite3.connect(db).execute("SELECT site, article_id FROM articles")}
+    for query in ("_stream=on&_size=50", "_stream=on&_size=max"):
+        with urllib.request.urlopen(f"{base}/{db.stem}/articles.csv?{query}", timeout=60) as response:
+            rows = list(csv.DictReader(io.StringIO(response.read().decode("utf-8"))))
+        assert len(rows) == len(truth) and {(r["site"], r["article_id"]) for r in rows} == truth, query
