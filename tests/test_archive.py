@@ -147,6 +147,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m011_each_thing_once",
         "m012_readers_views_and_related_seen",
         "m013_sites_and_own_fetches_seen",
+        "m014_archive_identity",
     ]
 
 

@@ -17,10 +17,14 @@ NAMES = ["hash#1.db", "what?.db", "pct%41.db", "with space.db", 'quote\'d "x".db
 
 
 def _archive(path, article_id: int, title: str):
+    """An archive of one article, fetched in one run of its site (what a merge takes as a shard)."""
     with Archive(path) as archive:
         record = reference_record(article_id=article_id)
         record["title"] = title
+        run = archive.start_run("articles", record["site"], started_at=record["fetched_at"])
         archive.add_article(record)
+        archive.flush()
+        archive.finish_run(run, "finished", {}, finished_at=record["fetched_at"])
 
 
 @pytest.mark.parametrize("name", NAMES)

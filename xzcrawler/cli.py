@@ -282,23 +282,43 @@ def wacz(archive, out, warc_dir):
 @click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--into", "into", required=True, type=click.Path(dir_okay=False), help="The archive merged into.")
 @click.option("--no-warc", is_flag=True, help="Leave the WARC files where they are (and their index out).")
+@click.option(
+    "--max-seconds",
+    default=3600,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="A shard whose vetting or merge takes longer is refused (its transaction rolled back).",
+)
+@click.option(
+    "--max-bytes",
+    default=64 * 1024**3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="A shard file (with its write-ahead log) larger than this is refused.",
+)
 @_archive_errors
-def merge_command(shards, into, no_warc):
+def merge_command(shards, into, no_warc, max_seconds, max_bytes):
     """Fold shard archives (one per site or job) into one archive, with all their history.
 
-    Merging a shard again writes nothing; a refreshed shard writes only what changed."""
+    Merging a shard again writes nothing; a refreshed shard writes only what changed. Every shard
+    is vetted first (its tables, sites, times and WARC names; see docs/scale.md): one refused
+    leaves the archive as it was. --into must be an archive or a new path. Exits 75 when another
+    run holds the archive."""
+    from .core.health import LOCKED
     from .lock import ArchiveLocked, RunLock
-    from .store.merge import merge
+    from .store.merge import check_target, merge
 
     missing = [shard for shard in shards if not Path(shard).is_file()]
     if missing:
         raise click.ClickException(f"no archive at {missing[0]}")
+    check_target(Path(into))
     try:
         lock = RunLock.acquire(into)
     except ArchiveLocked as exc:
-        raise click.ClickException(f"{exc}: try again when it is done") from None
+        click.echo(f"Error: {exc}: try again when it is done (exit {LOCKED}, nothing written)", err=True)
+        sys.exit(LOCKED)
     with lock:
-        for report in merge(into, list(shards), warc=not no_warc):
+        for report in merge(into, list(shards), warc=not no_warc, max_seconds=max_seconds, max_bytes=max_bytes):
             click.echo(report.line())
 
 

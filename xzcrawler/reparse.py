@@ -119,12 +119,13 @@ def reparse(
             for url, fetched_at, requested in source.db.execute("SELECT url, fetched_at, requested FROM listing_marks")
         }
         originals = {
-            (url, record_id): (warc_dir / file, offset)
+            (url, record_id): (paths.warc_file(warc_dir, file), offset)
             for url, record_id, file, offset in source.db.execute(
                 "SELECT url, record_id, file, offset FROM warc_records WHERE record_type = 'response' AND record_id IN "
                 "(SELECT record_id FROM warc_records WHERE record_type = 'response' AND digest IN "
                 "(SELECT digest FROM warc_records WHERE record_type = 'revisit'))"
             )
+            if paths.bare_warc_name(file)
         }
     stats = _Stats()
     report = Report()
@@ -136,7 +137,9 @@ def reparse(
             report.responses += 1
             try:
                 date, status, content_type, body, etag, last_modified = read_response(
-                    warc_dir / file, offset, refers_to=lambda url, record_id: originals.get((url, record_id))
+                    paths.warc_file(warc_dir, file),
+                    offset,
+                    refers_to=lambda url, record_id: originals.get((url, record_id)),
                 )
             except (TooLarge, OSError, ValueError, StopIteration) as exc:
                 report.failures += 1

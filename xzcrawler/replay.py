@@ -33,6 +33,19 @@ def pages(archive_path: str | Path) -> list[dict]:
     return [{"url": url, "title": title, "ts": ts} for url, title, ts in rows]
 
 
+def own_captures(archive_path: str | Path, folder: Path) -> list[Path]:
+    """The WARC files of the archive's own captures: those its index points at (a shard's, once
+    merged, included) and those it wrote (its identity in their warcinfo), never another
+    archive's files sharing the folder."""
+    from .warc import own_files
+
+    with Archive(archive_path, readonly=True) as archive:
+        indexed = archive.warc_files_indexed()
+        files = {folder / name for name in indexed if paths.bare_warc_name(name) and (folder / name).is_file()}
+        files.update(own_files(archive, folder, indexed))
+    return sorted(files)
+
+
 def _wacz(*args: str) -> tuple[int, str]:
     try:
         from wacz.main import main as wacz_main
@@ -53,7 +66,7 @@ def make_wacz(archive_path: str | Path, out: str | Path, warc_dir: str | Path | 
     out = Path(out)
     entries = pages(archive_path)  # an archive, or a clear refusal
     folder = paths.warc_dir(archive_path, str(warc_dir) if warc_dir else None)
-    files = sorted(folder.glob("*.warc.gz")) if folder.is_dir() else []
+    files = own_captures(archive_path, folder)
     if not files:
         raise ReplayError(f"no WARC files in {folder}: nothing to package")
     with atomic_path(out) as partial, tempfile.TemporaryDirectory() as tmp:

@@ -53,6 +53,9 @@ def _headers(headers) -> list[tuple[str, str]]:
 # (robots.txt: a ~470-byte response against a ~520-byte revisit record).
 MIN_REVISIT_BYTES = 1024
 
+# The warcinfo field naming the archive that wrote a file (its ``archive_info`` id).
+OWNER_FIELD = "xz-archive"
+
 # Files this process is writing: a run of several sites has one recorder per site in one folder,
 # and one's start must not index (or cut) what another is writing.
 _WRITING: set[Path] = set()
@@ -61,13 +64,24 @@ _WRITING: set[Path] = set()
 class WarcFiles:
     """Size-rotated .warc.gz files and their index rows (no Scrapy here: usable on its own)."""
 
-    def __init__(self, directory: Path, max_bytes: int, prefix: str = "xzcrawler", clock=None, last_capture=None):
+    def __init__(
+        self,
+        directory: Path,
+        max_bytes: int,
+        prefix: str = "xzcrawler",
+        clock=None,
+        last_capture=None,
+        owner: str | None = None,
+    ):
         from .core.clock import Clock
 
         self.clock = clock or Clock()
         self.directory = directory
         self.max_bytes = max_bytes
         self.prefix = prefix
+        # the identity of the archive these files belong to: named in each file's warcinfo record
+        # (and, shortened, in its name) so that archives sharing a folder tell their files apart
+        self.owner = owner
         self.directory.mkdir(parents=True, exist_ok=True)
         self._fh = None
         self._writer = None
@@ -83,7 +97,8 @@ class WarcFiles:
 
     def _open(self) -> None:
         self._seq += 1
-        self._name = f"{self.prefix}-{self._stamp}-{os.getpid()}-{self._seq:05d}.warc.gz"
+        mark = f"-{self.owner[:8]}" if self.owner else ""
+        self._name = f"{self.prefix}{mark}-{self._stamp}-{os.getpid()}-{self._seq:05d}.warc.gz"
         self._fh = open(self.directory / self._name, "wb")
         _WRITING.add((self.directory / self._name).resolve())
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
@@ -93,6 +108,7 @@ class WarcFiles:
                 "software": "xzcrawler (Scrapy, warcio)",
                 "format": "WARC File Format 1.1",
                 "description": "crawl of the 021cf.cn network",
+                **({OWNER_FIELD: self.owner} if self.owner else {}),
             },
         )
         self._writer.write_record(info)
@@ -252,7 +268,11 @@ class WarcRecorder:
         directory = paths.warc_dir(db_path, settings.get("XZ_WARC_DIR"))
         store = open_store(crawler)
         files = WarcFiles(
-            directory, settings.getint("XZ_WARC_MAX_BYTES"), clock=crawl_clock(crawler), last_capture=store.last_capture
+            directory,
+            settings.getint("XZ_WARC_MAX_BYTES"),
+            clock=crawl_clock(crawler),
+            last_capture=store.last_capture,
+            owner=store.identity,
         )
         middleware = cls(files, store, crawler.stats, crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
@@ -263,6 +283,7 @@ class WarcRecorder:
         site = getattr(spider, "site_key", None)
         if site:  # a file name per site: the sites of one run write side by side
             self.files.prefix = f"xzcrawler-{site}"
+        # (the name then carries the archive's id: xzcrawler-<site>-<id8>-<time>-<pid>-<seq>)
         try:
             added = reconcile(self.store, self.files.directory)
         except (StorageError, OSError, *STORAGE_ERRORS) as exc:
@@ -329,18 +350,65 @@ class WarcRecorder:
         self._flush_index()
 
 
+def warcinfo_fields(path: Path) -> dict[str, str] | None:
+    """The fields of the warcinfo record a WARC file opens with; None when it opens with none (or
+    with a record still being written)."""
+    try:
+        with open(path, "rb") as fh:
+            end = _member_end(fh, 0)
+            if end is None:
+                return None
+            fh.seek(0)
+            record = next(iter(ArchiveIterator(io.BytesIO(fh.read(min(end, 1 << 20))))))
+            if record.rec_headers.get_header("WARC-Type") != "warcinfo":
+                return None
+            text = record.content_stream().read(1 << 16).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001  (not a WARC file we can read: nobody's we know)
+        return None
+    fields = {}
+    for line in text.splitlines():
+        name, colon, value = line.partition(":")
+        if colon:
+            fields[name.strip()] = value.strip()
+    return fields
+
+
+def own_files(archive: Archive, directory: Path, indexed: dict[str, int] | None = None) -> list[Path]:
+    """The WARC files of ``directory`` this archive wrote: those whose warcinfo names its identity,
+    and those its index lists that name no archive (written before files were marked). A file of
+    another archive in the same folder (a shard beside it) is never among them, even if a merge
+    indexed it here: only its writer may cut it."""
+    if not directory.is_dir():
+        return []
+    identity = archive.identity
+    indexed = archive.warc_files_indexed() if indexed is None else indexed
+    owned = []
+    for path in sorted(directory.glob("*.warc.gz")):
+        mark = f"-{identity[:8]}-"
+        if (
+            "-" in path.name
+            and path.name.startswith("xzcrawler-")
+            and mark not in path.name
+            and path.name not in indexed
+        ):
+            continue  # another archive's name: no need to open it
+        fields = warcinfo_fields(path)
+        owner = fields.get(OWNER_FIELD) if fields else None
+        if owner == identity or (owner is None and path.name in indexed):
+            owned.append(path)
+    return owned
+
+
 def reconcile(archive: Archive, directory: Path) -> int:
-    """Index the records of the WARC files in ``directory`` that ``warc_records`` lacks (a run
-    killed between writing records and indexing them), and cut a record left half-written at
-    the end of a file. Returns how many rows were added."""
+    """Index the records of this archive's WARC files in ``directory`` that ``warc_records``
+    lacks (a run killed between writing records and indexing them), and cut a record left
+    half-written at the end of such a file. Files another archive wrote are left alone. Returns
+    how many rows were added."""
     if not directory.is_dir():
         return 0
-    known = {
-        file: end
-        for file, end in archive.db.execute("SELECT file, max(offset + length) FROM warc_records GROUP BY file")
-    }
+    known = archive.warc_files_indexed()
     added = 0
-    for path in sorted(directory.glob("*.warc.gz")):
+    for path in own_files(archive, directory, known):
         if path.resolve() in _WRITING:
             continue
         size = path.stat().st_size

@@ -25,5 +25,27 @@ def warc_dir(db_path: str | os.PathLike, configured: str | None = None) -> Path:
     return Path(configured) if configured else Path(db_path).parent / "warc"
 
 
+def bare_warc_name(name: object) -> bool:
+    """A WARC file name as an index row may hold it: a plain name inside the archive's WARC folder.
+    A path, a parent reference, a hidden name or a NUL (a row from a hostile shard) is refused, so
+    no reader ever opens a file outside the folder."""
+    return (
+        isinstance(name, str)
+        and name.endswith(".warc.gz")
+        and not name.startswith(".")
+        and "/" not in name
+        and "\\" not in name
+        and "\x00" not in name
+    )
+
+
+def warc_file(folder: Path, name: object) -> Path:
+    """The WARC file ``name`` of an index row, inside ``folder``; ValueError for a name that is
+    not a bare file name (it is never opened)."""
+    if not bare_warc_name(name):
+        raise ValueError(f"the index names a WARC file outside its folder: {name!r}")
+    return folder / name
+
+
 def log_dir(db_path: str | os.PathLike, configured: str | None = None) -> Path:
     return Path(configured) if configured else Path(db_path).parent / "logs"

@@ -10,19 +10,73 @@ Idempotent: every row is matched on its natural key (an article by site and id, 
 spider and start, a snapshot by all it says), so merging a shard again writes nothing. Incremental:
 only rows new or changed since the last merge are written. One transaction a shard: a merge
 killed half-way leaves the target as it was before that shard.
+
+A shard is untrusted input (another node's file, copied over the network): before anything is
+written it is vetted (``vet``) and refused whole, with a one-line reason, when a table it should
+hold is a view, a virtual table or lacks columns, it carries triggers, a row claims a site the
+shard never crawled, a time lies past the end of its last run, an index row names a WARC file
+outside its folder, or it is over the size bound; the whole merge of a shard is bounded in time.
+Revisions of an article held by both sides are merged by time and content, never by number: the
+union of both histories, in time order, a revision wherever the content changed, renumbered, with
+exactly one current (that of the article row kept, the one fetched last).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
+import sqlite3
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_file
+from ..core import normalize as nz
 from ..core import paths, search
-from .errors import NotAnArchive, _storage
+from .errors import NotAnArchive, StorageError, _storage
+from .schema import CONTENT_FIELDS, REVISION_FIELDS
 from .sqlite import Archive, readonly_uri
+
+MAX_SECONDS = 3600  # a shard whose merge would take longer is refused (its transaction rolled back)
+MAX_BYTES = 64 * 1024**3  # a shard file (with its write-ahead log) larger than this is refused
+CLOCK_SKEW = dt.timedelta(hours=1)  # how far past the merge's clock a node's clock may run
+
+# The tables a merge reads from a shard, and the times in each that must not lie past the end of
+# the shard's last run (a row stamped 9999-12-31 would win over every honest shard forever).
+SHARD_TIMES = {
+    "articles": ("fetched_at", "first_seen", "last_seen", "views_observed_at", "last_checked"),
+    "revision_log": ("fetched_at",),
+    "categories": ("first_seen", "last_seen"),
+    "related_seen": ("first_seen", "last_seen"),
+    "site_traits": ("updated_at",),
+    "listing_marks": ("fetched_at",),
+    "sites": ("name_seen_at",),
+    "failures": ("first_seen", "last_tried", "resolved_at"),
+    "crawl_runs": ("started_at", "finished_at"),
+    "view_snapshots": ("observed_at",),
+    "date_refinements": ("observed_at",),
+    "warc_records": ("fetched_at",),
+}
+# Where each table says which site a row is of: a column, or the host of a URL.
+SHARD_SITE = {
+    "articles": ("site", "url"),
+    "revision_log": ("site",),
+    "categories": ("site", "url"),
+    "related_seen": ("site",),
+    "site_traits": ("site",),
+    "listing_marks": ("url",),
+    "sites": ("site",),
+    "failures": ("url",),
+    "view_snapshots": ("site",),
+    "date_refinements": ("site",),
+    "warc_records": ("url",),
+}
+
+
+class ShardRefused(NotAnArchive):
+    """A shard the merge does not take; the target is as it was."""
 
 
 @dataclass
@@ -46,30 +100,191 @@ def _differs(columns, left: str = "m", right: str = "s") -> str:
     return " OR ".join(f"{left}.{c} IS NOT {right}.{c}" for c in columns)
 
 
-def merge(target: str | Path, shards: list[str | Path], *, warc: bool = True, clock=None) -> list[MergeReport]:
-    """Merge each of ``shards`` into the archive at ``target`` (created if missing)."""
+def check_target(target: Path) -> None:
+    """``--into`` is an xzcrawler archive (of this or an older version) or a new path: a text
+    file, a folder or another application's SQLite file is refused, never migrated into one."""
+    if not target.exists() or (target.is_file() and target.stat().st_size == 0):
+        return
+    if not target.is_file():
+        raise NotAnArchive(f"{target} is not a file: --into must be an archive or a new path")
+    try:
+        conn = sqlite3.connect(readonly_uri(target), uri=True)
+        try:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            ours = (
+                "_sqlite_migrations" in names
+                and conn.execute(
+                    "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'xzcrawler'"
+                ).fetchone()[0]
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        ours = False
+    if not ours or "articles" not in names:
+        raise NotAnArchive(f"{target} is not an xzcrawler archive: --into must be an archive or a new path")
+
+
+def merge(
+    target: str | Path,
+    shards: list[str | Path],
+    *,
+    warc: bool = True,
+    clock=None,
+    max_seconds: float = MAX_SECONDS,
+    max_bytes: int = MAX_BYTES,
+) -> list[MergeReport]:
+    """Merge each of ``shards`` into the archive at ``target`` (created if missing). Every shard is
+    vetted before the target is opened: one refused leaves the target as it was."""
+    from ..core.clock import Clock
+
     target = Path(target)
+    clock = clock or Clock()
+    check_target(target)
     for shard in shards:
         if Path(shard).resolve() == target.resolve():
             raise NotAnArchive(f"{shard} is the archive merged into: a shard must be another file")
-        Archive(shard, readonly=True).close()  # an archive of the current schema, or a clear refusal
+        vet(Path(shard), clock.now(), max_seconds=max_seconds, max_bytes=max_bytes)
     reports = []
     with Archive(target, clock=clock) as archive:
         for shard in shards:
-            reports.append(_merge_one(archive, Path(shard), warc))
+            reports.append(_merge_one(archive, Path(shard), warc, max_seconds))
     return reports
 
 
-def _merge_one(archive: Archive, shard: Path, warc: bool) -> MergeReport:
+class _Deadline:
+    """A progress handler that interrupts SQLite once ``seconds`` have passed."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def __call__(self) -> int:
+        return int(time.monotonic() > self.end)
+
+    def check(self) -> None:
+        if self():
+            raise sqlite3.OperationalError("interrupted")
+
+
+def _bounded(shard: Path, deadline: _Deadline):
+    """A refusal in place of SQLite's 'interrupted' (the deadline) for ``shard``."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def guard():
+        try:
+            yield
+        except (sqlite3.OperationalError, StorageError) as exc:
+            if "interrupted" in str(exc):
+                raise ShardRefused(
+                    f"{shard}: refused: its merge took over {deadline.seconds:g} s (the bound; --max-seconds)"
+                ) from None
+            raise
+
+    return guard()
+
+
+def vet(shard: Path, now: dt.datetime, *, max_seconds: float = MAX_SECONDS, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse ``shard`` (ShardRefused, one line) unless it is a sound archive of its own sites."""
+    if not shard.is_file():
+        raise NotAnArchive(f"no archive at {shard}")
+    size = sum(p.stat().st_size for p in (shard, shard.with_name(shard.name + "-wal")) if p.is_file())
+    if size > max_bytes:
+        raise ShardRefused(f"{shard}: refused: {size:,} bytes, over the bound of {max_bytes:,} (--max-bytes)")
+    Archive(shard, readonly=True).close()  # an archive of the current schema, or a clear refusal
+    expected = _expected_columns()
+    conn = sqlite3.connect(readonly_uri(shard), uri=True)
+    deadline = _Deadline(max_seconds)
+    conn.set_progress_handler(deadline, 10_000)
+    conn.create_function("xz_site", 1, nz.site_of, deterministic=True)
+
+    def refuse(reason: str):
+        raise ShardRefused(f"{shard}: refused: {reason}")
+
+    try:
+        with _bounded(shard, deadline):
+            kinds = {
+                name: (kind, sql or "") for name, kind, sql in conn.execute("SELECT name, type, sql FROM sqlite_master")
+            }
+            triggers = sorted(name for name, (kind, _) in kinds.items() if kind == "trigger")
+            if triggers:
+                refuse(f"it carries triggers ({', '.join(triggers)}); an archive has none")
+            for table, columns in expected.items():
+                deadline.check()  # (a statement shorter than the handler's period never calls it)
+                kind, sql = kinds.get(table, (None, ""))
+                if kind != "table" or sql.upper().startswith("CREATE VIRTUAL"):
+                    what = "missing" if kind is None else ("a virtual table" if kind == "table" else f"a {kind}")
+                    refuse(f"{table} is {what}, not a table")
+                have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                if have != set(columns):
+                    odd = sorted(set(columns) ^ have)
+                    refuse(f"{table} has not the archive's columns (differs in {', '.join(odd)})")
+            sites = {row[0] for row in conn.execute("SELECT DISTINCT site FROM crawl_runs WHERE site IS NOT NULL")}
+            if not sites:
+                refuse("it has no crawl runs, so no sites of its own")
+            conn.execute("CREATE TEMP TABLE own_sites (site TEXT PRIMARY KEY)")
+            conn.executemany("INSERT INTO own_sites VALUES (?)", [[site] for site in sites])
+            for table, where in SHARD_SITE.items():
+                for column in where:
+                    value = f"xz_site({column})" if column == "url" else column
+                    row = conn.execute(
+                        f"SELECT {column} FROM {table} WHERE {value} IS NULL OR {value} NOT IN (SELECT site FROM own_sites) LIMIT 1"
+                    ).fetchone()
+                    if row is not None:
+                        refuse(
+                            f"a row of {table} is of another site ({row[0]!r}) than its runs ({', '.join(sorted(sites))})"
+                        )
+            bad = conn.execute(
+                "SELECT count(*) FROM articles WHERE typeof(article_id) != 'integer' OR typeof(site) != 'text'"
+            ).fetchone()[0]
+            if bad:
+                refuse(f"{bad} article row(s) whose key is no site and integer id")
+            latest = (now + CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%S")
+            row = conn.execute(
+                "SELECT max(substr(coalesce(finished_at, ?), 1, 19)) FROM crawl_runs", [latest]
+            ).fetchone()
+            end = min(row[0] or latest, latest)
+            for table, columns in SHARD_TIMES.items():
+                deadline.check()
+                for column in columns:
+                    row = conn.execute(
+                        f"SELECT {column} FROM {table} WHERE substr({column}, 1, 19) > ? LIMIT 1", [end]
+                    ).fetchone()
+                    if row is not None:
+                        refuse(f"{table}.{column} {row[0]!r} is later than the end of its last run ({end})")
+            for (name,) in conn.execute("SELECT DISTINCT file FROM warc_records"):
+                if not paths.bare_warc_name(name):
+                    refuse(f"warc_records names a file outside its WARC folder: {name!r}")
+    finally:
+        conn.close()
+
+
+_EXPECTED: dict[str, list[str]] = {}
+
+
+def _expected_columns() -> dict[str, list[str]]:
+    """Each merged table's columns in an archive of this version (a new one in memory)."""
+    if not _EXPECTED:
+        with Archive(":memory:") as reference:
+            for table in SHARD_TIMES:
+                _EXPECTED[table] = _columns(reference.db.conn, table)
+    return _EXPECTED
+
+
+def _merge_one(archive: Archive, shard: Path, warc: bool, max_seconds: float = MAX_SECONDS) -> MergeReport:
     report = MergeReport(str(shard))
     if warc:  # the files first: an index row never points at a file the target lacks
         report.warc_files = _copy_warc(shard, archive.path)
     conn = archive.db.conn
     conn.execute("ATTACH DATABASE ? AS shard", [readonly_uri(shard)])
+    deadline = _Deadline(max_seconds)
+    conn.set_progress_handler(deadline, 10_000)
     try:
-        with _storage(), archive._txn():
-            _merge_tables(conn, report.written)
+        with _bounded(shard, deadline), _storage(), archive._txn():
+            _merge_tables(conn, report.written, deadline)
     finally:
+        conn.set_progress_handler(None, 0)
         conn.execute("DETACH DATABASE shard")
     return report
 
@@ -80,8 +295,12 @@ def _count(conn, written: Counter, table: str, sql: str, params=()) -> None:
     written[table] += conn.total_changes - before
 
 
-def _merge_tables(conn, written: Counter) -> None:
-    # -- articles: new ones, and those the shard holds newer ------------------------------------
+def _merge_tables(conn, written: Counter, deadline: _Deadline | None = None) -> None:
+    # -- revisions of articles both hold: their union by time and content, read before the
+    # articles are written (the current revision's content is its article row's) ---------------
+    histories = _merged_histories(conn, deadline)
+
+    # -- articles: new ones, and those the shard fetched later ------------------------------------
     columns = _columns(conn, "articles")
     conn.execute("DROP TABLE IF EXISTS temp.merge_changed")
     conn.execute(
@@ -89,15 +308,14 @@ def _merge_tables(conn, written: Counter) -> None:
         SELECT s.site, s.article_id, m.rowid IS NULL AS is_new,
                (m.title IS NOT s.title OR m.body_text IS NOT s.body_text) AS text_changed
         FROM shard.articles s LEFT JOIN main.articles m ON m.site = s.site AND m.article_id = s.article_id
-        WHERE m.rowid IS NULL
-           OR (({_differs(columns)}) AND coalesce(s.last_seen, '') >= coalesce(m.last_seen, ''))"""
+        WHERE m.rowid IS NULL OR (({_differs([c for c in columns if c != "revision"])}) AND {_SHARD_NEWER})"""
     )
     updates = ", ".join(
         f"{c} = min(coalesce(articles.{c}, excluded.{c}), coalesce(excluded.{c}, articles.{c}))"
         if c == "first_seen"
         else f"{c} = excluded.{c}"
         for c in columns
-        if c not in ("site", "article_id")
+        if c not in ("site", "article_id", "revision")  # (the number is the merged history's, below)
     )
     # the text the search index holds for articles about to change (contentless: an entry is
     # deleted with the values it was indexed with)
@@ -130,18 +348,26 @@ def _merge_tables(conn, written: Counter) -> None:
     written["search_index"] += len(changed)
     conn.execute("DROP TABLE temp.merge_changed")
 
-    # -- revisions: a superseded one gains its content (and loses 'current') in a later merge ---
+    # -- revisions: an article only the shard holds comes with its log as it is; one both hold
+    # gets the merged history worked out above --------------------------------------------------
     columns = _columns(conn, "revision_log")
-    key = ("site", "article_id", "revision")
     _count(
         conn,
         written,
         "revisions",
-        f"""INSERT INTO main.revision_log ({", ".join(columns)}) SELECT {", ".join(columns)} FROM shard.revision_log
-        WHERE true ON CONFLICT (site, article_id, revision) DO UPDATE SET
-        {", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)}
-        WHERE {_differs([c for c in columns if c not in key], "revision_log", "excluded")}""",
+        f"""INSERT INTO main.revision_log ({", ".join(columns)}) SELECT {", ".join(columns)} FROM shard.revision_log s
+        WHERE NOT EXISTS (SELECT 1 FROM main.revision_log m WHERE m.site = s.site AND m.article_id = s.article_id)""",
     )
+    for (site, article_id), rows in histories.items():
+        conn.execute("DELETE FROM main.revision_log WHERE site = ? AND article_id = ?", [site, article_id])
+        conn.executemany(
+            f"INSERT INTO main.revision_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join('?' * len(_LOG_COLUMNS))})",
+            rows,
+        )
+        conn.execute(
+            "UPDATE main.articles SET revision = ? WHERE site = ? AND article_id = ?", [len(rows), site, article_id]
+        )
+        written["revisions"] += len(rows)
 
     # -- categories: the first and last time any shard saw them ---------------------------------
     _count(
@@ -249,14 +475,108 @@ def _merge_tables(conn, written: Counter) -> None:
         )
 
 
+# The shard's article row replaces the target's when fetched later (the same fetch: seen later).
+_SHARD_NEWER = (
+    "(coalesce(s.fetched_at, ''), coalesce(s.last_seen, '')) >= (coalesce(m.fetched_at, ''), coalesce(m.last_seen, ''))"
+)
+_LOG_COLUMNS = ("site", "article_id", "revision", "fetched_at", "changed_fields", *REVISION_FIELDS, "current")
+
+
+def _content(fields: dict) -> tuple:
+    """What makes a revision: the content fields, lists read from their JSON."""
+    return tuple(json.loads(fields[n]) if n == "images" and fields[n] else fields[n] for n in CONTENT_FIELDS)
+
+
+def _history(conn, schema: str, site: str, article_id: int) -> tuple[list[tuple[str, int, dict]], tuple | None]:
+    """One side's revisions as (time, order, content fields), and its article row's (fetched_at,
+    last_seen) with its content as a last observation."""
+    article = conn.execute(
+        f"SELECT fetched_at, last_seen, {', '.join(REVISION_FIELDS)} FROM {schema}.articles "
+        "WHERE site = ? AND article_id = ?",
+        [site, article_id],
+    ).fetchone()
+    current = dict(zip(REVISION_FIELDS, article[2:], strict=True)) if article else None
+    events = []
+    for row in conn.execute(
+        f"SELECT revision, fetched_at, current, {', '.join(REVISION_FIELDS)} FROM {schema}.revision_log "
+        "WHERE site = ? AND article_id = ? ORDER BY revision",
+        [site, article_id],
+    ):
+        fields = current if row[2] and current is not None else dict(zip(REVISION_FIELDS, row[3:], strict=True))
+        events.append((row[1] or "", 0, fields))
+    if article is not None:
+        events.append((article[0] or "", 1, current))
+    return events, ((article[0] or "", article[1] or "") if article else None)
+
+
+def _merged_histories(conn, deadline: _Deadline | None) -> dict[tuple[str, int], list[list]]:
+    """For each article whose revisions both sides hold and tell differently: the merged log rows.
+
+    Both histories and both article rows (each the content seen at its fetch) are events in time
+    order; a revision is kept wherever the content differs from the one before, at the time it
+    was first seen; the numbering is new; the last is current, and is the content of the article
+    row the merge keeps (the one fetched later), whose content the row holds (not the log)."""
+    key = ("site", "article_id", "revision")  # (= for the primary key's index, IS for the rest)
+    same = " AND ".join(f"m.{c} {'=' if c in key else 'IS'} s.{c}" for c in _LOG_COLUMNS)
+    pairs = conn.execute(
+        f"""SELECT DISTINCT s.site, s.article_id FROM shard.revision_log s
+        WHERE EXISTS (SELECT 1 FROM main.revision_log m WHERE m.site = s.site AND m.article_id = s.article_id)
+          AND NOT EXISTS (SELECT 1 FROM main.revision_log m WHERE {same})"""
+    ).fetchall()
+    merged = {}
+    for site, article_id in pairs:
+        if deadline is not None:
+            deadline.check()
+        ours, our_row = _history(conn, "main", site, article_id)
+        theirs, their_row = _history(conn, "shard", site, article_id)
+        shard_wins = their_row is not None and (our_row is None or their_row >= our_row)
+        # at one instant, the revisions first, then the article rows, the row kept last of all
+        events = [(t, k, 1 if (k == 1 and not shard_wins) else 0, f) for t, k, f in ours]
+        events += [(t, k, 1 if (k == 1 and shard_wins) else 0, f) for t, k, f in theirs]
+        events.sort(key=lambda e: (e[0], e[1], e[2]))
+        kept: list[tuple[str, dict]] = []
+        for when, _, _, fields in events:
+            if fields is None:
+                continue
+            if not kept or _content(kept[-1][1]) != _content(fields):
+                kept.append((when, fields))
+        rows = []
+        for number, (when, fields) in enumerate(kept, 1):
+            if number == 1:
+                changed = None
+            else:
+                before, after = _content(kept[number - 2][1]), _content(fields)
+                changed = json.dumps(
+                    [n for n, a, b in zip(CONTENT_FIELDS, before, after, strict=True) if a != b], ensure_ascii=False
+                )
+            current = number == len(kept)
+            values = [None] * len(REVISION_FIELDS) if current else [fields[n] for n in REVISION_FIELDS]
+            rows.append([site, article_id, number, when, changed, *values, int(current)])
+        existing = [
+            list(row)
+            for row in conn.execute(
+                f"SELECT {', '.join(_LOG_COLUMNS)} FROM main.revision_log WHERE site = ? AND article_id = ? "
+                "ORDER BY revision",
+                [site, article_id],
+            )
+        ]
+        if rows and rows != existing:
+            merged[(site, article_id)] = rows
+    return merged
+
+
 def _copy_warc(shard: Path, target: Path) -> int:
     """Copy the shard's WARC files the target's folder lacks (or holds shorter: a file the shard's
     crawler went on writing). A copy is written aside and renamed into place."""
     source, destination = paths.warc_dir(shard), paths.warc_dir(target)
     if not source.is_dir() or source.resolve() == destination.resolve():
         return 0
+    with Archive(shard, readonly=True) as archive:  # the files its index points at: its own, not a neighbour's
+        names = [name for name in archive.warc_files_indexed() if paths.bare_warc_name(name)]
     copied = 0
-    for path in sorted(source.glob("*.warc.gz")):
+    for path in (source / name for name in sorted(names)):
+        if not path.is_file():
+            continue
         out = destination / path.name
         if out.exists() and out.stat().st_size >= path.stat().st_size:
             continue

@@ -12,6 +12,15 @@ from .schema import ARTICLE_FIELDS, JSON_FIELDS
 class Queries:
     """Reading methods of the SQLite store (``self.db``: a sqlite-utils Database)."""
 
+    @property
+    def identity(self) -> str:
+        """The archive's own id (``archive_info``): what its WARC files' warcinfo records name."""
+        return self.db.execute("SELECT id FROM archive_info").fetchone()[0]
+
+    def warc_files_indexed(self) -> dict[str, int]:
+        """Each WARC file name the index lists, and the offset where its last indexed record ends."""
+        return dict(self.db.execute("SELECT file, max(offset + length) FROM warc_records GROUP BY file").fetchall())
+
     def article_count(self) -> int:
         return self.db["articles"].count
 

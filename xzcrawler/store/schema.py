@@ -388,3 +388,15 @@ def m013_sites_and_own_fetches_seen(db: Database) -> None:
     db["listing_marks"].create({"url": str, "fetched_at": str, "requested": str}, pk=("url", "fetched_at"))
     db["view_snapshots"].add_column("own_total", int)
     db.execute("UPDATE view_snapshots SET own_total = own_fetches")
+
+
+@migrations()
+def m014_archive_identity(db: Database) -> None:
+    """- archive_info: the archive's own identity, a random id written once. Each WARC file's
+    warcinfo record names it (``xz-archive``), so archives whose files share one folder (shards
+    side by side) each index, cut and package only the files they wrote.
+    """
+    db.execute("CREATE TABLE archive_info (id TEXT PRIMARY KEY NOT NULL, created_at TEXT)")
+    db.execute(
+        "INSERT INTO archive_info (id, created_at) VALUES (lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+    )
