@@ -45,10 +45,11 @@ def listing_html(
 
 
 class Host:
-    def __init__(self, address: str = "127.0.0.1", site: MirrorSite | None = None):
+    def __init__(self, address: str = "127.0.0.1", site: MirrorSite | None = None, port: int = 0):
         self.site = site or MirrorSite(30, now=NOW)
         self.routes: list[tuple[re.Pattern, object]] = []
         self.requests: list[tuple[str, float, dict]] = []
+        self.dead = False
         host = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,6 +59,9 @@ class Host:
                 pass
 
             def do_GET(self):
+                if host.dead:  # a kept-alive connection of a server that died: closed, no answer
+                    self.close_connection = True
+                    return
                 host.requests.append((self.path, time.monotonic(), dict(self.headers)))
                 status, headers, body = host.answer(self)
                 self.send_response(status)
@@ -68,7 +72,7 @@ class Host:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer((address, 0), Handler)
+        self.server = ThreadingHTTPServer((address, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -103,6 +107,12 @@ class Host:
 
     def article(self, aid: int) -> bytes:
         return render.article_page(self.site, aid, self.base).encode()
+
+    def die(self) -> None:
+        """The server process dies: no new connection is accepted (refused), open ones close."""
+        self.dead = True
+        self.server.shutdown()
+        self.server.server_close()
 
     def __enter__(self) -> Host:
         self.thread.start()

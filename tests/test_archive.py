@@ -148,6 +148,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m012_readers_views_and_related_seen",
         "m013_sites_and_own_fetches_seen",
         "m014_archive_identity",
+        "m015_views_source",
     ]
 
 

@@ -520,3 +520,67 @@ def test_a_failed_listing_page_is_retried_and_the_walk_goes_on_from_it(tmp_path)
         again = crawl(host, tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert stored_ids(tmp_path) == set(site.ids)
+
+
+# -- a dead site fails fast and says so; its failures close when the pages come back (issue 18) ----
+def _summary(result) -> str:
+    return [line for line in result.stderr.splitlines() if "xzcrawler run " in line][-1]
+
+
+def test_a_site_that_dies_mid_run_stops_it_fast_with_the_cause_and_the_next_runs_recover(tmp_path):
+    """Before: a site that died mid-run kept the crawl going ~7 minutes and ended with '1786 failed
+    pages for 221 responses' (exit 3); its failed listing pages, fetched well by the recovery run,
+    stayed open and the next run said 'still failing 5'."""
+    site = MirrorSite(300, now=NOW)
+    host = Host(site=site).__enter__()
+    port = host.server.server_address[1]
+    # a category's first page fails in the first run (500, retried, recorded): its walk stops there
+    host.on(r"/index.php/category-3.html", lambda handler, match: (500, {}, b"busy"))
+    command = crawl_args(
+        host.base + "/", tmp_path, "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"
+    )
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while len(host.asked(r"/index.php/post/\d+\.html")) < 60 or len(host.asked(r"/index.php/category-3.html")) < 3:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    time.sleep(0.5)  # (the third 500 recorded as a failure)
+    host.die()
+    died = time.monotonic()
+    _, err = proc.communicate(timeout=120)
+    took = time.monotonic() - died
+    assert took < 60, took
+    last = err.strip().splitlines()[-1]
+    assert proc.returncode == 9, err[-3000:]
+    assert f"unreachable: connection refused to 127.0.0.1:{port}" in last, last
+    stored = stored_ids(tmp_path)
+    assert 0 < len(stored) < 300  # what it stored before the site died is kept
+    open_rows = {url for (url,) in db(tmp_path).execute("SELECT url FROM failures WHERE resolved_at IS NULL")}
+    assert f"{host.base}/index.php/category-3.html" in open_rows
+    with Host(site=site, port=port) as again:
+        recovered = crawl(again, tmp_path)
+        assert recovered.returncode == 0, recovered.stderr[-3000:]
+        # the listing page fetched well closes its failure, and the summary says as many as the table
+        resolved = {url for (url,) in db(tmp_path).execute("SELECT url FROM failures WHERE resolved_at IS NOT NULL")}
+        assert resolved == open_rows
+        assert f"resolved {len(resolved)}," in _summary(recovered)
+        assert stored_ids(tmp_path) == set(site.ids)
+        third = crawl(again, tmp_path)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "still failing 0 " in _summary(third)
+    assert db(tmp_path).execute("SELECT url FROM failures WHERE resolved_at IS NULL").fetchall() == []
+
+
+def test_a_site_never_reachable_exits_with_unreachable_not_no_items(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    result = run_crawl(f"http://127.0.0.1:{port}/", tmp_path, timeout=120)
+    assert time.monotonic() - started < 60
+    assert result.returncode == 9, result.stderr[-3000:]
+    assert f"unreachable: connection refused to 127.0.0.1:{port}" in result.stderr.strip().splitlines()[-1]

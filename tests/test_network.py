@@ -116,6 +116,9 @@ def test_one_run_archives_every_site_and_groups_the_copies_exactly(network, tmp_
     exported = (tmp_path / "archive.jsonl").read_text("utf-8").splitlines()
     assert len(exported) == sum(len(s.ids) for s in net.sites)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    # every listing of the mirror shows each article's count: no article is left without views,
+    # the pages that show none (and were asked for before their listing came) included
+    assert db.execute("SELECT site, article_id FROM articles WHERE views IS NULL").fetchall() == []
 
     # a second run refreshes every site: nothing new, nothing fetched twice
     again = run_crawl(",".join(urls), tmp_path)
@@ -268,8 +271,8 @@ def test_each_site_is_crawled_under_its_own_robots_txt(tmp_path):
 
 
 def test_an_unreachable_site_fails_alone(network, tmp_path):
-    """A site that does not answer is that site's failure (exit 4, nothing fetched); the others
-    are archived and recorded healthy."""
+    """A site that does not answer is that site's failure (exit 9, unreachable, with the cause);
+    the others are archived and recorded healthy."""
     import socket
 
     _, urls = network
@@ -277,9 +280,10 @@ def test_an_unreachable_site_fails_alone(network, tmp_path):
         sock.bind(("127.0.0.12", 0))
         dead = f"http://127.0.0.12:{sock.getsockname()[1]}/"
     result = run_crawl(f"{urls[0]},{dead}", tmp_path, "-s", "RETRY_TIMES=0")
-    assert result.returncode == health.NO_ITEMS, result.stderr[-2000:]
-    assert "failed: 127.0.0.12 (exit 4)" in result.stderr
+    assert result.returncode == health.UNREACHABLE, result.stderr[-2000:]
+    assert "failed: 127.0.0.12 (exit 9)" in result.stderr
+    assert f"unreachable: connection refused to {dead[7:-1]}" in result.stderr
     db = sqlite3.connect(tmp_path / "archive.db")
-    assert dict(db.execute("SELECT site, exit_code FROM crawl_runs").fetchall()) == {"127.0.0.1": 0, "127.0.0.12": 4}
+    assert dict(db.execute("SELECT site, exit_code FROM crawl_runs").fetchall()) == {"127.0.0.1": 0, "127.0.0.12": 9}
     assert db.execute("SELECT count(*) FROM articles WHERE site = '127.0.0.1'").fetchone()[0] == PER_SITE
     assert db.execute("SELECT kind FROM failures WHERE url = ?", [dead]).fetchone() == ("network",)

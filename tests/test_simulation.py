@@ -36,7 +36,10 @@ def check_day(sim: Simulation, day) -> None:
                 assert row["published_date"] == truth, (day.number, article_id, row["published_text"])
         if row["views"] is not None and article_id != SEED_ID:  # the latest views, as the site showed them then
             seen = sim.site(day_of(sim, row["views_observed_at"]))
-            assert row["views"] == seen.article(article_id).views, (day.number, article_id)
+            off = abs(row["views"] - seen.article(article_id).views)
+            # exact, but for a count only a listing read while our own fetch was under way gave
+            # (the site may or may not have counted that fetch yet): one more or less, and said so
+            assert off == 0 or (off == 1 and row["views_source"] == "listing-ambiguous"), (day.number, article_id)
     last: dict[int, int] = {}
     for article_id, views, observed in db.execute(
         "SELECT article_id, views - coalesce(own_fetches, 0), observed_at FROM view_snapshots "

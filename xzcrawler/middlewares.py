@@ -7,6 +7,9 @@ http(s) on a site of the crawl (its host, or its ``www.`` alias), never a sub-do
 
 RetryAfterMiddleware: Scrapy's RetryMiddleware retries 429 and 503 at once; a server that says
 ``Retry-After`` is waited for (up to ``XZ_RETRY_AFTER_MAX`` seconds) before the retry.
+
+UnreachableMiddleware: a site that cannot be reached (refused, DNS, timeouts) stops its crawl
+after ``XZ_UNREACHABLE_AFTER`` such failures in a row, with the cause as the verdict (exit 9).
 """
 
 from __future__ import annotations
@@ -100,3 +103,72 @@ class RetryAfterMiddleware(RetryMiddleware):
 
             await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
         return retry
+
+
+# The failures that say the host itself cannot be reached (as opposed to one bad page): what a
+# dead server, a wrong DNS name or a cut network gives every request.
+def connection_cause(exception) -> str | None:
+    """A short phrase for a failure to reach the host, or None for any other failure. Scrapy
+    2.13+ wraps Twisted's errors in its own (scrapy.utils._download_handlers); both are known."""
+    from scrapy import exceptions as scrapy_errors
+    from twisted.internet import error
+    from twisted.web._newclient import ResponseFailed
+
+    def kinds(*names):
+        return tuple(getattr(scrapy_errors, name) for name in names if hasattr(scrapy_errors, name))
+
+    if isinstance(exception, (error.ConnectionRefusedError, *kinds("DownloadConnectionRefusedError"))):
+        return "connection refused"
+    if isinstance(exception, (error.DNSLookupError, *kinds("CannotResolveHostError"))):
+        return "DNS lookup failed"
+    if isinstance(exception, (error.TCPTimedOutError, error.TimeoutError, *kinds("DownloadTimeoutError"))):
+        return "timed out"
+    if isinstance(exception, error.ConnectError):
+        return "cannot connect"
+    if isinstance(
+        exception, (error.ConnectionLost, error.ConnectionDone, ResponseFailed, *kinds("DownloadFailedError"))
+    ):
+        return "connection lost"
+    return None
+
+
+class UnreachableMiddleware:
+    """A dead site fails fast: ``XZ_UNREACHABLE_AFTER`` connection failures in a row (refused,
+    DNS, timeouts, connections lost; retries included), with no response between them, stop this
+    site's crawl at once with the cause ("unreachable: connection refused to 127.0.0.1:8099"),
+    instead of trying every queued page. Nothing stored is touched; the next run resumes (the
+    run did not finish, so it walks every listing again)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.bound = crawler.settings.getint("XZ_UNREACHABLE_AFTER")
+        self.in_a_row = 0
+        self.stopped = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        self.in_a_row = 0
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        cause = connection_cause(exception)
+        if cause is None:
+            return None
+        stats = self.crawler.stats
+        where = urlparse_cached(request).netloc
+        stats.inc_value("xz/connection_failures")
+        stats.set_value("xz/connection_error", f"{cause} to {where}")
+        self.in_a_row += 1
+        if self.in_a_row >= self.bound and not self.stopped:
+            self.stopped = True
+            stats.set_value("xz/unreachable", f"{cause} to {where}")
+            logger.error(
+                "%s is unreachable (%s, %d times in a row): stopping this site's crawl", where, cause, self.in_a_row
+            )
+            from .extensions import stop_crawl
+
+            stop_crawl(self.crawler, "unreachable")
+        return None

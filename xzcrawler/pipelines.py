@@ -175,6 +175,10 @@ class StorePipeline:
         self._guard(self.archive.mark_not_modified, item.site, item.article_id, item.fetched_at)
 
     @_store.register
+    def _(self, item: items.PageFetched) -> None:
+        self._guard(self.archive.resolve_failures, item.url)
+
+    @_store.register
     def _(self, item: items.CategoriesSeen) -> None:
         self._guard(self.archive.record_categories, item.site, item.categories, item.fetched_at, item.site_name)
 

@@ -52,8 +52,19 @@ def role_of(url: str) -> str:
     return "article" if pages.article_id_from_url(url) is not None else "listing"
 
 
+# What a page fetched well is harvested as, when it is no article: its failures close at once.
+FETCHED_WELL = ("listing", "feed", "not_modified", "other")
+
+
 def harvest(exchange: Exchange, site: str) -> Harvest:
     """The items of one fetched page of ``site``. Never raises."""
+    result = _harvest(exchange, site)
+    if result.kind in FETCHED_WELL and exchange.status < 400:  # (a feed's 404 is "other", not well)
+        result.items.append(items.PageFetched(exchange.url, exchange.fetched_at))
+    return result
+
+
+def _harvest(exchange: Exchange, site: str) -> Harvest:
     url, status, body = exchange.url, exchange.status, exchange.body
     if urlsplit(url).path == "/robots.txt":
         return Harvest("none")

@@ -17,6 +17,9 @@ Exit statuses of ``scrapy crawl articles`` (also in the README):
       the field, so nothing is missing yet, but the theme changed: the message names the field
 7     storage: a write to the archive or the WARC failed (locked past XZ_DB_BUSY_TIMEOUT,
       disk full, I/O error); what was not written is fetched again by the next run
+9     unreachable: XZ_UNREACHABLE_AFTER connection failures in a row (refused, DNS, timeouts,
+      connections lost), or nothing fetched for one; the message names the cause and the host.
+      Nothing stored is touched; the next run walks every listing again
 75    another run holds the archive's lock; nothing was touched
 ====  ==========================================================================
 """
@@ -28,6 +31,7 @@ import statistics
 from dataclasses import dataclass
 
 OK, STARTUP, USAGE, ERRORS, NO_ITEMS, DRIFT, UNFINISHED, STORAGE, SELECTORS, LOCKED = 0, 1, 2, 3, 4, 5, 6, 7, 8, 75
+UNREACHABLE = 9
 WATCHED = ("views", "published_date", "category", "body_text")
 PRIMARY = ("title", "body_text", "category", "published_date", "views")
 
@@ -105,9 +109,13 @@ def assess(
             f"archive write failed ({stats.get('xz/storage_error') or 'unknown'}); "
             f"{lost} article(s) not written, fetched again next run",
         )
+    responses = stats.get("response_received_count", 0)
+    cause = stats.get("xz/unreachable") or (stats.get("xz/connection_error") if responses == 0 else None)
+    if reason == "unreachable" or cause:
+        fetched = f"; {responses} response(s) before" if responses else ""
+        return Verdict(UNREACHABLE, f"unreachable: {cause or 'no connection'}{fetched}; the next run resumes")
     if reason != "finished":
         return Verdict(UNFINISHED, f"the crawl did not finish (finish_reason={reason})")
-    responses = stats.get("response_received_count", 0)
     if responses == 0:
         return Verdict(NO_ITEMS, "nothing was fetched")
     if stats.get("xz/categories", 0) == 0:
@@ -155,7 +163,7 @@ def assess(
 
 # From the worst: nothing or not all written, not finished, too many failures, nothing found,
 # drift, selectors; a run of several sites exits with its worst site's status.
-SEVERITY = (STORAGE, UNFINISHED, ERRORS, NO_ITEMS, DRIFT, SELECTORS, STARTUP, USAGE, LOCKED)
+SEVERITY = (STORAGE, UNREACHABLE, UNFINISHED, ERRORS, NO_ITEMS, DRIFT, SELECTORS, STARTUP, USAGE, LOCKED)
 
 
 def worst(codes) -> int:

@@ -49,6 +49,15 @@ class NotModified:
 
 
 @dataclass
+class PageFetched:
+    """A page fetched well that is no article (a listing, the home page, the feed, a 304): its
+    open failures are resolved (an article's are, once its row is stored)."""
+
+    url: str
+    fetched_at: str
+
+
+@dataclass
 class CategoriesSeen:
     site: str
     categories: list[dict]

@@ -400,3 +400,15 @@ def m014_archive_identity(db: Database) -> None:
     db.execute(
         "INSERT INTO archive_info (id, created_at) VALUES (lower(hex(randomblob(16))), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
     )
+
+
+@migrations()
+def m015_views_source(db: Database) -> None:
+    """- articles.views_source: which observation gave ``views``: ``article`` (its page),
+    ``listing`` (a listing page read before the article was asked for), ``listing-ambiguous``
+    (a listing read while the crawl's own request for the article was under way: the site may
+    or may not have counted that fetch yet, so the readers' count may be one too many or too
+    few; used only where no other count exists, and replaced by the next sure one). NULL:
+    no count yet, or written before this column existed.
+    """
+    db.execute("ALTER TABLE articles ADD COLUMN views_source TEXT")

@@ -84,6 +84,8 @@ class Archive(Queries):
         # the count each article's listing showed in this process, and when (evidence whether a
         # site counts our own article fetches), and per site the evidence so far
         self._listed: dict[tuple[str, int], tuple[int, str]] = {}
+        # the count a listing showed of an article whose page was asked for already (see observe_listing)
+        self._listed_loose: dict[tuple[str, int], tuple[int, str]] = {}
         # dates a listing or the feed showed of articles not archived yet: (date fields, source)
         self._dates_seen: dict[tuple[str, int], tuple[dict, str]] = {}
         self._fetched: dict[tuple[str, int], str] = {}  # articles whose page this process stored: when
@@ -91,6 +93,7 @@ class Archive(Queries):
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
         self.counts: Counter = Counter()  # committed rows: new, changed, unchanged; failures_resolved
         self._resolving = 0
+        self._open_failures: dict[tuple[str, str], list[str]] | None = None  # see _open_failure_pages
 
     @contextlib.contextmanager
     def _txn(self):
@@ -135,6 +138,7 @@ class Archive(Queries):
         # what this run's listing showed of it before this page came (evidence of the site's count)
         listed = self._listed.pop((row.get("site"), row.get("article_id")), None)
         row["_listed_views"] = listed
+        row["_listed_loose"] = self._listed_loose.pop((row.get("site"), row.get("article_id")), None)
         row["_dates_seen"] = self._dates_seen.pop((row.get("site"), row.get("article_id")), None)
         self._pending.append((row, raw_body))
         if len(self._pending) >= self.batch_size:
@@ -195,24 +199,47 @@ class Archive(Queries):
         self._remember_views(writes.views)  # only what was committed
         self.counts.update(writes.counts)
 
+    def _open_failure_pages(self) -> dict[tuple[str, str], list[str]]:
+        """The open failures by page (host and path); read once, again after a failure is recorded.
+        (It may still list one resolved since: the update below checks.)"""
+        if self._open_failures is None:
+            self._open_failures = {}
+            for (url,) in self.db.execute("SELECT url FROM failures WHERE resolved_at IS NULL"):
+                self._open_failures.setdefault(_same_page(url), []).append(url)
+        return self._open_failures
+
     def _resolve_failures(self, pages: set[tuple[str, str]]) -> None:
-        """Failures of pages now archived are resolved (matched by host and path: a site may be
-        reached under another port or scheme than when it failed)."""
-        open_failures = self.db.execute("SELECT url FROM failures WHERE resolved_at IS NULL").fetchall()
-        done = [url for (url,) in open_failures if _same_page(url) in pages]
+        """Failures of pages now archived (or fetched well) are resolved (matched by host and path:
+        a site may be reached under another port or scheme than when it failed)."""
+        open_pages = self._open_failure_pages()
+        done = [url for page in pages & open_pages.keys() for url in open_pages[page]]
         if done:
-            self._resolving += len(done)
-            self.db.execute(
-                "UPDATE failures SET resolved_at = ? WHERE url IN ({})".format(",".join("?" * len(done))),
+            cursor = self.db.execute(
+                "UPDATE failures SET resolved_at = ? WHERE resolved_at IS NULL AND url IN ({})".format(
+                    ",".join("?" * len(done))
+                ),
                 [self.clock.iso(), *done],
             )
+            self._resolving += cursor.rowcount
+
+    def resolve_failures(self, url: str) -> int:
+        """A page fetched well that is no article (a listing, the feed, a 304): its open failures
+        are resolved at once. Returns how many."""
+        page = _same_page(url)
+        if page not in self._open_failure_pages():
+            return 0
+        with _storage(), self._txn():
+            self._resolving = 0
+            self._resolve_failures({page})
+        self.counts["failures_resolved"] += self._resolving
+        return self._resolving
 
     def _track_history(self, row: dict, writes: _Writes) -> None:
         """Revisions when a content field changed; a view snapshot when the count changed."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
         previous = self.db.conn.execute(
             f"SELECT {', '.join(REVISION_FIELDS)}, revision, {', '.join(nz.DATE_FIELDS)}, views, views_shown, "
-            "views_observed_at, views_own, own_fetches "
+            "views_observed_at, views_own, own_fetches, views_source "
             "FROM articles WHERE site = ? AND article_id = ?",
             [site, article_id],
         ).fetchone()
@@ -225,7 +252,7 @@ class Archive(Queries):
         if previous is not None:
             self._refine_date(
                 row,
-                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 1 : -5], strict=True)),
+                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 1 : -6], strict=True)),
                 "article",
                 when,
                 row.get("published_text"),
@@ -261,27 +288,34 @@ class Archive(Queries):
         for link in row.get("related") or []:
             writes.related.append([site, article_id, link.get("url"), link.get("title"), link.get("excerpt"), when])
         # this fetch of the article page is one the site may have counted (before it rendered)
-        own = ((previous[-1] or 0) if previous is not None else 0) + 1
+        own = ((previous[-2] or 0) if previous is not None else 0) + 1
         row["own_fetches"] = own
         if len(self._fetched) > 5 * self.LAST_VIEWS_CACHE:
             self._fetched.clear()  # bounded
         self._fetched[(site, article_id)] = when
         shown = row["views_shown"] = row["views"]
         listed = row.pop("_listed_views", None)
-        if shown is None and listed is not None:
+        # (a count a listing showed while this page was already asked for: one own fetch more or
+        # less, better than none when the page itself shows none)
+        fallback = listed if listed is not None else row.pop("_listed_loose", None)
+        row.pop("_listed_loose", None)
+        source = "listing" if listed is not None else "listing-ambiguous"
+        if shown is None and fallback is not None:
             # the page shows no count: the listing read before this fetch gave one (it included
             # the own fetches before this one)
-            counted = self._counted(site, listed[0], own - 1)
+            counted = self._counted(site, fallback[0], own - 1)
             row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = (
-                max(0, listed[0] - counted),
-                listed[0],
-                listed[1],
+                max(0, fallback[0] - counted),
+                fallback[0],
+                fallback[1],
                 own - 1,
             )
+            row["views_source"] = source
         elif shown is None and previous is not None:
             # no count on the page, none from this run's listings: the last one any observation
             # gave stands, with the own fetches it included
-            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = previous[-5:-1]
+            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = previous[-6:-2]
+            row["views_source"] = previous[-1]
         if shown is not None:
             # An article new to the archive, whose listing this run read before its page came: its
             # page was asked for after that listing was served, and never before (a known one may
@@ -294,8 +328,10 @@ class Archive(Queries):
             row["views_own"] = own
             row["views"] = max(0, shown - counted)
             row["views_observed_at"] = when
+            row["views_source"] = "article"
             if self._views_changed(site, article_id, row["views"], writes.views):
                 writes.snapshots.append([site, article_id, when, shown, "article", counted, own])
+        row.setdefault("views_source", None)  # (every row of a batch has the same columns)
 
     # -- the site's count and ours ------------------------------------------------------------
     def _trait(self, site: str) -> list[int]:
@@ -436,13 +472,40 @@ class Archive(Queries):
             and item["article_id"] not in requested
             and self._fetched.get((site, item["article_id"]), "") <= ambiguous
         ]
+        # ... yet the count is better than none: an article that has none yet takes it (stored:
+        # now; its page still to come: when it comes, if that page shows no count)
+        seen_ids = {item["article_id"] for item in seen}
+        loose = [
+            item
+            for item in items
+            if item.get("article_id") is not None
+            and item.get("views") is not None
+            and item["article_id"] not in seen_ids
+        ]
         # a listing shows the count with every own fetch of the article the site counted so far
+        asked = [item["article_id"] for item in (*seen, *loose)]
         own = dict(
             self.db.conn.execute(
-                f"SELECT article_id, own_fetches FROM articles WHERE site = ? AND article_id IN ({','.join('?' * len(seen))})",
-                [site, *(item["article_id"] for item in seen)],
+                f"SELECT article_id, own_fetches FROM articles WHERE site = ? AND article_id IN ({','.join('?' * len(asked))})",
+                [site, *asked],
             ).fetchall()
         )
+        unknown = []
+        for item in loose:
+            self._listed_loose[(site, item["article_id"])] = (item["views"], observed_at)
+            counted = self._counted(site, item["views"], own.get(item["article_id"]) or 0)
+            unknown.append(
+                [
+                    max(0, item["views"] - counted),
+                    item["views"],
+                    own.get(item["article_id"]) or 0,
+                    observed_at,
+                    site,
+                    item["article_id"],
+                ]
+            )
+        if len(self._listed_loose) > self.LAST_VIEWS_CACHE:
+            self._listed_loose.clear()  # bounded, as _listed
         staged: dict = {}
         snapshots, readers = [], []
         for item in seen:
@@ -512,9 +575,14 @@ class Archive(Queries):
                 writes.apply_refinements(self.db.conn)
                 self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
                 self.db.conn.executemany(  # the latest count, and when it was last seen
-                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_observed_at = ? "
-                    "WHERE site = ? AND article_id = ?",
+                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_observed_at = ?, "
+                    "views_source = 'listing' WHERE site = ? AND article_id = ?",
                     readers,
+                )
+                self.db.conn.executemany(  # an uncertain count only where there is none
+                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_observed_at = ?, "
+                    "views_source = 'listing-ambiguous' WHERE site = ? AND article_id = ? AND views IS NULL",
+                    unknown,
                 )
         self._remember_views(staged)
         return len(snapshots)
@@ -620,6 +688,10 @@ class Archive(Queries):
                     },
                     pk="url",
                 )
+        if self._open_failures is not None:
+            urls = self._open_failures.setdefault(_same_page(url), [])
+            if url not in urls:
+                urls.append(url)
 
     # -- WARC index ---------------------------------------------------------
     def add_warc_index(self, rows: list[dict]) -> None:
