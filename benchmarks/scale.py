@@ -110,8 +110,14 @@ def merge_figures(total: int, net: Network) -> dict:
         target = folder / "network.db"
         first, rows = timed_merge(target, shards)
         again, rows_again = timed_merge(target, shards)
-        # 1% of one shard's articles read again, their views changed
+        # 1% of one shard's articles read again, their views changed, in a run a day later (a
+        # merge refuses times past the end of a shard's last run)
         with sqlite3.connect(shards[0]) as db:
+            db.execute(
+                "INSERT INTO crawl_runs (spider, site, site_url, started_at, finished_at, status, exit_code) "
+                "VALUES ('articles', '127.0.0.1', 'http://127.0.0.1:8021/', '2026-11-28T16:20:00Z', "
+                "'2026-11-28T16:40:00Z', 'finished', 0)"
+            )
             db.execute(
                 "UPDATE articles SET views = views + 1, last_seen = '2026-11-28T16:30:00Z' "
                 "WHERE rowid % 100 = 0 AND site = '127.0.0.1'"

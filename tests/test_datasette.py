@@ -183,3 +183,81 @@ def test_every_row_of_articles_downloads_once(datasette):
         with urllib.request.urlopen(f"{base}/{db.stem}/articles.csv?{query}", timeout=60) as response:
             rows = list(csv.DictReader(io.StringIO(response.read().decode("utf-8"))))
         assert len(rows) == len(truth) and {(r["site"], r["article_id"]) for r in rows} == truth, query
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """An archive with every table filled: two crawls of a 60-article mirror a day apart."""
+    import datetime as dt
+
+    from tests.conftest import NOW, run_crawl
+    from xzcrawler.mirror.server import replace_site, serve_in_thread
+    from xzcrawler.mirror.site import MirrorSite
+
+    pytest.importorskip("datasette")
+    work = tmp_path_factory.mktemp("crawled")
+    server, base = serve_in_thread(MirrorSite(60, now=NOW, epoch=NOW))
+    try:
+        for day in (0, 1):
+            now = NOW + dt.timedelta(days=day)
+            replace_site(server, MirrorSite(60, now=now, epoch=NOW, add=3 * day, grow_views=day))
+            result = run_crawl(base, work, "-a", "full=1", now=now)
+            assert result.returncode == 0, result.stderr[-2000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    db = work / "archive.db"
+    proc, url = start_serve(db)
+    yield url, db
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _offered_sorts(table: str, columns: list[str]) -> list[str | None]:
+    """The sorts Datasette offers on ``table``: the metadata's sortable_columns, else every column."""
+    from xzcrawler.datasette import metadata
+
+    (database,) = metadata()["databases"].values()
+    return [None, *database["tables"].get(table, {}).get("sortable_columns", columns)]
+
+
+def test_every_table_and_view_downloads_as_it_is_with_every_offered_sort(crawled):
+    """CSV (streamed) and JSON (page after page), 20 rows a page, unsorted and with each sort the
+    metadata offers, both ways: the row multiset equals SQL's. Datasette 0.65 orders a sorted
+    table's first page without its key as tie-break, so a sort on a column with ties lost and
+    doubled rows (articles by site: 107 of 123): the metadata offers sorts on unique keys only."""
+    import csv
+    import io
+    import sqlite3
+    from collections import Counter
+
+    base, db = crawled
+    conn = sqlite3.connect(db)
+    exposed = get(f"{base}/{db.stem}.json")
+    names = [t["name"] for t in exposed["tables"] if not t["hidden"]] + [v["name"] for v in exposed["views"]]
+    names = [n for n in names if n != "search_index" and not n.startswith("search_index_")]  # (contentless FTS)
+    assert {"articles", "view_snapshots", "revisions", "stories", "crawl_runs", "warc_records"} <= set(names)
+    checked = 0
+    for name in names:
+        # (a BLOB column is shown as a link to its bytes, not as them: compared by the other columns)
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({name})") if row[2].upper() != "BLOB"]
+        truth = Counter(
+            tuple("" if v is None else str(v) for v in row)
+            for row in conn.execute(f"SELECT {', '.join(columns)} FROM {name}")
+        )
+        for sort in _offered_sorts(name, columns):
+            for key in ("_sort", "_sort_desc") if sort else ("",):
+                query = "_size=20" + (f"&{key}={sort}" if sort else "")
+                with urllib.request.urlopen(f"{base}/{db.stem}/{name}.csv?{query}&_stream=on", timeout=60) as response:
+                    head, *rows = list(csv.reader(io.StringIO(response.read().decode("utf-8"))))
+                at = [head.index(c) for c in columns]
+                assert Counter(tuple(r[i] for i in at) for r in rows) == truth, (name, query, "csv")
+                rows, url = [], f"{base}/{db.stem}/{name}.json?{query}&_shape=objects"
+                while url:
+                    page = get(url)
+                    rows += page["rows"]
+                    url = page.get("next_url")
+                got = Counter(tuple("" if o.get(c) is None else str(o.get(c)) for c in columns) for o in rows)
+                assert got == truth, (name, query, "json")
+                checked += 1
+    assert checked > len(names)

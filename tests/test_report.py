@@ -19,6 +19,18 @@ def test_an_empty_archive_gives_a_report_with_every_section(tmp_path):
     assert set(re.findall(r'<section id="([\w-]+)"', page)) == SECTIONS
     assert "0 articles, 0 stories, 0 site(s)" in page
     assert not re.search(r"<script[^>]+src=", page)
+    # each empty chart says what it needs
+    notes = dict(re.findall(r'<section id="([\w-]+)"[^>]*><h2>[^<]*</h2>\n<p class="note">([^<]+)</p>', page))
+    assert set(notes) == {"views", "growth", "series", "runs"}
+    assert "observed at least twice" in notes["growth"] and "no crawl has run" in notes["runs"]
+
+
+def test_a_fresh_crawl_says_why_its_growth_charts_are_empty(mirror_archive):
+    """One crawl is one observation of each count: the growth charts are empty, and say why."""
+    _, path = mirror_archive
+    page = cli("report", str(path), "--out", "-").stdout
+    notes = dict(re.findall(r'<section id="([\w-]+)"[^>]*><h2>[^<]*</h2>\n<p class="note">([^<]+)</p>', page))
+    assert set(notes) >= {"growth", "series"} and "views" not in notes
 
 
 def test_report_to_stdout_and_refusals(mirror_archive, tmp_path):

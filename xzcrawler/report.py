@@ -22,6 +22,12 @@ from pathlib import Path
 from .store import Archive
 
 REQUIRES = "plotly (pip install 'xzcrawler[report]')"
+# what the growth charts need (the canned query fastest_growing_views): an article's count seen
+# twice at least 6 hours apart, so a fresh archive (one crawl, one observation each) has none
+GROWTH_NEEDS = (
+    "Empty: growth needs an article's view count observed at least twice, 6 hours or more apart "
+    "(a refresh run after the first crawl, e.g. the next day's cron run); this archive has none yet."
+)
 
 
 def _canned(name: str) -> str:
@@ -30,11 +36,13 @@ def _canned(name: str) -> str:
     return metadata()["databases"]["xzcrawler"]["queries"][name]["sql"]
 
 
-def _figures(db) -> list[tuple[str, str, object]]:
+def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, object]]:
+    """The report's charts; ``notes`` gets, by chart, what an empty chart needs to show anything."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     figures: list[tuple[str, str, object]] = []
+    notes = {} if notes is None else notes
     sites = [site for (site,) in db.execute("SELECT site FROM articles GROUP BY site ORDER BY count(*) DESC")]
     # each site by its own name beside its host: 徐州厂房网 (xuzhou.021cf.cn)
     names = dict(db.execute("SELECT site, name FROM sites WHERE name IS NOT NULL").fetchall())
@@ -69,6 +77,8 @@ def _figures(db) -> list[tuple[str, str, object]]:
     histogram = go.Figure(go.Histogram(x=[math.log10(v + 1) for v in views], nbinsx=40))
     histogram.update_layout(xaxis_title="log10(views + 1): 2 = 100, 4 = 10,000", yaxis_title="articles", height=380)
     figures.append(("views", f"Views: distribution over {len(views)} articles", histogram))
+    if not views:
+        notes["views"] = "Empty: no page or listing has shown a view count of any article yet."
 
     # the fastest-growing articles, and the view series of the top ones
     growth = db.execute(_canned("fastest_growing_views")).fetchall()
@@ -76,6 +86,8 @@ def _figures(db) -> list[tuple[str, str, object]]:
     bars = go.Figure(go.Bar(x=[row[8] for row in top][::-1], y=[row[0] for row in top][::-1], orientation="h"))
     bars.update_layout(xaxis_title="views gained per day", height=max(380, 24 * len(top) + 120), margin={"l": 320})
     figures.append(("growth", "Fastest-growing articles (views per day over the observed span)", bars))
+    if not growth:
+        notes["growth"] = notes["series"] = GROWTH_NEEDS
     series = go.Figure()
     for title, url, *_ in growth[:8]:
         points = db.execute(
@@ -125,6 +137,8 @@ def _figures(db) -> list[tuple[str, str, object]]:
         )
     health.update_layout(height=560, legend={"orientation": "h"}, barmode="group")
     figures.append(("runs", f"Crawl runs over time ({len(runs)} runs; red markers: unhealthy)", health))
+    if not runs:
+        notes["runs"] = "Empty: no crawl has run into this archive (it was built by a merge without runs, or by hand)."
 
     # sites and stories
     per_site = db.execute(
@@ -153,13 +167,15 @@ def render(archive_path: str | Path, generated_at: dt.datetime | None = None) ->
     except ImportError as exc:  # an extra, not the core install
         raise RuntimeError(f"the report needs {REQUIRES}") from exc
     with Archive(archive_path, readonly=True) as archive:
-        figures = _figures(archive.db.conn)
+        notes: dict[str, str] = {}
+        figures = _figures(archive.db.conn, notes)
         articles, sites, stories = archive.db.execute(
             "SELECT count(*), count(DISTINCT site), (SELECT count(*) FROM stories) FROM articles"
         ).fetchone()
     when = (generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     sections = "\n".join(
         f'<section id="{key}" class="chart"><h2>{html.escape(title)}</h2>\n'
+        + (f'<p class="note">{html.escape(notes[key])}</p>\n' if key in notes else "")
         + figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{key}", config={"displaylogo": False})
         + "\n</section>"
         for key, title, figure in figures
@@ -169,7 +185,8 @@ def render(archive_path: str | Path, generated_at: dt.datetime | None = None) ->
 <html lang="zh-Hans"><head><meta charset="utf-8">
 <title>xzcrawler report: {name}</title>
 <style>body{{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222}} section{{margin:2em 0}}
-h1{{font-size:1.6em}} h2{{font-size:1.15em;border-bottom:1px solid #ddd}}</style>
+h1{{font-size:1.6em}} h2{{font-size:1.15em;border-bottom:1px solid #ddd}}
+.note{{background:#fff8e1;border-left:4px solid #f0ad4e;padding:.5em 1em}}</style>
 <script>{plotly.offline.get_plotlyjs()}</script>
 </head><body>
 <h1>xzcrawler report: {name}</h1>
