@@ -94,6 +94,11 @@ def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY, refer
     return date, status, content_type, body, etag, last_modified
 
 
+def _run_of(file: str) -> str:
+    """The crawl process that wrote a WARC file: the stamp and pid of its name."""
+    return "-".join(str(file).split("-")[-3:-1])
+
+
 def reparse(
     source_db: str | Path,
     target_db: str | Path | None = None,
@@ -132,9 +137,15 @@ def reparse(
     target = Archive(target_db)
     before = dict(((s, a), r) for s, a, r in target.db.execute("SELECT site, article_id, revision FROM articles"))
     validate, store = ValidatePipeline(stats), StorePipeline(target, stats)
+    run = None
     try:
         for url, file, offset in records:
             report.responses += 1
+            # each crawl process wrote its own files (…-<stamp>-<pid>-<seq>.warc.gz) and knew only its
+            # own fetches in flight: where another run's records begin, the store forgets them too
+            if _run_of(file) != run:
+                run = _run_of(file)
+                target.forget_run()
             try:
                 date, status, content_type, body, etag, last_modified = read_response(
                     paths.warc_file(warc_dir, file),

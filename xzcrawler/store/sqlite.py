@@ -144,6 +144,16 @@ class Archive(Queries):
         if len(self._pending) >= self.batch_size:
             self.flush()
 
+    def forget_run(self) -> None:
+        """Forget what this object learnt of one crawl run in flight (the pages it stored, the counts
+        and dates its listings showed of pages still to come), as a new crawl process starts
+        without it: a re-extraction calls it where the WARC files say another run began."""
+        self.flush()
+        self._listed.clear()
+        self._listed_loose.clear()
+        self._fetched.clear()
+        self._dates_seen.clear()
+
     @property
     def pending_count(self) -> int:
         return len(self._pending)
