@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import shutil
 import sqlite3
 
 import pytest
 
+from xzcrawler.core.validate import schema
 from xzcrawler.store import Archive
 
 from .conftest import cli
@@ -99,3 +102,86 @@ def test_bad_since_is_a_clear_error(archive_copy, tmp_path):
     result = cli("export", "--db", str(archive_copy), "--since", "last tuesday", "--out", str(tmp_path / "x.jsonl"))
     assert result.returncode != 0 and "not an ISO 8601 time" in result.stderr
     assert not (tmp_path / "x.jsonl").exists()
+
+
+# -- CSV: for spreadsheets -------------------------------------------------------------------------
+def read_csv(path):
+    """Rows as Python's csv module reads them, after checking the file starts with one BOM."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        raw = fh.read()
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw[3:].startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def from_cell(value: str, spec: dict):
+    """Undo the documented joining: empty is None (or an empty list), a list of strings one item
+    per line, a list of objects JSON text, integers as digits."""
+    types = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
+    if "array" in types:
+        if spec["items"].get("type") == "string":
+            return value.split("\n") if value else []
+        return json.loads(value) if value else []
+    if value == "" and "null" in types:
+        return None
+    return int(value) if "integer" in types else value
+
+
+def test_csv_export_is_one_row_per_article_and_round_trips(archive_copy, tmp_path):
+    jsonl, table = tmp_path / "a.jsonl", tmp_path / "a.csv"
+    assert cli("export", "--db", str(archive_copy), "--out", str(jsonl)).returncode == 0
+    result = cli("export", "--db", str(archive_copy), "--out", str(table))  # the name says csv
+    assert result.returncode == 0 and "exported 300 articles rows" in result.stdout, result.stderr
+    header, *rows = read_csv(table)
+    properties = schema()["properties"]  # the package's record contract (a superset of the shared one)
+    assert header == list(properties)
+    records = lines(jsonl)
+    assert len(rows) == len(records) == 300
+    assert any("\n" in r[header.index("body_text")] for r in rows)  # multi-line cells survive
+    assert any(len(r["keywords"]) > 1 for r in records) and any(r["related"] for r in records)
+    for row, record in zip(rows, records, strict=True):
+        assert {name: from_cell(cell, properties[name]) for name, cell in zip(header, row, strict=True)} == {
+            name: record.get(name) for name in header
+        }
+
+
+def test_csv_cells_keep_chinese_quotes_commas_and_lines(tmp_path):
+    from xzcrawler.core.formats import FORMATS, csv_cell
+
+    records = [
+        {"title": '徐州"厂房", 出租', "keywords": ["厂房", "徐州,铜山"], "related": [{"url": "u", "title": "标题"}]},
+        {"title": "第一行\n第二行\r\n第三行", "keywords": [], "related": [], "views": None},
+    ]
+    columns = ["title", "keywords", "related", "views"]
+    for name in ("x.csv", "x.csv.gz"):
+        out = tmp_path / name
+        from xzcrawler.store.export import write_export
+
+        assert write_export(records, out, "csv", columns, compress=name.endswith(".gz")) == 2
+        header, *rows = read_csv(out)
+        assert header == columns
+        assert rows == [[str(csv_cell(r.get(c))) for c in columns] for r in records]
+        assert rows[0][:2] == ['徐州"厂房", 出租', "厂房\n徐州,铜山"] and rows[1][3] == ""
+        assert json.loads(rows[0][2]) == [{"url": "u", "title": "标题"}]
+    empty = tmp_path / "empty.csv"
+    assert FORMATS["csv"]([], open(empty, "wb"), columns) == 0
+    assert read_csv(empty) == [columns]  # a header, even for nothing
+
+
+@pytest.mark.parametrize("table", ["related_links", "view_snapshots", "revisions"])
+def test_csv_of_other_tables_has_every_row_and_column(archive_copy, tmp_path, table):
+    out = tmp_path / f"{table}.csv.gz"
+    result = cli("export", "--db", str(archive_copy), "--table", table, "--format", "csv", "--gzip", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    header, *rows = read_csv(out)
+    db = sqlite3.connect(archive_copy)
+    assert len(rows) == db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0
+    columns = [d[0] for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    assert header == [c for c in columns if c != "mark"]
+    assert rows == [r for r in rows if len(r) == len(header)]
+
+
+def test_csv_format_names_the_default_file(archive_copy, tmp_path):
+    result = cli("export", "--db", str(archive_copy), "--format", "csv", "--table", "revisions", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "to exports/revisions.csv" in result.stdout and read_csv(tmp_path / "exports" / "revisions.csv")

@@ -396,13 +396,17 @@ def test_export_refuses_what_it_must_not_replace(mirror_archive, tmp_path):
         (str(tmp_path), "not a regular file"),
         (str(fifo), "not a regular file"),
         (str(tmp_path / "x.jsonl.gz"), "ends in .gz"),
-        (str(tmp_path / "x.csv"), "a .csv name says another format"),
+        (str(tmp_path / "x.xlsx"), "a .xlsx name says another format"),
     ]:
         result = cli("export", "--db", str(path), "--out", out)
         assert result.returncode == 1 and says in result.stderr, (out, result.stderr)
     assert path.read_bytes() == before
     gz = cli("export", "--db", str(path), "--out", str(tmp_path / "a.jsonl"), "--gzip")
     assert gz.returncode == 1 and "ends in .gz" in gz.stderr
+    for out, fmt in [("x.csv", "jsonl"), ("x.jsonl", "csv"), ("x.ndjson", "csv")]:
+        mismatch = cli("export", "--db", str(path), "--format", fmt, "--out", str(tmp_path / out))
+        assert mismatch.returncode == 1 and f"says another format than {fmt}" in mismatch.stderr, mismatch.stderr
+        assert not (tmp_path / out).exists()
     stdout = cli("export", "--db", str(path), "--out", "-")
     assert stdout.returncode == 0 and len(stdout.stdout.splitlines()) == 300
     stale = tmp_path / ".a.jsonl.999999999.tmp"

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
+from .core import formats
 from .core import normalize as nz
+from .core.formats import FORMATS
 from .core.paths import DEFAULT_DB
 
 
@@ -191,7 +193,14 @@ def _archive_errors(func):
     "--out",
     default=None,
     type=click.Path(),
-    help="A file, or - for standard output. Default: exports/<table>.jsonl (.jsonl.gz with --gzip).",
+    help="A file, or - for standard output. Default: exports/<table>.<format> (.gz added with --gzip).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    type=click.Choice(list(FORMATS)),
+    help="jsonl (the default) or csv (UTF-8 with a BOM, for spreadsheets). Default: what the --out name says.",
 )
 @click.option(
     "--table",
@@ -203,16 +212,20 @@ def _archive_errors(func):
 @click.option("--changed", is_flag=True, help="Only rows new or changed since this table's last --changed export.")
 @click.option("--gzip", "compress", is_flag=True, help="gzip the file.")
 @_archive_errors
-def export(db_path, out, table, since, changed, compress):
-    """Write a table as ordered JSONL (atomic: a temporary file renamed into place)."""
+def export(db_path, out, fmt, table, since, changed, compress):
+    """Write a table, ordered, as JSONL or CSV (atomic: a temporary file renamed into place).
+
+    CSV has one row per record: a list of strings (breadcrumbs, keywords) is one cell with one
+    item per line, a list of objects (images, related) is one cell of JSON text."""
     from .store import export as run_export
 
     if changed and since:
         raise click.UsageError(
             "--changed and --since exclude each other: --changed exports since the last --changed export"
         )
-    out = out or f"exports/{table}.jsonl" + (".gz" if compress else "")
-    count, since_used = run_export(db_path, out, table, since, changed, compress)
+    fmt = fmt or (formats.format_of_name(out) if out else None) or "jsonl"
+    out = out or f"exports/{table}.{fmt}" + (".gz" if compress else "")
+    count, since_used = run_export(db_path, out, table, since, changed, compress, fmt)
     scope = (
         " new or changed since the last --changed export"
         if changed

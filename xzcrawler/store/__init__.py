@@ -14,13 +14,19 @@ implements (see docs/architecture.md for a PostgreSQL one):
 - ``close()``. Storage failures raise ``StorageError``; a row's own faults are kept in failures.
 
 The SQLite store is split by concern: ``schema`` (fields, migrations), ``sqlite`` (writes and
-history), ``queries`` (reads), ``export`` (JSONL).
+history), ``queries`` (reads), ``export`` (JSONL, CSV).
 """
 
 from __future__ import annotations
 
 from .errors import FAILURE_BODY_MAX, STORAGE_ERRORS, NotAnArchive, StorageError
-from .export import ExportTargetError, check_export_target, export, export_articles, write_jsonl_atomic
+from .export import (
+    ExportTargetError,
+    check_export_target,
+    export,
+    export_articles,
+    write_jsonl_atomic,
+)
 from .schema import ARTICLE_FIELDS, migrations
 from .sqlite import Archive
 

@@ -1,4 +1,4 @@
-"""Exports of the archive: ordered JSONL, atomic, never clobbering."""
+"""Exports of the archive: ordered JSONL or CSV, atomic, never clobbering."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..atomic import atomic_file
 from ..core import normalize as nz
+from ..core.formats import FORMATS, OTHER_FORMATS, format_of_name
 from .errors import _storage
+from .schema import ARTICLE_FIELDS
 from .sqlite import Archive
 
 
@@ -20,20 +22,24 @@ class ExportTargetError(ValueError):
     """An export target that must not be written: the archive, a directory, a device, a database."""
 
 
-# File name endings of other formats than the export's JSON lines.
-OTHER_FORMATS = (".csv", ".tsv", ".xlsx", ".xls", ".parquet", ".db", ".sqlite", ".html", ".xml")
-
-
-def check_jsonl_name(out: str | os.PathLike) -> None:
-    """An export is JSON lines: a name that says another format (JSON lines in a file called .csv
-    is read as a broken table) is refused."""
+def check_export_name(out: str | os.PathLike, fmt: str) -> None:
+    """A name that says another format than the one written is refused (JSON lines in a file
+    called .csv is read as a broken table, and the other way round)."""
     if str(out) == "-":
         return
     out = Path(out)
     stem = out.name[:-3] if out.name.endswith(".gz") else out.name
     other = next((s for s in OTHER_FORMATS if stem.lower().endswith(s)), None)
     if other:
-        raise ExportTargetError(f"{out}: exports are JSON lines; a {other} name says another format (name it .jsonl)")
+        raise ExportTargetError(
+            f"{out}: exports are {' or '.join(FORMATS)}; a {other} name says another format "
+            f"(name it {' or '.join('.' + f for f in FORMATS)})"
+        )
+    said = format_of_name(out)
+    if said is not None and said != fmt:
+        raise ExportTargetError(
+            f"{out}: a .{said} name says another format than {fmt} (use --format {said}, or name it .{fmt})"
+        )
 
 
 def check_export_target(
@@ -42,7 +48,7 @@ def check_export_target(
     """Refuse a target that would clobber something: only a regular file (or nothing yet) may be
     replaced, never the archive (or its -wal/-shm/.lock), another SQLite database, a directory or
     a device; the name ends in .gz exactly when the export is gzipped. (For the report and the
-    WACZ too; ``check_jsonl_name`` is the exports' own.)"""
+    WACZ too; ``check_export_name`` is the exports' own.)"""
     if str(out) == "-":
         return
     out = Path(out)
@@ -67,18 +73,29 @@ def check_export_target(
 
 def write_jsonl_atomic(records: Iterable[dict], out: str | os.PathLike, compress: bool = False) -> int:
     """Write records as JSON lines through the atomic writer (``-``: standard output)."""
+    return write_export(records, out, "jsonl", compress=compress)
+
+
+def write_export(
+    records: Iterable[dict],
+    out: str | os.PathLike,
+    fmt: str = "jsonl",
+    columns: Sequence[str] | None = None,
+    compress: bool = False,
+) -> int:
+    """Write records in format ``fmt`` (a key of FORMATS) through the atomic writer (``-``:
+    standard output), gzipped with ``compress``. ``columns``: the fields in order, for formats
+    with a header (the first record's keys when not given)."""
+    writer = FORMATS[fmt]
     if str(out) == "-":
-        return _write_jsonl(records, sys.stdout.buffer, compress)
+        return _write(writer, records, sys.stdout.buffer, columns, compress)
     with atomic_file(out) as raw:
-        return _write_jsonl(records, raw, compress)
+        return _write(writer, records, raw, columns, compress)
 
 
-def _write_jsonl(records: Iterable[dict], raw, compress: bool) -> int:
-    count = 0
+def _write(writer, records, raw, columns, compress: bool) -> int:
     fh = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw
-    for record in records:
-        fh.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-        count += 1
+    count = writer(records, fh, columns)
     if compress:
         fh.close()
     raw.flush()
@@ -121,15 +138,18 @@ def export(
     since: str | None = None,
     changed: bool = False,
     compress: bool = False,
+    fmt: str = "jsonl",
 ) -> tuple[int, str | None]:
-    """Export one table as ordered JSONL (atomic). ``since``: only rows new or changed since then;
+    """Export one table, ordered, in format ``fmt`` (a key of FORMATS; atomic). ``since``: only rows new or changed since then;
     ``changed``: what was written since this table's last ``changed`` export (its change marks are
     kept in the ``exports`` table: the only case that writes to the archive). Returns (rows
     written, the time the rows were taken from: ``since``, or None)."""
     if table not in EXPORT_TABLES:
         raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     check_export_target(out, db_path, compress)
-    check_jsonl_name(out)
+    check_export_name(out, fmt)
     with Archive(db_path, readonly=not changed) as archive:
         started = archive.clock.iso()
         # the change marks now: rows written from here on belong to the next --changed export
@@ -149,7 +169,7 @@ def export(
         elif since:
             where, params = f" WHERE {_SINCE[table]}", {"t": nz.utc_iso(since)}
         if table == "articles":
-            rows = archive.iter_articles(where, params)
+            rows, columns = archive.iter_articles(where, params), ARTICLE_FIELDS
         else:
             order, json_columns = EXPORT_TABLES[table]
             cursor = archive.db.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params)
@@ -163,8 +183,8 @@ def export(
                         row[name] = json.loads(row[name])
                 return row
 
-            rows = (decode(values) for values in cursor)
-        count = write_jsonl_atomic(rows, out, compress)
+            rows, columns = (decode(values) for values in cursor), [n for n in names if n not in hidden]
+        count = write_export(rows, out, fmt, columns, compress)
         if changed:
             with _storage(), archive._txn():
                 archive.db["exports"].insert(
