@@ -155,7 +155,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
 def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
     from sqlite_utils import Database
 
-    from xzcrawler.store.schema import _V1_FIELDS, migrations
+    from xzcrawler.store.migrations import _V1_FIELDS, migrations
 
     path = tmp_path / "old.db"
     old = Database(path)
@@ -321,7 +321,7 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
     from sqlite_utils import Database
 
     from xzcrawler.core import search
-    from xzcrawler.store.schema import migrations
+    from xzcrawler.store.migrations import migrations
 
     path = tmp_path / "old.db"
     old = Database(path)
@@ -373,3 +373,21 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
     ]
     assert db.execute(f"SELECT {columns} FROM related_links ORDER BY position").fetchall() == links
     assert search.count(db, "园区") == 1 and search.count(db, "后来改了") == 0
+
+
+def test_migrations_read_no_list_that_may_change():
+    """A migration does what it did when it was written: its body names no live field list (a
+    field added to REVISION_FIELDS later must not change what m002 or m011 create)."""
+    import ast
+    import importlib
+    import inspect
+
+    module = importlib.import_module("xzcrawler.store.migrations")
+
+    live = {"ARTICLE_FIELDS", "JSON_FIELDS", "CONTENT_FIELDS", "REVISION_FIELDS"}
+    tree = ast.parse(inspect.getsource(module))
+    bodies = [n for n in tree.body if isinstance(n, ast.FunctionDef) and (n.name[:1] == "m" or n.name.startswith("_"))]
+    assert len([n for n in bodies if n.name.startswith("m0")]) == len(module.migrations._migrations)
+    for function in bodies:
+        named = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+        assert not named & live, (function.name, named & live)

@@ -27,7 +27,7 @@ from .export import (
     export_articles,
     write_jsonl_atomic,
 )
-from .schema import ARTICLE_FIELDS, migrations
+from .migrations import ARTICLE_FIELDS, migrations
 from .sqlite import Archive
 
 SqliteStore = Archive

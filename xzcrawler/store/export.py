@@ -14,7 +14,7 @@ from ..atomic import atomic_file
 from ..core import normalize as nz
 from ..core.formats import FORMATS, OTHER_FORMATS, format_of_name
 from .errors import _storage
-from .schema import ARTICLE_FIELDS
+from .migrations import ARTICLE_FIELDS
 from .sqlite import Archive
 
 

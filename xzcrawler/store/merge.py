@@ -36,7 +36,7 @@ from ..atomic import atomic_file
 from ..core import normalize as nz
 from ..core import paths, search
 from .errors import NotAnArchive, StorageError, _storage
-from .schema import CONTENT_FIELDS, REVISION_FIELDS
+from .migrations import CONTENT_FIELDS, REVISION_FIELDS
 from .sqlite import Archive, readonly_uri
 
 MAX_SECONDS = 3600  # a shard whose merge would take longer is refused (its transaction rolled back)

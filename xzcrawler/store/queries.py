@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 from ..core import normalize as nz
-from .schema import ARTICLE_FIELDS, JSON_FIELDS
+from .migrations import ARTICLE_FIELDS, JSON_FIELDS
 
 
 class Queries:

@@ -17,8 +17,8 @@ from sqlite_utils import Database
 from ..core import normalize as nz
 from ..core import search, stories
 from .errors import FAILURE_BODY_MAX, ROW_ERRORS, STORAGE_ERRORS, NotAnArchive, StorageError, _storage, storage_reason
+from .migrations import ARTICLE_FIELDS, CONTENT_FIELDS, REVISION_FIELDS, migrations
 from .queries import Queries
-from .schema import ARTICLE_FIELDS, CONTENT_FIELDS, REVISION_FIELDS, migrations
 
 
 def readonly_uri(path: str | Path) -> str:

@@ -1,4 +1,5 @@
-"""The archive's schema: its field lists and the sqlite-utils migrations that build and upgrade it."""
+"""The archive's tables and how they came to be: its field lists and the sqlite-utils migrations that
+build and upgrade it (each migration frozen as written: it reads no list that may change)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,11 @@ def m001_articles(db: Database) -> None:
 # A change of these is a new revision. The related list is not among them: tpure draws it at
 # random on every render (mutuality.php), so it is an observation (related_seen), not content.
 CONTENT_FIELDS = ("title", "body_text", "category", "byline", "images")
-REVISION_FIELDS = ("title", "body_text", "category", "category_url", "byline", "images", "related", "content_hash")
+# The content columns of a revision, as m002 created them (frozen: a migration never reads a list
+# that may change). A new one is a migration adding its revision_log column and re-creating the
+# revisions view, and its name added to REVISION_FIELDS.
+_V2_REVISION_FIELDS = ("title", "body_text", "category", "category_url", "byline", "images", "related", "content_hash")
+REVISION_FIELDS = _V2_REVISION_FIELDS
 
 
 @migrations()
@@ -110,7 +115,7 @@ def m002_history(db: Database) -> None:
     )
     db["view_snapshots"].create_index(["site", "article_id", "observed_at"])
     columns = {"site": str, "article_id": int, "revision": int, "fetched_at": str, "changed_fields": str}
-    columns.update({name: str for name in REVISION_FIELDS})
+    columns.update({name: str for name in _V2_REVISION_FIELDS})
     db["revisions"].create(columns, pk=("site", "article_id", "revision"))
     db["articles"].create_index(["site", "category", "published_date"])
     db["articles"].create_index(["last_seen"])
@@ -119,7 +124,7 @@ def m002_history(db: Database) -> None:
     db.execute(
         "INSERT INTO revisions (site, article_id, revision, fetched_at, changed_fields, {}) "
         "SELECT site, article_id, 1, fetched_at, NULL, {} FROM articles".format(
-            ", ".join(REVISION_FIELDS), ", ".join(REVISION_FIELDS)
+            ", ".join(_V2_REVISION_FIELDS), ", ".join(_V2_REVISION_FIELDS)
         )
     )
     db.execute(
@@ -267,7 +272,9 @@ def m010_stories(db: Database) -> None:
 
 
 def _revisions_view() -> str:
-    content = ",\n  ".join(f"CASE WHEN r.current THEN a.{name} ELSE r.{name} END AS {name}" for name in REVISION_FIELDS)
+    content = ",\n  ".join(
+        f"CASE WHEN r.current THEN a.{name} ELSE r.{name} END AS {name}" for name in _V2_REVISION_FIELDS
+    )
     return f"""
 SELECT r.site, r.article_id, r.revision, r.fetched_at, r.changed_fields,
   {content},
@@ -303,7 +310,9 @@ def m011_each_thing_once(db: Database) -> None:
     db["revision_log"].add_column("current", int)
     db.execute(
         "UPDATE revision_log SET current = 1, {} WHERE (site, article_id, revision) IN "
-        "(SELECT site, article_id, revision FROM articles)".format(", ".join(f"{n} = NULL" for n in REVISION_FIELDS))
+        "(SELECT site, article_id, revision FROM articles)".format(
+            ", ".join(f"{n} = NULL" for n in _V2_REVISION_FIELDS)
+        )
     )
     db.execute("UPDATE revision_log SET current = 0 WHERE current IS NULL")
     db.create_view("revisions", _revisions_view())
