@@ -21,12 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
 HERE = Path(__file__).resolve().parent
-ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
 
 
 def _stats(cwd: Path) -> dict:

@@ -23,11 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
-ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
 MEASURE = (
     "import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)"

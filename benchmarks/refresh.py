@@ -18,11 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
-
-ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
 
 
 def crawl(base: str, work: Path, *extra: str) -> dict:

@@ -26,12 +26,11 @@ from pathlib import Path
 
 from xzcrawler.core.pages import parse_page
 from xzcrawler.mirror import render
-from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.network import Network, serve_network
 from xzcrawler.store import Archive
 from xzcrawler.store.merge import merge
 
-ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
 MEASURE = (
     "import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)"

@@ -22,13 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
 
 def crawl(base: str, code: Path | None) -> dict:
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+    env = dict(ENV)
     if code is not None:
         env["PYTHONPATH"] = str(code)
     with tempfile.TemporaryDirectory() as tmp:

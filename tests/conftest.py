@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
@@ -77,7 +76,12 @@ def crawl_args(base: str, workdir: Path, *extra: str, now: dt.datetime | None = 
     )
 
 
-CRAWL_ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+CRAWL_ENV = ENV
+
+
+def replace_site(server, site: MirrorSite) -> None:
+    """Serve ``site`` from now on at the same address (the site evolved between two crawls)."""
+    server.RequestHandlerClass.site = site
 
 
 def run_crawl(

@@ -191,8 +191,10 @@ def crawled(tmp_path_factory):
     import datetime as dt
 
     from tests.conftest import NOW, run_crawl
-    from xzcrawler.mirror.server import replace_site, serve_in_thread
+    from xzcrawler.mirror.server import serve_in_thread
     from xzcrawler.mirror.site import MirrorSite
+
+    from .conftest import replace_site
 
     pytest.importorskip("datasette")
     work = tmp_path_factory.mktemp("crawled")

@@ -13,10 +13,10 @@ import pytest
 from xzcrawler.core.harvest import Exchange, harvest
 from xzcrawler.core.pages.feed import parse_feed
 from xzcrawler.mirror import tpure
-from xzcrawler.mirror.server import replace_site, serve_in_thread
+from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
-from .conftest import NOW, run_crawl
+from .conftest import NOW, replace_site, run_crawl
 
 BASE = "http://127.0.0.1:8000/"
 FETCHED = "2026-11-27T16:30:00Z"  # 00:30 in Shanghai, the hour that shows a day-level mistake

@@ -11,9 +11,8 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import NOW, cli, run_crawl
+from tests.conftest import NOW, cli, replace_site, run_crawl
 from xzcrawler.mirror.network import Network, serve_network
-from xzcrawler.mirror.server import replace_site
 
 TABLES = (
     "articles",

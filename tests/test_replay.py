@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import NOW, cli, run_crawl
-from xzcrawler.mirror.server import replace_site, serve_in_thread
+from tests.conftest import NOW, cli, replace_site, run_crawl
+from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import RECONSTRUCTION, XUZHOU, MirrorSite
 
 BIN = Path(sys.executable).parent

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import time
@@ -398,7 +397,7 @@ def demo(articles, db_path, out, days, start, network):
     run into one archive. With --days N: N simulated days of cron refreshes (new articles, growing
     views, edits, a failure and its recovery, a markup break the drift guard catches, then
     repaired), leaving an archive with real history."""
-    from .mirror.crawl import LOOPBACK_SETTINGS, crawl_command
+    from .mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
     from .mirror.network import Network, serve_network
     from .mirror.server import serve_in_thread
     from .mirror.site import MirrorSite
@@ -418,13 +417,13 @@ def demo(articles, db_path, out, days, start, network):
         server, site = serve_in_thread(MirrorSite(articles=articles))
         servers = [server]
         click.echo(f"mirror of {articles} articles serving at {site}")
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
+
     last_run = 0
     if Path(db_path).is_file():
         with Archive(db_path) as archive:
             last_run = archive.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
     try:
-        result = subprocess.run(crawl_command(site, db_path, out, LOOPBACK_SETTINGS), env=env)
+        result = subprocess.run(crawl_command(site, db_path, out, LOOPBACK_SETTINGS), env=ENV)
     finally:
         for server in servers:
             server.shutdown()

@@ -1,7 +1,7 @@
 """Scrapy extensions of the project.
 
 RunRecorder: one ``crawl_runs`` row per crawl with the run's Scrapy stats and its health
-verdict (see ``health.py``); refreshes the export. RotatingLog: the run's log, rotated,
+verdict (see ``core/health.py``); refreshes the export. RotatingLog: the run's log, rotated,
 in ``logs/`` beside the archive.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from .core import items
+from .core import health, items
 from .core.validate import identity_problem, schema_errors
 from .extensions import open_store
 from .store import StorageError
@@ -41,10 +41,6 @@ class ValidatePipeline:
         return items.failure(item.url, "invalid", "schema: " + "; ".join(errors[:5]), 200, item.raw_body)
 
 
-# Fields whose fill rate the drift guard watches, per kind of observation.
-FILL_FIELDS = {"article": ("views", "published_date", "category", "body_text"), "listing": ("views", "published_date")}
-# Fields whose first-choice selector is watched: a theme change shows here before any field empties.
-PRIMARY_FIELDS = ("title", "body_text", "category", "published_date", "views")
 # Storage failures after which the run stops at once (nothing more can be written).
 FATAL_STORAGE = ("full", "disk i/o", "readonly", "read-only", "not a database", "file too large", "no space")
 
@@ -141,9 +137,9 @@ class StorePipeline:
         record = item.record
         self.stats.inc_value("xz/articles_stored")  # queued: xz/articles_not_written says what never was
         self._guard(self.archive.add_article, record, item.raw_body, item.etag, item.last_modified)
-        for field in FILL_FIELDS["article"]:
+        for field in health.WATCHED:
             self._fill(field, record.get(field))
-        for field in PRIMARY_FIELDS:
+        for field in health.PRIMARY:
             self.stats.inc_value(f"xz/primary/{field}/seen")
             if field in item.primary:
                 self.stats.inc_value(f"xz/primary/{field}/hit")
@@ -167,7 +163,7 @@ class StorePipeline:
         self.stats.inc_value("xz/listing_items", len(item.items))
         self.stats.inc_value("xz/view_changes_from_listings", changed)
         for observation in item.items:
-            for field in FILL_FIELDS["listing"]:
+            for field in health.WATCHED_ON_LISTINGS:
                 self._fill(field, observation.get(field))
 
     @_store.register

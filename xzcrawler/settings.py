@@ -89,7 +89,7 @@ XZ_UNREACHABLE_AFTER = 10  # connection failures in a row (no response between) 
 XZ_REFETCH_POLICY = [[7, 1], [30, 3], [365, 14], [None, 60]]
 XZ_MAX_ATTEMPTS = 5  # recorded failures are retried until this many attempts
 
-# Run health (the exit status of `scrapy crawl`; see xzcrawler/health.py and the README).
+# Run health (the exit status of `scrapy crawl`; see xzcrawler/core/health.py and the README).
 XZ_MAX_ERROR_RATE = 0.1  # new failures per response
 XZ_DRIFT_POINTS = 20.0  # a watched field's fill rate may fall this many points below ...
 XZ_DRIFT_RUNS = 5  # ... the median of this many last healthy runs

@@ -1,6 +1,6 @@
 """``scrapy crawl``, made safe for cron: settings and arguments checked before anything starts,
 one run at a time per archive, an exit status that says whether the run was healthy (see
-``xzcrawler/health.py`` for the list), and the verdict as the run's last line.
+``xzcrawler/core/health.py`` for the list), and the verdict as the run's last line.
 
 ``-a site=URL,URL,...`` (or ``-a site=network``, the sites of ``XZ_NETWORK``) runs one crawler
 per site in this process, into the one archive: each site has its own downloader (robots.txt,

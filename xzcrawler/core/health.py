@@ -32,7 +32,11 @@ from dataclasses import dataclass
 
 OK, STARTUP, USAGE, ERRORS, NO_ITEMS, DRIFT, UNFINISHED, STORAGE, SELECTORS, LOCKED = 0, 1, 2, 3, 4, 5, 6, 7, 8, 75
 UNREACHABLE = 9
+# The watched fields, the one list of them: the drift guard counts how often each is filled on
+# article pages (and, of WATCHED_ON_LISTINGS, on listing rows), and how often each of PRIMARY was
+# found by its first-choice selector (a theme change shows there before any field empties).
 WATCHED = ("views", "published_date", "category", "body_text")
+WATCHED_ON_LISTINGS = ("views", "published_date")
 PRIMARY = ("title", "body_text", "category", "published_date", "views")
 
 

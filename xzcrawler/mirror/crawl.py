@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+# The environment of a crawl started from another folder than the project's (where scrapy.cfg
+# names the settings): the one place outside scrapy.cfg that names the settings module.
 ENV = {**os.environ, "SCRAPY_SETTINGS_MODULE": "xzcrawler.settings"}
 
 

@@ -159,11 +159,6 @@ def make_server(site: MirrorSite, host: str = "127.0.0.1", port: int = 0, delay:
     return MirrorServer((host, port), handler)
 
 
-def replace_site(server: MirrorServer, site: MirrorSite) -> None:
-    """Serve ``site`` from now on at the same address (the site evolved between two crawls)."""
-    server.RequestHandlerClass.site = site
-
-
 def serve_in_thread(
     site: MirrorSite, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0
 ) -> tuple[MirrorServer, str]:

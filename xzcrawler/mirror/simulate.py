@@ -114,19 +114,8 @@ class Simulation:
             else ids[self.articles + self.added(day - 1) : self.articles + self.added(day)]
         )
 
-    def edit_day(self, article_id: int) -> int | None:
-        """The day on which the site edited ``article_id``, if it did."""
-        return (
-            next((d for d in range(2, 5_000, EDIT_EVERY) if self.new_on(d - 1)[0] == article_id), None)
-            if article_id in self._ids()[self.articles :]
-            else None
-        )
-
     def edited(self, day: int) -> set[int]:
         return set(self.site(day).edits)
-
-    def expected_exit(self, day: int) -> int:
-        return 8 if day in BREAK_DAYS else 0
 
     # -- running ------------------------------------------------------------------------------
     def run_day(self, day: int) -> Day:
