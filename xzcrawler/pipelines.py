@@ -6,9 +6,10 @@ import functools
 import logging
 
 from .core import health, items
-from .core.validate import identity_problem, schema_errors
+from .core.validate import vet
 from .extensions import open_store
 from .store import StorageError
+from .store.write import write_item
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +28,11 @@ class ValidatePipeline:
         return cls(crawler.stats, crawler)
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, items.Article):
-            return item
         spider = self.crawler.spider if self.crawler is not None else None
-        problem = identity_problem({**item.record, "declared_id": item.declared_id}, getattr(spider, "site_key", None))
-        if problem:
-            self.stats.inc_value("xz/identity_refused")
-            return items.failure(item.url, "identity", problem, 200, item.raw_body)
-        errors = schema_errors(item.record)
-        if not errors:
-            return item
-        self.stats.inc_value("xz/invalid_articles")
-        return items.failure(item.url, "invalid", "schema: " + "; ".join(errors[:5]), 200, item.raw_body)
+        vetted = vet(item, getattr(spider, "site_key", None))
+        if vetted is not item:
+            self.stats.inc_value("xz/identity_refused" if vetted.kind == "identity" else "xz/invalid_articles")
+        return vetted
 
 
 # Storage failures after which the run stops at once (nothing more can be written).
@@ -95,13 +89,13 @@ class StorePipeline:
             self._closing = True
             stop_crawl(self.crawler, "storage_error")
 
-    def _guard(self, write, *args) -> bool:
+    def _guard(self, write, *args):
+        """``write(*args)``, or None when the storage refused it (counted, see storage_failed)."""
         try:
-            write(*args)
-            return True
+            return write(*args)
         except StorageError as exc:
             self.storage_failed(exc)
-            return False
+            return None
 
     def _note_rejected(self) -> None:
         counts = (tuple(self.archive.counts.items()), len(self.failed_urls))
@@ -124,19 +118,20 @@ class StorePipeline:
             self.stats.inc_value(f"xz/fill/{field}/filled")
 
     def process_item(self, item, spider=None):
-        self._store(item)
+        if isinstance(item, items.Article):
+            self.stats.inc_value("xz/articles_stored")  # queued: xz/articles_not_written says what never was
+        changed = self._guard(write_item, item, self.archive)
+        self._count(item, changed or 0)
         self._note_rejected()
         return item
 
     @functools.singledispatchmethod
-    def _store(self, item) -> None:
-        raise TypeError(f"not an item of xzcrawler: {type(item).__name__}")
+    def _count(self, item, changed: int) -> None:
+        """The run's stats of what was stored (the drift guard's fill and selector rates among them)."""
 
-    @_store.register
-    def _(self, item: items.Article) -> None:
+    @_count.register
+    def _(self, item: items.Article, changed: int) -> None:
         record = item.record
-        self.stats.inc_value("xz/articles_stored")  # queued: xz/articles_not_written says what never was
-        self._guard(self.archive.add_article, record, item.raw_body, item.etag, item.last_modified)
         for field in health.WATCHED:
             self._fill(field, record.get(field))
         for field in health.PRIMARY:
@@ -146,17 +141,8 @@ class StorePipeline:
             elif record.get(field) not in (None, "", []):
                 self.stats.inc_value(f"xz/fallback/{field}")  # recovered by a fallback selector
 
-    @_store.register
-    def _(self, item: items.ListingSeen) -> None:
-        changed = 0
-
-        def observe():
-            nonlocal changed
-            changed = self.archive.observe_listing(
-                item.site, item.items, item.fetched_at, item.source, item.requested, item.url
-            )
-
-        self._guard(observe)
+    @_count.register
+    def _(self, item: items.ListingSeen, changed: int) -> None:
         if item.source == "feed":  # dates only: the feed shows no count, and is no listing
             self.stats.inc_value("xz/feed_items", len(item.items))
             return
@@ -166,21 +152,8 @@ class StorePipeline:
             for field in health.WATCHED_ON_LISTINGS:
                 self._fill(field, observation.get(field))
 
-    @_store.register
-    def _(self, item: items.NotModified) -> None:
-        self._guard(self.archive.mark_not_modified, item.site, item.article_id, item.fetched_at)
-
-    @_store.register
-    def _(self, item: items.PageFetched) -> None:
-        self._guard(self.archive.resolve_failures, item.url)
-
-    @_store.register
-    def _(self, item: items.CategoriesSeen) -> None:
-        self._guard(self.archive.record_categories, item.site, item.categories, item.fetched_at, item.site_name)
-
-    @_store.register
-    def _(self, item: items.Failure) -> None:
-        self._guard(self.archive.record_failure, item.url, item.kind, item.reason, item.http_status, item.raw_body)
+    @_count.register
+    def _(self, item: items.Failure, changed: int) -> None:
         self.stats.inc_value(f"{'xz/failures_retried' if item.retry else 'xz/failures'}/{item.kind}")
         if item.kind == "robots":  # obeyed, not failed: recorded, not counted against the run
             return

@@ -67,3 +67,20 @@ def identity_problem(record, site: str | None = None) -> str | None:
     if site is not None and record.get("site") != site:
         return f"page of another host ({record.get('site')}) in the crawl of {site}"
     return None
+
+
+def vet(item, site: str | None = None):
+    """The item to store: an article whose identity does not hold (see ``identity_problem``) or
+    that breaks the schema becomes a failure of kind ``identity`` or ``invalid``, kept raw; any
+    other item is stored as it is. The crawl's ValidatePipeline and ``reparse`` both ask here."""
+    from . import items
+
+    if not isinstance(item, items.Article):
+        return item
+    problem = identity_problem({**item.record, "declared_id": item.declared_id}, site)
+    if problem:
+        return items.failure(item.url, "identity", problem, 200, item.raw_body)
+    errors = schema_errors(item.record)
+    if errors:
+        return items.failure(item.url, "invalid", "schema: " + "; ".join(errors[:5]), 200, item.raw_body)
+    return item
