@@ -33,8 +33,10 @@ def test_every_exchange_is_in_a_valid_warc(crawled):
     assert db.execute("SELECT COUNT(*) FROM warc_records WHERE url LIKE '%/robots.txt'").fetchone()[0] == 2
 
 
-def test_reparse_into_a_new_archive_gives_identical_article_rows(crawled, tmp_path):
-    result = cli("reparse", "--db", str(crawled / "archive.db"), "--into", str(tmp_path / "new.db"))
+@pytest.mark.parametrize("workers", [[], ["--workers", "1"], ["--workers", "3"]], ids=["auto", "one", "three"])
+def test_reparse_into_a_new_archive_gives_identical_article_rows(crawled, tmp_path, workers):
+    """The same rows whether the pages are parsed in this process or by worker processes."""
+    result = cli("reparse", "--db", str(crawled / "archive.db"), "--into", str(tmp_path / "new.db"), *workers)
     assert result.returncode == 0, result.stderr
     assert "300 new, 0 changed" in result.stdout
     old, new = sqlite3.connect(crawled / "archive.db"), sqlite3.connect(tmp_path / "new.db")

@@ -240,14 +240,20 @@ def export(db_path, out, fmt, table, since, changed, compress):
 @click.option("--into", default=None, type=click.Path(dir_okay=False), help="Rebuild into this archive instead.")
 @since_option("Only records fetched at or after this time (ISO 8601).")
 @click.option("--warc-dir", default=None, type=click.Path(file_okay=False), help="Default: warc/ beside --db.")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Processes that parse (default: one per core for a large archive; 1: parse in this one).",
+)
 @_archive_errors
-def reparse(db_path, into, since, warc_dir):
+def reparse(db_path, into, since, warc_dir, workers):
     """Rebuild article rows from the WARC files with the current parser (no network); report changes."""
     from .reparse import reparse as run_reparse
 
     if not Path(db_path).is_file():
         raise click.ClickException(f"no archive at {db_path}")
-    report = run_reparse(db_path, into, since, warc_dir)
+    report = run_reparse(db_path, into, since, warc_dir, workers)
     for line in report.lines():
         click.echo(line)
 

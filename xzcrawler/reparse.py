@@ -1,42 +1,34 @@
 """Rebuild the archive from its WARC files with the current parser: no network.
 
 Every indexed ``response`` record is read back in the order it was fetched, parsed by
-``xzcrawler.core.pages`` and handed to the same pipelines a crawl uses (validate, store), so a
+``xzcrawler.core.pages`` (in worker processes), vetted and written as a crawl's items are
+(``core.validate.vet``, ``store.write.write_item``, in the order fetched), so a
 re-parse with an unchanged parser reproduces the crawl's rows, and one with an improved parser
 leaves a revision wherever an article's content now reads differently.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections import Counter
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from .core import items, pages, paths
+from .core import items, pages, paths, search
 from .core import normalize as nz
 from .core.harvest import Exchange, harvest
-from .pipelines import StorePipeline, ValidatePipeline
+from .core.validate import vet
 from .store import Archive
+from .store.errors import _storage
+from .store.write import write_item
 from .warc import reconcile
-
-
-class _Stats:
-    """The slice of Scrapy's stats collector the pipelines use."""
-
-    def __init__(self):
-        self.values: Counter = Counter()
-
-    def inc_value(self, key, count=1, start=0):
-        self.values[key] += count
-
-    def set_value(self, key, value):
-        self.values[key] = value
-
-    def get_value(self, key, default=None):
-        return self.values.get(key, default)
 
 
 @dataclass
@@ -99,16 +91,94 @@ def _run_of(file: str) -> str:
     return "-".join(str(file).split("-")[-3:-1])
 
 
+# Records parsed by one worker task, and how many tasks may be ahead of the writer (the parsed
+# pages wait in memory until written: the window bounds them).
+CHUNK = 64
+WINDOW_PER_WORKER = 3
+# Below this many records the work is done in this process (starting workers costs more).
+PARALLEL_FROM = 400
+# The failure kinds of an article vetting refused (core.validate.vet).
+VETTING = ("identity", "invalid")
+# Records written in one transaction (each write would commit alone otherwise).
+COMMIT_EVERY = 1000
+
+_worker: dict = {}  # what each worker is given once: the WARC folder, the originals of revisits
+
+
+def _start_worker(warc_dir: Path, originals: dict) -> None:
+    _worker.update(warc_dir=warc_dir, originals=originals)
+
+
+def _harvest_records(chunk: list[tuple[str, str, int]]) -> list[tuple]:
+    """Read and harvest WARC records: for each (url, file, offset), ("items", fetched_at, items)
+    or ("failed", reason). Pure of any store: it runs in a worker process."""
+    out, originals = [], _worker["originals"]
+    for url, file, offset in chunk:
+        try:
+            date, status, content_type, body, etag, last_modified = read_response(
+                paths.warc_file(_worker["warc_dir"], file),
+                offset,
+                refers_to=lambda url, record_id: originals.get((url, record_id)),
+            )
+        except (TooLarge, OSError, ValueError, StopIteration) as exc:
+            out.append(("failed", f"{file}@{offset}: {type(exc).__name__}: {exc}"))
+            continue
+        exchange = Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified)
+        found = [vet(item) for item in harvest(exchange, nz.site_of(url)).items]
+        for item in found:
+            if isinstance(item, items.Article):  # the search index's row, made here, not in the writer
+                item.search_row = search.index_row(item.record.get("title"), item.record.get("body_text"))
+                item.raw_body = None  # (kept only with a row the store refuses; the WARC record has it)
+        out.append(("items", exchange.fetched_at, found))
+    return out
+
+
+def _pool(workers: int, warc_dir: Path, originals: dict) -> ProcessPoolExecutor:
+    """Worker processes that parse WARC records (forked where the platform can, with every worker
+    started here: before the caller opens an archive, none is carried into a worker)."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(warc_dir, originals))
+    for future in [pool.submit(int) for _ in range(workers)]:
+        future.result()
+    return pool
+
+
+def _harvested(records: list[tuple[str, str, int]], pool: ProcessPoolExecutor | None, window: int) -> Iterator:
+    """Each record's harvest, in the records' order: by ``pool`` (at most ``window`` tasks ahead
+    of the caller), or in this process."""
+    chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
+    if pool is None:
+        for chunk in chunks:
+            yield from _harvest_records(chunk)
+        return
+    pending: deque = deque()
+    todo = iter(chunks)
+    for chunk in itertools.islice(todo, window):
+        pending.append(pool.submit(_harvest_records, chunk))
+    while pending:
+        done = pending.popleft().result()
+        chunk = next(todo, None)
+        if chunk is not None:
+            pending.append(pool.submit(_harvest_records, chunk))
+        yield from done
+
+
 def reparse(
     source_db: str | Path,
     target_db: str | Path | None = None,
     since: str | None = None,
     warc_dir: str | Path | None = None,
+    workers: int | None = None,
 ) -> Report:
-    """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place)."""
+    """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place),
+    parsing in ``workers`` processes (default: one per core, from PARALLEL_FROM records; 1: all in
+    this process) and writing in this one, in the order the records were fetched: the result is
+    the same for any number of workers."""
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
     warc_dir = paths.warc_dir(source_db, warc_dir)
+    chosen = workers is not None
+    workers = max(1, int(workers)) if chosen else (os.cpu_count() or 1)
     with Archive(source_db, readonly=target_db != source_db) as source:
         if not source.readonly:
             reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
@@ -124,7 +194,7 @@ def reparse(
             for url, fetched_at, requested in source.db.execute("SELECT url, fetched_at, requested FROM listing_marks")
         }
         originals = {
-            (url, record_id): (paths.warc_file(warc_dir, file), offset)
+            (url, record_id): (str(paths.warc_file(warc_dir, file)), offset)
             for url, record_id, file, offset in source.db.execute(
                 "SELECT url, record_id, file, offset FROM warc_records WHERE record_type = 'response' AND record_id IN "
                 "(SELECT record_id FROM warc_records WHERE record_type = 'response' AND digest IN "
@@ -132,47 +202,54 @@ def reparse(
             )
             if paths.bare_warc_name(file)
         }
-    stats = _Stats()
     report = Report()
-    target = Archive(target_db)
-    before = dict(((s, a), r) for s, a, r in target.db.execute("SELECT site, article_id, revision FROM articles"))
-    validate, store = ValidatePipeline(stats), StorePipeline(target, stats)
-    run = None
+    parallel = workers > 1 and (chosen or len(records) >= PARALLEL_FROM)
+    pool = _pool(workers, warc_dir, originals) if parallel else None
+    if pool is None:
+        _start_worker(warc_dir, originals)
+    harvested = _harvested(records, pool, workers * WINDOW_PER_WORKER)
     try:
-        for url, file, offset in records:
-            report.responses += 1
-            # each crawl process wrote its own files (…-<stamp>-<pid>-<seq>.warc.gz) and knew only its
-            # own fetches in flight: where another run's records begin, the store forgets them too
-            if _run_of(file) != run:
-                run = _run_of(file)
-                target.forget_run()
-            try:
-                date, status, content_type, body, etag, last_modified = read_response(
-                    paths.warc_file(warc_dir, file),
-                    offset,
-                    refers_to=lambda url, record_id: originals.get((url, record_id)),
-                )
-            except (TooLarge, OSError, ValueError, StopIteration) as exc:
-                report.failures += 1
-                store.process_item(
-                    items.failure(url, "reparse", f"{file}@{offset}: {type(exc).__name__}: {exc}", None, None)
-                )
-                continue
-            exchange = Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified)
-            for item in harvest(exchange, nz.site_of(url)).items:
-                if isinstance(item, items.ListingSeen):
-                    item.requested = marks.get((url, exchange.fetched_at), frozenset())
-                report.articles += isinstance(item, items.Article)
-                report.listings += isinstance(item, items.ListingSeen)
-                report.not_modified += isinstance(item, items.NotModified)
-                item = validate.process_item(item)
-                report.failures += isinstance(item, items.Failure)
-                store.process_item(item)
+        target = Archive(target_db)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
+    try:
+        before = dict(((s, a), r) for s, a, r in target.db.execute("SELECT site, article_id, revision FROM articles"))
+        run = None
+        pairs = zip(records, harvested, strict=True)
+        while group := list(itertools.islice(pairs, COMMIT_EVERY)):
+            with _storage(), target.transaction():  # one commit per group, not one per page
+                for (url, file, _offset), (outcome, *result) in group:
+                    report.responses += 1
+                    # each crawl process wrote its own files (…-<stamp>-<pid>-<seq>.warc.gz) and knew only its
+                    # own fetches in flight: where another run's records begin, the store forgets them too
+                    if _run_of(file) != run:
+                        run = _run_of(file)
+                        target.forget_run()
+                    if outcome == "failed":
+                        report.failures += 1
+                        write_item(items.failure(url, "reparse", result[0], None, None), target)
+                        continue
+                    fetched_at, found = result
+                    for item in found:
+                        if isinstance(item, items.ListingSeen):
+                            item.requested = marks.get((url, fetched_at), frozenset())
+                        # (an article the worker's vetting refused is a failure of kind identity or invalid)
+                        refused = isinstance(item, items.Failure) and item.kind in VETTING
+                        report.articles += isinstance(item, items.Article) or refused
+                        report.listings += isinstance(item, items.ListingSeen)
+                        report.not_modified += isinstance(item, items.NotModified)
+                        report.failures += isinstance(item, items.Failure)
+                        write_item(item, target)
+        with _storage(), target.transaction():
+            target.flush()
+        report.failures += len(target.rejected)  # rows the store kept as failures (their own faults)
     finally:
-        try:
-            store.close_spider()
-        finally:
-            target.close()
+        harvested.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        target.close()
     with Archive(target_db, readonly=True) as target:
         for site, article_id, revision in target.db.execute("SELECT site, article_id, revision FROM articles"):
             old = before.get((site, article_id))

@@ -186,7 +186,7 @@ def export(
             rows, columns = (decode(values) for values in cursor), [n for n in names if n not in hidden]
         count = write_export(rows, out, fmt, columns, compress)
         if changed:
-            with _storage(), archive._txn():
+            with _storage(), archive.transaction():
                 archive.db["exports"].insert(
                     {
                         "target": table,

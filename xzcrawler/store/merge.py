@@ -281,7 +281,7 @@ def _merge_one(archive: Archive, shard: Path, warc: bool, max_seconds: float = M
     deadline = _Deadline(max_seconds)
     conn.set_progress_handler(deadline, 10_000)
     try:
-        with _bounded(shard, deadline), _storage(), archive._txn():
+        with _bounded(shard, deadline), _storage(), archive.transaction():
             _merge_tables(conn, report.written, deadline)
     finally:
         conn.set_progress_handler(None, 0)

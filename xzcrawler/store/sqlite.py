@@ -96,10 +96,12 @@ class Archive(Queries):
         self._open_failures: dict[tuple[str, str], list[str]] | None = None  # see _open_failure_pages
 
     @contextlib.contextmanager
-    def _txn(self):
+    def transaction(self):
         """A write transaction taken with BEGIN IMMEDIATE: it waits (busy_timeout) for another
         writer up front, where a deferred one that read first would fail at once (WAL's
-        SQLITE_BUSY_SNAPSHOT) once the other writer has committed."""
+        SQLITE_BUSY_SNAPSHOT) once the other writer has committed. Inside another, a savepoint:
+        a caller that writes much (reparse) holds one around many writes, each of which commits
+        alone otherwise."""
         conn = self.db.conn
         if conn.in_transaction:
             with self.db.atomic():
@@ -121,9 +123,16 @@ class Archive(Queries):
 
     # -- articles -----------------------------------------------------------
     def add_article(
-        self, record, raw_body: bytes | None = None, etag: str | None = None, last_modified: str | None = None
+        self,
+        record,
+        raw_body: bytes | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        search_row: dict | None = None,
     ) -> None:
         """Queue one article record (a mapping); written in batches, each in one transaction.
+        ``search_row``: ``core.search.index_row`` of its title and text, when the caller made it
+        already (reparse makes it in its worker processes).
 
         ``etag`` / ``last_modified`` (the response's validators) are kept for conditional requests.
         A queued record leaves memory only when its transaction has committed; a row the
@@ -140,6 +149,7 @@ class Archive(Queries):
         row["_listed_views"] = listed
         row["_listed_loose"] = self._listed_loose.pop((row.get("site"), row.get("article_id")), None)
         row["_dates_seen"] = self._dates_seen.pop((row.get("site"), row.get("article_id")), None)
+        row["_search_row"] = search_row
         self._pending.append((row, raw_body))
         if len(self._pending) >= self.batch_size:
             self.flush()
@@ -191,7 +201,7 @@ class Archive(Queries):
         """One transaction: the rows, their history, the search index, resolved failures."""
         rows = [dict(row) for row in rows]  # the history pass adds columns; a retry starts clean
         writes = _Writes()
-        with self._txn():
+        with self.transaction():
             for row in rows:
                 self._track_history(row, writes)
             writes.apply(self.db.conn)
@@ -199,7 +209,10 @@ class Archive(Queries):
             writes.reindex(self.db.conn)
             writes.apply_related(self.db.conn)
             self._save_traits(writes.traits)
-            self.db.execute("UPDATE articles SET first_seen = last_seen WHERE first_seen IS NULL")
+            self.db.conn.executemany(  # (by key: a scan of the table per batch made a crawl quadratic)
+                "UPDATE articles SET first_seen = last_seen WHERE site = ? AND article_id = ? AND first_seen IS NULL",
+                [(row["site"], row["article_id"]) for row in rows],
+            )
             self._resolving = 0
             self._resolve_failures({_same_page(row["url"]) for row in rows})
             writes.counts["failures_resolved"] += self._resolving
@@ -238,7 +251,7 @@ class Archive(Queries):
         page = _same_page(url)
         if page not in self._open_failure_pages():
             return 0
-        with _storage(), self._txn():
+        with _storage(), self.transaction():
             self._resolving = 0
             self._resolve_failures({page})
         self.counts["failures_resolved"] += self._resolving
@@ -247,6 +260,7 @@ class Archive(Queries):
     def _track_history(self, row: dict, writes: _Writes) -> None:
         """Revisions when a content field changed; a view snapshot when the count changed."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
+        search_row = row.pop("_search_row", None)
         previous = self.db.conn.execute(
             f"SELECT {', '.join(REVISION_FIELDS)}, revision, {', '.join(nz.DATE_FIELDS)}, views, views_shown, "
             "views_observed_at, views_own, own_fetches, views_source "
@@ -294,7 +308,8 @@ class Archive(Queries):
             )
             if changed is None or "title" in changed or "body_text" in changed:
                 old_text = (stored["title"], stored["body_text"]) if stored is not None else None
-                writes.searchable.append((site, article_id, row["title"], row["body_text"], old_text))
+                search_row = search_row or search.index_row(row["title"], row["body_text"])
+                writes.searchable.append((site, article_id, search_row, old_text))
         for link in row.get("related") or []:
             writes.related.append([site, article_id, link.get("url"), link.get("title"), link.get("excerpt"), when])
         # this fetch of the article page is one the site may have counted (before it rendered)
@@ -572,7 +587,7 @@ class Archive(Queries):
                 ):
                     refined.append([*(row[n] for n in nz.DATE_FIELDS), site, article_id])
         with _storage():
-            with self._txn():
+            with self.transaction():
                 if requested and url:
                     self.db.conn.execute(
                         "INSERT OR REPLACE INTO listing_marks (url, fetched_at, requested) VALUES (?, ?, ?)",
@@ -601,7 +616,7 @@ class Archive(Queries):
         """A 304: the article is as archived; it was checked now."""
         self.flush()
         with _storage():
-            with self._txn():
+            with self.transaction():
                 self.db.execute(
                     "UPDATE articles SET last_seen = ?, last_checked = ? WHERE site = ? AND article_id = ?",
                     [when, when, site, article_id],
@@ -617,7 +632,7 @@ class Archive(Queries):
     def record_categories(self, site: str, categories: list[dict], when: str, name: str | None = None) -> None:
         """The site's navigation categories, and its own name when its home page gave one."""
         with _storage():
-            with self._txn():
+            with self.transaction():
                 for category in categories:
                     self._seen_category(site, category["url"], category.get("name"), when)
                 if name:
@@ -642,7 +657,7 @@ class Archive(Queries):
         old = sorted(o for o in origins if o and o != new and nz.site_of(o + "/") == site)
         if not old:
             return 0
-        with _storage(), self._txn():
+        with _storage(), self.transaction():
             for origin in old:
                 args = [origin + "/", new + "/"]
                 self.db.execute(
@@ -679,7 +694,7 @@ class Archive(Queries):
             size, digest = len(raw_body), hashlib.sha256(raw_body).hexdigest()
             raw_body = bytes(raw_body[:FAILURE_BODY_MAX])
         with _storage():
-            with self._txn():
+            with self.transaction():
                 existing = self.db.execute("SELECT attempts, first_seen FROM failures WHERE url = ?", [url]).fetchone()
                 attempts, first_seen = (existing[0] or 0) + 1 if existing else 1, existing[1] if existing else when
                 self.db["failures"].upsert(
@@ -706,7 +721,7 @@ class Archive(Queries):
     # -- WARC index ---------------------------------------------------------
     def add_warc_index(self, rows: list[dict]) -> None:
         columns = ("url", "fetched_at", "file", "offset", "length", "status", "record_type", "digest", "record_id")
-        with _storage(), self._txn():
+        with _storage(), self.transaction():
             self.db.conn.executemany(
                 f"INSERT INTO warc_records ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [[row[c] for c in columns] for row in rows],
@@ -717,7 +732,7 @@ class Archive(Queries):
         self, spider: str, site: str | None, site_url: str | None = None, started_at: str | None = None
     ) -> int:
         """A crawl_runs row for a run on ``site`` (a site key) reached at ``site_url``."""
-        with _storage(), self._txn():
+        with _storage(), self.transaction():
             # runs hold the lock, so a run of this site still marked running is one that died (killed,
             # power cut); the runs of other sites may be going on beside it in this process
             self.db.execute(
@@ -748,7 +763,7 @@ class Archive(Queries):
             "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
         }
         try:
-            with _storage(), self._txn():
+            with _storage(), self.transaction():
                 self.db["crawl_runs"].update(run_id, values)
             return
         except StorageError:
@@ -756,10 +771,10 @@ class Archive(Queries):
         with contextlib.suppress(*STORAGE_ERRORS):
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         try:
-            with _storage(), self._txn():
+            with _storage(), self.transaction():
                 self.db["crawl_runs"].update(run_id, values)
         except StorageError:
-            with _storage(), self._txn():  # the verdict at least, without the stats
+            with _storage(), self.transaction():  # the verdict at least, without the stats
                 self.db["crawl_runs"].update(run_id, {**values, "stats": None})
 
     def close(self) -> None:
@@ -827,16 +842,13 @@ class _Writes:
             f"VALUES ('delete', {rowid}, ?, ?, ?)",
             [
                 [site, article_id, *search.index_row(*old).values()]
-                for site, article_id, _, _, old in self.searchable
+                for site, article_id, _, old in self.searchable
                 if old is not None
             ],
         )
         conn.executemany(
             f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES ({rowid}, ?, ?, ?)",
-            [
-                [site, article_id, *search.index_row(title, body).values()]
-                for site, article_id, title, body, _ in self.searchable
-            ],
+            [[site, article_id, *row.values()] for site, article_id, row, _ in self.searchable],
         )
 
     def apply_refinements(self, conn) -> None:
