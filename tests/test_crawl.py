@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 
 import pytest
@@ -21,7 +22,20 @@ def crawled(mirror300, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("crawl")
     first = run_crawl(base, workdir)
     assert first.returncode == 0, first.stderr[-3000:]
+    (workdir / "stderr.log").write_text(first.stderr, "utf-8")
     return site, base, workdir
+
+
+def test_the_periodic_stats_line_names_the_site_and_counts_articles_stored(crawled):
+    _, base, workdir = crawled
+    lines = re.findall(
+        r"\] INFO: (\S+): (\d+) pages done .*?, (\d+) articles stored", (workdir / "stderr.log").read_text()
+    )
+    assert lines, "no periodic stats line"
+    assert {site for site, _, _ in lines} == {"127.0.0.1"}
+    pages, stored = [int(p) for _, p, _ in lines], [int(s) for _, _, s in lines]
+    assert pages == sorted(pages) and stored == sorted(stored) and max(stored) <= 300
+    assert "Crawled " not in (workdir / "stderr.log").read_text()  # Scrapy's own line is replaced
 
 
 def test_every_article_is_stored_exactly_once(crawled):

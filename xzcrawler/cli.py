@@ -170,6 +170,33 @@ def since_option(help_text: str):
     return click.option("--since", default=None, callback=check, help=help_text)
 
 
+class progress_bar:  # noqa: N801 (used as a context manager, like click.progressbar)
+    """A progress bar on standard error when it is a terminal, nothing otherwise (cron, pipes,
+    files): the callback ``progress(done, total)`` the library's long operations take."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+        self.shown = 0
+        self.tty = sys.stderr.isatty()
+
+    def __enter__(self):
+        return self if self.tty else None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=max(total, 1), label=self.label, file=sys.stderr, show_pos=True, show_percent=True
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 def _archive_errors(func):
     """The library's refusals (no archive, a target that must not be written) as one-line errors."""
     import functools
@@ -224,7 +251,8 @@ def export(db_path, out, fmt, table, since, changed, compress):
         )
     fmt = fmt or (formats.format_of_name(out) if out else None) or "jsonl"
     out = out or f"exports/{table}.{fmt}" + (".gz" if compress else "")
-    count, since_used = run_export(db_path, out, table, since, changed, compress, fmt)
+    with progress_bar(f"export {table}") as progress:
+        count, since_used = run_export(db_path, out, table, since, changed, compress, fmt, progress)
     scope = (
         " new or changed since the last --changed export"
         if changed
@@ -253,7 +281,8 @@ def reparse(db_path, into, since, warc_dir, workers):
 
     if not Path(db_path).is_file():
         raise click.ClickException(f"no archive at {db_path}")
-    report = run_reparse(db_path, into, since, warc_dir, workers)
+    with progress_bar("reparse") as progress:
+        report = run_reparse(db_path, into, since, warc_dir, workers, progress)
     for line in report.lines():
         click.echo(line)
 
@@ -272,7 +301,8 @@ def report(archive, out):
         if out == "-":
             click.echo(render(archive))
             return
-        path = write(archive, out)
+        with progress_bar("report") as progress:
+            path = write(archive, out, progress=progress)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"report of {archive}: {path} ({path.stat().st_size // 1024} KB)")
@@ -290,7 +320,8 @@ def wacz(archive, out, warc_dir):
 
     check_export_target(out, archive)
     try:
-        path, files, pages = make_wacz(archive, out, warc_dir)
+        with progress_bar("wacz") as progress:
+            path, files, pages = make_wacz(archive, out, warc_dir, progress)
     except ReplayError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{path}: {files} WARC file(s), {pages} page(s), {path.stat().st_size // 1024} KB; wacz validate: ok")
@@ -335,9 +366,12 @@ def merge_command(shards, into, no_warc, max_seconds, max_bytes):
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}: try again when it is done (exit {LOCKED}, nothing written)", err=True)
         sys.exit(LOCKED)
-    with lock:
-        for report in merge(into, list(shards), warc=not no_warc, max_seconds=max_seconds, max_bytes=max_bytes):
-            click.echo(report.line())
+    with lock, progress_bar("merge (vet, then merge, each shard)") as progress:
+        reports = merge(
+            into, list(shards), warc=not no_warc, max_seconds=max_seconds, max_bytes=max_bytes, progress=progress
+        )
+    for report in reports:
+        click.echo(report.line())
 
 
 @main.command(name="search")

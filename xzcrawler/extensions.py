@@ -2,7 +2,7 @@
 
 RunRecorder: one ``crawl_runs`` row per crawl with the run's Scrapy stats and its health
 verdict (see ``core/health.py``); refreshes the export. RotatingLog: the run's log, rotated,
-in ``logs/`` beside the archive.
+in ``logs/`` beside the archive. SiteLogStats: the periodic stats line, per site.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging.handlers
 from pathlib import Path
 
 from scrapy import signals
+from scrapy.extensions.logstats import LogStats
 
 from .core import health, paths
 from .core.clock import crawl_clock
@@ -202,3 +203,27 @@ class RotatingLog:
     def engine_stopped(self):
         # after the stats dump, so the file holds the whole run
         self.handler.flush()
+
+
+class SiteLogStats(LogStats):
+    """Scrapy's periodic stats line, saying whose: the site, pages done and articles stored (a
+    run of several sites has one crawler, and one such line, per site)."""
+
+    def log(self, spider) -> None:
+        self.calculate_stats()
+        stored = self.stats.get_value("xz/articles_stored", 0)
+        rate = (stored - getattr(self, "_stored_before", 0)) * self.multiplier
+        self._stored_before = stored
+        logger.info(
+            "%(site)s: %(pages)d pages done (at %(pagerate)d pages/min), %(stored)d articles stored "
+            "(at %(rate)d/min), %(failed)d failed",
+            {
+                "site": getattr(spider, "site_key", spider.name),
+                "pages": self.pages,
+                "pagerate": self.prate,
+                "stored": stored,
+                "rate": rate,
+                "failed": self.stats.get_value("xz/failed_urls", 0),
+            },
+            extra={"spider": spider},
+        )

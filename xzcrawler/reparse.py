@@ -169,11 +169,12 @@ def reparse(
     since: str | None = None,
     warc_dir: str | Path | None = None,
     workers: int | None = None,
+    progress=None,
 ) -> Report:
     """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place),
     parsing in ``workers`` processes (default: one per core, from PARALLEL_FROM records; 1: all in
     this process) and writing in this one, in the order the records were fetched: the result is
-    the same for any number of workers."""
+    the same for any number of workers. ``progress(done, total)`` is told of the records read."""
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
     warc_dir = paths.warc_dir(source_db, warc_dir)
@@ -218,6 +219,7 @@ def reparse(
         before = dict(((s, a), r) for s, a, r in target.db.execute("SELECT site, article_id, revision FROM articles"))
         run = None
         pairs = zip(records, harvested, strict=True)
+        done = 0
         while group := list(itertools.islice(pairs, COMMIT_EVERY)):
             with _storage(), target.transaction():  # one commit per group, not one per page
                 for (url, file, _offset), (outcome, *result) in group:
@@ -242,6 +244,9 @@ def reparse(
                         report.not_modified += isinstance(item, items.NotModified)
                         report.failures += isinstance(item, items.Failure)
                         write_item(item, target)
+            done += len(group)
+            if progress is not None:
+                progress(done, len(records))
         with _storage(), target.transaction():
             target.flush()
         report.failures += len(target.rejected)  # rows the store kept as failures (their own faults)

@@ -60,9 +60,13 @@ def _wacz(*args: str) -> tuple[int, str]:
     return code or 0, out.getvalue()
 
 
-def make_wacz(archive_path: str | Path, out: str | Path, warc_dir: str | Path | None = None) -> tuple[Path, int, int]:
+def make_wacz(
+    archive_path: str | Path, out: str | Path, warc_dir: str | Path | None = None, progress=None
+) -> tuple[Path, int, int]:
     """Write the WACZ of the archive at ``archive_path`` to ``out`` (atomically) and validate it.
-    Returns (path, WARC files, pages)."""
+    Returns (path, WARC files, pages). ``progress(done, 3)``: the pages listed, the WACZ written,
+    the WACZ validated."""
+    tell = progress or (lambda done, total: None)
     out = Path(out)
     entries = pages(archive_path)  # an archive, or a clear refusal
     folder = paths.warc_dir(archive_path, str(warc_dir) if warc_dir else None)
@@ -75,6 +79,7 @@ def make_wacz(archive_path: str | Path, out: str | Path, warc_dir: str | Path | 
             fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Archived articles"}) + "\n")
             for entry in entries:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        tell(1, 3)
         code, said = _wacz(
             "create",
             "-o",
@@ -87,7 +92,9 @@ def make_wacz(archive_path: str | Path, out: str | Path, warc_dir: str | Path | 
         )
         if code != 0 or not partial.is_file() or partial.stat().st_size == 0:
             raise ReplayError(f"wacz create failed: {said.strip().splitlines()[-1] if said.strip() else code}")
+        tell(2, 3)
         code, said = _wacz("validate", "-f", str(partial))
         if code != 0:
             raise ReplayError(f"the WACZ did not validate: {said.strip()}")
+        tell(3, 3)
     return out, len(files), len(entries)

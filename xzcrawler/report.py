@@ -159,8 +159,9 @@ def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, ob
     return figures
 
 
-def render(archive_path: str | Path, generated_at: dt.datetime | None = None) -> str:
-    """The report of the archive at ``archive_path`` as one HTML document."""
+def render(archive_path: str | Path, generated_at: dt.datetime | None = None, progress=None) -> str:
+    """The report of the archive at ``archive_path`` as one HTML document. ``progress(done, 2)``:
+    the figures read from the archive, the document rendered."""
     try:
         import plotly
         import plotly.offline
@@ -172,6 +173,8 @@ def render(archive_path: str | Path, generated_at: dt.datetime | None = None) ->
         articles, sites, stories = archive.db.execute(
             "SELECT count(*), count(DISTINCT site), (SELECT count(*) FROM stories) FROM articles"
         ).fetchone()
+    if progress is not None:
+        progress(1, 2)
     when = (generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     sections = "\n".join(
         f'<section id="{key}" class="chart"><h2>{html.escape(title)}</h2>\n'
@@ -180,6 +183,8 @@ def render(archive_path: str | Path, generated_at: dt.datetime | None = None) ->
         + "\n</section>"
         for key, title, figure in figures
     )
+    if progress is not None:
+        progress(2, 2)
     name = html.escape(Path(archive_path).name)
     return f"""<!DOCTYPE html>
 <html lang="zh-Hans"><head><meta charset="utf-8">
@@ -196,12 +201,12 @@ h1{{font-size:1.6em}} h2{{font-size:1.15em;border-bottom:1px solid #ddd}}
 """
 
 
-def write(archive_path: str | Path, out: str | Path, generated_at: dt.datetime | None = None) -> Path:
+def write(archive_path: str | Path, out: str | Path, generated_at: dt.datetime | None = None, progress=None) -> Path:
     """Write the report through the atomic writer (xzcrawler/atomic.py)."""
     from .atomic import atomic_file
 
     out = Path(out)
-    document = render(archive_path, generated_at)
+    document = render(archive_path, generated_at, progress)
     with atomic_file(out, "w", encoding="utf-8") as fh:
         fh.write(document)
     return out

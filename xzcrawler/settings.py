@@ -47,6 +47,9 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 EXTENSIONS = {
     "xzcrawler.extensions.RunRecorder": 500,
     "xzcrawler.extensions.RotatingLog": 100,
+    # the periodic stats line names the site and counts articles stored, not just items
+    "scrapy.extensions.logstats.LogStats": None,
+    "xzcrawler.extensions.SiteLogStats": 0,
 }
 
 # --- xzcrawler's own settings -------------------------------------------------

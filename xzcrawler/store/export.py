@@ -7,7 +7,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..atomic import atomic_file
@@ -131,6 +131,18 @@ _CHANGED = {
 }
 
 
+PROGRESS_EVERY = 1000
+
+
+def _told(rows: Iterable[dict], total: int, progress) -> Iterator[dict]:
+    done = 0
+    for done, row in enumerate(rows, 1):
+        if done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        yield row
+    progress(done, total)
+
+
 def export(
     db_path: str | os.PathLike,
     out: str | os.PathLike,
@@ -139,11 +151,13 @@ def export(
     changed: bool = False,
     compress: bool = False,
     fmt: str = "jsonl",
+    progress=None,
 ) -> tuple[int, str | None]:
     """Export one table, ordered, in format ``fmt`` (a key of FORMATS; atomic). ``since``: only rows new or changed since then;
     ``changed``: what was written since this table's last ``changed`` export (its change marks are
     kept in the ``exports`` table: the only case that writes to the archive). Returns (rows
-    written, the time the rows were taken from: ``since``, or None)."""
+    written, the time the rows were taken from: ``since``, or None). ``progress(done, total)``
+    is told of the rows written, every PROGRESS_EVERY."""
     if table not in EXPORT_TABLES:
         raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
     if fmt not in FORMATS:
@@ -184,6 +198,9 @@ def export(
                 return row
 
             rows, columns = (decode(values) for values in cursor), [n for n in names if n not in hidden]
+        if progress is not None:
+            total = archive.db.execute(f"SELECT count(*) FROM {table}{where}", params).fetchone()[0]
+            rows = _told(rows, total, progress)
         count = write_export(rows, out, fmt, columns, compress)
         if changed:
             with _storage(), archive.transaction():

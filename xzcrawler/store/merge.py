@@ -133,22 +133,27 @@ def merge(
     clock=None,
     max_seconds: float = MAX_SECONDS,
     max_bytes: int = MAX_BYTES,
+    progress=None,
 ) -> list[MergeReport]:
     """Merge each of ``shards`` into the archive at ``target`` (created if missing). Every shard is
-    vetted before the target is opened: one refused leaves the target as it was."""
+    vetted before the target is opened: one refused leaves the target as it was.
+    ``progress(done, total)`` is told of each shard vetted and each merged."""
     from ..core.clock import Clock
 
     target = Path(target)
     clock = clock or Clock()
     check_target(target)
-    for shard in shards:
+    steps, tell = 2 * len(shards), progress or (lambda done, total: None)
+    for done, shard in enumerate(shards, 1):
         if Path(shard).resolve() == target.resolve():
             raise NotAnArchive(f"{shard} is the archive merged into: a shard must be another file")
         vet(Path(shard), clock.now(), max_seconds=max_seconds, max_bytes=max_bytes)
+        tell(done, steps)
     reports = []
     with Archive(target, clock=clock) as archive:
-        for shard in shards:
+        for done, shard in enumerate(shards, len(shards) + 1):
             reports.append(_merge_one(archive, Path(shard), warc, max_seconds))
+            tell(done, steps)
     return reports
 
 
