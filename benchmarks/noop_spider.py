@@ -17,7 +17,7 @@ class NoopSpider(scrapy.Spider):
     custom_settings = {
         "ITEM_PIPELINES": {},
         "EXTENSIONS": {},
-        "DOWNLOADER_MIDDLEWARES": {"xzcrawler.warc.WarcRecorder": None},
+        "DOWNLOADER_MIDDLEWARES": {"xzcrawler.middlewares.WarcRecorder": None},
     }
 
     def __init__(self, site: str, articles: str = "300", stats_out: str | None = None, **kwargs):

@@ -185,7 +185,9 @@ def test_a_full_disk_stops_the_run_with_one_message(tmp_path):
     failed = [
         line
         for line in result.stderr.splitlines()
-        if "write failed" in line and "ERROR" in line and ("xzcrawler.pipelines" in line or "xzcrawler.warc" in line)
+        if "write failed" in line
+        and "ERROR" in line
+        and ("xzcrawler.pipelines" in line or "xzcrawler.middlewares" in line)
     ]
     assert len(failed) == 1, failed  # one clear message, then the run stops
     assert "Traceback" not in result.stderr

@@ -15,7 +15,6 @@ ADAPTERS = (
     "xzcrawler.pipelines",
     "xzcrawler.extensions",
     "xzcrawler.middlewares",
-    "xzcrawler.warc",
     "xzcrawler.commands",
     "xzcrawler.settings",
 )
@@ -66,6 +65,11 @@ def test_the_core_is_pure(path):
 @pytest.mark.parametrize("path", files("xzcrawler.store"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_store_knows_no_scrapy(path):
     assert offending(path, (*SCRAPY, *ADAPTERS, *TOOLS)) == []
+
+
+@pytest.mark.parametrize("path", files("xzcrawler.warc"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_warc_library_knows_no_scrapy_and_no_crawl(path):
+    assert offending(path, (*SCRAPY, *ADAPTERS, *TOOLS, "sqlite3", "sqlite_utils")) == []
 
 
 @pytest.mark.parametrize("path", files("xzcrawler.spiders"), ids=lambda p: str(p.relative_to(ROOT)))

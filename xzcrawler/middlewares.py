@@ -10,6 +10,9 @@ RetryAfterMiddleware: Scrapy's RetryMiddleware retries 429 and 503 at once; a se
 
 UnreachableMiddleware: a site that cannot be reached (refused, DNS, timeouts) stops its crawl
 after ``XZ_UNREACHABLE_AFTER`` such failures in a row, with the cause as the verdict (exit 9).
+
+WarcRecorder: every exchange into WARC files under ``XZ_WARC_DIR`` (``xzcrawler.warc`` writes
+them), indexed in the archive's ``warc_records``, which ``xzcrawler reparse`` reads back.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime as dt
 import email.utils
 import logging
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -25,7 +29,12 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
+from .core import paths
+from .core.clock import crawl_clock
 from .core.normalize import site_of
+from .extensions import open_store
+from .store import STORAGE_ERRORS, StorageError
+from .warc import WarcFiles, reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -172,3 +181,117 @@ class UnreachableMiddleware:
 
             stop_crawl(self.crawler, "unreachable")
         return None
+
+
+class WarcRecorder:
+    """Downloader middleware: every request and response of the crawl into WARC files (the thin
+    Scrapy side of ``xzcrawler.warc``: its writer, its index).
+
+    Placed next to the downloader, it sees each response as it came off the wire (before
+    decompression). The response's WARC-Date is stamped on the request (``meta["xz_fetched_at"]``),
+    so the archive's ``fetched_at`` and the WARC agree and a re-parse reproduces the rows.
+
+    The index rows are written to the archive in batches; a run killed before a batch is written
+    leaves records the index lacks, so every start first indexes what the files hold beyond the
+    index (``reconcile``). A write the disk refuses (full, file too large, I/O error) stops the
+    run with one message: the verdict is exit 7, and the next run fetches the pages again.
+    """
+
+    def __init__(self, files: WarcFiles, store, stats, crawler=None):
+        self.files = files
+        self.store = store
+        self.stats = stats
+        self.crawler = crawler
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        from scrapy.exceptions import NotConfigured
+
+        if not settings.getbool("XZ_WARC_ENABLED"):
+            raise NotConfigured("XZ_WARC_ENABLED is off")
+        db_path = settings.get("XZ_DB_PATH")
+        directory = paths.warc_dir(db_path, settings.get("XZ_WARC_DIR"))
+        store = open_store(crawler)
+        files = WarcFiles(
+            directory,
+            settings.getint("XZ_WARC_MAX_BYTES"),
+            clock=crawl_clock(crawler),
+            last_capture=store.last_capture,
+            owner=store.identity,
+        )
+        middleware = cls(files, store, crawler.stats, crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider):
+        site = getattr(spider, "site_key", None)
+        if site:  # a file name per site: the sites of one run write side by side
+            self.files.prefix = f"xzcrawler-{site}"
+        # (the name then carries the archive's id: xzcrawler-<site>-<id8>-<time>-<pid>-<seq>)
+        try:
+            added = reconcile(self.store, self.files.directory)
+        except (StorageError, OSError, *STORAGE_ERRORS) as exc:
+            self._fail(exc)
+            return
+        if added:
+            self.stats.set_value("xz/warc_records_reindexed", added)
+            logger.warning("indexed %d WARC record(s) a killed run had left out of warc_records", added)
+
+    def _fail(self, exc: Exception) -> None:
+        self.stats.inc_value("xz/storage_errors")
+        if self.stats.get_value("xz/storage_error") is None:
+            self.stats.set_value("xz/storage_error", f"WARC: {type(exc).__name__}: {exc}")
+        if not self.failed:
+            self.failed = True
+            logger.error("WARC write failed, stopping the run: %s: %s", type(exc).__name__, exc)
+            if self.crawler is not None:
+                from .extensions import stop_crawl
+
+                stop_crawl(self.crawler, "storage_error")
+
+    def process_response(self, request, response, spider=None):
+        if self.failed:
+            raise IgnoreRequest("the WARC cannot be written: the run is stopping")
+        revisits = self.files.revisits
+        try:
+            request.meta["xz_fetched_at"] = self.files.exchange(request, response)
+        except OSError as exc:
+            self._fail(exc)
+            raise IgnoreRequest(f"not archived: the WARC cannot be written ({exc})") from None
+        self.stats.inc_value("xz/warc_records", 2)
+        self.stats.inc_value("xz/warc_revisits", self.files.revisits - revisits)
+        if len(self.files.index) >= 1000:
+            self._flush_index()
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        if self.failed:
+            return None
+        try:
+            self.files.exchange(request, None, f"{type(exception).__name__}: {exception}")
+        except OSError as exc:
+            self._fail(exc)
+            return None
+        self.stats.inc_value("xz/warc_records", 2)
+        return None
+
+    def _flush_index(self) -> None:
+        rows = self.files.take_index()
+        if rows:
+            try:
+                self.store.add_warc_index(rows)
+            except (StorageError, *STORAGE_ERRORS) as exc:
+                # the records are in the files: the next start indexes them (reconcile)
+                self.stats.inc_value("xz/storage_errors")
+                if self.stats.get_value("xz/storage_error") is None:
+                    self.stats.set_value("xz/storage_error", f"WARC index: {exc}")
+
+    def spider_closed(self, spider, reason):
+        try:
+            self.files.close()
+        except OSError as exc:
+            self._fail(exc)
+        self._flush_index()

@@ -19,16 +19,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
-from .core import items, pages, paths, search
+from .core import items, paths, search
 from .core import normalize as nz
 from .core.harvest import Exchange, harvest
 from .core.validate import vet
 from .store import Archive
 from .store.errors import _storage
 from .store.write import write_item
-from .warc import reconcile
+from .warc import TooLarge, read_response, reconcile
 
 
 @dataclass
@@ -53,37 +51,6 @@ class Report:
             f"304s           : {self.not_modified}",
             f"failures       : {self.failures}",
         ]
-
-
-class TooLarge(ValueError):
-    pass
-
-
-def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY, refers_to=None):
-    """(WARC-Date, status, content type, decoded body, etag, last-modified) of the response record at
-    ``offset``; TooLarge when the decoded body is over ``max_body`` (a bomb is not unpacked). A
-    revisit record (the same payload as an earlier capture) takes its body from the record it
-    refers to: ``refers_to(url, record id)`` gives that record's (path, offset)."""
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        record = next(iter(ArchiveIterator(fh)))
-        date = record.rec_headers.get_header("WARC-Date")
-        status = int(record.http_headers.get_statuscode())
-        content_type = record.http_headers.get_header("Content-Type")
-        etag = record.http_headers.get_header("ETag")
-        last_modified = record.http_headers.get_header("Last-Modified")
-        if record.rec_type == "revisit":
-            target = refers_to(
-                record.rec_headers.get_header("WARC-Target-URI"), record.rec_headers.get_header("WARC-Refers-To")
-            )
-            if target is None:
-                raise ValueError("a revisit record whose original is not in the index")
-            *_, body, _, _ = read_response(*target, max_body=max_body)
-            return date, status, content_type, body, etag, last_modified
-        body = record.content_stream().read(max_body + 1)  # undoes the Content-Encoding, as Scrapy did
-    if len(body) > max_body:
-        raise TooLarge(f"the response body is over {max_body} bytes once decoded")
-    return date, status, content_type, body, etag, last_modified
 
 
 def _run_of(file: str) -> str:

@@ -38,7 +38,7 @@ DOWNLOADER_MIDDLEWARES = {
     # a dead site fails fast: sees every connection failure, retries included (before RetryMiddleware)
     "xzcrawler.middlewares.UnreachableMiddleware": 560,
     # next to the downloader, so the WARC holds responses as they came (before decompression)
-    "xzcrawler.warc.WarcRecorder": 950,
+    "xzcrawler.middlewares.WarcRecorder": 950,
 }
 # The site's pages are ~30 KB: a response larger than this (after decompression) is no page of
 # it, and is dropped before it fills memory (Scrapy's default is 1 GiB).

@@ -1,0 +1,226 @@
+"""The WARC writer: size-rotated WARC/1.1 files, gzip per record, with warcio, and the index
+rows of what it wrote (no Scrapy: a request or response is anything with Scrapy's attributes).
+
+Each exchange is a ``request`` and a ``response`` record (a network failure is a ``request`` and
+a ``metadata`` record); a response whose payload equals its last capture is a ``revisit`` record.
+Each file opens with a warcinfo record naming the archive that owns it (``OWNER_FIELD``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http
+import io
+import logging
+import os
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+logger = logging.getLogger(__name__)
+DROP_HEADERS = {b"transfer-encoding"}  # Scrapy hands over the body de-chunked
+
+
+def _headers(headers) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        if name.lower() in DROP_HEADERS:
+            continue
+        for value in values:
+            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
+    return pairs
+
+
+# A payload smaller than this is written again in full: its revisit record would be no smaller
+# (robots.txt: a ~470-byte response against a ~520-byte revisit record).
+MIN_REVISIT_BYTES = 1024
+
+# The warcinfo field naming the archive that wrote a file (its ``archive_info`` id).
+OWNER_FIELD = "xz-archive"
+
+# Files this process is writing: a run of several sites has one recorder per site in one folder,
+# and one's start must not index (or cut) what another is writing.
+_WRITING: set[Path] = set()
+
+
+class WarcFiles:
+    """Size-rotated .warc.gz files and their index rows."""
+
+    def __init__(
+        self,
+        directory: Path,
+        max_bytes: int,
+        prefix: str = "xzcrawler",
+        clock=None,
+        last_capture=None,
+        owner: str | None = None,
+    ):
+        from ..core.clock import Clock
+
+        self.clock = clock or Clock()
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+        # the identity of the archive these files belong to: named in each file's warcinfo record
+        # (and, shortened, in its name) so that archives sharing a folder tell their files apart
+        self.owner = owner
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._fh = None
+        self._writer = None
+        self._name = None
+        self._seq = 0
+        self._stamp = self.clock.now().strftime("%Y%m%d%H%M%S")
+        self.index: list[dict] = []
+        # url -> (payload digest, WARC-Record-ID, WARC-Date) of the last response record captured
+        # before this run (the archive's index); None: every response is written in full
+        self.last_capture = last_capture
+        self._pending_captures: dict[str, tuple[str, str, str]] = {}  # url -> last capture of ``index``
+        self.revisits = 0
+
+    def _open(self) -> None:
+        self._seq += 1
+        mark = f"-{self.owner[:8]}" if self.owner else ""
+        self._name = f"{self.prefix}{mark}-{self._stamp}-{os.getpid()}-{self._seq:05d}.warc.gz"
+        self._fh = open(self.directory / self._name, "wb")
+        _WRITING.add((self.directory / self._name).resolve())
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        info = self._writer.create_warcinfo_record(
+            self._name,
+            {
+                "software": "xzcrawler (Scrapy, warcio)",
+                "format": "WARC File Format 1.1",
+                "description": "crawl of the 021cf.cn network",
+                **({OWNER_FIELD: self.owner} if self.owner else {}),
+            },
+        )
+        self._writer.write_record(info)
+
+    def write(self, record, url: str, status: int | None) -> None:
+        if self._fh is None or self._fh.tell() >= self.max_bytes:
+            self.close()
+            self._open()
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        headers = record.rec_headers
+        if headers.get_header("WARC-Type") == "response":
+            self._pending_captures[url] = (
+                headers.get_header("WARC-Payload-Digest"),
+                headers.get_header("WARC-Record-ID"),
+                headers.get_header("WARC-Date"),
+            )
+        self.index.append(
+            {
+                "url": url,
+                "fetched_at": headers.get_header("WARC-Date"),
+                "file": self._name,
+                "offset": offset,
+                "length": self._fh.tell() - offset,
+                "status": status,
+                "record_type": headers.get_header("WARC-Type"),
+                "digest": headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest"),
+                "record_id": headers.get_header("WARC-Record-ID"),
+            }
+        )
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            self._fh = None
+            _WRITING.discard((self.directory / self._name).resolve())
+
+    def exchange(self, request, response=None, error: str | None = None) -> str:
+        """Write the records of one exchange; returns the WARC-Date used."""
+        now = datetime_to_iso_date(self.clock.now().replace(tzinfo=None), use_micros=True)
+        parts = request.url.split("/", 3)
+        path = "/" + (parts[3] if len(parts) > 3 else "")
+        request_headers = StatusAndHeaders(
+            f"{request.method} {path} HTTP/1.1",
+            [("Host", parts[2] if len(parts) > 2 else ""), *_headers(request.headers)],
+            is_http_request=True,
+        )
+        warc_request = self._writer_or_open().create_warc_record(
+            request.url,
+            "request",
+            payload=io.BytesIO(request.body or b""),
+            length=len(request.body or b""),
+            http_headers=request_headers,
+            warc_headers_dict={"WARC-Date": now},
+        )
+        if response is not None:
+            status = response.status
+            try:
+                reason = http.HTTPStatus(status).phrase
+            except ValueError:
+                reason = "Unknown"
+            protocol = getattr(response, "protocol", None) or "HTTP/1.1"
+            body = response.body or b""
+            http_headers = StatusAndHeaders(f"{status} {reason}", _headers(response.headers), protocol=protocol)
+            digest = payload_digest(body)
+            previous = self._previous(request.url) if len(body) >= MIN_REVISIT_BYTES else None
+            if previous is not None and previous[0] == digest:
+                # the same payload as the last capture: a revisit record (headers only) that refers to it
+                warc_response = self._writer.create_revisit_record(
+                    request.url,
+                    digest,
+                    request.url,
+                    previous[2],
+                    http_headers=http_headers,
+                    warc_headers_dict={"WARC-Date": now, "WARC-Refers-To": previous[1]},
+                )
+                self.revisits += 1
+            else:
+                warc_response = self._writer.create_warc_record(
+                    request.url,
+                    "response",
+                    payload=io.BytesIO(body),
+                    length=len(body),
+                    http_headers=http_headers,
+                    warc_headers_dict={"WARC-Date": now, "WARC-Payload-Digest": digest},
+                )
+            warc_request.rec_headers.add_header(
+                "WARC-Concurrent-To", warc_response.rec_headers.get_header("WARC-Record-ID")
+            )
+            self.write(warc_response, request.url, status)
+            self.write(warc_request, request.url, None)
+        else:
+            text = f"fetch-error: {error}\n".encode()
+            metadata = self._writer.create_warc_record(
+                request.url,
+                "metadata",
+                payload=io.BytesIO(text),
+                length=len(text),
+                warc_content_type="application/warc-fields",
+                warc_headers_dict={"WARC-Date": now},
+            )
+            self.write(warc_request, request.url, None)
+            self.write(metadata, request.url, None)
+        return now
+
+    def _previous(self, url: str) -> tuple[str, str, str] | None:
+        """(digest, record id, date) of the last full capture of ``url``: one not yet in the
+        archive's index (this run's), else the index's."""
+        found = self._pending_captures.get(url)
+        if found is None and self.last_capture is not None:
+            found = self.last_capture(url)
+        return found
+
+    def take_index(self) -> list[dict]:
+        """The index rows written since the last call (for the archive's warc_records)."""
+        rows, self.index = self.index, []
+        self._pending_captures.clear()
+        return rows
+
+    def _writer_or_open(self):
+        if self._writer is None:
+            self._open()
+        return self._writer
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest of a body, as warcio writes it (SHA-1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
