@@ -1,4 +1,4 @@
-"""The one atomic writer (xzcrawler/atomic.py) and the commands that write through it."""
+"""The one atomic writer (xzcrawler/store/atomic.py) and the commands that write through it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from xzcrawler.atomic import atomic_file, atomic_path, clean_stale
+from xzcrawler.store.atomic import atomic_file, atomic_path, clean_stale
 
 
 def _dead_pid() -> int:

@@ -20,7 +20,7 @@ ADAPTERS = (
 )
 SCRAPY = ("scrapy", "twisted", "itemadapter")
 STORAGE = ("xzcrawler.store", "sqlite3", "sqlite_utils")
-TOOLS = ("xzcrawler.mirror", "xzcrawler.cli", "xzcrawler.reparse")
+TOOLS = ("xzcrawler.mirror", "xzcrawler.cli", "xzcrawler.tools")
 
 
 def module_name(path: Path) -> str:

@@ -13,9 +13,9 @@ import sqlite3
 
 import pytest
 
-from xzcrawler.lock import RunLock
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
+from xzcrawler.store.lock import RunLock
 
 from .conftest import NOW, run_crawl
 

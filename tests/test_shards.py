@@ -226,7 +226,7 @@ def test_merge_bounds_its_work_and_refuses_what_is_no_target(shard, tmp_path):
         assert "not an xzcrawler archive" in result.stderr and "a new path" in result.stderr
     assert text.read_text() == "hello" and other.read_bytes() == other_bytes
     # another merge or crawl holds the archive: exit 75, as the crawl, nothing written
-    from xzcrawler.lock import RunLock
+    from xzcrawler.store.lock import RunLock
 
     with RunLock.acquire(target):
         held = cli("merge", str(shard), "--into", str(target))

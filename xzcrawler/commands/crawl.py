@@ -22,7 +22,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from ..core import health
 from ..core import normalize as nz
 from ..core.config import ConfigError, check_settings, check_spider_arguments, site_urls
-from ..lock import ArchiveLocked, RunLock
+from ..store.lock import ArchiveLocked, RunLock
 
 logger = logging.getLogger("xzcrawler")
 

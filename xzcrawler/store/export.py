@@ -10,9 +10,9 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from ..atomic import atomic_file
 from ..core import normalize as nz
 from ..core.formats import FORMATS, OTHER_FORMATS, format_of_name
+from .atomic import atomic_file
 from .errors import _storage
 from .migrations import ARTICLE_FIELDS
 from .sqlite import Archive

@@ -32,9 +32,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import atomic_file
 from ..core import normalize as nz
 from ..core import paths, search
+from .atomic import atomic_file
 from .errors import NotAnArchive, StorageError, _storage
 from .migrations import CONTENT_FIELDS, REVISION_FIELDS
 from .sqlite import Archive, readonly_uri

@@ -13,9 +13,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from .atomic import atomic_path
-from .core import paths
-from .store import Archive
+from ..core import paths
+from ..store import Archive
+from ..store.atomic import atomic_path
 
 REQUIRES = "py-wacz (pip install 'xzcrawler[replay]')"
 
@@ -37,7 +37,7 @@ def own_captures(archive_path: str | Path, folder: Path) -> list[Path]:
     """The WARC files of the archive's own captures: those its index points at (a shard's, once
     merged, included) and those it wrote (its identity in their warcinfo), never another
     archive's files sharing the folder."""
-    from .warc import own_files
+    from ..warc import own_files
 
     with Archive(archive_path, readonly=True) as archive:
         indexed = archive.warc_files_indexed()

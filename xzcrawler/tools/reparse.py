@@ -19,14 +19,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .core import items, paths, search
-from .core import normalize as nz
-from .core.harvest import Exchange, harvest
-from .core.validate import vet
-from .store import Archive
-from .store.errors import _storage
-from .store.write import write_item
-from .warc import TooLarge, read_response, reconcile
+from ..core import items, paths, search
+from ..core import normalize as nz
+from ..core.harvest import Exchange, harvest
+from ..core.validate import vet
+from ..store import Archive
+from ..store.errors import _storage
+from ..store.write import write_item
+from ..warc import TooLarge, read_response, reconcile
 
 
 @dataclass

@@ -19,7 +19,7 @@ import json
 import math
 from pathlib import Path
 
-from .store import Archive
+from ..store import Archive
 
 REQUIRES = "plotly (pip install 'xzcrawler[report]')"
 # what the growth charts need (the canned query fastest_growing_views): an article's count seen
@@ -31,7 +31,7 @@ GROWTH_NEEDS = (
 
 
 def _canned(name: str) -> str:
-    from .datasette import metadata
+    from ..datasette import metadata
 
     return metadata()["databases"]["xzcrawler"]["queries"][name]["sql"]
 
@@ -202,8 +202,8 @@ h1{{font-size:1.6em}} h2{{font-size:1.15em;border-bottom:1px solid #ddd}}
 
 
 def write(archive_path: str | Path, out: str | Path, generated_at: dt.datetime | None = None, progress=None) -> Path:
-    """Write the report through the atomic writer (xzcrawler/atomic.py)."""
-    from .atomic import atomic_file
+    """Write the report through the atomic writer (xzcrawler/store/atomic.py)."""
+    from ..store.atomic import atomic_file
 
     out = Path(out)
     document = render(archive_path, generated_at, progress)

@@ -1,0 +1,5 @@
+"""``python -m xzcrawler.cli``."""
+
+from . import main
+
+main()

@@ -1,0 +1,50 @@
+"""`xzcrawler search`: ranked full-text search of an archive (store.search)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+from .common import archive_errors, db_option
+
+
+@click.command(name="search")
+@click.argument("query")
+@db_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--category", default=None, help="Only articles of this category (name as shown).")
+@click.option("--since", default=None, help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.option(
+    "--stories", is_flag=True, help="Each story once: cross-posted copies count as one hit (its best-ranked copy)."
+)
+@archive_errors
+def search_command(query, db_path, limit, category, since, as_json, stories):
+    """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
+    from ..core.search import QueryTooLarge, count, search
+    from ..store import Archive
+
+    if since is not None:
+        try:
+            since = dt.date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise click.BadParameter(f"not a date: {since!r} (YYYY-MM-DD)", param_hint="--since") from None
+    with Archive(db_path, readonly=True) as archive:
+        try:
+            hits = search(archive.db, query, limit=limit, category=category, since=since, stories=stories)
+            total = count(archive.db, query, category=category, since=since)
+        except QueryTooLarge as exc:
+            raise click.UsageError(str(exc)) from None
+    for hit in hits:
+        if as_json:  # each line carries the number of articles the query and filters select
+            click.echo(json.dumps({**hit.__dict__, "total": total}, ensure_ascii=False))
+        else:
+            copies = f"  ({hit.copies} copies)" if hit.copies > 1 else ""
+            where = f"{hit.site_name} ({hit.site})" if hit.site_name else hit.site
+            click.echo(
+                f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {where}  {hit.url}\n"
+                f"            {hit.snippet}"
+            )
+    click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)
