@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 from xzcrawler.core import normalize as nz
-from xzcrawler.core.search import search
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.site import MirrorSite
 from xzcrawler.store import ARTICLE_FIELDS, Archive, export_articles
+from xzcrawler.store.search import search
 
 QUERIES = {
     "1 char": ["徐", "园", "厂"],

@@ -286,7 +286,7 @@ def test_each_version_is_stored_once_and_the_revisions_view_reads_them_all(tmp_p
     """A revision's content is stored once: the current one is the article row, a superseded one
     is written when it is superseded; the revisions view shows every version whole, and the
     contentless search index forgets the old text."""
-    from xzcrawler.core import search
+    from xzcrawler.store import search
 
     path = tmp_path / "a.db"
     bodies = []
@@ -322,6 +322,7 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
 
     from xzcrawler.core import search
     from xzcrawler.store.migrations import migrations
+    from xzcrawler.store.search import count
 
     path = tmp_path / "old.db"
     old = Database(path)
@@ -372,7 +373,7 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
         (1, 1),
     ]
     assert db.execute(f"SELECT {columns} FROM related_links ORDER BY position").fetchall() == links
-    assert search.count(db, "园区") == 1 and search.count(db, "后来改了") == 0
+    assert count(db, "园区") == 1 and count(db, "后来改了") == 0
 
 
 def test_migrations_read_no_list_that_may_change():

@@ -129,7 +129,7 @@ def test_datasette_search_finds_what_xzcrawler_search_finds(datasette, word):
     project's Datasette plugin): the same matches, the same count, the same ranking."""
     import sqlite3
 
-    from xzcrawler.core import search
+    from xzcrawler.store import search
 
     base, db = datasette
     conn = sqlite3.connect(db)

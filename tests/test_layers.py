@@ -87,3 +87,27 @@ def test_the_check_sees_imports():
     assert "xzcrawler.store" in imports(PACKAGE / "extensions.py")
     assert "scrapy.utils.misc" in imports(PACKAGE / "extensions.py")  # imported inside open_store
     assert "xzcrawler.core.normalize" in imports(PACKAGE / "core" / "clock.py")
+
+
+# Datasette's connection hook is Datasette's room: it registers the search functions on a
+# connection Datasette opened (the SQL it serves is Datasette's and the canned queries').
+SQL_ROOMS = ("xzcrawler/store/", "xzcrawler/datasette/")
+
+
+def sql_calls(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("execute", "executemany", "executescript", "create_view", "upsert_all"):
+                found.append(f"{node.func.attr} at line {node.lineno}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in files("xzcrawler") if not str(p.relative_to(ROOT)).startswith(SQL_ROOMS)],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_sql_outside_the_store(path):
+    assert sql_calls(path) == []
+    assert offending(path, ("sqlite3", "sqlite_utils")) == []

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from xzcrawler.core import search as S
+from xzcrawler.store import search as SS
 
 from .conftest import cli
 
@@ -23,7 +24,7 @@ def brute_force(path, query):
 
 
 def indexed(path, query):
-    return {hit.article_id for hit in S.search(sqlite3.connect(path), query, limit=1_000_000)}
+    return {hit.article_id for hit in SS.search(sqlite3.connect(path), query, limit=1_000_000)}
 
 
 @pytest.mark.parametrize(
@@ -59,14 +60,14 @@ def test_tokens_are_bigrams_plus_the_last_character_and_ascii_words():
 
 def test_ranking_prefers_title_matches(mirror_archive):
     _, path = mirror_archive
-    hits = S.search(sqlite3.connect(path), "产业园", limit=50)
+    hits = SS.search(sqlite3.connect(path), "产业园", limit=50)
     in_title = [("产业园" in h.title) for h in hits]
     assert in_title[0] and in_title == sorted(in_title, reverse=True)
 
 
 def test_filters_and_snippet(mirror_archive):
     _, path = mirror_archive
-    hits = S.search(sqlite3.connect(path), "园区", limit=500, category="徐州产业信息", since="2000-01-01")
+    hits = SS.search(sqlite3.connect(path), "园区", limit=500, category="徐州产业信息", since="2000-01-01")
     assert hits and all(h.category == "徐州产业信息" for h in hits)
     assert all("【园区】" in h.snippet for h in hits if "园区" in h.snippet.replace("【", "").replace("】", ""))
 
@@ -88,7 +89,7 @@ def test_the_total_counts_what_the_filters_select(mirror_archive, category, sinc
         if (category is None or rows[aid].split("|")[0] == category)
         and (since is None or rows[aid].split("|")[1] >= since)
     }
-    assert S.count(db, "园区", category=category, since=since) == len(expected)
+    assert SS.count(db, "园区", category=category, since=since) == len(expected)
     args = [*(["--category", category] if category else []), *(["--since", since] if since else [])]
     result = cli("search", "园区", "--db", str(path), "--limit", "5", *args)
     assert result.returncode == 0, result.stderr
@@ -127,9 +128,9 @@ def test_index_follows_edits(tmp_path):
 
 def test_common_words_list_title_matches_first_and_still_find_everything(mirror_archive, monkeypatch):
     _, path = mirror_archive
-    monkeypatch.setattr(S, "RANK_ALL_UP_TO", 5)  # as if the archive were 100,000 articles
+    monkeypatch.setattr(SS, "RANK_ALL_UP_TO", 5)  # as if the archive were 100,000 articles
     for query in ("园区", "徐"):
-        hits = S.search(sqlite3.connect(path), query, limit=1_000_000)
+        hits = SS.search(sqlite3.connect(path), query, limit=1_000_000)
         assert {h.article_id for h in hits} == brute_force(path, query)
         in_title = [query in h.title for h in hits]
         assert in_title == sorted(in_title, reverse=True)

@@ -42,9 +42,9 @@ def open_store(crawler):
 def _closer(store):
     def close():
         try:
-            store.close()
-        except Exception:  # noqa: BLE001  (the run's verdict already said what was not written)
-            store.db.close()
+            store.close()  # (the store closes its connection even when the last write fails)
+        except Exception as exc:  # noqa: BLE001  (the run's verdict already said what was not written)
+            logger.error("closing the archive: %s", exc)
 
     return close
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import subprocess
 import time
 from pathlib import Path
@@ -60,7 +59,7 @@ def demo(articles, db_path, out, days, start, network):
     last_run = 0
     if Path(db_path).is_file():
         with Archive(db_path) as archive:
-            last_run = archive.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
+            last_run = archive.last_run_id()
     try:
         result = subprocess.run(crawl_command(site, db_path, out, LOOPBACK_SETTINGS), env=ENV)
     finally:
@@ -68,23 +67,17 @@ def demo(articles, db_path, out, days, start, network):
             server.shutdown()
             server.server_close()
     with Archive(db_path) as archive:
-        stored = archive.article_count()
-        runs = archive.db.execute(
-            "SELECT status, stats FROM crawl_runs WHERE id > ? ORDER BY id", [last_run]
-        ).fetchall()
-        categories = archive.db.execute("SELECT COUNT(DISTINCT category) FROM articles").fetchone()[0]
+        runs = archive.runs_after(last_run)
+        totals = archive.totals()
+    stored, categories = totals["articles"], totals["categories"]
     statuses = ", ".join(sorted({status for status, _ in runs})) or "none"  # a run a site
-    pages = sum(json.loads(stats or "{}").get("response_received_count", 0) for _, stats in runs)
+    pages = sum(stats.get("response_received_count", 0) for _, stats in runs)
     seconds = time.monotonic() - started
     click.echo("")
     click.echo(f"articles in archive : {stored}")
     if network:
-        with Archive(db_path, readonly=True) as archive:
-            sites, stories, copied = archive.db.execute(
-                "SELECT (SELECT count(DISTINCT site) FROM articles), count(*), sum(copies > 1) FROM stories"
-            ).fetchone()
-        click.echo(f"sites               : {sites}")
-        click.echo(f"stories             : {stories} ({copied} posted on several sites)")
+        click.echo(f"sites               : {totals['sites']}")
+        click.echo(f"stories             : {totals['stories']} ({totals['copied']} posted on several sites)")
     click.echo(f"categories          : {categories}")
     click.echo(f"pages fetched       : {pages}")
     click.echo(f"run status          : {statuses}")

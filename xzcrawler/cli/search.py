@@ -23,8 +23,9 @@ from .common import archive_errors, db_option
 @archive_errors
 def search_command(query, db_path, limit, category, since, as_json, stories):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
-    from ..core.search import QueryTooLarge, count, search
+    from ..core.search import QueryTooLarge
     from ..store import Archive
+    from ..store.search import count, search
 
     if since is not None:
         try:

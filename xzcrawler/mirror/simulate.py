@@ -12,8 +12,6 @@ never imports it.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..store import Archive
 from .crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from .server import serve_in_thread
 from .site import XUZHOU, MirrorSite, Profile
@@ -129,8 +128,8 @@ class Simulation:
         finally:
             server.shutdown()
             server.server_close()
-        row = sqlite3.connect(self.db_path).execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
-        stats = json.loads(row[0]) if row and row[0] else {}
+        with Archive(self.db_path, readonly=True) as archive:
+            stats = archive.last_run_stats()
         if result.returncode not in (0, 3, 5, 8):
             raise RuntimeError(f"day {day}: exit {result.returncode}\n{result.stderr[-3000:]}")
         return Day(day, self.now(day), site, result.returncode, stats)

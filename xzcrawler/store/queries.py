@@ -90,3 +90,106 @@ class Queries:
             "SELECT status FROM crawl_runs WHERE site = ? ORDER BY id DESC LIMIT 1", [site]
         ).fetchone()
         return row[0] if row else None
+
+    # -- runs --------------------------------------------------------------------------------
+    def last_run_id(self) -> int:
+        """The id of the latest crawl run (0: none yet)."""
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
+
+    def runs_after(self, run_id: int) -> list[tuple[str, dict]]:
+        """(status, stats) of each run after ``run_id``, in order."""
+        rows = self.db.execute("SELECT status, stats FROM crawl_runs WHERE id > ? ORDER BY id", [run_id])
+        return [(status, json.loads(stats or "{}")) for status, stats in rows]
+
+    def last_run_stats(self) -> dict:
+        """The Scrapy stats of the latest run ({} when none)."""
+        row = self.db.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def totals(self) -> dict[str, int]:
+        """articles, sites, categories, stories, stories posted on several sites."""
+        articles, sites, categories = self.db.execute(
+            "SELECT count(*), count(DISTINCT site), count(DISTINCT category) FROM articles"
+        ).fetchone()
+        stories, copied = self.db.execute("SELECT count(*), coalesce(sum(copies > 1), 0) FROM stories").fetchone()
+        return {"articles": articles, "sites": sites, "categories": categories, "stories": stories, "copied": copied}
+
+    # -- what the tools read -----------------------------------------------------------------
+    def captured_pages(self) -> list[dict]:
+        """Each archived article's address, title and capture time (a WARC-Date), in (site, id) order."""
+        rows = self.db.execute(
+            "SELECT url, title, fetched_at FROM articles WHERE fetched_at IS NOT NULL ORDER BY site, article_id"
+        )
+        return [{"url": url, "title": title, "ts": ts} for url, title, ts in rows]
+
+    def warc_responses(self, since: str | None = None) -> list[tuple[str, str, int]]:
+        """(url, file, offset) of each response and revisit record in the index, in the order they
+        were fetched; ``since``: fetched at or after (UTC, ISO 8601)."""
+        query = "SELECT url, file, offset FROM warc_records WHERE record_type IN ('response', 'revisit')"
+        params = []
+        if since:
+            query += " AND fetched_at >= ?"
+            params.append(nz.parse_iso(since).strftime("%Y-%m-%dT%H:%M:%S"))
+        return self.db.execute(query + " ORDER BY id", params).fetchall()
+
+    def listing_marks(self) -> dict[tuple[str, str], frozenset]:
+        """What the crawl had asked for when each listing came: (url, fetched_at) -> article ids."""
+        return {
+            (url, fetched_at): frozenset(json.loads(requested))
+            for url, fetched_at, requested in self.db.execute("SELECT url, fetched_at, requested FROM listing_marks")
+        }
+
+    def revisit_originals(self) -> list[tuple[str, str, str, int]]:
+        """(url, record id, file, offset) of each full response record a revisit record refers to."""
+        return self.db.execute(
+            "SELECT url, record_id, file, offset FROM warc_records WHERE record_type = 'response' AND record_id IN "
+            "(SELECT record_id FROM warc_records WHERE record_type = 'response' AND digest IN "
+            "(SELECT digest FROM warc_records WHERE record_type = 'revisit'))"
+        ).fetchall()
+
+    def article_revisions(self) -> dict[tuple[str, int], int]:
+        """Each article's current revision number, by (site, article id)."""
+        return {(s, a): r for s, a, r in self.db.execute("SELECT site, article_id, revision FROM articles")}
+
+    def fields_changed_after(self, site: str, article_id: int, revision: int) -> list[str]:
+        """The fields each revision of an article after ``revision`` changed (repeats kept)."""
+        changed = []
+        for (fields,) in self.db.execute(
+            "SELECT changed_fields FROM revisions WHERE site = ? AND article_id = ? AND revision > ?",
+            [site, article_id, revision],
+        ):
+            changed += json.loads(fields or "[]")
+        return changed
+
+    def report_data(self, growth_query: str) -> dict:
+        """What the report charts: sites and their names, articles per month and category, view
+        counts, the fastest-growing articles (``growth_query``, the canned query of the same name)
+        and the view series of the first eight, crawl runs, articles and stories per site."""
+        db = self.db
+        growth = db.execute(growth_query).fetchall()
+        return {
+            "sites": [site for (site,) in db.execute("SELECT site FROM articles GROUP BY site ORDER BY count(*) DESC")],
+            "names": dict(db.execute("SELECT site, name FROM sites WHERE name IS NOT NULL").fetchall()),
+            "per_month": db.execute(
+                "SELECT site, substr(published_date, 1, 7) AS month, category, count(*) FROM articles "
+                "WHERE published_date IS NOT NULL GROUP BY site, month, category ORDER BY month"
+            ).fetchall(),
+            "views": [v for (v,) in db.execute("SELECT views FROM articles WHERE views IS NOT NULL")],
+            "growth": growth,
+            "series": {
+                url: db.execute(
+                    "SELECT s.observed_at, s.views - coalesce(s.own_fetches, 0) FROM view_snapshots s "
+                    "JOIN articles a USING (site, article_id) WHERE a.url = ? ORDER BY s.observed_at",
+                    [url],
+                ).fetchall()
+                for _title, url, *_ in growth[:8]
+            },
+            "runs": db.execute(
+                "SELECT id, site, started_at, status, exit_code, stats FROM crawl_runs ORDER BY id"
+            ).fetchall(),
+            "per_site": db.execute(
+                "SELECT a.site, count(*), count(DISTINCT coalesce(a.story_id, a.site || '/' || a.article_id)), "
+                "(SELECT count(*) FROM stories s WHERE s.first_site = a.site AND s.copies > 1) FROM articles a "
+                "GROUP BY a.site ORDER BY count(*) DESC"
+            ).fetchall(),
+        }

@@ -10,7 +10,6 @@ leaves a revision wherever an article's content now reads differently.
 from __future__ import annotations
 
 import itertools
-import json
 import multiprocessing
 import os
 from collections import Counter, deque
@@ -150,24 +149,11 @@ def reparse(
     with Archive(source_db, readonly=target_db != source_db) as source:
         if not source.readonly:
             reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
-        query = "SELECT url, file, offset FROM warc_records WHERE record_type IN ('response', 'revisit')"
-        params = []
-        if since:
-            query += " AND fetched_at >= ?"
-            params.append(nz.parse_iso(since).strftime("%Y-%m-%dT%H:%M:%S"))
-        records = source.db.execute(query + " ORDER BY id", params).fetchall()
-        # what the crawl had asked for when each listing came (see Archive.observe_listing)
-        marks = {
-            (url, fetched_at): frozenset(json.loads(requested))
-            for url, fetched_at, requested in source.db.execute("SELECT url, fetched_at, requested FROM listing_marks")
-        }
+        records = source.warc_responses(since)
+        marks = source.listing_marks()  # what the crawl had asked for when each listing came
         originals = {
             (url, record_id): (str(paths.warc_file(warc_dir, file)), offset)
-            for url, record_id, file, offset in source.db.execute(
-                "SELECT url, record_id, file, offset FROM warc_records WHERE record_type = 'response' AND record_id IN "
-                "(SELECT record_id FROM warc_records WHERE record_type = 'response' AND digest IN "
-                "(SELECT digest FROM warc_records WHERE record_type = 'revisit'))"
-            )
+            for url, record_id, file, offset in source.revisit_originals()
             if paths.bare_warc_name(file)
         }
     report = Report()
@@ -183,7 +169,7 @@ def reparse(
             pool.shutdown(cancel_futures=True)
         raise
     try:
-        before = dict(((s, a), r) for s, a, r in target.db.execute("SELECT site, article_id, revision FROM articles"))
+        before = target.article_revisions()
         run = None
         pairs = zip(records, harvested, strict=True)
         done = 0
@@ -223,17 +209,13 @@ def reparse(
             pool.shutdown(cancel_futures=True)
         target.close()
     with Archive(target_db, readonly=True) as target:
-        for site, article_id, revision in target.db.execute("SELECT site, article_id, revision FROM articles"):
+        for (site, article_id), revision in target.article_revisions().items():
             old = before.get((site, article_id))
             if old is None:
                 report.new += 1
             elif revision > old:
                 report.changed += 1
-                for (changed,) in target.db.execute(
-                    "SELECT changed_fields FROM revisions WHERE site = ? AND article_id = ? AND revision > ?",
-                    [site, article_id, old],
-                ):
-                    report.changed_fields.update(json.loads(changed or "[]"))
-            elif (site, article_id) in before:
+                report.changed_fields.update(target.fields_changed_after(site, article_id, old))
+            else:
                 report.unchanged += 1
     return report

@@ -36,25 +36,23 @@ def _canned(name: str) -> str:
     return metadata()["databases"]["xzcrawler"]["queries"][name]["sql"]
 
 
-def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, object]]:
-    """The report's charts; ``notes`` gets, by chart, what an empty chart needs to show anything."""
+def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str, str, object]]:
+    """The report's charts of ``data`` (Archive.report_data); ``notes`` gets, by chart, what an
+    empty chart needs to show anything."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     figures: list[tuple[str, str, object]] = []
     notes = {} if notes is None else notes
-    sites = [site for (site,) in db.execute("SELECT site FROM articles GROUP BY site ORDER BY count(*) DESC")]
+    sites = data["sites"]
     # each site by its own name beside its host: 徐州厂房网 (xuzhou.021cf.cn)
-    names = dict(db.execute("SELECT site, name FROM sites WHERE name IS NOT NULL").fetchall())
+    names = data["names"]
 
     def label(site: str) -> str:
         return f"{names[site]} ({site})" if site in names else site
 
     # articles per month per category, a panel per site
-    rows = db.execute(
-        "SELECT site, substr(published_date, 1, 7) AS month, category, count(*) FROM articles "
-        "WHERE published_date IS NOT NULL GROUP BY site, month, category ORDER BY month"
-    ).fetchall()
+    rows = data["per_month"]
     panels = make_subplots(
         rows=len(sites) or 1,
         cols=1,
@@ -73,7 +71,7 @@ def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, ob
     figures.append(("per-month", "Articles per month per category", panels))
 
     # views: how they are spread
-    views = [v for (v,) in db.execute("SELECT views FROM articles WHERE views IS NOT NULL")]
+    views = data["views"]
     histogram = go.Figure(go.Histogram(x=[math.log10(v + 1) for v in views], nbinsx=40))
     histogram.update_layout(xaxis_title="log10(views + 1): 2 = 100, 4 = 10,000", yaxis_title="articles", height=380)
     figures.append(("views", f"Views: distribution over {len(views)} articles", histogram))
@@ -81,7 +79,7 @@ def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, ob
         notes["views"] = "Empty: no page or listing has shown a view count of any article yet."
 
     # the fastest-growing articles, and the view series of the top ones
-    growth = db.execute(_canned("fastest_growing_views")).fetchall()
+    growth = data["growth"]
     top = growth[:20]
     bars = go.Figure(go.Bar(x=[row[8] for row in top][::-1], y=[row[0] for row in top][::-1], orientation="h"))
     bars.update_layout(xaxis_title="views gained per day", height=max(380, 24 * len(top) + 120), margin={"l": 320})
@@ -90,12 +88,7 @@ def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, ob
         notes["growth"] = notes["series"] = GROWTH_NEEDS
     series = go.Figure()
     for title, url, *_ in growth[:8]:
-        points = db.execute(
-            "SELECT s.observed_at, s.views - coalesce(s.own_fetches, 0) FROM view_snapshots s "
-            "JOIN articles a USING (site, article_id) "
-            "WHERE a.url = ? ORDER BY s.observed_at",
-            [url],
-        ).fetchall()
+        points = data["series"][url]
         series.add_trace(
             go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=title)
         )
@@ -103,7 +96,7 @@ def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, ob
     figures.append(("series", "View series of the fastest-growing articles", series))
 
     # crawl runs over time
-    runs = db.execute("SELECT id, site, started_at, status, exit_code, stats FROM crawl_runs ORDER BY id").fetchall()
+    runs = data["runs"]
     health = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=["pages and new articles", "failures"])
     for site in sorted({run[1] for run in runs}, key=str):
         mine = [run for run in runs if run[1] == site]
@@ -141,11 +134,7 @@ def _figures(db, notes: dict[str, str] | None = None) -> list[tuple[str, str, ob
         notes["runs"] = "Empty: no crawl has run into this archive (it was built by a merge without runs, or by hand)."
 
     # sites and stories
-    per_site = db.execute(
-        "SELECT a.site, count(*), count(DISTINCT coalesce(a.story_id, a.site || '/' || a.article_id)), "
-        "(SELECT count(*) FROM stories s WHERE s.first_site = a.site AND s.copies > 1) FROM articles a "
-        "GROUP BY a.site ORDER BY count(*) DESC"
-    ).fetchall()
+    per_site = data["per_site"]
     labels = [label(r[0]) for r in per_site]
     stories = go.Figure(
         [
@@ -169,10 +158,9 @@ def render(archive_path: str | Path, generated_at: dt.datetime | None = None, pr
         raise RuntimeError(f"the report needs {REQUIRES}") from exc
     with Archive(archive_path, readonly=True) as archive:
         notes: dict[str, str] = {}
-        figures = _figures(archive.db.conn, notes)
-        articles, sites, stories = archive.db.execute(
-            "SELECT count(*), count(DISTINCT site), (SELECT count(*) FROM stories) FROM articles"
-        ).fetchone()
+        figures = _figures(archive.report_data(_canned("fastest_growing_views")), notes)
+        totals = archive.totals()
+        articles, sites, stories = totals["articles"], totals["sites"], totals["stories"]
     if progress is not None:
         progress(1, 2)
     when = (generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")

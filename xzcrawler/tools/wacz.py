@@ -27,10 +27,7 @@ class ReplayError(RuntimeError):
 def pages(archive_path: str | Path) -> list[dict]:
     """One entry per archived article: its address, title and capture time (a WARC-Date)."""
     with Archive(archive_path, readonly=True) as archive:
-        rows = archive.db.execute(
-            "SELECT url, title, fetched_at FROM articles WHERE fetched_at IS NOT NULL ORDER BY site, article_id"
-        ).fetchall()
-    return [{"url": url, "title": title, "ts": ts} for url, title, ts in rows]
+        return archive.captured_pages()
 
 
 def own_captures(archive_path: str | Path, folder: Path) -> list[Path]:
