@@ -15,28 +15,56 @@ from scrapy import signals
 from scrapy.extensions.logstats import LogStats
 
 from .core import health, paths
-from .core.clock import crawl_clock
+from .core.clock import Clock
 from .store import STORAGE_ERRORS, StorageError, export_articles
 
 logger = logging.getLogger(__name__)
 
 
-def open_store(crawler):
-    """The one store of a crawl, built on first use from ``XZ_STORE`` and the ``XZ_DB_*`` settings."""
-    store = getattr(crawler, "_xz_store", None)
-    if store is None:
-        from scrapy.utils.misc import load_object
+class CrawlServices:
+    """What a crawl's components share, in one extension: the crawl's clock (``XZ_NOW`` pins it)
+    and its one store, built on first use from ``XZ_STORE`` and the ``XZ_DB_*`` settings and closed
+    when the engine stops. Components reach it through ``services(crawler)``
+    (``crawler.get_extension``): pipelines and middlewares in ``from_crawler``, the spider and the
+    other extensions once the crawl has begun."""
 
-        settings = crawler.settings
-        cls = load_object(settings.get("XZ_STORE"))
-        store = crawler._xz_store = cls(
-            settings.get("XZ_DB_PATH"),
-            batch_size=settings.getint("XZ_DB_BATCH_SIZE"),
-            clock=crawl_clock(crawler),
-            busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT"),
-        )
-        crawler.signals.connect(_closer(store), signal=signals.engine_stopped, weak=False)
-    return store
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.clock = Clock(crawler.settings.get("XZ_NOW") or None)
+        self._store = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def store(self):
+        if self._store is None:
+            from scrapy.utils.misc import load_object
+
+            settings = self.crawler.settings
+            cls = load_object(settings.get("XZ_STORE"))
+            self._store = cls(
+                settings.get("XZ_DB_PATH"),
+                batch_size=settings.getint("XZ_DB_BATCH_SIZE"),
+                clock=self.clock,
+                busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT"),
+            )
+            self.crawler.signals.connect(_closer(self._store), signal=signals.engine_stopped, weak=False)
+        return self._store
+
+
+def services(crawler) -> CrawlServices:
+    """The crawl's CrawlServices extension."""
+    found = crawler.get_extension(CrawlServices)
+    if found is None:
+        raise RuntimeError("the xzcrawler.extensions.CrawlServices extension is off: enable it in EXTENSIONS")
+    return found
+
+
+def open_store(crawler):
+    """The one store of a crawl (see CrawlServices)."""
+    return services(crawler).store
 
 
 def _closer(store):

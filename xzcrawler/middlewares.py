@@ -30,9 +30,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from .core import paths
-from .core.clock import crawl_clock
 from .core.normalize import site_of
-from .extensions import open_store
+from .extensions import open_store, services
 from .store import STORAGE_ERRORS, StorageError
 from .warc import WarcFiles, reconcile
 
@@ -217,7 +216,7 @@ class WarcRecorder:
         files = WarcFiles(
             directory,
             settings.getint("XZ_WARC_MAX_BYTES"),
-            clock=crawl_clock(crawler),
+            clock=services(crawler).clock,
             last_capture=store.last_capture,
             owner=store.identity,
         )

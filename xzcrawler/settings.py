@@ -45,6 +45,7 @@ DOWNLOADER_MIDDLEWARES = {
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 EXTENSIONS = {
+    "xzcrawler.extensions.CrawlServices": 0,  # the crawl's clock and its one store, for the others
     "xzcrawler.extensions.RunRecorder": 500,
     "xzcrawler.extensions.RotatingLog": 100,
     # the periodic stats line names the site and counts articles stored, not just items

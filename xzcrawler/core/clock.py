@@ -28,11 +28,3 @@ class Clock:
     def iso(self) -> str:
         """The archive's timestamp form (UTC, to the second)."""
         return nz.utc_iso(self.now())
-
-
-def crawl_clock(crawler) -> Clock:
-    """The one clock of a crawl, made on first use from the ``XZ_NOW`` setting."""
-    clock = getattr(crawler, "_xz_clock", None)
-    if clock is None:
-        clock = crawler._xz_clock = Clock(crawler.settings.get("XZ_NOW") or None)
-    return clock

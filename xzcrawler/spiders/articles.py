@@ -23,7 +23,6 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from ..core import items, pages
 from ..core import normalize as nz
-from ..core.clock import crawl_clock
 from ..core.config import NETWORK, ConfigError, check_spider_arguments, site_url
 from ..core.harvest import Exchange, Harvest, harvest
 from ..core.refresh import is_due
@@ -71,11 +70,17 @@ class ArticlesSpider(scrapy.Spider):
         self.walk_all = self.full
         self.retry_urls: list[str] = []
 
+    @property
+    def clock(self):
+        """The crawl's clock (``XZ_NOW`` pins it), shared through the CrawlServices extension."""
+        from ..extensions import services
+
+        return services(self.crawler).clock
+
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.clock = crawl_clock(crawler)
         spider.site_url = site_url(
             spider.site if spider.site is not None else settings.get("XZ_SITE_URL"),
             "-a site" if spider.site is not None else "XZ_SITE_URL",
