@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sqlite3
 import statistics
 import subprocess
@@ -20,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine
 
 from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
@@ -93,7 +93,7 @@ def main() -> None:
             "rss_mb": max(r["rss_mb"] for r in rows),
         }
     ratio = summary["full"]["pages_per_s"] / summary["noop"]["pages_per_s"]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine())
     print(f"mirror: {args.articles} articles, {args.rounds} alternating rounds, medians")
     for name in ("full", "noop"):
         s = summary[name]

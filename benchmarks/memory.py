@@ -13,15 +13,14 @@ state is bounded stays near 1. Goal (issue 8): at most 2.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import report
 
 from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
@@ -72,13 +71,12 @@ def main() -> None:
     args = parser.parse_args()
     small, large = crawl(args.small), crawl(args.large)
     ratio = large["peak_rss_mb"] / small["peak_rss_mb"]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    for row in (small, large):
-        print(
-            f"{row['articles']:7d} articles  stored {row['stored']:7d}  {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']:6.0f} MB"
-        )
-    print(f"ratio large/small: {ratio:.2f}  (goal <= 2)")
-    print(json.dumps({"small": small, "large": large, "ratio": ratio}))
+    lines = [
+        f"{row['articles']:7d} articles  stored {row['stored']:7d}  {row['seconds']:7.1f} s  "
+        f"peak RSS {row['peak_rss_mb']:6.0f} MB"
+        for row in (small, large)
+    ]
+    report([*lines, f"ratio large/small: {ratio:.2f}  (goal <= 2)"], {"small": small, "large": large, "ratio": ratio})
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 import tracemalloc
 from pathlib import Path
+
+from machine import machine
 
 from xzcrawler.core.pages import parse_page
 
@@ -70,7 +70,7 @@ def main():
         rounds["trafilatura"].append(rate(theirs, pages, max(1, args.repeat // 4)))
     ours_rate = statistics.median(rounds["xzcrawler"])
     theirs_rate = statistics.median(rounds["trafilatura"])
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine())
     print(f"pages: {len(pages)} fixtures, {args.rounds} interleaved rounds, medians")
     print(f"xzcrawler parse+normalise : {ours_rate:8.0f} pages/s  peak {peak_kib(ours, pages):7.0f} KiB")
     print(f"trafilatura.extract       : {theirs_rate:8.0f} pages/s  peak {peak_kib(theirs, pages):7.0f} KiB")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sqlite3
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from machine import report
 
 from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
@@ -54,14 +54,13 @@ def main() -> None:
     finally:
         server.shutdown()
     ratio = refresh["requests"] / full["requests"]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"mirror: {args.articles} articles")
-    print(f"full crawl : {full['requests']:6d} requests {full['seconds']:7.1f} s  ({full['articles']} articles stored)")
-    print(
-        f"refresh    : {refresh['requests']:6d} requests {refresh['seconds']:7.1f} s  ({refresh['articles']} articles stored)"
-    )
-    print(f"requests ratio: {ratio:.2%} (goal <= 3%), time ratio: {refresh['seconds'] / full['seconds']:.2%}")
-    print(json.dumps({"full": full, "refresh": refresh, "ratio": ratio}))
+    lines = [f"mirror: {args.articles} articles"]
+    for name, row in (("full crawl", full), ("refresh", refresh)):
+        lines.append(
+            f"{name:11s}: {row['requests']:6d} requests {row['seconds']:7.1f} s  ({row['articles']} articles stored)"
+        )
+    lines.append(f"requests ratio: {ratio:.2%} (goal <= 3%), time ratio: {refresh['seconds'] / full['seconds']:.2%}")
+    report(lines, {"full": full, "refresh": refresh, "ratio": ratio})
 
 
 if __name__ == "__main__":

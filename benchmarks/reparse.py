@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import platform
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine
 
 from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
@@ -122,7 +122,7 @@ def main() -> None:
                     seconds, target = reparse(source, work, code, mode == "--into")
                     times.setdefault((name, mode), []).append(seconds)
                     prints[(name, mode)] = fingerprint(target)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine())
     if crawl_seconds is not None:
         print(
             f"crawl      {articles:6d} articles  {crawl_seconds:6.1f} s  ({articles / crawl_seconds:6.0f} articles/s)"

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine
 
 from xzcrawler.core.pages import parse_page
 from xzcrawler.mirror import render
@@ -151,7 +151,7 @@ def main() -> None:
         for server in servers:
             server.shutdown()
             server.server_close()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine())
     for row in (one, every_site):
         print(
             f"{row['sites']:2d} site(s)  {row['stored']:6d} articles  {row['pages']:6d} pages  {row['seconds']:6.1f} s  "

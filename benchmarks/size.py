@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine
 
 from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
@@ -75,7 +75,7 @@ def main() -> None:
     finally:
         server.shutdown()
         server.server_close()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine())
     for name, row in rows:
         top = ", ".join(f"{t} {b / 1e6:.1f} MB" for t, b in row["tables"].items())
         print(

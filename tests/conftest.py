@@ -103,6 +103,25 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "xzcrawler.cli", *args], capture_output=True, text=True, **kwargs)
 
 
+def crawl_ok(base: str, workdir: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`scrapy crawl articles` of ``base`` into ``workdir``, which must exit 0."""
+    result = run_crawl(base, workdir, *extra)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def crawled_mirror(root: Path, articles: int, *extra: str, **site_options) -> Path:
+    """``root`` after a crawl of a mirror of ``articles`` articles (served for the crawl only):
+    its archive is ``root / "archive.db"``, its WARC files ``root / "warc"``."""
+    server, base = serve_in_thread(MirrorSite(articles, now=NOW, **site_options))
+    try:
+        crawl_ok(base, root, *extra)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return root
+
+
 @pytest.fixture(scope="session")
 def mirror_archive(tmp_path_factory):
     """An archive of the 300-article mirror, built by parsing its rendered pages (no crawl)."""

@@ -28,19 +28,27 @@ def stored(path) -> int:
 PROFILES = pytest.mark.parametrize("profile", [XUZHOU, RECONSTRUCTION], ids=["tpure", "reconstruction"])
 
 
+def slow_mirror(tmp_path, profile):
+    """A 300-article site served slowly (20 ms a response), the archive path, (server, address)."""
+    site = MirrorSite(300, now=NOW, profile=profile)
+    return site, tmp_path / "archive.db", serve_in_thread(site, delay=0.02)
+
+
+def crawl_until(command: list[str], workdir, db, articles: int) -> subprocess.Popen:
+    """A crawl started in the background, once it has stored ``articles`` (within a minute)."""
+    crawl = subprocess.Popen(command, cwd=workdir, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while stored(db) < articles:
+        assert time.monotonic() < deadline and crawl.poll() is None
+        time.sleep(0.05)
+    return crawl
+
+
 @PROFILES
 def test_killed_run_then_recovery(tmp_path, profile):
-    site = MirrorSite(300, now=NOW, profile=profile)
-    db = tmp_path / "archive.db"
-    slow, slow_base = serve_in_thread(site, delay=0.02)
+    site, db, (slow, slow_base) = slow_mirror(tmp_path, profile)
     try:
-        env = CRAWL_ENV
-        command = crawl_args(slow_base, tmp_path, "-s", "XZ_DB_BATCH_SIZE=5")
-        crawl = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while stored(db) < 240:
-            assert time.monotonic() < deadline and crawl.poll() is None
-            time.sleep(0.05)
+        crawl = crawl_until(crawl_args(slow_base, tmp_path, "-s", "XZ_DB_BATCH_SIZE=5"), tmp_path, db, 240)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait()
     finally:
@@ -73,21 +81,14 @@ def test_killed_run_then_recovery(tmp_path, profile):
 @PROFILES
 def test_pause_and_resume_with_scrapy_jobdir(tmp_path, profile):
     """Ctrl-C once (a graceful stop), then the same command resumes from Scrapy's JOBDIR."""
-    site = MirrorSite(300, now=NOW, profile=profile)
-    db = tmp_path / "archive.db"
-    server, base = serve_in_thread(site, delay=0.02)
+    site, db, (server, base) = slow_mirror(tmp_path, profile)
     try:
-        env = CRAWL_ENV
         command = crawl_args(base, tmp_path, "-s", f"JOBDIR={tmp_path / 'job'}", "-s", "XZ_DB_BATCH_SIZE=5")
-        crawl = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while stored(db) < 60:
-            assert time.monotonic() < deadline and crawl.poll() is None
-            time.sleep(0.05)
+        crawl = crawl_until(command, tmp_path, db, 60)
         crawl.send_signal(signal.SIGINT)
         assert crawl.wait(timeout=60) == 6  # did not finish: says so
         assert stored(db) < 300
-        resumed = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        resumed = subprocess.run(command, cwd=tmp_path, env=CRAWL_ENV, capture_output=True, text=True, timeout=300)
     finally:
         server.shutdown()
         server.server_close()

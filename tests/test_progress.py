@@ -11,25 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from xzcrawler.mirror.server import serve_in_thread
-from xzcrawler.mirror.site import MirrorSite
-
-from .conftest import CRAWL_ENV, NOW, run_crawl
+from .conftest import CRAWL_ENV, crawled_mirror
 
 XZ = [sys.executable, "-m", "xzcrawler.cli"]
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
-    root = tmp_path_factory.mktemp("progress")
-    server, base = serve_in_thread(MirrorSite(40, now=NOW))
-    try:
-        result = run_crawl(base, root)
-        assert result.returncode == 0, result.stderr[-2000:]
-    finally:
-        server.shutdown()
-        server.server_close()
-    return root
+    return crawled_mirror(tmp_path_factory.mktemp("progress"), 40)
 
 
 def on_terminal(args: list[str], cwd: Path) -> tuple[int, str]:

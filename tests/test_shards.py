@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import CRAWL_ENV, NOW, cli, run_crawl
+from tests.conftest import CRAWL_ENV, NOW, cli, crawled_mirror
 from tests.test_merge import checksums
 from xzcrawler.core.clock import Clock
 from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
@@ -116,15 +116,7 @@ def test_shards_in_one_folder_each_index_cut_and_pack_only_their_own_warc_files(
 @pytest.fixture(scope="module")
 def shard(tmp_path_factory):
     """One crawled shard of a 30-article site, and the target it was merged into."""
-    root = tmp_path_factory.mktemp("shard")
-    server, base = serve_in_thread(MirrorSite(30, now=NOW))
-    try:
-        result = run_crawl(base, root)
-        assert result.returncode == 0, result.stderr[-2000:]
-    finally:
-        server.shutdown()
-        server.server_close()
-    return root / "archive.db"
+    return crawled_mirror(tmp_path_factory.mktemp("shard"), 30) / "archive.db"
 
 
 def tampered(shard: Path, folder: Path, sql: str) -> Path:

@@ -8,15 +8,14 @@ import sys
 
 import pytest
 
-from .conftest import cli, run_crawl
+from .conftest import cli, crawl_ok, run_crawl
 
 
 @pytest.fixture(scope="module")
 def crawled(mirror300, tmp_path_factory):
     _, base = mirror300
     workdir = tmp_path_factory.mktemp("warc")
-    result = run_crawl(base, workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
+    crawl_ok(base, workdir)
     return workdir
 
 

@@ -87,11 +87,13 @@ def _binomial_cdf(k: int, n: int, p: float) -> float:
     return min(1.0, sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1)))
 
 
-def _fallen(stats: dict, prefix: str, hit: str, now: dict[str, float], history: list[dict[str, float]], points: float):
-    """(field, rate, median, runs) of the first rate that fell more than ``points`` below its median,
-    and by more than chance: fewer hits than ``DRIFT_CHANCE`` makes likely from pages that carry it at
-    that lower rate."""
-    for field, rate in now.items():
+def _fallen(stats: dict, prefix: str, hit: str, rates, previous: list[dict], min_seen: int, points: float):
+    """(field, rate, median, runs) of the first rate (``rates(stats, min_seen)``: fill_rates or
+    primary_rates) that fell more than ``points`` below its median over the ``previous`` runs, and by
+    more than chance: fewer hits than ``DRIFT_CHANCE`` makes likely from pages that carry it at that
+    lower rate."""
+    history = [rates(run, min_seen) for run in previous]
+    for field, rate in rates(stats, min_seen).items():
         past = [run[field] for run in history if field in run]
         if not past or rate >= statistics.median(past) - points:
             continue
@@ -131,14 +133,7 @@ def assess(
     failures = stats.get("xz/failed_urls", 0) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if failures > max_error_rate * responses:
         return Verdict(ERRORS, f"{failures} failed pages for {responses} responses (limit {max_error_rate:.0%})")
-    fallen = _fallen(
-        stats,
-        "xz/fill",
-        "filled",
-        fill_rates(stats, drift_min_seen),
-        [fill_rates(run, drift_min_seen) for run in previous],
-        drift_points,
-    )
+    fallen = _fallen(stats, "xz/fill", "filled", fill_rates, previous, drift_min_seen, drift_points)
     if fallen:
         field, rate, median, runs = fallen
         return Verdict(
@@ -146,14 +141,7 @@ def assess(
             f"drift in field '{field}': filled on {rate:.1f}% of this run's pages, "
             f"{median - rate:.1f} points below the median {median:.1f}% of the last {runs} runs",
         )
-    fallen = _fallen(
-        stats,
-        "xz/primary",
-        "hit",
-        primary_rates(stats, drift_min_seen),
-        [primary_rates(run, drift_min_seen) for run in previous],
-        drift_points,
-    )
+    fallen = _fallen(stats, "xz/primary", "hit", primary_rates, previous, drift_min_seen, drift_points)
     if fallen:
         field, rate, median, runs = fallen
         recovered = stats.get(f"xz/fallback/{field}", 0)

@@ -489,24 +489,16 @@ class Archive(Queries):
         # So is one whose page the crawl had asked for before the listing came (``requested``:
         # kept in listing_marks, for a re-extraction to read the listing as the crawl did).
         ambiguous = nz.utc_iso(nz.parse_iso(observed_at) - dt.timedelta(seconds=SAME_RUN_SECONDS))
+        counted = [item for item in items if item.get("article_id") is not None and item.get("views") is not None]
         seen = [
             item
-            for item in items
-            if item.get("article_id") is not None
-            and item.get("views") is not None
-            and item["article_id"] not in requested
-            and self._fetched.get((site, item["article_id"]), "") <= ambiguous
+            for item in counted
+            if item["article_id"] not in requested and self._fetched.get((site, item["article_id"]), "") <= ambiguous
         ]
         # ... yet the count is better than none: an article that has none yet takes it (stored:
         # now; its page still to come: when it comes, if that page shows no count)
         seen_ids = {item["article_id"] for item in seen}
-        loose = [
-            item
-            for item in items
-            if item.get("article_id") is not None
-            and item.get("views") is not None
-            and item["article_id"] not in seen_ids
-        ]
+        loose = [item for item in counted if item["article_id"] not in seen_ids]
         # a listing shows the count with every own fetch of the article the site counted so far
         asked = [item["article_id"] for item in (*seen, *loose)]
         own = dict(
