@@ -16,7 +16,7 @@ from scrapy.extensions.logstats import LogStats
 
 from .core import health, paths
 from .core.clock import Clock
-from .store import STORAGE_ERRORS, StorageError, export_articles
+from .store import STORAGE_ERRORS, StorageError, export_articles, export_records
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +86,12 @@ def stop_crawl(crawler, reason: str) -> None:
         deferred_from_coro(engine.close_spider_async(reason=reason))
 
 
-def export_archive(settings) -> int:
-    """Write the archive's JSONL export (``XZ_EXPORT_PATH``, or the archive's own); its row count."""
+def export_archive(settings, store=None) -> int:
+    """Write the archive's JSONL export (``XZ_EXPORT_PATH``, or the archive's own) from the crawl's
+    ``store`` (else the archive file at XZ_DB_PATH); its row count."""
     db_path = settings.get("XZ_DB_PATH")
     target = paths.export_path(db_path, settings.get("XZ_EXPORT_PATH"))
-    count = export_articles(db_path, target)
+    count = export_records(store, target) if store is not None else export_articles(db_path, target)
     logger.info("exported %d articles to %s", count, target)
     return count
 
@@ -172,7 +173,7 @@ class RunRecorder:
                 )
         if self.export_on_close and verdict.exit_code == health.OK:
             try:
-                stats.set_value("xz/exported", export_archive(self.crawler.settings))
+                stats.set_value("xz/exported", export_archive(self.crawler.settings, self._archive()))
             except (StorageError, *STORAGE_ERRORS) as exc:
                 self._storage_failed(exc)
                 verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)

@@ -25,7 +25,6 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
     from ..core.search import QueryTooLarge
     from ..store import Archive
-    from ..store.search import count, search
 
     if since is not None:
         try:
@@ -34,8 +33,8 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
             raise click.BadParameter(f"not a date: {since!r} (YYYY-MM-DD)", param_hint="--since") from None
     with Archive(db_path, readonly=True) as archive:
         try:
-            hits = search(archive.db, query, limit=limit, category=category, since=since, stories=stories)
-            total = count(archive.db, query, category=category, since=since)
+            hits = archive.search(query, limit=limit, category=category, since=since, stories=stories)
+            total = archive.count_matches(query, category=category, since=since)
         except QueryTooLarge as exc:
             raise click.UsageError(str(exc)) from None
     for hit in hits:

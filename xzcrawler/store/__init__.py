@@ -1,20 +1,15 @@
-"""Storage: where the archive lives, behind a narrow interface.
+"""Storage: where the archive lives, behind one interface (``protocol.Store``).
 
-A crawl builds one store (``extensions.open_store``), chosen by the ``XZ_STORE`` setting (a class path, as
-Scrapy picks ``HTTPCACHE_STORAGE``; default: the SQLite store), shares it between the pipelines,
-the WARC recorder and the run recorder, and closes it when the engine stops. What a store
-implements (see docs/architecture.md for a PostgreSQL one):
+A crawl builds one store (the ``CrawlServices`` extension), chosen by the ``XZ_STORE`` setting (a
+class path, as Scrapy picks ``HTTPCACHE_STORAGE``; default: the SQLite ``Archive``), and shares it
+between the pipelines, the WARC recorder and the run recorder. ``protocol.py`` names every
+operation the crawl, reparse, the articles' export and the CLI ask of it; every SQL statement of
+the project is in this package.
 
-- the spider's start state: ``known_articles(site)``, ``last_run_status(site)``,
-  ``pending_failures(site, max_attempts)``, ``rebase(site, base_url)``;
-- writes, each a transaction: ``add_article(record, raw_body, etag, last_modified)`` (batched;
-  ``flush()``), ``observe_listing``, ``mark_not_modified``, ``record_categories``,
-  ``record_failure``, ``add_warc_index``; counters ``counts``, ``rejected``, ``pending_count``;
-- runs: ``start_run``, ``finish_run``, ``recent_runs(site, limit)``;
-- ``close()``. Storage failures raise ``StorageError``; a row's own faults are kept in failures.
-
-The SQLite store is split by concern: ``schema`` (fields, migrations), ``sqlite`` (writes and
-history), ``queries`` (reads), ``export`` (JSONL, CSV).
+The SQLite store by concern: ``migrations`` (the tables and how they came to be), ``sqlite``
+(writes and history), ``queries`` (reads), ``search`` (the full-text queries), ``export`` (JSONL,
+CSV), ``merge`` (shards into one archive), ``write`` (an item to its store calls, for any store),
+``lock`` (one run per archive), ``atomic`` (the one atomic file writer).
 """
 
 from __future__ import annotations
@@ -25,6 +20,7 @@ from .export import (
     check_export_target,
     export,
     export_articles,
+    export_records,
     write_jsonl_atomic,
 )
 from .migrations import ARTICLE_FIELDS, migrations
@@ -44,6 +40,7 @@ __all__ = [
     "check_export_target",
     "export",
     "export_articles",
+    "export_records",
     "migrations",
     "write_jsonl_atomic",
 ]

@@ -217,6 +217,14 @@ def export(
     return count, since
 
 
+def export_records(store, out: str | os.PathLike, fmt: str = "jsonl", compress: bool = False) -> int:
+    """Every article of ``store`` (any Store: see store/protocol.py) as one schema record per row,
+    ordered by (site, article_id), atomic; the row count."""
+    check_export_target(out, getattr(store, "path", None), compress)
+    check_export_name(out, fmt)
+    return write_export(store.iter_articles(), out, fmt, ARTICLE_FIELDS, compress)
+
+
 def export_articles(db_path: str | os.PathLike, out: str | os.PathLike) -> int:
     """The whole archive as JSONL, one schema record per line, ordered by (site, article_id)."""
     return export(db_path, out)[0]

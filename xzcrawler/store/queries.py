@@ -193,3 +193,16 @@ class Queries:
                 "GROUP BY a.site ORDER BY count(*) DESC"
             ).fetchall(),
         }
+
+    # -- full-text search (store/search.py) ---------------------------------------------------
+    def search(self, query: str, **filters) -> list:
+        """Ranked hits (core.search.Hit); ``filters``: limit, category, since, stories."""
+        from .search import search
+
+        return search(self.db, query, **filters)
+
+    def count_matches(self, query: str, **filters) -> int:
+        """How many articles match ``query`` and the filters (category, since)."""
+        from .search import count
+
+        return count(self.db, query, **filters)

@@ -136,17 +136,22 @@ def reparse(
     warc_dir: str | Path | None = None,
     workers: int | None = None,
     progress=None,
+    open_store=Archive,
+    open_target=None,
 ) -> Report:
     """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place),
     parsing in ``workers`` processes (default: one per core, from PARALLEL_FROM records; 1: all in
     this process) and writing in this one, in the order the records were fetched: the result is
-    the same for any number of workers. ``progress(done, total)`` is told of the records read."""
+    the same for any number of workers. ``progress(done, total)`` is told of the records read.
+    ``open_store(path, readonly=)``: the store class (any Store, see store/protocol.py);
+    ``open_target``: the target's, when another."""
+    open_target = open_target or open_store
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
     warc_dir = paths.warc_dir(source_db, warc_dir)
     chosen = workers is not None
     workers = max(1, int(workers)) if chosen else (os.cpu_count() or 1)
-    with Archive(source_db, readonly=target_db != source_db) as source:
+    with open_store(source_db, readonly=target_db != source_db) as source:
         if not source.readonly:
             reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
         records = source.warc_responses(since)
@@ -163,7 +168,7 @@ def reparse(
         _start_worker(warc_dir, originals)
     harvested = _harvested(records, pool, workers * WINDOW_PER_WORKER)
     try:
-        target = Archive(target_db)
+        target = open_target(target_db)
     except BaseException:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -208,7 +213,7 @@ def reparse(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         target.close()
-    with Archive(target_db, readonly=True) as target:
+    with open_target(target_db, readonly=True) as target:
         for (site, article_id), revision in target.article_revisions().items():
             old = before.get((site, article_id))
             if old is None:

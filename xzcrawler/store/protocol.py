@@ -1,0 +1,131 @@
+"""The store interface: every operation the crawl, ``reparse``, the export of the articles and
+the CLI's summaries ask of an archive, by who asks.
+
+``store.Archive`` (SQLite) implements it; ``XZ_STORE`` names the class a crawl builds (as Scrapy
+picks ``HTTPCACHE_STORAGE``), with ``(path, batch_size=, clock=, busy_timeout=)``.
+``tests/memory_store.py`` is a second, minimal implementation (in memory, a JSON snapshot on
+close) that ``tests/test_store_protocol.py`` holds to the same records for a crawl, a reparse and
+an export. What only the SQLite archive offers stays on it, outside this interface: SQL-filtered
+exports (``--since``, ``--changed``, other tables), merge, full-text search, the report's figures,
+Datasette.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Store(Protocol):
+    # -- counters the crawl's stats read (committed rows: new, changed, unchanged; failures_resolved)
+    counts: Counter
+    rejected: list[tuple[str, str]]  # (url, reason) of rows the store kept as failures instead
+    batch_size: int
+
+    @property
+    def pending_count(self) -> int:
+        """Article rows queued, not yet written."""
+
+    @property
+    def identity(self) -> str:
+        """The archive's own id: what its WARC files' warcinfo records name."""
+
+    # -- the spider's start state (extensions.RunRecorder) --------------------------------------
+    def known_articles(self, site: str) -> dict[int, dict]:
+        """By article id: url, etag, last_modified, last_checked, published_date."""
+
+    def last_run_status(self, site: str) -> str | None: ...
+
+    def pending_failures(self, site: str, max_attempts: int) -> list[str]:
+        """URLs of failures still to retry."""
+
+    def rebase(self, site: str, base_url: str) -> int:
+        """Move the site's stored addresses to ``base_url``; how many moved."""
+
+    # -- writes (store.write.write_item: the crawl and reparse alike) --------------------------
+    def add_article(
+        self,
+        record: dict,
+        raw_body: bytes | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        search_row: dict | None = None,
+    ) -> None:
+        """Queue one schema record; written in batches (``flush``)."""
+
+    def flush(self) -> None: ...
+
+    def observe_listing(
+        self,
+        site: str,
+        items: list[dict],
+        observed_at: str,
+        source: str = "listing",
+        requested=frozenset(),
+        url: str | None = None,
+    ) -> int:
+        """Counts and dates a listing (or the feed) showed; how many counts changed."""
+
+    def mark_not_modified(self, site: str, article_id: int, when: str) -> None: ...
+
+    def resolve_failures(self, url: str) -> int: ...
+
+    def record_categories(self, site: str, categories: list[dict], when: str, name: str | None = None) -> None: ...
+
+    def record_failure(
+        self,
+        url: str,
+        kind: str,
+        reason: str,
+        http_status: int | None = None,
+        raw_body: bytes | None = None,
+        when: str | None = None,
+    ) -> None: ...
+
+    def transaction(self) -> AbstractContextManager:
+        """Many writes as one (reparse holds one around a group of records)."""
+
+    def forget_run(self) -> None:
+        """Forget what was learnt of one crawl run in flight (reparse, where another run begins)."""
+
+    # -- runs (extensions.RunRecorder) --------------------------------------------------------
+    def start_run(
+        self, spider: str, site: str | None, site_url: str | None = None, started_at: str | None = None
+    ) -> int: ...
+
+    def finish_run(
+        self, run_id: int, status: str, stats: dict, finished_at: str | None = None, exit_code: int = 0
+    ) -> None: ...
+
+    def recent_runs(self, site: str, limit: int) -> list[dict]:
+        """Stats of the last healthy runs on ``site``, newest first (the drift guard's history)."""
+
+    # -- the WARC index (middlewares.WarcRecorder, warc.index, reparse) -------------------------
+    def last_capture(self, url: str) -> tuple[str, str, str] | None:
+        """(payload digest, record id, WARC-Date) of the last full response record of ``url``."""
+
+    def add_warc_index(self, rows: list[dict]) -> None: ...
+
+    def warc_files_indexed(self) -> dict[str, int]:
+        """Each indexed WARC file, and where its last indexed record ends."""
+
+    def warc_responses(self, since: str | None = None) -> list[tuple[str, str, int]]:
+        """(url, file, offset) of each response and revisit record, in the order fetched."""
+
+    def listing_marks(self) -> dict[tuple[str, str], frozenset]: ...
+
+    def revisit_originals(self) -> list[tuple[str, str, str, int]]: ...
+
+    # -- reading (reparse's report, the export of the articles, the CLI) -----------------------
+    def article_revisions(self) -> dict[tuple[str, int], int]: ...
+
+    def fields_changed_after(self, site: str, article_id: int, revision: int) -> list[str]: ...
+
+    def iter_articles(self) -> Iterator[dict]:
+        """Every article as its schema record, ordered by (site, article_id)."""
+
+    def close(self) -> None:
+        """Write what is queued and close (closed even when that write fails)."""
