@@ -28,7 +28,7 @@ from xzcrawler.core.pages import parse_page
 from xzcrawler.mirror import render
 from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.network import Network, serve_network
-from xzcrawler.store import Archive
+from xzcrawler.store import SqliteStore
 from xzcrawler.store.merge import merge
 
 MEASURE = (
@@ -79,7 +79,7 @@ def build_shards(folder: Path, total: int, net: Network) -> list[Path]:
             record.pop("kind")
             records.append(record)
         path = folder / f"shard{k}.db"
-        with Archive(path, batch_size=500) as archive:
+        with SqliteStore(path, batch_size=500) as archive:
             run = archive.start_run("articles", f"127.0.0.{k + 1}", base, "2026-11-27T16:30:00Z")
             for n in range(per_site):
                 record = dict(records[n % len(records)])
@@ -96,8 +96,8 @@ def build_shards(folder: Path, total: int, net: Network) -> list[Path]:
 
 def timed_merge(target: Path, shards: list[Path]) -> tuple[float, int]:
     started = time.perf_counter()
-    reports = merge(target, shards, warc=False)
-    return time.perf_counter() - started, sum(sum(r.written.values()) for r in reports)
+    counts = merge(target, shards, warc=False)
+    return time.perf_counter() - started, sum(sum(r.written.values()) for r in counts)
 
 
 def merge_figures(total: int, net: Network) -> dict:

@@ -3,7 +3,7 @@
     python benchmarks/search.py [--articles 100000] [--db PATH]
 
 The archive is built from the mirror's model (titles and bodies of the synthetic site, stored
-through the Archive library, so the search index is the one a crawl makes); --db keeps it for
+through the SqliteStore library, so the search index is the one a crawl makes); --db keeps it for
 re-runs. Search: the index against a LIKE scan of the same rows (the obvious baseline), per
 query length. Export: `export_articles` (ordered, atomic, JSON columns decoded) against a bare
 SELECT of the same rows dumped as JSON.
@@ -24,7 +24,7 @@ from pathlib import Path
 from xzcrawler.core import normalize as nz
 from xzcrawler.mirror.corpus import CATEGORIES
 from xzcrawler.mirror.site import MirrorSite
-from xzcrawler.store import ARTICLE_FIELDS, Archive, export_articles
+from xzcrawler.store import ARTICLE_FIELDS, SqliteStore, export_articles
 from xzcrawler.store.search import search
 
 QUERIES = {
@@ -39,7 +39,7 @@ def build(path: Path, n: int) -> None:
     site = MirrorSite(n)
     fetched = nz.utc_iso(None)
     started = time.perf_counter()
-    with Archive(path, batch_size=1000) as archive:
+    with SqliteStore(path, batch_size=1000) as archive:
         for aid in site.ids:
             art = site.article(aid)
             body = "\n\n".join(art.body_paragraphs)

@@ -129,12 +129,12 @@ def mirror_archive(tmp_path_factory):
 
     from xzcrawler.core.pages import parse_page, site_name
     from xzcrawler.mirror import render
-    from xzcrawler.store import Archive
+    from xzcrawler.store import SqliteStore
 
     site = MirrorSite(articles=300, now=NOW)
     base = "http://127.0.0.1:8021/"
     path = tmp_path_factory.mktemp("archive") / "archive.db"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         for aid in site.ids:
             url = f"{base}index.php/post/{aid}.html"
             page = parse_page(render.article_page(site, aid, base).encode(), url, NOW)

@@ -11,7 +11,7 @@ from xzcrawler.core import items
 from xzcrawler.core.pages import parse_page
 from xzcrawler.core.pages.common import RawBody
 from xzcrawler.pipelines import StorePipeline, ValidatePipeline
-from xzcrawler.store import Archive, export_articles, write_jsonl_atomic
+from xzcrawler.store import SqliteStore, export_articles, write_jsonl_atomic
 
 from .conftest import FIXTURES
 
@@ -31,9 +31,9 @@ def reference_record(fetched_at="2025-11-27T10:00:00+08:00", article_id=None):
 
 def test_upsert_keeps_first_seen_and_moves_last_seen(tmp_path):
     path = tmp_path / "a.db"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         archive.add_article(reference_record("2025-11-27T10:00:00+08:00"))
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         record = reference_record("2025-12-01T10:00:00+08:00")
         record["views"] = 80
         archive.add_article(record)
@@ -44,7 +44,7 @@ def test_upsert_keeps_first_seen_and_moves_last_seen(tmp_path):
 
 def test_batches_are_written_on_close_and_every_batch_is_atomic(tmp_path):
     path = tmp_path / "a.db"
-    archive = Archive(path, batch_size=3)
+    archive = SqliteStore(path, batch_size=3)
     for article_id in range(1, 6):
         archive.add_article(reference_record(article_id=article_id))
     # one full batch is on disk before close, the rest after
@@ -55,7 +55,7 @@ def test_batches_are_written_on_close_and_every_batch_is_atomic(tmp_path):
 
 def test_export_is_ordered_and_round_trips_the_record(tmp_path, schema_validator):
     path = tmp_path / "a.db"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         for article_id in (30, 4, 1000):
             archive.add_article(reference_record(article_id=article_id))
     out = tmp_path / "out" / "articles.jsonl"
@@ -101,7 +101,7 @@ def test_an_invalid_article_is_kept_raw_with_its_reason(tmp_path):
     record["views"] = -5  # breaks the contract
     record = items.Article(record, RawBody(b"<html>raw page</html>"))
     item = ValidatePipeline(stats).process_item(record)
-    archive = Archive(tmp_path / "a.db")
+    archive = SqliteStore(tmp_path / "a.db")
     store = StorePipeline(archive, stats)
     store.process_item(item)
     store.process_item(item)
@@ -121,7 +121,7 @@ def test_an_invalid_article_is_kept_raw_with_its_reason(tmp_path):
 
 def test_a_later_success_resolves_the_failure(tmp_path):
     path = tmp_path / "a.db"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         archive.record_failure("http://xuzhou.021cf.cn/index.php/post/2176.html", "http", "500", 500)
         archive.add_article(reference_record())
     resolved = sqlite3.connect(path).execute("SELECT resolved_at FROM failures").fetchone()[0]
@@ -130,8 +130,8 @@ def test_a_later_success_resolves_the_failure(tmp_path):
 
 def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
     path = tmp_path / "a.db"
-    Archive(path).close()
-    Archive(path).close()
+    SqliteStore(path).close()
+    SqliteStore(path).close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations")]
     assert names == [
         "m001_articles",
@@ -165,7 +165,7 @@ def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
         {**{k: record[k] for k in _V1_FIELDS}, "first_seen": record["fetched_at"], "last_seen": record["fetched_at"]}
     )
     old.close()
-    with Archive(path) as archive:  # opening applies the pending migration
+    with SqliteStore(path) as archive:  # opening applies the pending migration
         db = archive.db
         assert db.execute("SELECT revision, changed_fields FROM revisions").fetchall() == [(1, None)]
         assert db.execute("SELECT views, source FROM view_snapshots").fetchall() == [(69, "article")]
@@ -175,11 +175,11 @@ def test_an_archive_from_before_history_upgrades_in_place(tmp_path):
 
 def test_a_changed_body_makes_a_revision_naming_the_field(tmp_path):
     path = tmp_path / "a.db"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         archive.add_article(reference_record("2025-11-27T10:00:00+08:00"))
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         archive.add_article(reference_record("2025-11-28T10:00:00+08:00"))  # unchanged: no revision
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         edited = reference_record("2025-11-29T10:00:00+08:00")
         edited["body_text"] += "\n\n（更正）"
         edited["views"] = 75
@@ -199,7 +199,7 @@ def test_a_changed_body_makes_a_revision_naming_the_field(tmp_path):
 
 def test_listing_observations_snapshot_only_changes(tmp_path):
     path = tmp_path / "a.db"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         archive.add_article(reference_record())
         site = "xuzhou.021cf.cn"
         seen = [{"article_id": 2176, "views": 69}, {"article_id": 1893, "views": 112}, {"article_id": 5, "views": None}]
@@ -223,7 +223,7 @@ def test_a_later_look_refines_the_date_and_says_so(tmp_path):
     path = tmp_path / "a.db"
     record = reference_record("2026-11-28T00:30:00+08:00", article_id=7)
     record.update(published_text="3天前", **nz.parse_published("3天前", "2026-11-28T00:30:00+08:00"))
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         archive.add_article(record)
         # tpure rounds: 3天前 at 00:30 is 11-24 12:30 .. 11-25 12:30, 4天前 at 11:00 is 11-23 23:00 .. 11-24 23:00
         seen = nz.parse_published("4天前", "2026-11-28T11:00:00+08:00")
@@ -251,7 +251,7 @@ def test_every_field_of_the_schema_has_its_column(tmp_path):
     """A new schema property without its migration would fail here (and every write)."""
     from xzcrawler.core.validate import schema
 
-    with Archive(tmp_path / "a.db") as archive:
+    with SqliteStore(tmp_path / "a.db") as archive:
         columns = set(archive.db["articles"].columns_dict)
     assert set(schema()["properties"]) <= columns
 
@@ -260,7 +260,7 @@ def test_m010_groups_the_articles_of_an_older_archive_into_stories(tmp_path):
     """An archive written before stories existed gets its story ids and the stories view."""
     path = tmp_path / "old.db"
     body = "园区管委会表示，将继续优化营商环境，加快项目落地。记者了解到，该项目一期工程预计明年投产。"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         for site, aid, stamp in (
             ("a.example", 1, "发布日期:2024-01-02"),
             ("b.example", 7, "发布时间：2024-02-03 10:00:00"),
@@ -275,7 +275,7 @@ def test_m010_groups_the_articles_of_an_older_archive_into_stories(tmp_path):
         "DELETE FROM _sqlite_migrations WHERE name = 'm010_stories';"
     )
     db.close()
-    Archive(path).close()
+    SqliteStore(path).close()
     db = sqlite3.connect(path)
     ids = [story for (story,) in db.execute("SELECT story_id FROM articles")]
     assert len(ids) == 2 and ids[0] == ids[1] is not None
@@ -290,7 +290,7 @@ def test_each_version_is_stored_once_and_the_revisions_view_reads_them_all(tmp_p
 
     path = tmp_path / "a.db"
     bodies = []
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         for n, marker in enumerate(("", "（更正）", "（再更正：裘培兴）")):
             record = reference_record(f"2025-11-2{7 + n}T10:00:00+08:00")
             record["body_text"] += marker and f"\n\n{marker}"
@@ -365,7 +365,7 @@ def test_m011_stores_each_version_once_in_an_older_archive(tmp_path):
     columns = "site, article_id, position, to_url, title, excerpt"
     links = old.execute(f"SELECT {columns} FROM related_links ORDER BY position").fetchall()
     old.close()
-    Archive(path).close()
+    SqliteStore(path).close()
     db = sqlite3.connect(path)
     assert db.execute("SELECT revision, body_text, related FROM revisions ORDER BY 1").fetchall() == before
     assert db.execute("SELECT body_text IS NULL, current FROM revision_log ORDER BY revision").fetchall() == [

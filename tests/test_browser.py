@@ -68,11 +68,11 @@ def errors(console: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     """Two sites with cross-posts, four runs, and view counts that grow between them."""
-    from xzcrawler.store import Archive
+    from xzcrawler.store import SqliteStore
 
     path = tmp_path_factory.mktemp("browser") / "network.db"
     net = Network(40, now=NOW, sites=2, share=0.3)
-    with Archive(path) as store:
+    with SqliteStore(path) as store:
         for day in range(4):
             when = (NOW + dt.timedelta(days=day)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             for k, site in enumerate(net.sites):

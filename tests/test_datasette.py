@@ -27,9 +27,9 @@ def datasette(mirror_archive, tmp_path_factory):
     _, path = mirror_archive
     db = tmp_path_factory.mktemp("ds") / "evo.db"  # any file name: Datasette names the database after it
     shutil.copy(path, db)
-    from xzcrawler.store import Archive
+    from xzcrawler.store import SqliteStore
 
-    with Archive(db) as archive:  # one article gains 500 views, seen later on a listing page
+    with SqliteStore(db) as archive:  # one article gains 500 views, seen later on a listing page
         site, article_id, views = archive.db.execute(
             "SELECT site, article_id, views FROM articles WHERE views IS NOT NULL ORDER BY article_id LIMIT 1"
         ).fetchone()

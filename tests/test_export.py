@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 
 from xzcrawler.core.validate import schema
-from xzcrawler.store import Archive
+from xzcrawler.store import SqliteStore
 
 from .conftest import cli
 
@@ -70,7 +70,7 @@ def test_changed_exports_only_what_changed_since_the_last_export(archive_copy, t
     assert plain.returncode == 0  # an ad-hoc export does not move the --changed baseline
     again = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
     assert "exported 0 articles rows" in again.stdout and lines(out) == []
-    with Archive(archive_copy) as archive:  # one article is edited, another gains views
+    with SqliteStore(archive_copy) as archive:  # one article is edited, another gains views
         edited, viewed = [dict(r) for r in archive.iter_articles(" WHERE article_id IN (168, 169)")]
         edited.update(body_text=edited["body_text"] + "（更正）", fetched_at="2099-01-01T00:00:00Z")
         archive.add_article(edited)

@@ -86,11 +86,11 @@ def test_an_id_beyond_sqlite_loses_nothing(tmp_path):
 
 
 def test_a_batch_with_a_bad_row_stores_the_others(tmp_path):
-    from xzcrawler.store import Archive
+    from xzcrawler.store import SqliteStore
 
     from .test_archive import reference_record
 
-    with Archive(tmp_path / "a.db", batch_size=5) as archive:
+    with SqliteStore(tmp_path / "a.db", batch_size=5) as archive:
         for article_id in (1, 2, 2**70, 4, 5):
             archive.add_article(reference_record(article_id=article_id))
     conn = sqlite3.connect(tmp_path / "a.db")

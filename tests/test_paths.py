@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from xzcrawler.store import Archive
+from xzcrawler.store import SqliteStore
 
 from .conftest import cli
 from .test_archive import reference_record
@@ -18,7 +18,7 @@ NAMES = ["hash#1.db", "what?.db", "pct%41.db", "with space.db", 'quote\'d "x".db
 
 def _archive(path, article_id: int, title: str):
     """An archive of one article, fetched in one run of its site (what a merge takes as a shard)."""
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         record = reference_record(article_id=article_id)
         record["title"] = title
         run = archive.start_run("articles", record["site"], started_at=record["fetched_at"])

@@ -119,9 +119,9 @@ def test_wacz_validates_and_pywb_replays_the_captures(crawled, tmp_path):
 
 
 def test_wacz_of_an_archive_without_warc_is_refused(tmp_path):
-    from xzcrawler.store import Archive
+    from xzcrawler.store import SqliteStore
 
-    Archive(tmp_path / "empty.db").close()
+    SqliteStore(tmp_path / "empty.db").close()
     result = cli("wacz", str(tmp_path / "empty.db"), "--out", str(tmp_path / "x.wacz"))
     assert result.returncode == 1 and "no WARC files" in result.stderr
     assert not (tmp_path / "x.wacz").exists()

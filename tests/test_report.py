@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 from tests.conftest import cli
-from xzcrawler.store import Archive
+from xzcrawler.store import SqliteStore
 
 SECTIONS = {"per-month", "views", "growth", "series", "runs", "sites"}
 
 
 def test_an_empty_archive_gives_a_report_with_every_section(tmp_path):
-    Archive(tmp_path / "empty.db").close()
+    SqliteStore(tmp_path / "empty.db").close()
     result = cli("report", str(tmp_path / "empty.db"), "--out", str(tmp_path / "r.html"))
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "r.html").read_text("utf-8")

@@ -111,15 +111,15 @@ def test_cli_prints_date_title_url_and_marked_snippet(mirror_archive):
 
 
 def test_index_follows_edits(tmp_path):
-    from xzcrawler.store import Archive
+    from xzcrawler.store import SqliteStore
 
     from .test_archive import reference_record
 
     path = tmp_path / "a.db"
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         archive.add_article(reference_record())
     assert indexed(path, "裘培兴") == {2176}
-    with Archive(path) as archive:
+    with SqliteStore(path) as archive:
         record = reference_record("2025-12-01T00:00:00Z")
         record["body_text"] = record["body_text"].replace("裘培兴", "某某")
         archive.add_article(record)

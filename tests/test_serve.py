@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from xzcrawler.store import Archive
+from xzcrawler.store import SqliteStore
 
 from .test_archive import reference_record
 from .test_datasette import start_serve
@@ -25,7 +25,7 @@ from .test_datasette import start_serve
 def served(tmp_path):
     pytest.importorskip("datasette")
     db = tmp_path / "big.db"
-    with Archive(db) as archive:
+    with SqliteStore(db) as archive:
         archive.add_article(reference_record())
         record = reference_record(article_id=9001)
         record["body_text"] = "园区厂房" * 150_000  # 600,000 characters
@@ -75,7 +75,7 @@ def test_serve_stops_on_sigterm_and_leaves_nothing_behind(served):
 
 def test_serve_without_datasette_names_the_install_command(tmp_path):
     db = tmp_path / "a.db"
-    with Archive(db) as archive:
+    with SqliteStore(db) as archive:
         archive.add_article(reference_record())
     code = (
         "import importlib.util, sys; real = importlib.util.find_spec; "

@@ -22,7 +22,7 @@ from xzcrawler.core.clock import Clock
 from xzcrawler.mirror.crawl import LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
-from xzcrawler.store import Archive
+from xzcrawler.store import SqliteStore
 from xzcrawler.warc import OWNER_FIELD, warcinfo_fields
 
 
@@ -96,7 +96,7 @@ def test_shards_in_one_folder_each_index_cut_and_pack_only_their_own_warc_files(
     check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, files)], capture_output=True)
     assert check.returncode == 0, check.stdout[-2000:]
     for db in (a, b):
-        with Archive(db, readonly=True) as archive:
+        with SqliteStore(db, readonly=True) as archive:
             identity = archive.identity
             indexed = archive.db.execute("SELECT file, count(*) FROM warc_records GROUP BY file").fetchall()
         own = {f.name for f in files if warcinfo_fields(f)[OWNER_FIELD] == identity}
@@ -108,7 +108,9 @@ def test_shards_in_one_folder_each_index_cut_and_pack_only_their_own_warc_files(
         with zipfile.ZipFile(wacz) as packed:
             assert {Path(n).name for n in packed.namelist() if n.startswith("archive/")} == own
     assert {f.name for f in files} == {
-        f.name for f in files if warcinfo_fields(f)[OWNER_FIELD] in {Archive(p, readonly=True).identity for p in (a, b)}
+        f.name
+        for f in files
+        if warcinfo_fields(f)[OWNER_FIELD] in {SqliteStore(p, readonly=True).identity for p in (a, b)}
     }
 
 
@@ -252,7 +254,7 @@ def shard_of(path: Path, events: list[tuple[str, int, str]]) -> Path:
 
     site = MirrorSite(5, now=NOW)
     first = events[0][0]
-    with Archive(path, clock=Clock(first)) as archive:
+    with SqliteStore(path, clock=Clock(first)) as archive:
         run = archive.start_run("articles", "127.0.0.1", BASE, started_at=first)
         for when, aid, text in events:
             url = f"{BASE}index.php/post/{site.ids[aid]}.html"

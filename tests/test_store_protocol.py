@@ -11,7 +11,7 @@ import pytest
 
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
-from xzcrawler.store import Archive, export_records
+from xzcrawler.store import SqliteStore, export_records
 from xzcrawler.store.protocol import Store
 from xzcrawler.tools.reparse import reparse
 
@@ -63,7 +63,7 @@ def crawls(tmp_path_factory):
 
 
 def test_both_stores_are_stores(tmp_path):
-    with MemoryStore(tmp_path / "m.json") as memory, Archive(tmp_path / "a.db") as archive:
+    with MemoryStore(tmp_path / "m.json") as memory, SqliteStore(tmp_path / "a.db") as archive:
         assert isinstance(memory, Store) and isinstance(archive, Store)
 
 
@@ -89,17 +89,17 @@ def reparsed(crawls, tmp_path_factory):
     """The SQLite crawl's WARC files reparsed into a new SQLite archive and into a memory store."""
     folder = tmp_path_factory.mktemp("reparsed")
     source, warc = crawls / "sqlite" / "archive.db", crawls / "sqlite" / "warc"
-    reports = (
+    counts = (
         reparse(source, folder / "re.db", warc_dir=warc),
         reparse(source, folder / "re.json", warc_dir=warc, open_target=MemoryStore),
     )
-    return folder, reports
+    return folder, counts
 
 
 def test_a_reparse_into_either_store_gives_the_same_records(crawls, reparsed):
     folder, (into_sqlite, into_memory) = reparsed
     assert into_memory.articles == into_sqlite.articles == 60 and into_memory.new == into_sqlite.new == 60
-    with Archive(folder / "re.db", readonly=True) as a, MemoryStore(folder / "re.json", readonly=True) as m:
+    with SqliteStore(folder / "re.db", readonly=True) as a, MemoryStore(folder / "re.json", readonly=True) as m:
         assert page_fields(list(m.iter_articles())) == page_fields(list(a.iter_articles()))
     source, warc = crawls / "sqlite" / "archive.db", crawls / "sqlite" / "warc"
     again = reparse(source, folder / "re.json", warc_dir=warc, open_target=MemoryStore)  # again: nothing new
@@ -108,7 +108,7 @@ def test_a_reparse_into_either_store_gives_the_same_records(crawls, reparsed):
 
 def test_an_export_from_either_store_is_the_same(reparsed, tmp_path, schema_validator):
     folder, _ = reparsed
-    with Archive(folder / "re.db", readonly=True) as archive:
+    with SqliteStore(folder / "re.db", readonly=True) as archive:
         assert export_records(archive, tmp_path / "a.jsonl") == 60
     with MemoryStore(folder / "re.json", readonly=True) as memory:
         assert export_records(memory, tmp_path / "m.jsonl") == 60

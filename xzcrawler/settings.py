@@ -77,7 +77,7 @@ XZ_NETWORK = [
 # (zb_system/feed.php); "" to not ask for it.
 XZ_FEED_PATH = "/feed.php"
 XZ_DB_PATH = "data/xzcrawler.db"
-XZ_STORE = "xzcrawler.store.SqliteStore"  # the storage class (a PostgreSQL one would be one new module)
+XZ_STORE = "xzcrawler.store.SqliteStore"  # the storage class: one implementing store/protocol.Store
 # The end-of-run export; unset: exports/articles.jsonl for the default archive, and
 # <archive>.jsonl beside any other archive (an archive's export belongs to it).
 XZ_EXPORT_PATH = None

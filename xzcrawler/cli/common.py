@@ -30,7 +30,7 @@ def since_option(help_text: str):
     return click.option("--since", default=None, callback=check, help=help_text)
 
 
-class progress_bar:  # noqa: N801 (used as a context manager, like click.progressbar)
+class ProgressBar:
     """A progress bar on standard error when it is a terminal, nothing otherwise (cron, pipes,
     files): the callback ``progress(done, total)`` the library's long operations take."""
 

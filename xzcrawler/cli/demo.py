@@ -39,7 +39,7 @@ def demo(articles, db_path, out, days, start, network):
     from ..mirror.network import Network, serve_network
     from ..mirror.server import serve_in_thread
     from ..mirror.site import MirrorSite
-    from ..store import Archive
+    from ..store import SqliteStore
 
     if days is not None:
         if network:
@@ -58,7 +58,7 @@ def demo(articles, db_path, out, days, start, network):
 
     last_run = 0
     if Path(db_path).is_file():
-        with Archive(db_path) as archive:
+        with SqliteStore(db_path) as archive:
             last_run = archive.last_run_id()
     try:
         result = subprocess.run(crawl_command(site, db_path, out, LOOPBACK_SETTINGS), env=ENV)
@@ -66,7 +66,7 @@ def demo(articles, db_path, out, days, start, network):
         for server in servers:
             server.shutdown()
             server.server_close()
-    with Archive(db_path) as archive:
+    with SqliteStore(db_path) as archive:
         runs = archive.runs_after(last_run)
         totals = archive.totals()
     stored, categories = totals["articles"], totals["categories"]
@@ -102,9 +102,9 @@ def _simulate(articles: int, db_path: str, out: str, days: int, start: str | Non
         first = today - dt.timedelta(days=days)
     db = Path(db_path)
     if db.is_file():  # the simulated site starts empty: mixed into another archive, its days would lie
-        from ..store import Archive
+        from ..store import SqliteStore
 
-        with Archive(db, readonly=True) as archive:
+        with SqliteStore(db, readonly=True) as archive:
             held = archive.article_count()
         if held:
             raise click.UsageError(

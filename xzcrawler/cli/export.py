@@ -6,7 +6,7 @@ import click
 
 from ..core import formats
 from ..core.formats import FORMATS
-from .common import archive_errors, db_option, progress_bar, since_option
+from .common import ProgressBar, archive_errors, db_option, since_option
 
 
 @click.command()
@@ -47,7 +47,7 @@ def export(db_path, out, fmt, table, since, changed, compress):
         )
     fmt = fmt or (formats.format_of_name(out) if out else None) or "jsonl"
     out = out or f"exports/{table}.{fmt}" + (".gz" if compress else "")
-    with progress_bar(f"export {table}") as progress:
+    with ProgressBar(f"export {table}") as progress:
         count, since_used = run_export(db_path, out, table, since, changed, compress, fmt, progress)
     scope = (
         " new or changed since the last --changed export"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import archive_errors, progress_bar
+from .common import ProgressBar, archive_errors
 
 
 @click.command(name="merge")
@@ -49,9 +49,9 @@ def merge_command(shards, into, no_warc, max_seconds, max_bytes):
     except ArchiveLocked as exc:
         click.echo(f"Error: {exc}: try again when it is done (exit {LOCKED}, nothing written)", err=True)
         sys.exit(LOCKED)
-    with lock, progress_bar("merge (vet, then merge, each shard)") as progress:
-        reports = merge(
+    with lock, ProgressBar("merge (vet, then merge, each shard)") as progress:
+        counts = merge(
             into, list(shards), warc=not no_warc, max_seconds=max_seconds, max_bytes=max_bytes, progress=progress
         )
-    for report in reports:
-        click.echo(report.line())
+    for shard_counts in counts:
+        click.echo(shard_counts.line())

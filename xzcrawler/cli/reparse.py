@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import archive_errors, db_option, progress_bar, since_option
+from .common import ProgressBar, archive_errors, db_option, since_option
 
 
 @click.command()
@@ -27,7 +27,7 @@ def reparse(db_path, into, since, warc_dir, workers):
 
     if not Path(db_path).is_file():
         raise click.ClickException(f"no archive at {db_path}")
-    with progress_bar("reparse") as progress:
-        report = run_reparse(db_path, into, since, warc_dir, workers, progress)
-    for line in report.lines():
+    with ProgressBar("reparse") as progress:
+        counts = run_reparse(db_path, into, since, warc_dir, workers, progress)
+    for line in counts.lines():
         click.echo(line)

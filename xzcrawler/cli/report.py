@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..core.paths import DEFAULT_DB
-from .common import archive_errors, progress_bar
+from .common import ProgressBar, archive_errors
 
 
 @click.command()
@@ -22,7 +22,7 @@ def report(archive, out):
         if out == "-":
             click.echo(render(archive))
             return
-        with progress_bar("report") as progress:
+        with ProgressBar("report") as progress:
             path = write(archive, out, progress=progress)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None

@@ -24,14 +24,14 @@ from .common import archive_errors, db_option
 def search_command(query, db_path, limit, category, since, as_json, stories):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
     from ..core.search import QueryTooLarge
-    from ..store import Archive
+    from ..store import SqliteStore
 
     if since is not None:
         try:
             since = dt.date.fromisoformat(since).isoformat()
         except ValueError:
             raise click.BadParameter(f"not a date: {since!r} (YYYY-MM-DD)", param_hint="--since") from None
-    with Archive(db_path, readonly=True) as archive:
+    with SqliteStore(db_path, readonly=True) as archive:
         try:
             hits = archive.search(query, limit=limit, category=category, since=since, stories=stories)
             total = archive.count_matches(query, category=category, since=since)

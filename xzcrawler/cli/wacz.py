@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..core.paths import DEFAULT_DB
-from .common import archive_errors, progress_bar
+from .common import ProgressBar, archive_errors
 
 
 @click.command()
@@ -20,7 +20,7 @@ def wacz(archive, out, warc_dir):
 
     check_export_target(out, archive)
     try:
-        with progress_bar("wacz") as progress:
+        with ProgressBar("wacz") as progress:
             path, files, pages = make_wacz(archive, out, warc_dir, progress)
     except ReplayError as exc:
         raise click.ClickException(str(exc)) from None

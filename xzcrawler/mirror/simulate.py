@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..store import Archive
+from ..store import SqliteStore
 from .crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from .server import serve_in_thread
 from .site import XUZHOU, MirrorSite, Profile
@@ -128,7 +128,7 @@ class Simulation:
         finally:
             server.shutdown()
             server.server_close()
-        with Archive(self.db_path, readonly=True) as archive:
+        with SqliteStore(self.db_path, readonly=True) as archive:
             stats = archive.last_run_stats()
         if result.returncode not in (0, 3, 5, 8):
             raise RuntimeError(f"day {day}: exit {result.returncode}\n{result.stderr[-3000:]}")

@@ -1,7 +1,7 @@
 """Storage: where the archive lives, behind one interface (``protocol.Store``).
 
 A crawl builds one store (the ``CrawlServices`` extension), chosen by the ``XZ_STORE`` setting (a
-class path, as Scrapy picks ``HTTPCACHE_STORAGE``; default: the SQLite ``Archive``), and shares it
+class path, as Scrapy picks ``HTTPCACHE_STORAGE``; default: ``SqliteStore``), and shares it
 between the pipelines, the WARC recorder and the run recorder. ``protocol.py`` names every
 operation the crawl, reparse, the articles' export and the CLI ask of it; every SQL statement of
 the project is in this package.
@@ -24,15 +24,12 @@ from .export import (
     write_jsonl_atomic,
 )
 from .migrations import ARTICLE_FIELDS, migrations
-from .sqlite import Archive
-
-SqliteStore = Archive
+from .sqlite import SqliteStore
 
 __all__ = [
     "ARTICLE_FIELDS",
     "FAILURE_BODY_MAX",
     "STORAGE_ERRORS",
-    "Archive",
     "ExportTargetError",
     "NotAnArchive",
     "SqliteStore",

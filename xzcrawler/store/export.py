@@ -15,7 +15,7 @@ from ..core.formats import FORMATS, OTHER_FORMATS, format_of_name
 from .atomic import atomic_file
 from .errors import _storage
 from .migrations import ARTICLE_FIELDS
-from .sqlite import Archive
+from .sqlite import SqliteStore
 
 
 class ExportTargetError(ValueError):
@@ -104,7 +104,7 @@ def _write(writer, records, raw, columns, compress: bool) -> int:
 
 # What `export --table` can write, and in which order; JSON columns come back as JSON.
 EXPORT_TABLES = {
-    "articles": None,  # schema records, see Archive.iter_articles
+    "articles": None,  # schema records, see SqliteStore.iter_articles
     "related_links": ("site, article_id, position", ()),
     "view_snapshots": ("site, article_id, observed_at, id", ()),
     "revisions": ("site, article_id, revision", ("images", "related", "changed_fields")),
@@ -164,7 +164,7 @@ def export(
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     check_export_target(out, db_path, compress)
     check_export_name(out, fmt)
-    with Archive(db_path, readonly=not changed) as archive:
+    with SqliteStore(db_path, readonly=not changed) as archive:
         started = archive.clock.iso()
         # the change marks now: rows written from here on belong to the next --changed export
         marks = {

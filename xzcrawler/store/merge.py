@@ -37,7 +37,7 @@ from ..core import paths, search
 from .atomic import atomic_file
 from .errors import NotAnArchive, StorageError, _storage
 from .migrations import CONTENT_FIELDS, REVISION_FIELDS
-from .sqlite import Archive, readonly_uri
+from .sqlite import SqliteStore, readonly_uri
 
 MAX_SECONDS = 3600  # a shard whose merge would take longer is refused (its transaction rolled back)
 MAX_BYTES = 64 * 1024**3  # a shard file (with its write-ahead log) larger than this is refused
@@ -80,7 +80,7 @@ class ShardRefused(NotAnArchive):
 
 
 @dataclass
-class MergeReport:
+class MergeCounts:
     shard: str
     written: Counter = field(default_factory=Counter)  # table -> rows inserted or updated
     warc_files: int = 0
@@ -134,7 +134,7 @@ def merge(
     max_seconds: float = MAX_SECONDS,
     max_bytes: int = MAX_BYTES,
     progress=None,
-) -> list[MergeReport]:
+) -> list[MergeCounts]:
     """Merge each of ``shards`` into the archive at ``target`` (created if missing). Every shard is
     vetted before the target is opened: one refused leaves the target as it was.
     ``progress(done, total)`` is told of each shard vetted and each merged."""
@@ -149,12 +149,12 @@ def merge(
             raise NotAnArchive(f"{shard} is the archive merged into: a shard must be another file")
         vet(Path(shard), clock.now(), max_seconds=max_seconds, max_bytes=max_bytes)
         tell(done, steps)
-    reports = []
-    with Archive(target, clock=clock) as archive:
+    counts = []
+    with SqliteStore(target, clock=clock) as archive:
         for done, shard in enumerate(shards, len(shards) + 1):
-            reports.append(_merge_one(archive, Path(shard), warc, max_seconds))
+            counts.append(_merge_one(archive, Path(shard), warc, max_seconds))
             tell(done, steps)
-    return reports
+    return counts
 
 
 class _Deadline:
@@ -197,7 +197,7 @@ def vet(shard: Path, now: dt.datetime, *, max_seconds: float = MAX_SECONDS, max_
     size = sum(p.stat().st_size for p in (shard, shard.with_name(shard.name + "-wal")) if p.is_file())
     if size > max_bytes:
         raise ShardRefused(f"{shard}: refused: {size:,} bytes, over the bound of {max_bytes:,} (--max-bytes)")
-    Archive(shard, readonly=True).close()  # an archive of the current schema, or a clear refusal
+    SqliteStore(shard, readonly=True).close()  # an archive of the current schema, or a clear refusal
     expected = _expected_columns()
     conn = sqlite3.connect(readonly_uri(shard), uri=True)
     deadline = _Deadline(max_seconds)
@@ -271,27 +271,27 @@ _EXPECTED: dict[str, list[str]] = {}
 def _expected_columns() -> dict[str, list[str]]:
     """Each merged table's columns in an archive of this version (a new one in memory)."""
     if not _EXPECTED:
-        with Archive(":memory:") as reference:
+        with SqliteStore(":memory:") as reference:
             for table in SHARD_TIMES:
                 _EXPECTED[table] = _columns(reference.db.conn, table)
     return _EXPECTED
 
 
-def _merge_one(archive: Archive, shard: Path, warc: bool, max_seconds: float = MAX_SECONDS) -> MergeReport:
-    report = MergeReport(str(shard))
+def _merge_one(archive: SqliteStore, shard: Path, warc: bool, max_seconds: float = MAX_SECONDS) -> MergeCounts:
+    counts = MergeCounts(str(shard))
     if warc:  # the files first: an index row never points at a file the target lacks
-        report.warc_files = _copy_warc(shard, archive.path)
+        counts.warc_files = _copy_warc(shard, archive.path)
     conn = archive.db.conn
     conn.execute("ATTACH DATABASE ? AS shard", [readonly_uri(shard)])
     deadline = _Deadline(max_seconds)
     conn.set_progress_handler(deadline, 10_000)
     try:
         with _bounded(shard, deadline), _storage(), archive.transaction():
-            _merge_tables(conn, report.written, deadline)
+            _merge_tables(conn, counts.written, deadline)
     finally:
         conn.set_progress_handler(None, 0)
         conn.execute("DETACH DATABASE shard")
-    return report
+    return counts
 
 
 def _count(conn, written: Counter, table: str, sql: str, params=()) -> None:
@@ -576,7 +576,7 @@ def _copy_warc(shard: Path, target: Path) -> int:
     source, destination = paths.warc_dir(shard), paths.warc_dir(target)
     if not source.is_dir() or source.resolve() == destination.resolve():
         return 0
-    with Archive(shard, readonly=True) as archive:  # the files its index points at: its own, not a neighbour's
+    with SqliteStore(shard, readonly=True) as archive:  # the files its index points at: its own, not a neighbour's
         names = [name for name in archive.warc_files_indexed() if paths.bare_warc_name(name)]
     copied = 0
     for path in (source / name for name in sorted(names)):

@@ -1,7 +1,7 @@
 """The store interface: every operation the crawl, ``reparse``, the export of the articles and
 the CLI's summaries ask of an archive, by who asks.
 
-``store.Archive`` (SQLite) implements it; ``XZ_STORE`` names the class a crawl builds (as Scrapy
+``store.SqliteStore`` (SQLite) implements it; ``XZ_STORE`` names the class a crawl builds (as Scrapy
 picks ``HTTPCACHE_STORAGE``), with ``(path, batch_size=, clock=, busy_timeout=)``.
 ``tests/memory_store.py`` is a second, minimal implementation (in memory, a JSON snapshot on
 close) that ``tests/test_store_protocol.py`` holds to the same records for a crawl, a reparse and

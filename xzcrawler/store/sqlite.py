@@ -27,7 +27,7 @@ def readonly_uri(path: str | Path) -> str:
     return f"file:{quote(str(Path(path).resolve()))}?mode=ro"
 
 
-class Archive(Queries):
+class SqliteStore(Queries):
     """Open (creating or upgrading) the archive at ``path``.
 
     ``readonly=True`` opens an existing, current archive without writing anything (no WAL switch,
@@ -777,7 +777,7 @@ class Archive(Queries):
         finally:
             self.db.close()
 
-    def __enter__(self) -> Archive:
+    def __enter__(self) -> SqliteStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -788,7 +788,7 @@ SAME_RUN_SECONDS = 60  # a listing seen this soon after an own fetch of its arti
 
 
 def _counted_sql(shown: str, own: str, counts: bool) -> str:
-    """SQL of Archive._counted over columns: the own fetches a shown count held (none in a
+    """SQL of SqliteStore._counted over columns: the own fetches a shown count held (none in a
     count the theme may have rounded: normalize.maybe_rounded)."""
     if not counts:
         return "0"

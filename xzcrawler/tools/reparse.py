@@ -22,14 +22,14 @@ from ..core import items, paths, search
 from ..core import normalize as nz
 from ..core.harvest import Exchange, harvest
 from ..core.validate import vet
-from ..store import Archive
+from ..store import SqliteStore
 from ..store.errors import _storage
 from ..store.write import write_item
 from ..warc import TooLarge, read_response, reconcile
 
 
 @dataclass
-class Report:
+class ReparseCounts:
     responses: int = 0
     articles: int = 0
     new: int = 0
@@ -136,9 +136,9 @@ def reparse(
     warc_dir: str | Path | None = None,
     workers: int | None = None,
     progress=None,
-    open_store=Archive,
+    open_store=SqliteStore,
     open_target=None,
-) -> Report:
+) -> ReparseCounts:
     """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place),
     parsing in ``workers`` processes (default: one per core, from PARALLEL_FROM records; 1: all in
     this process) and writing in this one, in the order the records were fetched: the result is
@@ -161,7 +161,7 @@ def reparse(
             for url, record_id, file, offset in source.revisit_originals()
             if paths.bare_warc_name(file)
         }
-    report = Report()
+    counts = ReparseCounts()
     parallel = workers > 1 and (chosen or len(records) >= PARALLEL_FROM)
     pool = _pool(workers, warc_dir, originals) if parallel else None
     if pool is None:
@@ -181,14 +181,14 @@ def reparse(
         while group := list(itertools.islice(pairs, COMMIT_EVERY)):
             with _storage(), target.transaction():  # one commit per group, not one per page
                 for (url, file, _offset), (outcome, *result) in group:
-                    report.responses += 1
+                    counts.responses += 1
                     # each crawl process wrote its own files (…-<stamp>-<pid>-<seq>.warc.gz) and knew only its
                     # own fetches in flight: where another run's records begin, the store forgets them too
                     if _run_of(file) != run:
                         run = _run_of(file)
                         target.forget_run()
                     if outcome == "failed":
-                        report.failures += 1
+                        counts.failures += 1
                         write_item(items.failure(url, "reparse", result[0], None, None), target)
                         continue
                     fetched_at, found = result
@@ -197,17 +197,17 @@ def reparse(
                             item.requested = marks.get((url, fetched_at), frozenset())
                         # (an article the worker's vetting refused is a failure of kind identity or invalid)
                         refused = isinstance(item, items.Failure) and item.kind in VETTING
-                        report.articles += isinstance(item, items.Article) or refused
-                        report.listings += isinstance(item, items.ListingSeen)
-                        report.not_modified += isinstance(item, items.NotModified)
-                        report.failures += isinstance(item, items.Failure)
+                        counts.articles += isinstance(item, items.Article) or refused
+                        counts.listings += isinstance(item, items.ListingSeen)
+                        counts.not_modified += isinstance(item, items.NotModified)
+                        counts.failures += isinstance(item, items.Failure)
                         write_item(item, target)
             done += len(group)
             if progress is not None:
                 progress(done, len(records))
         with _storage(), target.transaction():
             target.flush()
-        report.failures += len(target.rejected)  # rows the store kept as failures (their own faults)
+        counts.failures += len(target.rejected)  # rows the store kept as failures (their own faults)
     finally:
         harvested.close()
         if pool is not None:
@@ -217,10 +217,10 @@ def reparse(
         for (site, article_id), revision in target.article_revisions().items():
             old = before.get((site, article_id))
             if old is None:
-                report.new += 1
+                counts.new += 1
             elif revision > old:
-                report.changed += 1
-                report.changed_fields.update(target.fields_changed_after(site, article_id, old))
+                counts.changed += 1
+                counts.changed_fields.update(target.fields_changed_after(site, article_id, old))
             else:
-                report.unchanged += 1
-    return report
+                counts.unchanged += 1
+    return counts

@@ -19,7 +19,7 @@ import json
 import math
 from pathlib import Path
 
-from ..store import Archive
+from ..store import SqliteStore
 
 REQUIRES = "plotly (pip install 'xzcrawler[report]')"
 # what the growth charts need (the canned query fastest_growing_views): an article's count seen
@@ -37,7 +37,7 @@ def _canned(name: str) -> str:
 
 
 def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str, str, object]]:
-    """The report's charts of ``data`` (Archive.report_data); ``notes`` gets, by chart, what an
+    """The report's charts of ``data`` (SqliteStore.report_data); ``notes`` gets, by chart, what an
     empty chart needs to show anything."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -156,7 +156,7 @@ def render(archive_path: str | Path, generated_at: dt.datetime | None = None, pr
         import plotly.offline
     except ImportError as exc:  # an extra, not the core install
         raise RuntimeError(f"the report needs {REQUIRES}") from exc
-    with Archive(archive_path, readonly=True) as archive:
+    with SqliteStore(archive_path, readonly=True) as archive:
         notes: dict[str, str] = {}
         figures = _figures(archive.report_data(_canned("fastest_growing_views")), notes)
         totals = archive.totals()

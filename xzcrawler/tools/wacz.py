@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..core import paths
-from ..store import Archive
+from ..store import SqliteStore
 from ..store.atomic import atomic_path
 
 REQUIRES = "py-wacz (pip install 'xzcrawler[replay]')"
@@ -26,7 +26,7 @@ class ReplayError(RuntimeError):
 
 def pages(archive_path: str | Path) -> list[dict]:
     """One entry per archived article: its address, title and capture time (a WARC-Date)."""
-    with Archive(archive_path, readonly=True) as archive:
+    with SqliteStore(archive_path, readonly=True) as archive:
         return archive.captured_pages()
 
 
@@ -36,7 +36,7 @@ def own_captures(archive_path: str | Path, folder: Path) -> list[Path]:
     archive's files sharing the folder."""
     from ..warc import own_files
 
-    with Archive(archive_path, readonly=True) as archive:
+    with SqliteStore(archive_path, readonly=True) as archive:
         indexed = archive.warc_files_indexed()
         files = {folder / name for name in indexed if paths.bare_warc_name(name) and (folder / name).is_file()}
         files.update(own_files(archive, folder, indexed))
