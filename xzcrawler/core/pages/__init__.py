@@ -60,42 +60,44 @@ def load_document(body: bytes, header_encoding: str | None = None):
         return None, encoding
 
 
-def classify(doc, url: str) -> tuple[str, object, object, T.Theme]:
-    """('article' | 'listing' | 'other', title element, body element, theme).
+def classify(doc, url: str) -> tuple[str, object, object, T.Theme, frozenset]:
+    """('article' | 'listing' | 'other', title element, body element, theme, the fields of the
+    two found by the theme's first choice: "title", "body_text").
 
     Soft 404s (the Z-BlogPHP "页面不存在" page, whatever its status) and pages of no known
     shape are 'other'.
     """
     if doc is None:
-        return "other", None, None, T.THEMES[0]
+        return "other", None, None, T.THEMES[0], frozenset()
     theme = T.detect(doc)
-    heading, _ = T.pick(doc, theme, "title")
-    body, _ = T.pick(doc, theme, "body")
+    heading, title_primary, _ = T.pick(doc, theme, "title")
+    body, body_primary, _ = T.pick(doc, theme, "body")
+    primary = frozenset(name for name, hit in (("title", title_primary), ("body_text", body_primary)) if hit)
     if heading is not None and any(marker in element_text(heading) for marker in X.NOT_FOUND_MARKERS):
-        return "other", None, None, theme  # the not-found page, even dressed as a post
+        return "other", None, None, theme, primary  # the not-found page, even dressed as a post
     if body is None:
         if any(t.not_found(doc) for t in T.THEMES):
-            return "other", None, None, theme  # the theme's 404 page (tpure: div.errorpage)
+            return "other", None, None, theme, primary  # the theme's 404 page (tpure: div.errorpage)
         probe = " ".join(
             element_text(el) for el in (first(X.TITLE_TAG(doc)), heading, pick(doc, X.ANY_H1)) if el is not None
         )
         if any(marker in probe for marker in X.NOT_FOUND_MARKERS):
-            return "other", None, None, theme
-        if T.pick_all(doc, theme, "list_items"):
-            return "listing", None, None, theme
+            return "other", None, None, theme, primary
+        if T.pick_all(doc, theme, "list_items")[0]:
+            return "listing", None, None, theme, primary
     if body is not None or heading is not None:
-        return "article", heading, body, theme
+        return "article", heading, body, theme, primary
     if X.POST_URL.search(url or "") and pick(doc, X.ANY_H1) is not None:
-        return "article", pick(doc, X.ANY_H1), None, theme
+        return "article", pick(doc, X.ANY_H1), None, theme, primary
     if X.CATEGORY_URL.search(url or ""):
-        return "listing", None, None, theme
-    return "other", None, None, theme
+        return "listing", None, None, theme, primary
+    return "other", None, None, theme, primary
 
 
 def parse_html(doc, url: str, fetched_at=None) -> dict:
-    kind, heading, body, theme = classify(doc, url)
+    kind, heading, body, theme, primary = classify(doc, url)
     if kind == "article":
-        return {"kind": "article", **parse_article(doc, url, fetched_at, heading, body, theme)}
+        return {"kind": "article", **parse_article(doc, url, fetched_at, heading, body, theme, primary)}
     if kind == "listing":
         return parse_listing(doc, url, fetched_at, theme)
     return {"kind": "other"}

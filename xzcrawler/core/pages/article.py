@@ -164,7 +164,7 @@ def _block_text(el) -> str:
 def _body_container(doc, body, theme):
     if body is not None:
         return body
-    post, _ = T.pick(doc, theme, "post")
+    post, _, _ = T.pick(doc, theme, "post")
     if post is not None:
         return post
     body = first(X.BODY_TAG(doc))
@@ -335,30 +335,29 @@ def _declared_id(doc) -> int | None:
     return None
 
 
-def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None, theme: T.Theme | None = None) -> dict:
-    """The archive record of an article page. ``title_el``/``body_el``/``theme``: what classify() found."""
+def parse_article(
+    doc, url: str, fetched_at, title_el=None, body_el=None, theme: T.Theme | None = None, primary=None
+) -> dict:
+    """The archive record of an article page. ``title_el``/``body_el``/``theme``/``primary``: what
+    classify() found (``primary``: which of title and body its theme's first choice found)."""
     fetched_iso = nz.utc_iso(fetched_at)
     theme = theme or T.detect(doc)
-    title_primary = body_primary = False
-    if title_el is None:
-        title_el, title_primary = T.pick(doc, theme, "title")
-    else:
-        title_primary = bool(theme.title[0](doc))
+    if primary is None:  # not from classify(): the title and body are found here
+        found_title, title_hit, _ = T.pick(doc, theme, "title")
+        found_body, body_hit, _ = T.pick(doc, theme, "body")
+        title_el = found_title if title_el is None else title_el
+        body_el = found_body if body_el is None else body_el
+        primary = {name for name, hit in (("title", title_hit), ("body_text", body_hit)) if hit}
     if title_el is None:
         title_el = pick(doc, X.ANY_H1)
     if title_el is not None:
         title = nz.clean_inline(element_text(title_el))
     else:
         title = site_title_suffix_removed(doc)
-    if body_el is None:
-        body_el, body_primary = T.pick(doc, theme, "body")
-    else:
-        body_primary = bool(theme.body[0](doc))
 
-    place, _ = T.pick(doc, theme, "breadcrumb")
+    place, _, _ = T.pick(doc, theme, "breadcrumb")
     breadcrumbs, bc_category, bc_category_url, _ = _breadcrumbs(place, title)
-    meta_el, _ = T.pick(doc, theme, "meta")
-    meta_theme = T.theme_of(doc, theme, "meta")
+    meta_el, _, meta_theme = T.pick(doc, theme, "meta")
     # the meta line's fields are the page theme's own when its sub-selectors read them, whichever of
     # the theme's meta containers held them (some pages of a theme wrap the line differently)
     meta = _meta_fields(meta_el, meta_theme is theme, meta_theme, url)
@@ -380,14 +379,10 @@ def parse_article(doc, url: str, fetched_at, title_el=None, body_el=None, theme:
 
     keywords = nz.split_keywords(first(X.META_KEYWORDS(doc)))
     if not keywords:
-        keywords = nz.split_keywords(",".join(element_text(a) for a in T.pick_all(doc, theme, "post_tags")))
+        keywords = nz.split_keywords(",".join(element_text(a) for a in T.pick_all(doc, theme, "post_tags")[0]))
 
     body_text = "\n\n".join(paragraphs)
-    primary = set(meta["primary"])
-    if title_primary:
-        primary.add("title")
-    if body_primary:
-        primary.add("body_text")
+    primary = set(meta["primary"]) | set(primary)
     return {
         "url": url,
         "site": nz.site_of(url),
@@ -433,7 +428,7 @@ def _neighbours(doc, theme: T.Theme, base_url: str) -> list[str]:
 
 def _related(doc, theme: T.Theme, base_url: str) -> list[dict]:
     related = []
-    for li in T.pick_all(doc, theme, "related_items"):
+    for li in T.pick_all(doc, theme, "related_items")[0]:
         link = first(X.RELATED_HEADING_LINK(li))
         if link is None:
             link = first(X.RELATED_ANY_LINK(li))

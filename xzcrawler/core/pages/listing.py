@@ -22,8 +22,7 @@ def parse_listing(doc, url: str, fetched_at, theme: T.Theme | None = None) -> di
     theme = theme or T.detect(doc)
     articles = []
     seen = set()
-    items = T.pick_all(doc, theme, "list_items")
-    item_theme = T.theme_of(doc, theme, "list_items")
+    items, item_theme = T.pick_all(doc, theme, "list_items")
     for item in items:
         link = first(item_theme.item_link(item))
         if link is None:
@@ -49,7 +48,7 @@ def parse_listing(doc, url: str, fetched_at, theme: T.Theme | None = None) -> di
         )
 
     next_page = last_page = None
-    bar, _ = T.pick(doc, theme, "pagebar")
+    bar, _, _ = T.pick(doc, theme, "pagebar")
     if bar is not None:
         next_page = nz.absolute_url(first(X.PAGEBAR_NEXT(bar)), url)
         last_href = first(X.PAGEBAR_LAST(bar))

@@ -128,30 +128,24 @@ def _order(theme: Theme) -> tuple[Theme, ...]:
     return (theme, *(t for t in THEMES if t is not theme))
 
 
-def pick(doc, theme: Theme, field: str):
-    """(element, primary) of the first match of ``field``'s selectors: the theme's, then the
-    other themes'. ``primary`` is True only for the theme's own first choice."""
+def pick(doc, theme: Theme, field: str) -> tuple:
+    """(element, primary, by) of the first match of ``field``'s selectors: the theme's, then the
+    other themes'. ``primary`` is True only for the theme's own first choice; ``by`` is the theme
+    whose selector found it (whose sub-selectors read it), ``theme`` when none did."""
     for candidate in _order(theme):
         for index, expr in enumerate(getattr(candidate, field)):
             found = expr(doc)
             if found:
-                return found[0], (candidate is theme and index == 0)
-    return None, False
+                return found[0], (candidate is theme and index == 0), candidate
+    return None, False, theme
 
 
-def pick_all(doc, theme: Theme, field: str) -> list:
-    """Every match of the first of ``field``'s selectors (theme's, then others') that finds any."""
+def pick_all(doc, theme: Theme, field: str) -> tuple[list, Theme]:
+    """(every match of the first of ``field``'s selectors that finds any, the theme it is of):
+    the theme's selectors first, then the other themes'."""
     for candidate in _order(theme):
         for expr in getattr(candidate, field):
             found = expr(doc)
             if found:
-                return found
-    return []
-
-
-def theme_of(doc, theme: Theme, field: str) -> Theme:
-    """The theme whose selectors found ``field`` (so that its sub-selectors read it)."""
-    for candidate in _order(theme):
-        if any(expr(doc) for expr in getattr(candidate, field)):
-            return candidate
-    return theme
+                return found, candidate
+    return [], theme
