@@ -3,16 +3,8 @@ URL shapes. The theme's own selectors are data per theme in ``themes/`` (as traf
 its xpaths.py): a theme's change is an edit there, a new theme a module there.
 """
 
-from lxml import etree
-
-
-def _x(expr: str) -> etree.XPath:
-    return etree.XPath(expr)
-
-
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
+from .selector import Selector as _x
+from .selector import has_class as _has_class
 
 # --- page furniture (the platform's, whatever the theme) -------------------------
 TITLE_TAG = _x("//head/title")

@@ -15,18 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lxml import etree
+from ..selector import Selector, page_index
 
 
-def x(expr: str) -> etree.XPath:
-    return etree.XPath(expr)
-
-
-def has_class(name: str) -> str:
-    """The element's class list holds ``name``. The plain substring test first: libxml2 stops
-    there for most elements, before building the padded class string (a third of a tpure
-    article's parse went to that string)."""
-    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+def x(expr: str) -> Selector:
+    """A selector of a theme table (an XPath expression; see ``selector.py`` for how it is run)."""
+    return Selector(expr)
 
 
 @dataclass(frozen=True)
@@ -42,7 +36,8 @@ class Signature:
 
 @dataclass(frozen=True)
 class Marks:
-    """The page's side of the comparison, read once (one pass over the blocks that can carry a mark)."""
+    """The page's side of the comparison, read from the page's index (``selector.PageIndex``: the one
+    pass over the page the selectors use too)."""
 
     classes: frozenset
     ids: tuple
@@ -52,20 +47,19 @@ class Marks:
     def of(cls, doc) -> Marks:
         classes, ids, assets = set(), [], []
         if doc is not None:
-            for el in doc.iter("div", "ul", "li", "blockquote", "link", "script"):
-                tag = el.tag
-                if tag == "li":
-                    ident = el.get("id")
-                    if ident:
-                        ids.append(ident)
-                elif tag == "link" or tag == "script":
-                    address = el.get("href") or el.get("src")
-                    if address:
-                        assets.append(address)
-                else:
+            by_tag = page_index(doc).by_tag
+            for tag in ("div", "ul", "blockquote"):
+                for el in by_tag.get(tag, ()):
                     names = el.get("class")
                     if names:
                         classes.update(names.split())
+            ids = [ident for el in by_tag.get("li", ()) if (ident := el.get("id"))]
+            assets = [
+                address
+                for tag in ("link", "script")
+                for el in by_tag.get(tag, ())
+                if (address := el.get("href") or el.get("src"))
+            ]
         return cls(frozenset(classes), tuple(ids), tuple(assets))
 
 
@@ -78,26 +72,26 @@ class Theme:
     post: tuple
     title: tuple
     meta: tuple
-    meta_author: etree.XPath  # these four are relative to the meta element
-    meta_time: etree.XPath
-    meta_category: etree.XPath
-    meta_views: etree.XPath
+    meta_author: Selector  # these four are relative to the meta element
+    meta_time: Selector
+    meta_category: Selector
+    meta_views: Selector
     body: tuple
     promo_classes: frozenset  # blocks kept as promo text (the site's contact block, copyright)
     drop_classes: frozenset  # blocks that are never article text
-    promo_outside_body: etree.XPath  # the promo blocks when they sit next to the body
+    promo_outside_body: Selector  # the promo blocks when they sit next to the body
     post_tags: tuple
     related_items: tuple
-    neighbours: etree.XPath  # links to the previous and next article (hrefs)
+    neighbours: Selector  # links to the previous and next article (hrefs)
     # listing
     list_items: tuple
-    item_link: etree.XPath
-    item_excerpt: etree.XPath
-    item_time: etree.XPath
-    item_views: etree.XPath
+    item_link: Selector
+    item_excerpt: Selector
+    item_time: Selector
+    item_views: Selector
     pagebar: tuple
-    nav_links: etree.XPath
-    not_found: etree.XPath  # the platform's 404 page in this theme
+    nav_links: Selector
+    not_found: Selector  # the platform's 404 page in this theme
 
     def score(self, marks: Marks) -> int:
         sig = self.signature

@@ -7,7 +7,8 @@ Every expression cites where tpure prints it: the templates of zblogcn/zblogphp
 
 from __future__ import annotations
 
-from . import Signature, Theme, has_class, x
+from ..selector import has_class
+from . import Signature, Theme, x
 
 # post-single.php: the article is the first div.post of div.content > div.block; 6.x's "read next"
 # box (PostPREVNEXTTYPE 2) is a second div.post.singlenext holding the next article's own

@@ -6,7 +6,8 @@ version, and the archive's early captures are in it: it stays readable.
 
 from __future__ import annotations
 
-from . import Signature, Theme, has_class, x
+from ..selector import has_class
+from . import Signature, Theme, x
 
 THEME = Theme(
     name="xzcf",

@@ -1,0 +1,153 @@
+"""The selectors' fast path (from the elements that can begin an expression, core/pages/selector.py)
+gives what the expression gives over the whole page: the same nodes, once each, in document
+order, on every saved page and on pages built to trip it."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from xzcrawler.core.pages import load_document
+from xzcrawler.core.pages import xpaths as X
+from xzcrawler.core.pages.selector import Selector, has_class
+from xzcrawler.core.pages.themes import BY_NAME, THEMES
+
+from .conftest import fixture_cases
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "site"
+
+
+def _selectors():
+    """Every selector of the theme tables and of xpaths.py, by name."""
+    found = {}
+    for theme in THEMES:
+        for field in dataclasses.fields(theme):
+            value = getattr(theme, field.name)
+            for index, sel in enumerate(value if isinstance(value, tuple) else (value,)):
+                if isinstance(sel, Selector):
+                    found[f"{theme.name}.{field.name}[{index}]"] = sel
+    for name in dir(X):
+        value = getattr(X, name)
+        for index, sel in enumerate(value if isinstance(value, tuple) else (value,)):
+            if isinstance(sel, Selector):
+                found[f"xpaths.{name}[{index}]"] = sel
+    return found
+
+
+SELECTORS = _selectors()
+
+
+def _pages():
+    pages = [case / "page.html" for case in fixture_cases()]
+    pages += sorted(SHARED.glob("*.html")) + sorted((SHARED / "tpure").glob("*.html"))
+    return pages
+
+
+def _same(fast, whole) -> bool:
+    """The same node list: elements by identity, attribute values by value and owner."""
+    if len(fast) != len(whole):
+        return False
+    for a, b in zip(fast, whole, strict=True):
+        if isinstance(b, etree._Element):
+            if a is not b:
+                return False
+        elif a != b or getattr(a, "getparent", lambda: None)() is not getattr(b, "getparent", lambda: None)():
+            return False
+    return True
+
+
+def _contexts(doc):
+    """The page, and elements inside it (the selectors relative to a block are called on those)."""
+    blocks = doc.xpath(
+        "//div[@class] | //li | //ul | //span[@class] | //p[@class] | //h2 | //h3 | //blockquote | //head | //body"
+    )
+    return [doc, *blocks[:: max(1, len(blocks) // 40)]]
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_selector_gives_what_a_whole_page_scan_gives(page):
+    doc, _ = load_document(page.read_bytes())
+    assert doc is not None
+    for context in _contexts(doc):
+        for name, sel in SELECTORS.items():
+            fast, whole = sel(context), sel.evaluate_whole(context)
+            assert _same(fast, whole), f"{name} on {page} at <{context.tag} class={context.get('class')!r}>"
+
+
+def test_the_themes_main_selectors_take_the_fast_path():
+    """What made the parse slow: the whole-page scans of the article's blocks. If has_class or the
+    tables change shape so that these no longer start from their class, this fails (the result
+    would still be right, only slower)."""
+    tpure, xzcf = BY_NAME["tpure"], BY_NAME["xzcf"]
+    for sel in (*tpure.title, *tpure.body, *tpure.meta, *tpure.related_items, tpure.neighbours, *xzcf.body):
+        assert sel.relative is not None, sel.expr
+    for sel in (tpure.item_link, tpure.meta_author, X.PAGEBAR_NEXT):  # relative or unions: as written
+        assert sel.relative is None, sel.expr
+
+
+PAGES = {
+    # a post inside a post: the outer one's h1 comes after the inner one's in the page
+    "nested": """<html><body><div class="post" id="post-1"><div class="post" id="post-2"><h1>inner</h1></div>
+        <h1>outer</h1><div class="single"><p>x</p></div></div></body></html>""",
+    # both classes of an "or" on one element, and on two
+    "both": """<html><body><a class="single-prev single-next" href="/post/1.html">a</a>
+        <a class="single-next" href="/post/2.html">b</a><a class="single-prev" href="/post/3.html">c</a></body></html>""",
+    # class lists split by tabs and newlines (XPath's whitespace) and by a no-break space (not XPath's)
+    "spaces": """<html><body><div class="x\tpost\nitem"><h1>tabbed</h1></div>
+        <div class="post\u00a0single"><h1>nbsp</h1></div><div class="post post"><h1>twice</h1></div></body></html>""",
+    # two keyword metas, one in the body
+    "metas": """<html><head><meta name="Keywords" content="a,b"></head><body>
+        <meta name="keywords" content="c"><h1>t</h1></body></html>""",
+    "empty": "<html><body></body></html>",
+}
+PROBES = [
+    Selector(f"//div[{has_class('post')}]//h1"),
+    Selector(f"//div[{has_class('post')}]/h1"),
+    Selector(f"//div[{has_class('post')}]/@id"),
+    Selector(f"//div[{has_class('post')}][not({has_class('item')})]/h1"),
+    Selector(f"//a[{has_class('single-prev')} or {has_class('single-next')}]/@href"),
+    Selector(f"//a[{has_class('single-prev')} or {has_class('single-next')}]"),
+    Selector("//meta[translate(@name,'KEYWORDS','keywords')='keywords']/@content"),
+    Selector("//body//h1"),
+    Selector("//head/title"),
+]
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_pages_built_to_trip_the_fast_path(name):
+    doc, _ = load_document(PAGES[name].encode())
+    for context in _contexts(doc) if doc is not None else []:
+        for sel in PROBES:
+            assert _same(sel(context), sel.evaluate_whole(context)), (name, sel.expr)
+    if name == "nested":
+        assert [h.text for h in PROBES[0](doc)] == ["inner", "outer"]
+    if name == "both":
+        assert list(PROBES[4](doc)) == ["/post/1.html", "/post/2.html", "/post/3.html"]
+    if name == "spaces":
+        assert [h.text for h in PROBES[0](doc)] == ["tabbed", "twice"]
+
+
+def test_pages_read_in_turn_are_each_read_from_their_own_index():
+    first, _ = load_document(PAGES["nested"].encode())
+    second, _ = load_document(PAGES["spaces"].encode())
+    sel = PROBES[0]
+    for _ in range(2):
+        assert [h.text for h in sel(first)] == ["inner", "outer"]
+        assert [h.text for h in sel(second)] == ["tabbed", "twice"]
+
+
+def test_what_cannot_start_from_a_class_is_evaluated_as_written():
+    for expr in (
+        f"//div[{has_class('post')}][1]/h1",  # counted from its start
+        f"//div[{has_class('a')} and @id]",  # a class test inside a larger predicate: starts from the tag
+        f"//div[{has_class('a')}] | //h1",
+        ".//h1",
+    ):
+        sel = Selector(expr)
+        if "|" in expr or "[1]" in expr or expr.startswith("."):
+            assert sel.relative is None, expr
+        else:
+            assert sel.by == "tag" and sel.starts == ("div",), expr
