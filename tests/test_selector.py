@@ -73,7 +73,7 @@ def test_every_selector_gives_what_a_whole_page_scan_gives(page):
     assert doc is not None
     for context in _contexts(doc):
         for name, sel in SELECTORS.items():
-            fast, whole = sel(context), sel.evaluate_whole(context)
+            fast, whole = sel(context), sel.whole(context)
             assert _same(fast, whole), f"{name} on {page} at <{context.tag} class={context.get('class')!r}>"
 
 
@@ -121,7 +121,7 @@ def test_pages_built_to_trip_the_fast_path(name):
     doc, _ = load_document(PAGES[name].encode())
     for context in _contexts(doc) if doc is not None else []:
         for sel in PROBES:
-            assert _same(sel(context), sel.evaluate_whole(context)), (name, sel.expr)
+            assert _same(sel(context), sel.whole(context)), (name, sel.expr)
     if name == "nested":
         assert [h.text for h in PROBES[0](doc)] == ["inner", "outer"]
     if name == "both":

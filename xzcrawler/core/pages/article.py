@@ -335,19 +335,10 @@ def _declared_id(doc) -> int | None:
     return None
 
 
-def parse_article(
-    doc, url: str, fetched_at, title_el=None, body_el=None, theme: T.Theme | None = None, primary=None
-) -> dict:
-    """The archive record of an article page. ``title_el``/``body_el``/``theme``/``primary``: what
-    classify() found (``primary``: which of title and body its theme's first choice found)."""
+def parse_article(doc, url: str, fetched_at, title_el, body_el, theme: T.Theme, primary: frozenset) -> dict:
+    """The archive record of an article page, from what classify() found: the title and body
+    elements (or None), the theme, and which of title and body its first choice found."""
     fetched_iso = nz.utc_iso(fetched_at)
-    theme = theme or T.detect(doc)
-    if primary is None:  # not from classify(): the title and body are found here
-        found_title, title_hit, _ = T.pick(doc, theme, "title")
-        found_body, body_hit, _ = T.pick(doc, theme, "body")
-        title_el = found_title if title_el is None else title_el
-        body_el = found_body if body_el is None else body_el
-        primary = {name for name, hit in (("title", title_hit), ("body_text", body_hit)) if hit}
     if title_el is None:
         title_el = pick(doc, X.ANY_H1)
     if title_el is not None:

@@ -67,7 +67,8 @@ _last = threading.local()  # the index of the page read last (lxml trees are not
 
 
 def page_index(context) -> PageIndex:
-    """The index of the page ``context`` belongs to (built once per page)."""
+    """The index of the page ``context`` belongs to (built once per page; the parsers only read a
+    page, never change it, so the index stays true while it is read)."""
     index = getattr(_last, "index", None)
     if index is not None and context is index.root:
         return index
@@ -78,7 +79,8 @@ def page_index(context) -> PageIndex:
 
 
 class Selector:
-    """An XPath expression, called like ``etree.XPath`` (``sel(context) -> list``)."""
+    """An XPath expression, called like ``etree.XPath`` (``sel(context) -> list``); ``whole`` is the
+    expression as written, over the whole page (what the fast path is tested against)."""
 
     __slots__ = ("expr", "whole", "starts", "by", "relative")
 
@@ -96,10 +98,6 @@ class Selector:
         index = page_index(context)
         table = index.by_class if self.by == "class" else index.by_tag
         candidates = [el for name in self.starts for el in table.get(name, ())]
-        if not candidates:
-            return []
-        if len(candidates) == 1:
-            return self.relative(candidates[0])
         found = None
         for el in candidates:
             got = self.relative(el)
@@ -108,10 +106,6 @@ class Selector:
                     return self.whole(context)
                 found = got
         return found or []
-
-    def evaluate_whole(self, context) -> list:
-        """As written, over the whole page (the reference the fast path is tested against)."""
-        return self.whole(context)
 
 
 def _starts(expr: str):
