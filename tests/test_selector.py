@@ -150,4 +150,4 @@ def test_what_cannot_start_from_a_class_is_evaluated_as_written():
         if "|" in expr or "[1]" in expr or expr.startswith("."):
             assert sel.relative is None, expr
         else:
-            assert sel.by == "tag" and sel.starts == ("div",), expr
+            assert sel.tag == "div" and sel.classes == (), expr

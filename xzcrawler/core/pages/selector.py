@@ -4,8 +4,8 @@ they can start rather than over the whole page, to the same result.
 On this project's machine one scan of a page (``//div[...]``, about 600 nodes) costs about 75 µs
 in libxml2 whatever the predicate, and an article page took some fifteen: half of its parse.
 Nearly every expression begins at a class or a tag (``//div[has_class('post')]…``, ``//meta[…]``).
-A page is therefore indexed once, in one pass (``PageIndex``: its elements by class name and by
-tag), and such an expression is evaluated only from the elements that can begin it, as
+A page is therefore indexed (``PageIndex``: its elements by tag, and by class name within a
+tag, each table made when first needed), and such an expression is evaluated only from the elements that can begin it, as
 ``self::div[…]…``: the same nodes, in document order, without the scan (when two starts both
 find something, the expression is run as written, which orders them). An expression of another
 shape (a union, a relative path, a class test in another form) is evaluated as written.
@@ -33,34 +33,42 @@ _CLASS_NAMES = re.compile(r"contains\(@class, '([^']+)'\) and ")
 
 
 class PageIndex:
-    """One page's elements by class name and by tag, each list in document order (one pass)."""
+    """One page's elements by tag, and by class name within a tag, each list in document order.
+    A table is made when first asked for (``root.iter(tag)`` filters in libxml2's walk, so only
+    that tag's elements become Python objects: a tpure page has ~180 elements, the selectors
+    start from a handful of tags)."""
 
-    __slots__ = ("root", "by_class", "by_tag")
+    __slots__ = ("root", "_tags", "_classes")
 
     def __init__(self, root):
         self.root = root
-        by_class: dict[str, list] = {}
-        by_tag: dict[str, list] = {}
-        for el in root.iter():
-            tag = el.tag
-            if not isinstance(tag, str):  # comments, processing instructions, entities
-                continue
-            found = by_tag.get(tag)
-            if found is None:
-                by_tag[tag] = [el]
-            else:
-                found.append(el)
-            names = el.get("class")
-            if names:
-                # (str.split cuts at every XML whitespace and more: a name the XPath finds is a
-                # token here too; an extra candidate is only tested and dropped)
-                for name in set(names.split()):
-                    found = by_class.get(name)
-                    if found is None:
-                        by_class[name] = [el]
-                    else:
-                        found.append(el)
-        self.by_class, self.by_tag = by_class, by_tag
+        self._tags: dict[str, list] = {}
+        self._classes: dict[str, dict[str, list]] = {}
+
+    def tag(self, tag: str) -> list:
+        """The elements named ``tag``."""
+        found = self._tags.get(tag)
+        if found is None:
+            found = self._tags[tag] = list(self.root.iter(tag))
+        return found
+
+    def classes(self, tag: str) -> dict[str, list]:
+        """The elements named ``tag`` by each name of their class lists (str.split cuts at every
+        XML whitespace and more: a name the XPath finds is a token here too; an extra candidate
+        is only tested and dropped)."""
+        table = self._classes.get(tag)
+        if table is None:
+            table = self._classes[tag] = {}
+            for el in self.tag(tag):
+                names = el.get("class")
+                if names:
+                    for each in names.split():
+                        found = table.get(each)
+                        if found is None:
+                            table[each] = [el]
+                        elif found[-1] is not el:  # (a name twice in one list)
+                            found.append(el)
+        return table
 
 
 _last = threading.local()  # the index of the page read last (lxml trees are not shared across threads)
@@ -82,12 +90,12 @@ class Selector:
     """An XPath expression, called like ``etree.XPath`` (``sel(context) -> list``); ``whole`` is the
     expression as written, over the whole page (what the fast path is tested against)."""
 
-    __slots__ = ("expr", "whole", "starts", "by", "relative")
+    __slots__ = ("expr", "whole", "tag", "classes", "relative")
 
     def __init__(self, expr: str):
         self.expr = expr
         self.whole = etree.XPath(expr)
-        self.starts, self.by, self.relative = _starts(expr)
+        self.tag, self.classes, self.relative = _starts(expr)
 
     def __repr__(self) -> str:
         return f"Selector({self.expr!r})"
@@ -96,8 +104,10 @@ class Selector:
         if self.relative is None or not isinstance(context, etree._Element):
             return self.whole(context)
         index = page_index(context)
-        table = index.by_class if self.by == "class" else index.by_tag
-        candidates = [el for name in self.starts for el in table.get(name, ())]
+        if self.classes:
+            candidates = [el for name in self.classes for el in index.classes(self.tag).get(name, ())]
+        else:
+            candidates = index.tag(self.tag)
         found = None
         for el in candidates:
             got = self.relative(el)
@@ -109,7 +119,7 @@ class Selector:
 
 
 def _starts(expr: str):
-    """(names, "class" | "tag", the expression from one of them) when ``expr`` is one path
+    """(tag, class names or (), the expression from one element) when ``expr`` is one path
     beginning ``//tag[has_class(a)]``, ``//tag[has_class(a) or has_class(b)…]`` or ``//tag``;
     (None, None, None) otherwise."""
     if "|" in expr or _POSITIONAL.search(expr):
@@ -123,5 +133,5 @@ def _starts(expr: str):
     if names:
         test = " or ".join(has_class(name) for name in names)
         if rest.startswith(f"[{test}]"):
-            return tuple(names), "class", relative
-    return (tag.group(1),), "tag", relative
+            return tag.group(1), tuple(names), relative
+    return tag.group(1), (), relative

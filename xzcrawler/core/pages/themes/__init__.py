@@ -1,8 +1,8 @@
 """Themes: the markup a site of the network is rendered in, as data (selectors and fallbacks).
 
 A page is read with the theme its markup matches best (``detect``): each theme lists a few
-signature marks (class names of its blocks, the ids of its navigation, its asset folder), read in
-one pass over the page, and the theme with the most of them present wins (ties go to the
+signature marks (class names of its blocks, the ids of its navigation, its asset folder), read from
+the page's index, and the theme with the most of them present wins (ties go to the
 earlier theme in ``THEMES``). A field is read with the detected theme's selectors first, in
 their order of trust, then with every other theme's (``pick``): a page that mixes markups, or a
 theme update that renamed one block, still yields what it has. Only the detected theme's first
@@ -36,8 +36,8 @@ class Signature:
 
 @dataclass(frozen=True)
 class Marks:
-    """The page's side of the comparison, read from the page's index (``selector.PageIndex``: the one
-    pass over the page the selectors use too)."""
+    """The page's side of the comparison, read from the page's index (``selector.PageIndex``, which
+    the selectors use too)."""
 
     classes: frozenset
     ids: tuple
@@ -47,17 +47,14 @@ class Marks:
     def of(cls, doc) -> Marks:
         classes, ids, assets = set(), [], []
         if doc is not None:
-            by_tag = page_index(doc).by_tag
+            index = page_index(doc)
             for tag in ("div", "ul", "blockquote"):
-                for el in by_tag.get(tag, ()):
-                    names = el.get("class")
-                    if names:
-                        classes.update(names.split())
-            ids = [ident for el in by_tag.get("li", ()) if (ident := el.get("id"))]
+                classes.update(index.classes(tag))
+            ids = [ident for el in index.tag("li") if (ident := el.get("id"))]
             assets = [
                 address
                 for tag in ("link", "script")
-                for el in by_tag.get(tag, ())
+                for el in index.tag(tag)
                 if (address := el.get("href") or el.get("src"))
             ]
         return cls(frozenset(classes), tuple(ids), tuple(assets))
