@@ -32,6 +32,24 @@ def test_every_exchange_is_in_a_valid_warc(crawled):
     assert db.execute("SELECT COUNT(*) FROM warc_records WHERE url LIKE '%/robots.txt'").fetchone()[0] == 2
 
 
+def test_every_response_of_a_crawl_reads_as_warcio_reads_it(crawled):
+    """The reader's own path (warc/reader.py) against warcio, record by record, on what a crawl wrote."""
+    from xzcrawler.warc import read_response, reader
+
+    db = sqlite3.connect(crawled / "archive.db")
+    records = db.execute("SELECT file, offset FROM warc_records WHERE record_type = 'response'").fetchall()
+    plain = 0
+    for file, offset in records:
+        path = crawled / "warc" / file
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            expected = reader._warcio_response(fh, 1 << 24, None)
+            fh.seek(offset)
+            plain += reader._plain_response(fh, 1 << 24) is not None
+        assert read_response(path, offset) == expected, (file, offset)
+    assert len(records) > 300 and plain == len(records)  # every one of them the common form
+
+
 @pytest.mark.parametrize("workers", [[], ["--workers", "1"], ["--workers", "3"]], ids=["auto", "one", "three"])
 def test_reparse_into_a_new_archive_gives_identical_article_rows(crawled, tmp_path, workers):
     """The same rows whether the pages are parsed in this process or by worker processes."""
