@@ -82,7 +82,7 @@ class MemoryStore:
         return 0
 
     # -- writes ----------------------------------------------------------------------------------
-    def add_article(self, record, raw_body=None, etag=None, last_modified=None, search_row=None) -> None:
+    def add_article(self, record, raw_body=None, etag=None, last_modified=None) -> None:
         row = {name: record.get(name) for name in ARTICLE_FIELDS}
         self._pending.append((row, {"etag": etag, "last_modified": last_modified}))
         if len(self._pending) >= self.batch_size:

@@ -20,7 +20,6 @@ class Article:
     last_modified: str | None = None
     declared_id: int | None = None  # the post id the markup claims (the identity check reads it)
     primary: tuple[str, ...] = ()  # watched fields found by their first-choice selector
-    search_row: dict | None = None  # core.search.index_row of it, when made before the store (reparse)
 
     @property
     def url(self) -> str:

@@ -52,7 +52,6 @@ class Store(Protocol):
         raw_body: bytes | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
-        search_row: dict | None = None,
     ) -> None:
         """Queue one schema record; written in batches (``flush``)."""
 

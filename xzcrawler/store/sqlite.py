@@ -128,11 +128,8 @@ class SqliteStore(Queries):
         raw_body: bytes | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
-        search_row: dict | None = None,
     ) -> None:
         """Queue one article record (a mapping); written in batches, each in one transaction.
-        ``search_row``: ``core.search.index_row`` of its title and text, when the caller made it
-        already (reparse makes it in its worker processes).
 
         ``etag`` / ``last_modified`` (the response's validators) are kept for conditional requests.
         A queued record leaves memory only when its transaction has committed; a row the
@@ -149,7 +146,6 @@ class SqliteStore(Queries):
         row["_listed_views"] = listed
         row["_listed_loose"] = self._listed_loose.pop((row.get("site"), row.get("article_id")), None)
         row["_dates_seen"] = self._dates_seen.pop((row.get("site"), row.get("article_id")), None)
-        row["_search_row"] = search_row
         self._pending.append((row, raw_body))
         if len(self._pending) >= self.batch_size:
             self.flush()
@@ -260,7 +256,6 @@ class SqliteStore(Queries):
     def _track_history(self, row: dict, writes: _Writes) -> None:
         """Revisions when a content field changed; a view snapshot when the count changed."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
-        search_row = row.pop("_search_row", None)
         previous = self.db.conn.execute(
             f"SELECT {', '.join(REVISION_FIELDS)}, revision, {', '.join(nz.DATE_FIELDS)}, views, views_shown, "
             "views_observed_at, views_own, own_fetches, views_source "
@@ -308,8 +303,9 @@ class SqliteStore(Queries):
             )
             if changed is None or "title" in changed or "body_text" in changed:
                 old_text = (stored["title"], stored["body_text"]) if stored is not None else None
-                search_row = search_row or search.index_row(row["title"], row["body_text"])
-                writes.searchable.append((site, article_id, search_row, old_text))
+                # (made here, only for what changed: a re-extraction with a parser that reads a
+                # page as before makes none)
+                writes.searchable.append((site, article_id, search.index_row(row["title"], row["body_text"]), old_text))
         for link in row.get("related") or []:
             writes.related.append([site, article_id, link.get("url"), link.get("title"), link.get("excerpt"), when])
         # this fetch of the article page is one the site may have counted (before it rendered)

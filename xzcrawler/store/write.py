@@ -17,7 +17,7 @@ def write_item(item, store) -> int:
 
 @write_item.register
 def _(item: items.Article, store) -> int:
-    store.add_article(item.record, item.raw_body, item.etag, item.last_modified, item.search_row)
+    store.add_article(item.record, item.raw_body, item.etag, item.last_modified)
     return 0
 
 

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import items, paths, search
+from ..core import items, paths
 from ..core import normalize as nz
 from ..core.harvest import Exchange, harvest
 from ..core.validate import vet
@@ -92,8 +92,7 @@ def _harvest_records(chunk: list[tuple[str, str, int]]) -> list[tuple]:
         exchange = Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified)
         found = [vet(item) for item in harvest(exchange, nz.site_of(url)).items]
         for item in found:
-            if isinstance(item, items.Article):  # the search index's row, made here, not in the writer
-                item.search_row = search.index_row(item.record.get("title"), item.record.get("body_text"))
+            if isinstance(item, items.Article):
                 item.raw_body = None  # (kept only with a row the store refuses; the WARC record has it)
         out.append(("items", exchange.fetched_at, found))
     return out
