@@ -102,6 +102,12 @@ PAGES = {
     "metas": """<html><head><meta name="Keywords" content="a,b"></head><body>
         <meta name="keywords" content="c"><h1>t</h1></body></html>""",
     "empty": "<html><body></body></html>",
+    # the two classes of an "or" on blocks side by side and one inside another, in turn
+    "or-nested": """<html><body><div class="relatelist"><p>1</p></div><div class="relate"><p>2</p>
+        <div class="relatelist"><p>3</p></div><p>4</p></div><div class="relatelist"><p>5</p></div>
+        <div class="relate"><p>6</p></div></body></html>""",
+    "or-side-by-side": """<html><body><div class="relatelist"><p>1</p><p>2</p></div><div class="relate"><p>3</p></div>
+        <div class="relatelist"><p>4</p></div><div class="relate relatelist"><p>5</p></div></body></html>""",
 }
 PROBES = [
     Selector(f"//div[{has_class('post')}]//h1"),
@@ -113,6 +119,10 @@ PROBES = [
     Selector("//meta[translate(@name,'KEYWORDS','keywords')='keywords']/@content"),
     Selector("//body//h1"),
     Selector("//head/title"),
+    Selector(f"//div[{has_class('relate')} or {has_class('relatelist')}]//p"),
+    Selector(f"//div[{has_class('relate')} or {has_class('relatelist')}]/p/text()"),
+    Selector(f"//div[{has_class('relate')} or {has_class('relatelist')}]/.."),  # leaves the start: as written
+    Selector(f"//div[{has_class('relate')} or {has_class('relatelist')}][not(ancestor::div)]/p"),
 ]
 
 
@@ -128,6 +138,36 @@ def test_pages_built_to_trip_the_fast_path(name):
         assert list(PROBES[4](doc)) == ["/post/1.html", "/post/2.html", "/post/3.html"]
     if name == "spaces":
         assert [h.text for h in PROBES[0](doc)] == ["tabbed", "twice"]
+    if name.startswith("or-"):
+        assert [p.text for p in PROBES[9](doc)] == ["1", "2", "3", "4", "5", "6"][: len(PROBES[9](doc))]
+
+
+def test_finds_from_several_starts_side_by_side_are_put_in_order_without_a_scan():
+    """tpure's neighbour links (a.single-prev, a.single-next: both on most articles) took a scan of
+    the page each time: starts that do not nest, read by steps that go down, are ordered here."""
+    scans = []
+
+    class Counted:
+        def __init__(self, xpath):
+            self.xpath = xpath
+
+        def __call__(self, context):
+            scans.append(context)
+            return self.xpath(context)
+
+    for name, probe in (("both", 4), ("or-side-by-side", 9), ("or-side-by-side", 10)):
+        sel = Selector(PROBES[probe].expr)
+        sel.whole = Counted(sel.whole)
+        doc, _ = load_document(PAGES[name].encode())
+        assert _same(sel(doc), PROBES[probe].whole(doc))
+        assert not scans, (name, sel.expr)
+    for name, probe in (("or-nested", 9), ("or-side-by-side", 11)):  # nested starts, or a step up
+        sel = Selector(PROBES[probe].expr)
+        sel.whole = Counted(sel.whole)
+        doc, _ = load_document(PAGES[name].encode())
+        assert _same(sel(doc), PROBES[probe].whole(doc))
+        assert scans, (name, sel.expr)
+        scans.clear()
 
 
 def test_pages_read_in_turn_are_each_read_from_their_own_index():

@@ -29,6 +29,9 @@ def has_class(name: str) -> str:
 
 _TAG = re.compile(r"^//([a-z][a-z0-9]*)(?=\[|/|$)")
 _POSITIONAL = re.compile(r"\[\s*\d|position\(|last\(")  # a step counted from its start: evaluated as written
+# an axis that leaves a start's subtree (anywhere in the expression: in a predicate it would do no
+# harm, but a test this plain needs no parse of XPath)
+_UPWARD = re.compile(r"\.\.|ancestor|parent|following|preceding|namespace|id\(")
 _CLASS_NAMES = re.compile(r"contains\(@class, '([^']+)'\) and ")
 
 
@@ -51,6 +54,10 @@ class PageIndex:
         if found is None:
             found = self._tags[tag] = list(self.root.iter(tag))
         return found
+
+    def positions(self, tag: str) -> dict:
+        """Each element named ``tag`` -> its place among them, in the page's order."""
+        return {el: place for place, el in enumerate(self.tag(tag))}
 
     def classes(self, tag: str) -> dict[str, list]:
         """The elements named ``tag`` by each name of their class lists (str.split cuts at every
@@ -90,12 +97,13 @@ class Selector:
     """An XPath expression, called like ``etree.XPath`` (``sel(context) -> list``); ``whole`` is the
     expression as written, over the whole page (what the fast path is tested against)."""
 
-    __slots__ = ("expr", "whole", "tag", "classes", "relative")
+    __slots__ = ("expr", "whole", "tag", "classes", "relative", "downward")
 
     def __init__(self, expr: str):
         self.expr = expr
         self.whole = etree.XPath(expr)
         self.tag, self.classes, self.relative = _starts(expr)
+        self.downward = _UPWARD.search(expr) is None
 
     def __repr__(self) -> str:
         return f"Selector({self.expr!r})"
@@ -108,14 +116,26 @@ class Selector:
             candidates = [el for name in self.classes for el in index.classes(self.tag).get(name, ())]
         else:
             candidates = index.tag(self.tag)
-        found = None
+        found, starts = None, 0
         for el in candidates:
             got = self.relative(el)
             if got:
-                if found is not None:  # from two starts: their order is the page's, which a scan gives
-                    return self.whole(context)
-                found = got
+                starts += 1
+                found = got if found is None else [*found, *got]
+        if starts > 1:  # from two starts: in the page's order, which a scan gives
+            return self._in_page_order(index, candidates, context) if self.downward else self.whole(context)
         return found or []
+
+    def _in_page_order(self, index: PageIndex, candidates: list, context) -> list:
+        """What the expression finds from each start, the starts taken in the page's order: the
+        page's order too when no start lies inside another and every step goes down (a start's
+        finds are in its own subtree, which ends before the next start's begins)."""
+        position = index.positions(self.tag)
+        starts = sorted(set(candidates), key=position.__getitem__)
+        for outer, inner in zip(starts, starts[1:], strict=False):
+            if any(ancestor is outer for ancestor in inner.iterancestors(self.tag)):
+                return self.whole(context)  # nested: libxml2 orders them
+        return [node for el in starts for node in self.relative(el)]
 
 
 def _starts(expr: str):
