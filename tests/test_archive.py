@@ -42,6 +42,30 @@ def test_upsert_keeps_first_seen_and_moves_last_seen(tmp_path):
     assert rows == [("2025-11-27T02:00:00Z", "2025-12-01T02:00:00Z", 80)]
 
 
+def test_a_story_key_is_made_for_a_new_or_changed_text_and_kept_for_the_same(tmp_path):
+    """core/stories.py: the stored key stands while the text is the same (a migration remakes the
+    column when the way of making it changes); a changed text gets the key of its own."""
+    from xzcrawler.core import stories
+
+    path = tmp_path / "a.db"
+    with SqliteStore(path) as archive:
+        archive.add_article(reference_record("2025-11-27T10:00:00+08:00"))
+    db = sqlite3.connect(path)
+    body = db.execute("SELECT body_text FROM articles").fetchone()[0]
+    assert db.execute("SELECT story_id FROM articles").fetchone()[0] == stories.story_id(body) is not None
+    with db:
+        db.execute("UPDATE articles SET story_id = 'made-by-a-migration'")
+    with SqliteStore(path) as archive:
+        archive.add_article(reference_record("2025-11-28T10:00:00+08:00"))
+    assert db.execute("SELECT story_id FROM articles").fetchone()[0] == "made-by-a-migration"
+    with SqliteStore(path) as archive:
+        record = reference_record("2025-11-29T10:00:00+08:00")
+        record["body_text"] += "\n\n新的一段：厂房已租出，面积与价格以现场为准。"
+        archive.add_article(record)
+    assert db.execute("SELECT story_id FROM articles").fetchone()[0] == stories.story_id(record["body_text"])
+    assert stories.story_id(record["body_text"]) != stories.story_id(body)
+
+
 def test_batches_are_written_on_close_and_every_batch_is_atomic(tmp_path):
     path = tmp_path / "a.db"
     archive = SqliteStore(path, batch_size=3)

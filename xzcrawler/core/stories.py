@@ -1,7 +1,11 @@
 """Stories, not copies: the sites of the network post the same text again (another site's story,
 under another id, often under another title). Copies of one story share a key made from the
 article's text: NFKC-folded, date lines dropped (each site stamps its own), whitespace and
-punctuation removed. Pure: no database; the store keeps the key in ``articles.story_id``."""
+punctuation removed. Pure: no database; the store keeps the key in ``articles.story_id``.
+
+The store makes the key when an article's text is new or changed, and keeps the stored one while
+the text stays the same (a re-extraction does not remake it): a change to how the key is made
+comes with a migration that remakes the column, as the one that added it made it."""
 
 from __future__ import annotations
 
