@@ -52,7 +52,7 @@ def load_document(body: bytes, header_encoding: str | None = None):
     """Decode and parse; returns (document or None, encoding)."""
     text, encoding = decode_html(body, header_encoding)
     text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
-    if not text.strip():
+    if not text or text.isspace():  # (strip() would copy the page to say the same)
         return None, encoding
     try:
         return etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser()), encoding
@@ -73,7 +73,8 @@ def classify(doc, url: str) -> tuple[str, object, object, T.Theme, frozenset]:
     heading, title_primary, _ = T.pick(doc, theme, "title")
     body, body_primary, _ = T.pick(doc, theme, "body")
     primary = frozenset(name for name, hit in (("title", title_primary), ("body_text", body_primary)) if hit)
-    if heading is not None and any(marker in element_text(heading) for marker in X.NOT_FOUND_MARKERS):
+    heading_text = element_text(heading) if heading is not None else ""
+    if any(marker in heading_text for marker in X.NOT_FOUND_MARKERS):
         return "other", None, None, theme, primary  # the not-found page, even dressed as a post
     if body is None:
         if any(t.not_found(doc) for t in T.THEMES):

@@ -101,7 +101,7 @@ class Selector:
 
     def __init__(self, expr: str):
         self.expr = expr
-        self.whole = etree.XPath(expr)
+        self.whole = etree.XPath(expr, smart_strings=False)  # (plain str: no link back to the tree)
         self.tag, self.classes, self.relative = _starts(expr)
         self.downward = _UPWARD.search(expr) is None
 
@@ -147,7 +147,7 @@ def _starts(expr: str):
     tag = _TAG.match(expr)
     if tag is None:
         return None, None, None
-    relative = etree.XPath("self::" + expr[2:])
+    relative = etree.XPath("self::" + expr[2:], smart_strings=False)
     rest = expr[tag.end() :]
     names = _CLASS_NAMES.findall(rest.split("]", 1)[0]) if rest.startswith("[") else []
     if names:
