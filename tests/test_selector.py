@@ -86,6 +86,8 @@ def test_the_themes_main_selectors_take_the_fast_path():
         assert sel.relative is not None, sel.expr
     for sel in (tpure.item_link, tpure.meta_author, X.PAGEBAR_NEXT):  # relative or unions: as written
         assert sel.relative is None, sel.expr
+    # a listing's items (div.post.item) start from div.post, not from every div of the page
+    assert tpure.list_items[0].classes == ("post",) and xzcf.list_items[0].classes == ("list-item",)
 
 
 PAGES = {
@@ -123,6 +125,9 @@ PROBES = [
     Selector(f"//div[{has_class('relate')} or {has_class('relatelist')}]/p/text()"),
     Selector(f"//div[{has_class('relate')} or {has_class('relatelist')}]/.."),  # leaves the start: as written
     Selector(f"//div[{has_class('relate')} or {has_class('relatelist')}][not(ancestor::div)]/p"),
+    Selector(f"//div[{has_class('relatelist')} and {has_class('relate')}]//p"),
+    Selector(f"//div[{has_class('post')} and not({has_class('item')})]//h1"),
+    Selector(f"//div[{has_class('relate')} and @id or {has_class('relatelist')}]//p"),
 ]
 
 
@@ -182,7 +187,9 @@ def test_pages_read_in_turn_are_each_read_from_their_own_index():
 def test_what_cannot_start_from_a_class_is_evaluated_as_written():
     for expr in (
         f"//div[{has_class('post')}][1]/h1",  # counted from its start
-        f"//div[{has_class('a')} and @id]",  # a class test inside a larger predicate: starts from the tag
+        f"//div[{has_class('a')} and @id or @title]",  # "and" binds tighter: @title alone may do
+        f"//div[{has_class('a')} and (@id)or(@title)]",
+        f"//div[@id and {has_class('a')}]",  # the class test not first
         f"//div[{has_class('a')}] | //h1",
         ".//h1",
     ):
@@ -191,3 +198,14 @@ def test_what_cannot_start_from_a_class_is_evaluated_as_written():
             assert sel.relative is None, expr
         else:
             assert sel.tag == "div" and sel.classes == (), expr
+
+
+def test_a_class_test_and_more_starts_from_the_class():
+    for expr in (
+        f"//div[{has_class('a')} and @id]",
+        f"//div[{has_class('a')} and {has_class('b')}]",
+        f"//div[{has_class('a')} and @title='x or y' and @order]",  # "or" in a string, in a name
+        f"//div[{has_class('a')} and (@id or @title)]",  # an "or" inside parentheses
+    ):
+        sel = Selector(expr)
+        assert sel.tag == "div" and sel.classes == ("a",), expr

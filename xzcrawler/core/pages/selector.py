@@ -41,12 +41,13 @@ class PageIndex:
     that tag's elements become Python objects: a tpure page has ~180 elements, the selectors
     start from a handful of tags)."""
 
-    __slots__ = ("root", "_tags", "_classes")
+    __slots__ = ("root", "_tags", "_classes", "_positions")
 
     def __init__(self, root):
         self.root = root
         self._tags: dict[str, list] = {}
         self._classes: dict[str, dict[str, list]] = {}
+        self._positions: dict[str, dict] = {}
 
     def tag(self, tag: str) -> list:
         """The elements named ``tag``."""
@@ -57,7 +58,10 @@ class PageIndex:
 
     def positions(self, tag: str) -> dict:
         """Each element named ``tag`` -> its place among them, in the page's order."""
-        return {el: place for place, el in enumerate(self.tag(tag))}
+        found = self._positions.get(tag)
+        if found is None:
+            found = self._positions[tag] = {el: place for place, el in enumerate(self.tag(tag))}
+        return found
 
     def classes(self, tag: str) -> dict[str, list]:
         """The elements named ``tag`` by each name of their class lists (str.split cuts at every
@@ -116,32 +120,32 @@ class Selector:
             candidates = [el for name in self.classes for el in index.classes(self.tag).get(name, ())]
         else:
             candidates = index.tag(self.tag)
-        found, starts = None, 0
+        hits = []
         for el in candidates:
             got = self.relative(el)
             if got:
-                starts += 1
-                found = got if found is None else [*found, *got]
-        if starts > 1:  # from two starts: in the page's order, which a scan gives
-            return self._in_page_order(index, candidates, context) if self.downward else self.whole(context)
-        return found or []
+                hits.append((el, got))
+        if len(hits) > 1:  # from two starts: in the page's order, which a scan gives
+            return self._in_page_order(index, hits, context) if self.downward else self.whole(context)
+        return hits[0][1] if hits else []
 
-    def _in_page_order(self, index: PageIndex, candidates: list, context) -> list:
-        """What the expression finds from each start, the starts taken in the page's order: the
+    def _in_page_order(self, index: PageIndex, hits: list, context) -> list:
+        """What the expression found from each start, the starts taken in the page's order: the
         page's order too when no start lies inside another and every step goes down (a start's
         finds are in its own subtree, which ends before the next start's begins)."""
         position = index.positions(self.tag)
-        starts = sorted(set(candidates), key=position.__getitem__)
-        for outer, inner in zip(starts, starts[1:], strict=False):
+        hits = sorted(dict(reversed(hits)).items(), key=lambda hit: position[hit[0]])  # (one per start)
+        for (outer, _), (inner, _) in zip(hits, hits[1:], strict=False):
             if any(ancestor is outer for ancestor in inner.iterancestors(self.tag)):
                 return self.whole(context)  # nested: libxml2 orders them
-        return [node for el in starts for node in self.relative(el)]
+        return [node for _, got in hits for node in got]
 
 
 def _starts(expr: str):
     """(tag, class names or (), the expression from one element) when ``expr`` is one path
-    beginning ``//tag[has_class(a)]``, ``//tag[has_class(a) or has_class(b)…]`` or ``//tag``;
-    (None, None, None) otherwise."""
+    beginning ``//tag[has_class(a)]``, ``//tag[has_class(a) or has_class(b)…]``,
+    ``//tag[has_class(a) and …]`` (with no ``or`` outside parentheses: ``and`` binds tighter) or
+    ``//tag``; (None, None, None) otherwise."""
     if "|" in expr or _POSITIONAL.search(expr):
         return None, None, None
     tag = _TAG.match(expr)
@@ -154,4 +158,30 @@ def _starts(expr: str):
         test = " or ".join(has_class(name) for name in names)
         if rest.startswith(f"[{test}]"):
             return tag.group(1), tuple(names), relative
+        if rest.startswith(f"[{has_class(names[0])} and ") and not _or_outside_parentheses(rest):
+            return tag.group(1), (names[0],), relative
     return tag.group(1), (), relative
+
+
+def _or_outside_parentheses(rest: str) -> bool:
+    """Whether the predicate ``rest`` begins with may hold an ``or`` at its own level (any ``or``
+    not inside a name or a string counts: a false alarm only keeps the start from the tag)."""
+    depth, quote = 0, None
+    for at, char in enumerate(rest):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth == 0:
+                return False  # the end of the predicate
+        elif depth == 1 and rest.startswith("or", at) and not (_in_name(rest, at - 1) or _in_name(rest, at + 2)):
+            return True
+    return True  # (unbalanced: no claim)
+
+
+def _in_name(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and (text[at].isalnum() or text[at] in "-_.:")
