@@ -66,6 +66,27 @@ def test_a_story_key_is_made_for_a_new_or_changed_text_and_kept_for_the_same(tmp
     assert stories.story_id(record["body_text"]) != stories.story_id(body)
 
 
+def test_a_batchs_categories_leave_what_writing_each_article_in_turn_leaves(tmp_path):
+    """One write a category a batch: first seen from the first article, the last name given (a
+    missing one keeps the name), last seen from the last article."""
+    path = tmp_path / "a.db"
+    url = "http://xuzhou.021cf.cn/index.php/category-2.html"
+    with SqliteStore(path) as archive:
+        for article_id, name, day in ((1, "厂房出租", "01"), (2, None, "02"), (3, "厂房租售", "03"), (4, None, "04")):
+            record = reference_record(f"2025-12-{day}T10:00:00+08:00", article_id=article_id)
+            archive.add_article({**record, "category": name, "category_url": url})
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT name, first_seen, last_seen FROM categories WHERE url = ?", [url]).fetchall() == [
+        ("厂房租售", "2025-12-01T02:00:00Z", "2025-12-04T02:00:00Z")
+    ]
+    with SqliteStore(path) as archive:
+        record = reference_record("2025-12-05T10:00:00+08:00", article_id=5)
+        archive.add_article({**record, "category": None, "category_url": url})
+    assert db.execute("SELECT name, first_seen, last_seen FROM categories WHERE url = ?", [url]).fetchall() == [
+        ("厂房租售", "2025-12-01T02:00:00Z", "2025-12-05T02:00:00Z")
+    ]
+
+
 def test_batches_are_written_on_close_and_every_batch_is_atomic(tmp_path):
     path = tmp_path / "a.db"
     archive = SqliteStore(path, batch_size=3)

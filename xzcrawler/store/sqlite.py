@@ -212,9 +212,7 @@ class SqliteStore(Queries):
             self._resolving = 0
             self._resolve_failures({_same_page(row["url"]) for row in rows})
             writes.counts["failures_resolved"] += self._resolving
-            for row in rows:
-                if row.get("category_url"):
-                    self._seen_category(row["site"], row["category_url"], row["category"], row["fetched_at"])
+            self._seen_categories(rows)
         self._remember_views(writes.views)  # only what was committed
         self.counts.update(writes.counts)
 
@@ -615,6 +613,26 @@ class SqliteStore(Queries):
                     [when, when, site, article_id],
                 )
 
+    def _seen_categories(self, rows: list[dict]) -> None:
+        """The categories of a batch of articles, one write a category: what writing each row's
+        in turn leaves (first seen: the first row's time when new; the last name given; last
+        seen: the last row's time)."""
+        seen: dict[tuple[str, str], list] = {}
+        for row in rows:
+            if row.get("category_url"):
+                key = (row["site"], row["category_url"])
+                if key not in seen:
+                    seen[key] = [row["category"], row["fetched_at"], row["fetched_at"]]
+                else:
+                    found = seen[key]
+                    found[0] = row["category"] if row["category"] is not None else found[0]
+                    found[2] = row["fetched_at"]
+        self.db.conn.executemany(
+            "INSERT INTO categories (site, url, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (site, url) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen",
+            [[site, url, *values] for (site, url), values in seen.items()],
+        )
+
     def _seen_category(self, site: str, url: str, name: str | None, when: str) -> None:
         self.db.execute(
             "INSERT INTO categories (site, url, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
@@ -802,6 +820,15 @@ _INSERT_SNAPSHOT = (
 )
 
 
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _value(value):
+    """What sqlite-utils binds for ``value``: its own jsonify_if_needed, called only for what is
+    not bound as it is (most values of a row are)."""
+    return value if type(value) in _PLAIN else jsonify_if_needed(value)
+
+
 def _upsert_articles(conn, rows: list[dict]) -> None:
     """The rows into ``articles`` by key as sqlite-utils' ``upsert_all`` writes them (every column
     any row names, None where a row names none; lists and dicts as JSON, by its own function),
@@ -816,7 +843,7 @@ def _upsert_articles(conn, rows: list[dict]) -> None:
         + ", ".join(f"[{name}] = excluded.[{name}]" for name in values)
         + " WHERE "
         + " OR ".join(f"[{name}] IS NOT excluded.[{name}]" for name in values),
-        [[jsonify_if_needed(row.get(name)) for name in columns] for row in rows],
+        [[_value(row.get(name)) for name in columns] for row in rows],
     )
 
 
