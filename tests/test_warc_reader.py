@@ -128,6 +128,16 @@ def test_a_body_over_the_bound_is_too_large_either_way(tmp_path, encoded):
     assert read_response(path, offset, 300_000)[3] == big
 
 
+def test_a_record_far_over_the_bound_is_not_unpacked_here_and_warcio_refuses_it(tmp_path):
+    """A record whose own gzip member unpacks past the body's bound and the headers' room: this
+    path stops at the bound (a bomb at the WARC level) and warcio, within its own, says TooLarge."""
+    path = tmp_path / "a.warc.gz"
+    offset = _record(path, [], b"\0" * (3 << 20))
+    assert _plain(path, offset, 100_000) is None
+    with pytest.raises(TooLarge):
+        read_response(path, offset, 100_000)
+
+
 def test_a_record_that_is_no_response_is_left_to_warcio(tmp_path):
     path = tmp_path / "a.warc.gz"
     offset = _record(path, [("Content-Type", "text/html")], PAGE, kind="resource")

@@ -628,15 +628,13 @@ class SqliteStore(Queries):
                     found[0] = row["category"] if row["category"] is not None else found[0]
                     found[2] = row["fetched_at"]
         self.db.conn.executemany(
-            "INSERT INTO categories (site, url, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (site, url) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen",
+            _UPSERT_CATEGORY,
             [[site, url, *values] for (site, url), values in seen.items()],
         )
 
     def _seen_category(self, site: str, url: str, name: str | None, when: str) -> None:
         self.db.execute(
-            "INSERT INTO categories (site, url, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (site, url) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen",
+            _UPSERT_CATEGORY,
             [site, url, name, when, when],
         )
 
@@ -814,6 +812,10 @@ def _counted_sql(shown: str, own: str, counts: bool) -> str:
     return f"CASE WHEN {shown} >= 10000 AND {shown} % 100 = 0 THEN 0 ELSE coalesce({own}, 0) END"
 
 
+_UPSERT_CATEGORY = (
+    "INSERT INTO categories (site, url, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (site, url) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen"
+)
 _INSERT_SNAPSHOT = (
     "INSERT INTO view_snapshots (site, article_id, observed_at, views, source, own_fetches, own_total) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"

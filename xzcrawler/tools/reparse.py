@@ -59,8 +59,8 @@ def _run_of(file: str) -> str:
 
 # Records parsed by one worker task, and how many tasks may be ahead of the writer (the parsed
 # pages wait in memory until written: the window bounds them, at 12 x 64 pages a worker of ~4 KB
-# each pickled, tens of MB). A window of 3 left the workers idle while the writer committed a group of 1,000 rows
-# (and FTS5 merged its segments): a re-extraction into a new archive took 10% longer.
+# each pickled, tens of MB). A window of 3 left the workers idle while the writer committed a
+# group of 1,000 rows: a re-extraction into a new archive took 10% longer.
 CHUNK = 64
 WINDOW_PER_WORKER = 12
 # Below this many records the work is done in this process (starting workers costs more).

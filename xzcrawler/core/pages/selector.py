@@ -4,11 +4,13 @@ they can start rather than over the whole page, to the same result.
 On this project's machine one scan of a page (``//div[...]``, about 600 nodes) costs about 75 µs
 in libxml2 whatever the predicate, and an article page took some fifteen: half of its parse.
 Nearly every expression begins at a class or a tag (``//div[has_class('post')]…``, ``//meta[…]``).
-A page is therefore indexed (``PageIndex``: its elements by tag, and by class name within a
-tag, each table made when first needed), and such an expression is evaluated only from the elements that can begin it, as
-``self::div[…]…``: the same nodes, in document order, without the scan (when two starts both
-find something, the expression is run as written, which orders them). An expression of another
-shape (a union, a relative path, a class test in another form) is evaluated as written.
+A page is therefore indexed (``PageIndex``: its elements by tag, and by class name within a tag,
+each table made when first needed), and such an expression is evaluated only from the elements
+that can begin it, as ``self::div[…]…``: the same nodes, in document order, without the scan.
+When two starts find something, their finds are put in the page's order (the starts' order, when
+no start holds another and no step leaves a start's subtree; else the expression is run as
+written, which orders them). An expression of another shape (a union, a relative path, a
+positional step, a class test in another form) is evaluated as written.
 ``tests/test_selector.py`` holds the two ways equal on every saved page.
 """
 
