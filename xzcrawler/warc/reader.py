@@ -47,10 +47,16 @@ def _warcio_response(fh, max_body: int, refers_to) -> tuple:
             raise ValueError("a revisit record whose original is not in the index")
         *_, body, _, _ = read_response(*target, max_body=max_body)
         return date, status, content_type, body, etag, last_modified
-    body = record.content_stream().read(max_body + 1)  # undoes the Content-Encoding, as Scrapy did
+    # (content_stream undoes the Content-Encoding, as Scrapy did)
+    body = _bounded(record.content_stream().read(max_body + 1), max_body)
+    return date, status, content_type, body, etag, last_modified
+
+
+def _bounded(body: bytes, max_body: int) -> bytes:
+    """``body``, read to one byte past the bound; TooLarge when that byte came."""
     if len(body) > max_body:
         raise TooLarge(f"the response body is over {max_body} bytes once decoded")
-    return date, status, content_type, body, etag, last_modified
+    return body
 
 
 # The common record read without warcio: a re-extraction reads every response of the archive, and
@@ -117,13 +123,11 @@ def _plain_response(fh, max_body: int) -> tuple | None:
             return None  # cut short, or more than one member: as warcio reads it
     else:
         return None
-    if len(body) > max_body:
-        raise TooLarge(f"the response body is over {max_body} bytes once decoded")
     return (
         warc.get("warc-date"),
         status,
         http.get("content-type"),
-        body,
+        _bounded(body, max_body),
         http.get("etag"),
         http.get("last-modified"),
     )
