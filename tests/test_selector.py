@@ -90,6 +90,15 @@ def test_the_themes_main_selectors_take_the_fast_path():
     assert tpure.list_items[0].classes == ("post",) and xzcf.list_items[0].classes == ("list-item",)
 
 
+def test_no_selector_asks_for_the_ids_the_parse_leaves_out():
+    """The page is parsed without its table of ids (collect_ids=False): XPath's id() would find
+    nothing. A selector that needs it must change the parser first."""
+    for name, sel in SELECTORS.items():
+        assert "id(" not in sel.expr, name
+    doc, _ = load_document(b'<html><body><div id="a"><p>x</p></div></body></html>')
+    assert doc.xpath("id('a')") == [] and doc.xpath("//*[@id='a']")  # what id() would get
+
+
 PAGES = {
     # a post inside a post: the outer one's h1 comes after the inner one's in the page
     "nested": """<html><body><div class="post" id="post-1"><div class="post" id="post-2"><h1>inner</h1></div>

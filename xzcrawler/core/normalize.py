@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -24,21 +25,36 @@ def parse_iso(value: str | dt.datetime | None) -> dt.datetime:
     if value is None:
         return dt.datetime.now(dt.UTC)
     if isinstance(value, dt.datetime):
-        moment = value
-    else:
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return _parse_iso_text(value)
+
+
+# A page's fetch time is read three or four times over while it is parsed (the harvest, the page,
+# its dates): the texts seen last are remembered with what they gave (a datetime and a str are
+# immutable; a text that does not parse raises each time, as it is not remembered).
+@lru_cache(maxsize=256)
+def _parse_iso_text(value: str) -> dt.datetime:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def utc_iso(value: str | dt.datetime | None) -> str:
     """ISO 8601 in UTC with a ``Z``, to the second: the archive's one timestamp form."""
-    moment = parse_iso(value).astimezone(dt.UTC).replace(microsecond=0)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, str):
+        return _utc_iso_text(value)
+    return _iso_z(parse_iso(value))
+
+
+@lru_cache(maxsize=256)
+def _utc_iso_text(value: str) -> str:
+    return _iso_z(_parse_iso_text(value))
+
+
+def _iso_z(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------
