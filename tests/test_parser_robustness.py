@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xzcrawler.core.pages import parse_page
+from xzcrawler.core.pages import load_document, parse_page
+from xzcrawler.core.pages.common import element_text
 
 from .conftest import FIXTURES
 
@@ -90,3 +91,23 @@ def test_never_raises_quick(body, url, fetched_at, schema_validator):
 @given(body=INPUTS, url=URLS, fetched_at=FETCHED)
 def test_never_raises_10000(body, url, fetched_at, schema_validator):
     check(body, url, fetched_at, schema_validator)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=INPUTS)
+def test_an_elements_text_is_what_itertext_joins(body):
+    """element_text takes the subtree's text from libxml2 in one piece (with no tail): on mutated
+    pages and arbitrary bytes (broken UTF-8, NULs, entities, scripts, cut tags) it is, element by
+    element, the string lxml's itertext() gives piece by piece."""
+    doc, _ = load_document(body)
+    if doc is None:
+        return
+    for el in doc.iter():
+        assert element_text(el) == "".join(el.itertext()), el.tag
+
+
+@pytest.mark.parametrize("page", PAGES[:: max(1, len(PAGES) // 40)], ids=lambda b: f"{len(b)}B")
+def test_an_elements_text_on_saved_pages(page):
+    doc, _ = load_document(page)
+    for el in doc.iter():
+        assert element_text(el) == "".join(el.itertext()), el.tag
