@@ -111,3 +111,54 @@ def test_an_elements_text_on_saved_pages(page):
     doc, _ = load_document(page)
     for el in doc.iter():
         assert element_text(el) == "".join(el.itertext()), el.tag
+
+
+def _reference_document(body: bytes):
+    """What load_document parsed before it passed the bytes as sent: the decoded text, cleaned,
+    encoded again."""
+    import re
+
+    from lxml import etree
+
+    from xzcrawler.core.pages import _parser, decode_html
+
+    text, _ = decode_html(body)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1, flags=re.I).replace("\x00", "")
+    if not text or text.isspace():
+        return None
+    return etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser())
+
+
+def _same_tree(body: bytes) -> None:
+    from lxml import etree
+
+    doc, reference = load_document(body)[0], _reference_document(body)
+    assert (doc is None) == (reference is None)
+    if doc is not None:
+        assert etree.tostring(doc, encoding="unicode") == etree.tostring(reference, encoding="unicode")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=INPUTS)
+def test_the_bytes_as_sent_parse_as_their_decoded_text(body):
+    _same_tree(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html><body><p>徐州厂房</p></body></html>\n".encode(),
+        b"\xef\xbb\xbf<html><body><p>\xe5\xbe\x90</p></body></html>",  # byte-order mark
+        "<html><body><p>徐州厂房</p></body></html>".encode()[:-1],  # cut short, not in a character
+        "<html><body><p>徐州".encode()[:-1],  # cut inside a character
+        b"<html><body><p>\xe5\xbe\x90\xff</p></body></html>",  # a stray bad byte
+        "<html><body><p>\ufffd徐州</p></body></html>".encode(),  # a replacement character sent as such
+        b"<?xml version='1.0'?><html><body><p>x</p></body></html>",
+        b"  \n<?XML version='1.0'?>\n<html><body><p>x</p></body></html>",
+        b"<html><body><p>a\x00b</p></body></html>",
+        "<html><body><p>徐州</p></body></html>".encode("gb18030"),
+        "\u3000<html><body><p>x</p></body></html>".encode(),
+    ],
+)
+def test_the_bytes_as_sent_on_the_edges(body):
+    _same_tree(body)

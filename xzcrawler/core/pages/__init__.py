@@ -7,6 +7,7 @@ raw with its reason.
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 
@@ -54,12 +55,27 @@ def _parser() -> etree.HTMLParser:
 
 def load_document(body: bytes, header_encoding: str | None = None):
     """Decode and parse; returns (document or None, encoding)."""
-    text, encoding = decode_html(body, header_encoding)
-    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    # a page that is UTF-8 from its first byte to its last (no byte-order mark) is what decode_html
+    # would make of it; it can then be parsed from the bytes as sent, if nothing is taken out below
+    # (encoding the text again cost as much as decoding it)
+    whole = None
+    if body[:3] != codecs.BOM_UTF8:
+        try:
+            whole = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    text, encoding = (whole, "utf-8") if whole is not None else decode_html(body, header_encoding)
+    declaration = _XML_DECL.match(text)
+    if declaration:
+        text = text[declaration.end() :]
+    nul = "\x00" in text
+    if nul:
+        text = text.replace("\x00", "")
     if not text or text.isspace():  # (strip() would copy the page to say the same)
         return None, encoding
+    as_sent = whole is not None and not (declaration or nul)
     try:
-        return etree.fromstring(text.encode("utf-8", "surrogatepass"), _parser()), encoding
+        return etree.fromstring(body if as_sent else text.encode("utf-8", "surrogatepass"), _parser()), encoding
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, UnicodeError):
         return None, encoding
 
