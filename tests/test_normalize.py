@@ -162,6 +162,36 @@ def test_times_are_utc():
     assert nz.utc_iso("2025-11-27T02:00:00Z") == "2025-11-27T02:00:00Z"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-11-27T02:00:00Z",  # the archive's own form, taken as it is once it is checked
+        "2025-11-27T02:00:00.999999Z",
+        "2025-11-27T02:00:00z",
+        "2025-11-27T10:00:00+08:00",
+        "2025-11-27 02:00:00",
+        "0999-01-02T03:04:05Z",  # strftime's %Y: no padding below the year 1000
+        " 2025-11-27T02:00:00Z ",
+        "2025-11-27",
+    ],
+)
+def test_a_time_in_the_archives_form_reads_as_any_other(text):
+    """utc_iso takes a text already in the archive's form as it is: what parsing it gives."""
+    import datetime as dt
+
+    moment = dt.datetime.fromisoformat(text.strip().replace("z", "+00:00").replace("Z", "+00:00"))
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    assert nz.utc_iso(text) == moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("text", ["2025-02-30T02:00:00Z", "2025-11-27T24:00:00Z", "2025-13-01T00:00:00Z", "soon"])
+def test_a_time_that_is_none_raises_in_any_form(text):
+    with pytest.raises(ValueError):
+        nz.utc_iso(text)
+    with pytest.raises(ValueError):
+        nz.utc_iso(text)  # (a failure is not remembered as a value)
+
+
 def test_the_records_site_is_what_the_packaged_schema_says_it_is():
     """The schema's words and the value agree: its example of a www. host is what site_of gives."""
     import re

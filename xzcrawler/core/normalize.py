@@ -48,8 +48,16 @@ def utc_iso(value: str | dt.datetime | None) -> str:
     return _iso_z(parse_iso(value))
 
 
+# the archive's own form (a WARC-Date, a stored time): read only to check it is a time (year 1000 on,
+# where strftime's %Y gives four digits)
+_CANONICAL = re.compile(r"[1-9]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
 @lru_cache(maxsize=256)
 def _utc_iso_text(value: str) -> str:
+    if _CANONICAL.fullmatch(value):
+        dt.datetime.fromisoformat(value[:-1])  # (raises for no time, as below)
+        return value
     return _iso_z(_parse_iso_text(value))
 
 
@@ -379,21 +387,27 @@ def strip_indent(text: str) -> str:
     return text.strip(_EDGE_SPACE)
 
 
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
+
+
 def clean_inline(text: str | None) -> str:
     """One-line text (titles, names): edges stripped, inner runs of line breaks folded."""
     if not text:
         return ""
-    return re.sub(r"\s*\n\s*", " ", strip_indent(text))
+    return _LINE_BREAKS.sub(" ", strip_indent(text))
 
 
 def content_hash(body_text: str) -> str:
     return hashlib.sha256(body_text.encode("utf-8")).hexdigest()
 
 
+_KEYWORD_SEPARATOR = re.compile(r"[,，、;；|]+")
+
+
 def split_keywords(value: str | None) -> list[str]:
     if not value:
         return []
-    parts = re.split(r"[,，、;；|]+", value)
+    parts = _KEYWORD_SEPARATOR.split(value)
     seen: list[str] = []
     for part in parts:
         part = strip_indent(part)

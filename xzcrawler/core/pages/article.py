@@ -53,6 +53,11 @@ _DATE_TEXT = re.compile(
     r"|\d{1,2}\s*月\s*\d{1,2}\s*日"
 )
 
+_NOT_A_NAME = re.compile(r"[0-9:：，,。]|^(图|摄|注|完)")  # what a byline in brackets is not
+_PLACE_LABEL = re.compile(r"^\s*(当前位置|您的位置|位置)\s*[:：]")
+_PLACE_SEPARATOR = re.compile(r"[>›»]|&gt;")
+_DIGITS = re.compile(r"(\d{1,19})")
+
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote section article table tbody thead tr "
     "center pre figure figcaption header footer aside hr form address".split()
@@ -244,7 +249,7 @@ def find_byline(paragraphs: list[str]) -> str | None:
             return nz.strip_indent(line[1:]) or None
     for line in reversed(tail):
         match = BYLINE_END.search(line)
-        if match and not re.search(r"[0-9:：，,。]|^(图|摄|注|完)", match.group(1)):
+        if match and not _NOT_A_NAME.search(match.group(1)):
             return nz.strip_indent(match.group(1))
     for pattern in (BYLINE_LABEL, BYLINE_REPORTER_LINE, BYLINE_SOURCE):
         for line in head[:3] + tail:
@@ -262,8 +267,8 @@ def _breadcrumbs(place, title: str) -> tuple[list[str], str | None, str | None, 
     if place is None:
         return [], None, None, ""
     raw = element_text(place)
-    text = re.sub(r"^\s*(当前位置|您的位置|位置)\s*[:：]", "", raw)
-    names = [nz.clean_inline(part) for part in re.split(r"[>›»]|&gt;", text)]
+    text = _PLACE_LABEL.sub("", raw)
+    names = [nz.clean_inline(part) for part in _PLACE_SEPARATOR.split(text)]
     names = [n for n in names if n and n not in ("正文内容", "正文")]
     if len(names) > 1 and title and names[-1] == title:
         names.pop()  # tpure's option to print the title in place of 正文内容 (single.php)
@@ -329,7 +334,7 @@ def _meta_fields(meta, meta_primary: bool, theme: T.Theme, base_url: str) -> dic
 def _declared_id(doc) -> int | None:
     """The post id the markup claims (``<div class="post" id="post-2176">``), if any."""
     for value in X.POST_ID(doc):
-        found = re.search(r"(\d{1,19})", value)
+        found = _DIGITS.search(value)
         if found:
             return int(found.group(1))
     return None
