@@ -129,10 +129,11 @@ class _Collector:
                 self.text(el.tail)
             return
         tag = tag.lower()
-        classes = set((el.get("class") or "").split())
-        if tag in _SKIP_TAGS or classes & self.drop_classes:
+        names = el.get("class")  # (most elements of a body have none: no set is made for them)
+        classes = names.split() if names else ()
+        if tag in _SKIP_TAGS or (classes and not self.drop_classes.isdisjoint(classes)):
             pass
-        elif classes & self.promo_classes:
+        elif classes and not self.promo_classes.isdisjoint(classes):
             self.brk()
             self.promo_blocks.append(_block_text(el))
         elif tag == "br":
