@@ -51,13 +51,16 @@ class PageIndex:
     that tag's elements become Python objects: a tpure page has ~180 elements, the selectors
     start from a handful of tags)."""
 
-    __slots__ = ("root", "_tags", "_classes", "_positions")
+    __slots__ = ("root", "_tags", "_classes", "_positions", "found")
 
     def __init__(self, root):
         self.root = root
         self._tags: dict[str, list] = {}
         self._classes: dict[str, dict[str, list]] = {}
         self._positions: dict[str, dict] = {}
+        # what each ``//`` selector found (wherever in the page it is called from, the whole page is
+        # what it searches): classify and the listing parser both ask for a listing's items
+        self.found: dict[Selector, list] = {}
 
     def tag(self, tag: str) -> list:
         """The elements named ``tag``."""
@@ -126,6 +129,12 @@ class Selector:
         if self.relative is None or not isinstance(context, etree._Element):
             return self.whole(context)
         index = page_index(context)
+        found = index.found.get(self)
+        if found is None:
+            found = index.found[self] = self._from_starts(index, context)
+        return list(found)  # (a caller may change its list; the page's stays as found)
+
+    def _from_starts(self, index: PageIndex, context) -> list:
         if self.classes:
             candidates = [el for name in self.classes for el in index.classes(self.tag).get(name, ())]
         else:
