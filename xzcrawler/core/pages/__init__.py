@@ -7,7 +7,6 @@ raw with its reason.
 
 from __future__ import annotations
 
-import codecs
 import re
 import threading
 
@@ -18,7 +17,7 @@ from . import themes as T
 from . import xpaths as X
 from .article import parse_article
 from .common import article_id_from_url, element_text, first, pick
-from .decode import decode_html
+from .decode import decode_html, whole_utf8
 from .listing import nav_categories, parse_listing, site_name
 
 __all__ = [
@@ -55,15 +54,9 @@ def _parser() -> etree.HTMLParser:
 
 def load_document(body: bytes, header_encoding: str | None = None):
     """Decode and parse; returns (document or None, encoding)."""
-    # a page that is UTF-8 from its first byte to its last (no byte-order mark) is what decode_html
-    # would make of it; it can then be parsed from the bytes as sent, if nothing is taken out below
-    # (encoding the text again cost as much as decoding it)
-    whole = None
-    if body[:3] != codecs.BOM_UTF8:
-        try:
-            whole = body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+    # a page that is UTF-8 throughout is parsed from the bytes as sent, if nothing is taken out
+    # below (encoding the text again cost as much as decoding it)
+    whole = whole_utf8(body)
     text, encoding = (whole, "utf-8") if whole is not None else decode_html(body, header_encoding)
     declaration = _XML_DECL.match(text)
     if declaration:

@@ -64,6 +64,18 @@ def _strict(body: bytes, encoding: str) -> str | None:
     return None
 
 
+def whole_utf8(body: bytes) -> str | None:
+    """The text of a body that is UTF-8 from its first byte to its last, with no byte-order mark:
+    what ``decode_html`` gives for it (valid UTF-8 comes first in its order of trust), and a text
+    whose UTF-8 is ``body`` itself. None for any other body."""
+    if body.startswith(codecs.BOM_UTF8):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_html(body: bytes, header_encoding: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding used)``; never raises."""
     for bom, encoding in _BOMS:
