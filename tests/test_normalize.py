@@ -132,6 +132,28 @@ def test_parse_count(text, count):
     assert nz.parse_count(text) == count
 
 
+@pytest.mark.parametrize(
+    ("text", "rounded"),
+    [
+        # tpure 5.x prints the whole count: however round, it is exact (issue 28)
+        ("100000", False),
+        ("10000", False),
+        ("99999", False),
+        ("1,200,000", False),
+        # tpure 6.x prints 10,000 and more in 万 (tpure_Myriabit): rounded to the unit's decimals
+        ("1.23万", True),
+        ("2万", True),
+        ("3亿", True),
+        ("2.35万次", True),
+        ("", None),
+        (None, None),
+        ("暂无", None),
+    ],
+)
+def test_a_count_is_rounded_only_where_the_page_says_so(text, rounded):
+    assert nz.count_rounded(text) is rounded
+
+
 def test_strip_indent_keeps_inner_text():
     assert nz.strip_indent("\u3000\u3000蕞近，*近  **\xa0") == "蕞近，*近  **"
     assert nz.strip_indent("\xa0\xa0 text \u3000") == "text"

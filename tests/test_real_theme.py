@@ -194,3 +194,33 @@ def test_a_broken_field_on_the_tpure_mirror_misses_its_first_choice(field):
         tpure.article_page(whole, aid, "http://h/", "http://h/x", 5, 1).encode(), "http://h/index.php/post/1.html", NOW
     )
     assert watched in page["_primary"]
+
+
+def test_whole_counts_on_5x_are_exact_however_round(tmp_path):
+    """tpure 5.x prints the whole count (post-single.php: {$article.ViewNums}): 100000 is exactly
+    100,000, not a rounded 10万, so our own visit is taken out of it from the first crawl, and no
+    reader's visit is invented (seen on Z-BlogPHP 1.7.3 + tpure 5.0.2: 99,999 on the listing,
+    100,000 on the article after our fetch; docs/platform.md)."""
+    edges = (9_999, 10_000, 15_000, 99_999, 100_000, 119_999)
+    probe = MirrorSite(articles=40, now=NOW)
+    chosen = [aid for aid in probe.ids if not probe.is_seed(aid)][: len(edges)]
+    site = MirrorSite(articles=40, now=NOW, counts=dict(zip(chosen, edges, strict=True)))
+    server, base = serve_in_thread(site)
+    try:
+        result = run_crawl(base, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    views = dict(db.execute("SELECT article_id, views FROM articles").fetchall())
+    assert {aid: views[aid] for aid in chosen} == dict(zip(chosen, edges, strict=True))
+    assert views == {aid: site.readers(aid) for aid in site.ids}
+    assert db.execute("SELECT COUNT(*) FROM articles WHERE views_rounded").fetchone()[0] == 0
+    # one observation of the readers' count an article: no visit that did not happen
+    series = db.execute(
+        "SELECT article_id, COUNT(*), MIN(views - own_fetches) FROM view_snapshots GROUP BY article_id"
+    ).fetchall()
+    assert {aid: (n, readers) for aid, n, readers in series if aid in chosen} == {
+        aid: (1, count) for aid, count in zip(chosen, edges, strict=True)
+    }

@@ -21,7 +21,7 @@ from .memory_store import MemoryStore
 # What the SQLite archive alone makes of several observations of an article (the readers' count
 # from listings and own fetches; the date a listing shows of a page that shows none, or narrows):
 # the minimal store keeps the page's own.
-ACROSS_PAGES = ("views", "views_shown", "published_date", "published_at", "published_text")
+ACROSS_PAGES = ("views", "views_shown", "views_rounded", "published_date", "published_at", "published_text")
 ACROSS_PAGES += ("published_earliest", "published_latest", "published_precision")
 
 

@@ -102,6 +102,7 @@ def listing(site: str, url: str, page: dict, fetched_at: str, source: str = "lis
             {
                 "article_id": article_id,
                 "views": item["views"],
+                "views_rounded": item.get("views_rounded"),
                 "published_text": item.get("published_text"),
                 **{name: item.get(name) for name in nz.DATE_FIELDS},
             }

@@ -365,13 +365,20 @@ def parse_count(text: str | None) -> int | None:
     return value
 
 
-def maybe_rounded(count: int | None) -> bool:
-    """Whether a count read from a page may have been rounded by the theme: tpure 6.x prints counts
-    of 10,000 and more in 万 to two decimals (12345 -> ``1.23万``, so to 100; 20000 -> ``2万``;
-    ../shared/site/README.md, "Views"). Our own few visits are inside that rounding: they cannot
-    be taken out of such a count, only of an exact one. (A count printed whole that happens to be
-    a multiple of 100 above 10,000 is taken as rounded too: it is then off by our visits, at most.)"""
-    return count is not None and count >= 10_000 and count % 100 == 0
+def count_rounded(text: str | None) -> bool | None:
+    """Whether the count ``text`` shows was rounded by the theme: only when the page says so, by
+    printing it in a unit (tpure 6.x prints counts of 10,000 and more in 万 to two decimals,
+    12345 -> ``1.23万``, 20000 -> ``2万``; ../shared/site/README.md, "Views"). A count printed
+    whole is exact however round it looks: tpure 5.x prints ``100000`` for 100,000 views (seen
+    on Z-BlogPHP 1.7.3 + tpure 5.0.2, docs/platform.md). None when the text shows no count.
+    Our own few visits are inside a rounding: they cannot be taken out of a rounded count, only
+    of an exact one."""
+    if text is None:
+        return None
+    match = _COUNT.search(str(text))
+    if not match:
+        return None
+    return bool(match.group(2))
 
 
 # --------------------------------------------------------------------------

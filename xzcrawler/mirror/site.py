@@ -183,6 +183,7 @@ class MirrorSite:
         gone: tuple[int, ...] = (),
         add_every: dt.timedelta | None = None,
         profile: Profile = XUZHOU,
+        counts: dict[int, int] | None = None,
     ):
         """``now`` is the clock the time-ago texts are computed from. The site evolves between
         runs when it is started again with the ``epoch`` of the first run (when the content was
@@ -192,7 +193,8 @@ class MirrorSite:
         ``gone`` (ids that answer the "页面不存在" page with status 200, a soft 404). With
         ``add_every``, the k-th added article is published at a fixed time in the k-th period of
         that length after the epoch (a stable schedule, for simulations of many days); without,
-        the added articles are spread between the epoch and ``now``."""
+        the added articles are spread between the epoch and ``now``. ``counts``: the readers'
+        count of some articles, as given (the edges a test needs: 99,999 and 100,000, say)."""
         self.profile = profile
         # cross-posts (set by mirror.network before any page is served): aid -> (site, aid, retitled):
         # this article is that article of that site, under this id, under its own title if retitled
@@ -210,6 +212,7 @@ class MirrorSite:
         self.failing = frozenset(fail)
         self.gone = frozenset(gone)
         self.add_every = add_every
+        self.counts = dict(counts or {})
         self.ids = self._make_ids()
         self.base_ids = frozenset(self.ids[: self.n]) if self.add else frozenset(self.ids)
         self._index = {aid: j for j, aid in enumerate(self.ids)}
@@ -309,8 +312,11 @@ class MirrorSite:
             views = rng.choice([12_000, 35_000, 150_000, 2_300_000])
         if aid % 4 == 0:  # a quarter of the articles gain readers between runs
             views += self.grow_views * (1 + (aid * 7919) % 41)
-        if views >= 10_000:  # shown as 1.2万: the page can only tell this much
+        if views >= 10_000 and (self.profile.v6 or self.profile.theme != "tpure"):
+            # 6.x (and the reconstruction) show 1.2万: the page can only tell this much. tpure 5.x
+            # prints the whole number (post-single.php: {$article.ViewNums}), so its counts are any
             views = round(views / 1000) * 1000
+        views = self.counts.get(aid, views)
         roll = rng.random()
         shape = "plain" if roll < 0.07 else "nometa" if roll < 0.15 else "full"
         art = Article(aid, title, cat, published, views, shape, relative_links=rng.random() < 0.3)

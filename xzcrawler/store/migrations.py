@@ -421,3 +421,21 @@ def m015_views_source(db: Database) -> None:
     no count yet, or written before this column existed.
     """
     db.execute("ALTER TABLE articles ADD COLUMN views_source TEXT")
+
+
+@migrations()
+def m016_views_rounded(db: Database) -> None:
+    """- articles.views_rounded, view_snapshots.rounded: whether the count was printed rounded, in
+    万 (tpure 6.x), so that our own visits cannot be taken out of it. Before, a count printed
+    whole that was a multiple of 100 from 10,000 up was taken as rounded too; a plain ``100000``
+    on tpure 5.x is exact (issue 28). Rows written before keep what was assumed when they were
+    written (so nothing stored changes); a re-extraction from the WARC files reads the page's
+    own text again.
+    """
+    db["articles"].add_column("views_rounded", int)
+    db["view_snapshots"].add_column("rounded", int)
+    for table, column in (("articles", "views_shown"), ("view_snapshots", "views")):
+        db.execute(
+            f"UPDATE {table} SET {'views_rounded' if table == 'articles' else 'rounded'} = "
+            f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} >= 10000 AND {column} % 100 = 0 THEN 1 ELSE 0 END"
+        )

@@ -84,9 +84,9 @@ class SqliteStore(Queries):
         self._last_views: dict[tuple[str, int], int | None] = {}  # readers' count of the last snapshot
         # the count each article's listing showed in this process, and when (evidence whether a
         # site counts our own article fetches), and per site the evidence so far
-        self._listed: dict[tuple[str, int], tuple[int, str]] = {}
+        self._listed: dict[tuple[str, int], tuple[int, str, bool]] = {}
         # the count a listing showed of an article whose page was asked for already (see observe_listing)
-        self._listed_loose: dict[tuple[str, int], tuple[int, str]] = {}
+        self._listed_loose: dict[tuple[str, int], tuple[int, str, bool]] = {}
         # dates a listing or the feed showed of articles not archived yet: (date fields, source)
         self._dates_seen: dict[tuple[str, int], tuple[dict, str]] = {}
         self._fetched: dict[tuple[str, int], str] = {}  # articles whose page this process stored: when
@@ -256,7 +256,7 @@ class SqliteStore(Queries):
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
         previous = self.db.conn.execute(
             f"SELECT {', '.join(REVISION_FIELDS)}, revision, story_id, {', '.join(nz.DATE_FIELDS)}, views, "
-            "views_shown, views_observed_at, views_own, own_fetches, views_source "
+            "views_shown, views_observed_at, views_own, views_rounded, own_fetches, views_source "
             "FROM articles WHERE site = ? AND article_id = ?",
             [site, article_id],
         ).fetchone()
@@ -274,7 +274,7 @@ class SqliteStore(Queries):
         if previous is not None:
             self._refine_date(
                 row,
-                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 2 : -6], strict=True)),
+                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 2 : -7], strict=True)),
                 "article",
                 when,
                 row.get("published_text"),
@@ -318,6 +318,7 @@ class SqliteStore(Queries):
             self._fetched.clear()  # bounded
         self._fetched[(site, article_id)] = when
         shown = row["views_shown"] = row["views"]
+        rounded = bool(row.get("views_rounded"))
         listed = row.pop("_listed_views", None)
         # (a count a listing showed while this page was already asked for: one own fetch more or
         # less, better than none when the page itself shows none)
@@ -327,35 +328,41 @@ class SqliteStore(Queries):
         if shown is None and fallback is not None:
             # the page shows no count: the listing read before this fetch gave one (it included
             # the own fetches before this one)
-            counted = self._counted(site, fallback[0], own - 1)
-            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = (
+            counted = self._counted(site, fallback[2], own - 1)
+            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"], row["views_rounded"] = (
                 max(0, fallback[0] - counted),
                 fallback[0],
                 fallback[1],
                 own - 1,
+                int(fallback[2]),
             )
             row["views_source"] = source
         elif shown is None and previous is not None:
             # no count on the page, none from this run's listings: the last one any observation
             # gave stands, with the own fetches it included
-            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"] = previous[-6:-2]
+            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"], row["views_rounded"] = (
+                previous[-7:-2]
+            )
             row["views_source"] = previous[-1]
         if shown is not None:
             # An article new to the archive, whose listing this run read before its page came: its
             # page was asked for after that listing was served, and never before (a known one may
             # have been asked for before its listing was read), so the difference is the site's
             # count of this one fetch, or readers in between.
-            if previous is None and listed is not None and not nz.maybe_rounded(shown):
+            if previous is None and listed is not None and not rounded and not listed[2]:
                 # (a count the theme rounded, 1.2万 and 1.2万, says nothing of one view more)
                 self._evidence(site, shown - listed[0], writes)
-            counted = self._counted(site, shown, own)
+            counted = self._counted(site, rounded, own)
+            row["views_rounded"] = int(rounded)
             row["views_own"] = own
             row["views"] = max(0, shown - counted)
             row["views_observed_at"] = when
             row["views_source"] = "article"
             if self._views_changed(site, article_id, row["views"], writes.views):
-                writes.snapshots.append([site, article_id, when, shown, "article", counted, own])
+                writes.snapshots.append([site, article_id, when, shown, "article", counted, own, int(rounded)])
         row.setdefault("views_source", None)  # (every row of a batch has the same columns)
+        if row.get("views_shown") is None:
+            row["views_rounded"] = None
 
     # -- the site's count and ours ------------------------------------------------------------
     def _trait(self, site: str) -> list[int]:
@@ -380,10 +387,11 @@ class SqliteStore(Queries):
         plus_one, same = self._trait(site)
         return plus_one > same
 
-    def _counted(self, site: str, shown: int, own: int) -> int:
-        """How many of ``shown`` were our own ``own`` fetches: all of them on a site that counts
-        them, none on one that does not, and none in a count the theme rounded (1.23万)."""
-        return own if self.counts_own_fetches(site) and not nz.maybe_rounded(shown) else 0
+    def _counted(self, site: str, rounded, own: int) -> int:
+        """How many of a count shown were our own ``own`` fetches: all of them on a site that
+        counts them, none on one that does not, and none in a count the page printed rounded
+        (``rounded``: 1.23万; normalize.count_rounded)."""
+        return own if self.counts_own_fetches(site) and not rounded else 0
 
     def _save_traits(self, sites) -> None:
         for site in sites:  # a site learnt to count our fetches: the rows written before learn it too
@@ -393,14 +401,14 @@ class SqliteStore(Queries):
             if bool(stored and stored[0]) != self.counts_own_fetches(site):
                 counts = self.counts_own_fetches(site)
                 self.db.conn.execute(
-                    f"UPDATE articles SET views = max(0, views_shown - {_counted_sql('views_shown', 'views_own', counts)}) "
+                    f"UPDATE articles SET views = max(0, views_shown - {_counted_sql('views_rounded', 'views_own', counts)}) "
                     "WHERE site = ? AND views_shown IS NOT NULL",
                     [site],
                 )
                 # the site's series too: each observation held our fetches made before it; an
                 # observation that no longer differs from the one before it was no change
                 self.db.conn.execute(
-                    f"UPDATE view_snapshots SET own_fetches = {_counted_sql('views', 'own_total', counts)} "
+                    f"UPDATE view_snapshots SET own_fetches = {_counted_sql('rounded', 'own_total', counts)} "
                     "WHERE site = ? AND own_total IS NOT NULL",
                     [site],
                 )
@@ -508,13 +516,15 @@ class SqliteStore(Queries):
         )
         unknown = []
         for item in loose:
-            self._listed_loose[(site, item["article_id"])] = (item["views"], observed_at)
-            counted = self._counted(site, item["views"], own.get(item["article_id"]) or 0)
+            rounded = bool(item.get("views_rounded"))
+            self._listed_loose[(site, item["article_id"])] = (item["views"], observed_at, rounded)
+            counted = self._counted(site, rounded, own.get(item["article_id"]) or 0)
             unknown.append(
                 [
                     max(0, item["views"] - counted),
                     item["views"],
                     own.get(item["article_id"]) or 0,
+                    int(rounded),
                     observed_at,
                     site,
                     item["article_id"],
@@ -525,12 +535,21 @@ class SqliteStore(Queries):
         staged: dict = {}
         snapshots, readers = [], []
         for item in seen:
-            counted = self._counted(site, item["views"], own.get(item["article_id"]) or 0)
+            rounded = bool(item.get("views_rounded"))
+            counted = self._counted(site, rounded, own.get(item["article_id"]) or 0)
             count = max(0, item["views"] - counted)
             readers.append(
-                [count, item["views"], (own.get(item["article_id"]) or 0), observed_at, site, item["article_id"]]
+                [
+                    count,
+                    item["views"],
+                    (own.get(item["article_id"]) or 0),
+                    int(rounded),
+                    observed_at,
+                    site,
+                    item["article_id"],
+                ]
             )
-            self._listed[(site, item["article_id"])] = (item["views"], observed_at)
+            self._listed[(site, item["article_id"])] = (item["views"], observed_at, rounded)
             if self._views_changed(site, item["article_id"], count, staged):
                 snapshots.append(
                     [
@@ -541,6 +560,7 @@ class SqliteStore(Queries):
                         "listing",
                         counted,
                         own.get(item["article_id"]) or 0,
+                        int(rounded),
                     ]
                 )
         if len(self._listed) > self.LAST_VIEWS_CACHE:
@@ -591,13 +611,14 @@ class SqliteStore(Queries):
                 writes.apply_refinements(self.db.conn)
                 self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
                 self.db.conn.executemany(  # the latest count, and when it was last seen
-                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_observed_at = ?, "
-                    "views_source = 'listing' WHERE site = ? AND article_id = ?",
+                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_rounded = ?, "
+                    "views_observed_at = ?, views_source = 'listing' WHERE site = ? AND article_id = ?",
                     readers,
                 )
                 self.db.conn.executemany(  # an uncertain count only where there is none
-                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_observed_at = ?, "
-                    "views_source = 'listing-ambiguous' WHERE site = ? AND article_id = ? AND views IS NULL",
+                    "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_rounded = ?, "
+                    "views_observed_at = ?, views_source = 'listing-ambiguous' "
+                    "WHERE site = ? AND article_id = ? AND views IS NULL",
                     unknown,
                 )
         self._remember_views(staged)
@@ -804,12 +825,12 @@ class SqliteStore(Queries):
 SAME_RUN_SECONDS = 60  # a listing seen this soon after an own fetch of its article may predate it
 
 
-def _counted_sql(shown: str, own: str, counts: bool) -> str:
+def _counted_sql(rounded: str, own: str, counts: bool) -> str:
     """SQL of SqliteStore._counted over columns: the own fetches a shown count held (none in a
-    count the theme may have rounded: normalize.maybe_rounded)."""
+    count the page printed rounded: normalize.count_rounded)."""
     if not counts:
         return "0"
-    return f"CASE WHEN {shown} >= 10000 AND {shown} % 100 = 0 THEN 0 ELSE coalesce({own}, 0) END"
+    return f"CASE WHEN coalesce({rounded}, 0) THEN 0 ELSE coalesce({own}, 0) END"
 
 
 _UPSERT_CATEGORY = (
@@ -817,8 +838,8 @@ _UPSERT_CATEGORY = (
     "ON CONFLICT (site, url) DO UPDATE SET name = coalesce(excluded.name, name), last_seen = excluded.last_seen"
 )
 _INSERT_SNAPSHOT = (
-    "INSERT INTO view_snapshots (site, article_id, observed_at, views, source, own_fetches, own_total) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO view_snapshots (site, article_id, observed_at, views, source, own_fetches, own_total, rounded) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 

@@ -9,7 +9,13 @@ from . import themes as T
 from . import xpaths as X
 from .common import article_id_from_url, element_text, first, pick, site_title_suffix_removed
 
-# --- what the site adds to bodies (its own promo/contact block and copyright) ---
+# --- what the site adds around bodies (its own promo/contact block and copyright) ---
+# The site's block is recognised by where it lives: tpure's div.copynotice (post-single.php) and the
+# reconstruction's div.post-wechat / div.post-copyright, outside the body (each theme's
+# ``promo_classes``). Inside a body a theme's selector found, everything is the author's: a rental
+# post's own 联系电话：400 0123 021 paragraph and the photo after it are body text and a body image
+# (../shared/site/README.md, "The post's own text vs the site's advertising"). Words are read only
+# where no markup says where the body is: a page whose body no theme's selector finds, walked whole.
 PROMO_LINE = re.compile(
     r"^[\u4e00-\u9fff]{2,4}微信号$"
     r"|产业招商/厂房土地租售"
@@ -177,8 +183,10 @@ def _body_container(doc, body, theme):
     return doc if body is None else body
 
 
-def _split_body(container, base_url: str, title: str, theme: T.Theme):
-    """Paragraphs, images and promo lines of the body container."""
+def _split_body(container, base_url: str, title: str, theme: T.Theme, found: bool):
+    """Paragraphs, images and promo lines of the body container. ``found``: the container is the
+    body a theme's selector found, so every line and image in it is the post's; otherwise it is a
+    fallback (the post block or the whole page) and the site's furniture in it is told by its words."""
     structured = any(
         isinstance(el.tag, str) and (el.tag.lower() in _BLOCK_TAGS or el.tag.lower() == "br")
         for el in container.iterdescendants()
@@ -203,6 +211,9 @@ def _split_body(container, base_url: str, title: str, theme: T.Theme):
         line = nz.strip_indent(item)
         if not line:
             continue
+        if found:
+            entries.append(("text", line))
+            continue
         if END_OF_BODY.match(line):
             break
         if not PROMO_LINE.search(line):
@@ -223,7 +234,7 @@ def _split_body(container, base_url: str, title: str, theme: T.Theme):
         else:
             # the QR code of a pasted promo block follows its text
             after_promo = index > 0 and entries[index - 1][0] == "promo"
-            if PROMO_IMAGE.search(value.get("alt") or "") or after_promo:
+            if not found and (PROMO_IMAGE.search(value.get("alt") or "") or after_promo):
                 continue
             images.append(value)
     # a title repeated as the first line of a plain page is not body text
@@ -291,6 +302,7 @@ def _meta_fields(meta, meta_primary: bool, theme: T.Theme, base_url: str) -> dic
         "category": None,
         "category_url": None,
         "views": None,
+        "views_rounded": None,
         "primary": set(),
     }
     if meta is None:
@@ -311,7 +323,8 @@ def _meta_fields(meta, meta_primary: bool, theme: T.Theme, base_url: str) -> dic
             out["primary"].add("published_date")
     views = first(theme.meta_views(meta))
     if views is not None:
-        out["views"] = nz.parse_count(element_text(views))
+        text = element_text(views)
+        out["views"], out["views_rounded"] = nz.parse_count(text), nz.count_rounded(text)
         if meta_primary:
             out["primary"].add("views")
     if time_el is None or views is None:
@@ -329,6 +342,7 @@ def _meta_fields(meta, meta_primary: bool, theme: T.Theme, base_url: str) -> dic
             if out["views"] is None:
                 count = re.search(r"(\d[\d,.]*\s*[万亿]?)\s*(?:次|人|阅读|浏览)?\s*$", rest)
                 out["views"] = nz.parse_count(count.group(1)) if count else None
+                out["views_rounded"] = nz.count_rounded(count.group(1)) if count else None
     return out
 
 
@@ -361,7 +375,9 @@ def parse_article(doc, url: str, fetched_at, title_el, body_el, theme: T.Theme, 
     category = meta["category"] or bc_category
     category_url = meta["category_url"] or (nz.absolute_url(bc_category_url, url) if category == bc_category else None)
 
-    paragraphs, images, promo = _split_body(_body_container(doc, body_el, theme), url, title, theme)
+    paragraphs, images, promo = _split_body(
+        _body_container(doc, body_el, theme), url, title, theme, found=body_el is not None
+    )
     promo += [_block_text(el) for t in T.THEMES for el in t.promo_outside_body(doc)]
     promo = [p for p in dict.fromkeys(promo) if p]
 
@@ -403,6 +419,7 @@ def parse_article(doc, url: str, fetched_at, title_el, body_el, theme: T.Theme, 
         "published_text": published_text,
         "views": meta["views"],  # one page, no history: the readers' count is the number shown
         "views_shown": meta["views"],
+        "views_rounded": meta["views_rounded"] if meta["views"] is not None else None,
         "byline": find_byline(paragraphs),
         "keywords": keywords,
         "body_text": body_text,

@@ -35,6 +35,8 @@ def parse_listing(doc, url: str, fetched_at, theme: T.Theme | None = None) -> di
         time_el = first(item_theme.item_time(item))
         views_el = first(item_theme.item_views(item))
         published_text = nz.clean_inline(element_text(time_el)) if time_el is not None else None
+        views_text = element_text(views_el) if views_el is not None else None
+        views = nz.parse_count(views_text)
         dates = nz.parse_published(published_text, fetched_iso)
         articles.append(
             {
@@ -43,7 +45,8 @@ def parse_listing(doc, url: str, fetched_at, theme: T.Theme | None = None) -> di
                 "excerpt": (nz.strip_indent(element_text(excerpt_el)) or None) if excerpt_el is not None else None,
                 **dates,
                 "published_text": published_text,
-                "views": nz.parse_count(element_text(views_el)) if views_el is not None else None,
+                "views": views,
+                "views_rounded": nz.count_rounded(views_text) if views is not None else None,
             }
         )
 
