@@ -124,6 +124,8 @@ def from_cell(value: str, spec: dict):
         return json.loads(value) if value else []
     if value == "" and "null" in types:
         return None
+    if "boolean" in types:
+        return {"true": True, "false": False}[value]
     return int(value) if "integer" in types else value
 
 

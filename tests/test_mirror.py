@@ -26,11 +26,15 @@ def fetch(base: str, path: str, headers: dict | None = None):
     return response, body
 
 
-def test_robots_txt(mirror300):
+def test_robots_txt_is_the_platforms_404(mirror300):
+    """Z-BlogPHP ships no robots.txt: the platform answers /robots.txt with the theme's 404 page
+    (seen on Z-BlogPHP 1.7.3 + tpure 5.0.2, docs/platform.md), which robots.txt readers take as
+    "nothing is forbidden"."""
     _, base = mirror300
     response, body = fetch(base, "/robots.txt")
-    assert response.status == 200
-    assert b"User-agent: *" in body and b"Disallow: /zb_system/" in body
+    assert response.status == 404
+    assert parse_page(body, base + "robots.txt", None)["kind"] == "other"
+    assert "对不起，页面未找到".encode() in body
 
 
 def test_home_lists_latest_and_nav_has_five_categories(mirror300):
@@ -38,7 +42,10 @@ def test_home_lists_latest_and_nav_has_five_categories(mirror300):
     response, body = fetch(base, "/")
     page = parse_page(body, base, None)
     assert page["kind"] == "listing"
-    assert [a["url"] for a in page["articles"]] == [f"{base}index.php/post/{aid}.html" for aid in site.newest[:10]]
+    # the sticky post first (c_system_route.php, ViewList), then the ten newest of the others
+    shown = [*site.sticky, *[a for a in site.newest if a not in site.sticky][:10]]
+    assert len(site.sticky) == 1 and site.sticky[0] not in site.newest[:10]
+    assert [a["url"] for a in page["articles"]] == [f"{base}index.php/post/{aid}.html" for aid in shown]
     from xzcrawler.core.pages import load_document, nav_categories
 
     doc, _ = load_document(body)
@@ -144,3 +151,29 @@ def test_large_mirrors_render_on_request(n):
     last = site.ids[-1]
     assert site.article(last).title
     assert sum(site.category_pages(c) for c in CATEGORIES) >= n // 20
+
+
+def test_a_sticky_post_heads_every_listing_page_and_keeps_its_own_category(mirror300):
+    """The platform lists a global sticky post (IsTop 1) first on every page of every category's
+    listing, those it does not belong to included, and leaves it out of its own category's pages
+    (seen on Z-BlogPHP 1.7.3 + tpure 5.0.2: tests/fixtures/listing/platform-5x-*)."""
+    site, base = mirror300
+    (sticky,) = site.sticky
+    own = site.category_id(site.category(sticky))
+    sticky_url = f"{base}index.php/post/{sticky}.html"
+    for kind in CATEGORIES:
+        cat = site.category_id(kind)
+        urls, page_url = [], f"{base}index.php/category-{cat}.html"
+        while page_url:
+            response, body = fetch(base, urlsplit(page_url).path)
+            page = parse_page(body, page_url, None)
+            assert page["articles"][0]["url"] == sticky_url, (cat, page_url)
+            assert b'<em class="istop">' in body
+            urls += [a["url"] for a in page["articles"][1:]]
+            page_url = page["next_page"]
+        assert sticky_url not in urls
+        expected = [a for a in site.by_category[kind] if a != sticky]
+        assert urls == [f"{base}index.php/post/{aid}.html" for aid in expected], cat
+    response, body = fetch(base, f"/index.php/post/{sticky}.html")
+    page = parse_page(body, sticky_url, None)
+    assert page["category_url"] == f"{base}index.php/category-{own}.html"

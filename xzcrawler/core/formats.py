@@ -41,9 +41,12 @@ def jsonl_writer(records: Iterable[dict], fh: BinaryIO, columns: Sequence[str] |
 def csv_cell(value) -> str | int | float:
     """One CSV cell: a list of strings is joined one per line (``\\n``, shown as lines of one cell by
     spreadsheets); a list of objects (images, related) or an object is its JSON text; None and
-    an empty list are an empty cell; strings and numbers are as they are."""
+    an empty list are an empty cell; a boolean is ``true`` or ``false`` (as in the JSONL); strings
+    and numbers are as they are."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return "\n".join(value)
     if isinstance(value, (list, dict)):

@@ -87,6 +87,8 @@ PROMO_HTML = (
     "或微信/手机：13391219793&nbsp;<br/>请说明您的需求、用途、税收、公司、联系人、手机号，以便快速帮您对接资源。"
     "&nbsp;<br/>长按/扫一扫加葛毅明的微信号</p>"
 )
+# A rental ad's own contact line, as a post of the network writes it (the platform check's post)
+CONTACT_LINE = "租金面议，可分租，价格优惠，欢迎实地考察。联系电话：400 0123 021。"
 COPYRIGHT_TEXT = "版权声明：本文由{site}发布，如需转载请注明出处。部份内容收集于网络，如有不妥之处请联系我们删除 400-0123-021&nbsp;或 13391219793"
 
 

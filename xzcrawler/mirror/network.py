@@ -55,7 +55,7 @@ PROFILES: dict[str, Profile] = {
         "嘉兴厂房网", "嘉兴", 10, ("嘉兴", "南湖", "秀洲", "海宁", "桐乡"), "嘉兴厂房土地出租出售"
     ),
     "jiashan.021cf.cn": replace(_profile("嘉善厂房土地招商网", "嘉善", 20, ("嘉善", "西塘", "姚庄", "大云")), v6=True),
-    "wujiang.021cf.cn": _profile("吴江厂房网", "吴江", 30, ("吴江", "盛泽", "汾湖", "震泽")),
+    "wujiang.021cf.cn": replace(_profile("吴江厂房网", "吴江", 30, ("吴江", "盛泽", "汾湖", "震泽")), lazyload=False),
     "huzhou.021cf.cn": replace(_profile("湖州厂房网", "湖州", 40, ("湖州", "长兴", "德清", "安吉")), navbar_fixed=True),
     "nantong.021cf.cn": _profile(
         "南通厂房网", "南通", 50, ("南通", "海门", "启东", "如皋"), "南通厂房土地出租出售招商"

@@ -263,10 +263,3 @@ Disallow: /zb_system/
 Disallow: /zb_users/plugin/
 Disallow: /feed.php
 """
-
-# Z-BlogPHP ships no robots.txt; the mirror's is its own guess, and it leaves /feed.php open (the
-# crawler reads the feed at the start of a refresh)
-ROBOTS_TXT_TPURE = """User-agent: *
-Disallow: /zb_system/
-Disallow: /zb_users/plugin/
-"""

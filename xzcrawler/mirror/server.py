@@ -55,8 +55,8 @@ def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, floa
 
 def _route_tpure(site: MirrorSite, target: str, base: str) -> tuple[int, str, bytes, None]:
     path, _, query = target.split("#", 1)[0].partition("?")
-    if path == "/robots.txt":
-        return 200, "text/plain; charset=utf-8", render.ROBOTS_TXT_TPURE.encode(), None
+    # Z-BlogPHP ships no robots.txt: /robots.txt is a path like any other, and gets the theme's
+    # 404 page with status 404 (seen on Z-BlogPHP 1.7.3 + tpure 5.0.2, docs/platform.md)
     if path in ("/", "/index.php"):
         return 200, HTML, tpure.home_page(site, base).encode(), None
     if path == "/feed.php":

@@ -46,6 +46,10 @@ class Profile:
     v6: bool = False  # tpure 6.x traits: counts >= 10,000 in 万, the abstract block, timgbox
     time_style: int | None = None  # an absolute time style (index into ABSOLUTE_STYLES); None: time-ago
     navbar_fixed: bool = False  # li#navbar-item-index (installed after 2024-03) instead of nvabar-
+    sticky: int = 1  # posts the owner made sticky for the whole site (IsTop 1, "global"): tpure only
+    # tpure's PostLAZYLOADON (on by default): body images and listing thumbnails lazy-loaded; the
+    # real xuzhou listing (../shared/site/tpure/category-3.html) shows a site with it off
+    lazyload: bool = True
 
     def category_name(self, kind: int) -> str:
         return dict(self.categories)[kind]
@@ -65,7 +69,7 @@ class Article:
     published: dt.datetime
     views: int
     shape: str  # "full" | "nometa" | "plain"
-    blocks: list = field(default_factory=list)  # ("p"|"img"|"caption"|"promo"|"date", ...)
+    blocks: list = field(default_factory=list)  # ("p"|"img"|"caption"|"date", ...)
     byline: str | None = None
     keywords: list = field(default_factory=list)
     related: list = field(default_factory=list)
@@ -133,15 +137,13 @@ def relative_time(published: dt.datetime, now: dt.datetime, rng: random.Random |
 def content_html(art: Article, image, indent: str, blank: str) -> str:
     """The post's content as its author wrote it in the editor (the same in every theme): a
     "plain" post is lines joined by <br/>, the others paragraphs, centred images and captions,
-    and the site's promo block, ending in an empty paragraph (``blank``). ``image(src, alt)``
+    ending in an empty paragraph (``blank``). ``image(src, alt)``
     is the theme's markup of an image."""
     if art.shape == "plain":
         lines = []
         for block in art.blocks:
             if block[0] == "img":
                 lines.append(image(block[1], block[2]))
-            elif block[0] == "promo":
-                lines.append(block[1])
             else:
                 lines.append(html.escape(block[1]))
         return "<br/>\n".join(lines)
@@ -151,8 +153,6 @@ def content_html(art: Article, image, indent: str, blank: str) -> str:
             parts.append(f'<p style="text-align:center">{image(block[1], block[2])}</p>')
         elif block[0] == "caption":
             parts.append(f'<p style="text-align: center;">{html.escape(block[1])}</p>')
-        elif block[0] == "promo":
-            parts.append(block[1])
         else:
             parts.append(f"<p>{indent}{html.escape(block[1])}</p>")
     parts.append(blank)
@@ -233,6 +233,13 @@ class MirrorSite:
         # listings misses when posts published during it push others from one page to the next.
         # Only the previous/next links of their neighbours in the category still lead to them.
         self.unlisted: frozenset = frozenset()
+        # Sticky posts (IsTop 1, "global"): the platform lists them first on every page of every
+        # listing, the home page and the categories they do not belong to included, and leaves
+        # them out of the pages of their own category (zb_system/function/c_system_route.php,
+        # ViewList: log_IsTop = 0 for the paged list, then $articles_top merged in front; seen on
+        # Z-BlogPHP 1.7.3 + tpure 5.0.2, docs/platform.md). An older post of the site, by rule.
+        older = [a for a in self.newest if not self.is_seed(a)][self.n // 3 :]
+        self.sticky: tuple = tuple(older[: self.profile.sticky]) if self.profile.theme == "tpure" else ()
         self._visits_lock = threading.Lock()
 
     # -- the id space ---------------------------------------------------------
@@ -405,8 +412,14 @@ class MirrorSite:
             stamp = f"{art.published:%Y-%m-%d}" if art.shape == "plain" else f"{art.published:%Y-%m-%d %H:%M:%S}"
             label = "发布日期:" if art.shape == "plain" else "发布时间："
             blocks.insert(1 if len(blocks) > 1 else 0, ("date", label + stamp))
-        if rng.random() < 0.1:
-            blocks.append(("promo", C.PROMO_HTML))
+        if rng.random() < 0.5 and art.category in C.PROPERTY:
+            # a rental ad's own contact line, the property's photo after it: the post's own text
+            # and image, whatever they mention (../shared/site/README.md, "The post's own text vs
+            # the site's advertising"; such a post was served by Z-BlogPHP 1.7.3 + tpure 5.0.2,
+            # docs/platform.md). The site's own contact block lives in div.copynotice.
+            blocks.append(("p", C.CONTACT_LINE))
+            src = f"/zb_users/upload/{art.published:%Y/%m}/{art.published:%Y%m%d}{art.aid}9.jpg"
+            blocks.append(("img", src, art.title))
         return blocks
 
     # -- listings ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import random
+import zlib
 from email.utils import format_datetime
 
 from . import corpus as C
@@ -51,19 +52,47 @@ def date_span(site: MirrorSite, published: dt.datetime) -> str:
     return f'{relative}<span class="datetime"> ({shown})</span>' if shown else relative
 
 
-def _image(base: str, src: str, alt: str) -> str:
-    """A body image as the theme serves it: wrapped for the lightbox (include.php,
-    tpure_FancyboxRegex) and lazy-loaded (tpure_LazyLoadReplace: the address moves to
-    data-original, src becomes the placeholder, a second class attribute is added)."""
+def inserted_with_editor(src: str) -> bool:
+    """Whether the author inserted the image with the platform's editor (UEditor, which gives it
+    class ue-image) rather than pasting it with the text copied from elsewhere: most, not all."""
+    return zlib.crc32(src.encode()) % 10 < 7
+
+
+def _image(base: str, src: str, alt: str, lazyload: bool = True) -> str:
+    """A body image as the theme serves it, both options on by default (include.php):
+    tpure_FancyboxRegex wraps only images of class ``ue-image`` (with UEditor >= 1.6.5, the
+    platform's default editor) for the lightbox, rewriting the tag to ``<img class="ue-image"
+    src=…>``; tpure_LazyLoadReplace then moves the address to data-original, puts its placeholder
+    in src and adds a second class attribute after it. Served by Z-BlogPHP 1.7.3 + tpure 5.0.2
+    (docs/platform.md): ``<a href=IMG data-fancybox="images"><img class="ue-image" src=LAZY
+    data-original=IMG class="lazyload" alt=… title=…/></a>`` for an editor's image, ``<img
+    src=LAZY data-original=IMG class="lazyload" alt=…/>`` for any other."""
     url = _link(base, src)
-    return (
-        f'<a href="{url}" data-fancybox="images"><img class="ue-image" src="{_link(base, LAZY)}" '
-        f'data-original="{url}" class="lazyload" alt="{E(alt)}"></a>'
+    lazy = f'src="{_link(base, LAZY)}" data-original="{url}" class="lazyload" alt="{E(alt)}"'
+    if not lazyload:  # PostLAZYLOADON off: the address stays in src
+        lazy = f'src="{url}" alt="{E(alt)}"'
+    if not inserted_with_editor(src):
+        return f"<img {lazy}/>"
+    return f'<a href="{url}" data-fancybox="images"><img class="ue-image" {lazy} title="{E(alt)}"/></a>'
+
+
+def layout(
+    site: MirrorSite,
+    base: str,
+    title: str,
+    body_class: str,
+    main: str,
+    canonical: str | None = None,
+    above: str | None = None,
+) -> str:
+    """header.php + navbar.php + footer.php around the page's main part; ``above``: index.php's
+    banner, which stands in div.main before div.indexcon (in place of div.mask)."""
+    opening = (
+        '    <div class="main">\n        <div class="mask"></div>\n        <div class="wrap">'
+        if above is None
+        else f'    <div class="main">\n{above}\n        <div class="indexcon">\n        <div class="wrap">'
     )
-
-
-def layout(site: MirrorSite, base: str, title: str, body_class: str, main: str, canonical: str | None = None) -> str:
-    """header.php + navbar.php + footer.php around the page's main part."""
+    closing = "        </div>\n    </div>" if above is None else "        </div>\n        </div>\n    </div>"
     profile = site.profile
     # the platform's navbar module: li#nvabar-item-index on sites installed before 2024-03 (the
     # platform's own spelling), li#navbar-item-index after; li#navbar-category-N per category
@@ -105,12 +134,9 @@ def layout(site: MirrorSite, base: str, title: str, body_class: str, main: str, 
         </div>
     </div>
 </div>
-    <div class="main">
-        <div class="mask"></div>
-        <div class="wrap">
+{opening}
 {main}
-        </div>
-    </div>
+{closing}
 </div>
 <div class="footer">
     <div class="fademask"></div>
@@ -118,6 +144,9 @@ def layout(site: MirrorSite, base: str, title: str, body_class: str, main: str, 
         <h3>Copyright © {profile.name} Rights Reserved. <a href="https://beian.miit.gov.cn/" rel="nofollow" target="_blank">沪ICP备12034567号-3</a></h3>
         <h4>Powered By <a href="https://www.zblogcn.com/" title="RainbowSoft Z-BlogPHP" target="_blank">Z-BlogPHP</a>. Theme by <a href="https://www.toyean.com/" target="_blank" title="拓源网">TOYEAN</a>.</h4>
     </div>
+</div>
+<div class="edgebar">
+<a href="javascript:;" target="_self" class="setnight"></a>
 </div>
 </body>
 </html>
@@ -153,7 +182,8 @@ def _body(site: MirrorSite, art, base: str, rng: random.Random) -> str:
     if site.profile.v6:
         # 6.x post-single.php: PostBLOCKQUOTEON prints the post's summary first (tpure_GetIntro)
         parts.append(f'<blockquote class="abstract">\n<span>摘要：</span>{site.excerpt(art.aid)}\n</blockquote>')
-    parts.append(content_html(art, lambda src, alt: _image(base, src, alt), indent, "<p><br></p>"))
+    lazy = site.profile.lazyload
+    parts.append(content_html(art, lambda src, alt: _image(base, src, alt, lazy), indent, "<p><br></p>"))
     return "\n".join(parts)
 
 
@@ -187,6 +217,34 @@ def related_block(site: MirrorSite, aid: int, base: str, rng: random.Random) -> 
     )
 
 
+def comments_block(base: str, aid: int) -> str:
+    """post-single.php includes comments.php after mutuality.php (PostARTICLECMTON, on by
+    default): an empty div.cmts.block.nocmt whose data-content is language/zh-cn.php's nocmt,
+    then commentpost.php's div.cmt.block#divCommentPost form. The mirror's posts have no comments."""
+    return f"""<div data-content="还没有人评论？赶快去抢沙发~" class="cmts block nocmt">
+    <label id="AjaxCommentBegin"></label>
+    <label id="AjaxCommentEnd"></label>
+</div>
+<div class="cmt block" id="divCommentPost">
+    <div class="posttitle">
+        <h4>发表评论<button id="cancel-reply" class="cmtbtn">取消回复</button></h4>
+    </div>
+    <div class="comment">
+        <div id="cmtimg" class="cmtimg"><img src="{_link(base, "/zb_users/avatar/0.png")}" alt="访客" /><p></p></div>
+        <div class="cmtarea">
+            <form id="frmSumbit" target="_self" method="post" action="{_link(base, f"/zb_system/cmd.php?act=cmt&amp;postid={aid}")}" >
+            <input type="hidden" name="inpId" id="inpId" value="{aid}" />
+            <textarea name="txaArticle" id="txaArticle" rows="3" tabindex="1"></textarea>
+            <div class="cmtsubmit"><button type="submit" name="btnSumbit" class="cmtbtn" tabindex="6">评论</button></div>
+            </form>
+        </div>
+    </div>
+</div>
+<script>
+var txaArticle = document.getElementById('txaArticle');
+</script>"""
+
+
 def _title_html(site: MirrorSite, title: str) -> str:
     """post-single.php: div.post > h1. ``broken="title"`` models a theme update that wraps it
     (the simulated days' markup break: only fallbacks still find the title)."""
@@ -215,6 +273,13 @@ def article_page(site: MirrorSite, aid: int, base: str, requested: str, views: i
     )
     if art.shape == "nometa":  # some real pages show breadcrumb and title but no meta line
         info = ""
+    else:
+        # post-single.php: the font-size buttons, in div.info after the spans (PostTFONTSIZEON, on
+        # by default; language/zh-cn.php bigfont, smallfont, refont)
+        info += (
+            '\n                <div class="ctrl"><a href="javascript:;" title="增加字号"></a>'
+            '<a href="javascript:;" title="减小字号"></a><a href="javascript:;" title="还原字号" class="hide"></a></div>'
+        )
     classes = f"{site.css('body', 'single')} viewall indent" + (" timgbox" if site.profile.v6 else "")
     copyright_line = C.COPYRIGHT_TEXT.format(site=f"<strong>{site.profile.name}</strong>")
     copy_url = requested if not site.profile.v6 else _link(base, post_path(aid))  # 5.x: fullcurrenturl
@@ -270,6 +335,7 @@ def article_page(site: MirrorSite, aid: int, base: str, requested: str, views: i
         </div>
     </div>
 {related_block(site, aid, base, draw)}
+{comments_block(base, aid)}
 </div>
 {_sidebar(site, base)}
             </div>"""
@@ -290,29 +356,45 @@ def _list_item(site: MirrorSite, aid: int, base: str, views: int) -> str:
         date = date_span(site, site.article(aid).published)
     thumb = ""
     if site._rng(aid, "thumb").random() < 0.75:
+        # post-multi.php: tpure_Thumb's address; with PostLAZYLOADON, tpure_ListIMGLazyLoad
+        # rewrites the list templates when they are built (include.php), so the thumbnail is
+        # lazy-loaded like a body image; the real xuzhou listing shows a site with it off
         src = _link(base, f"/zb_users/upload/thumb/{aid}.jpg")
-        thumb = (
-            f'    <div class="postimg"><a href="{url}"><img src="{_link(base, LAZY)}" data-original="{src}" '
-            f'class="lazyload" alt="{title}" /></a></div>\n'
+        img = (
+            f'<img src="{_link(base, LAZY)}" data-original="{src}" class="lazyload" alt="{title}" />'
+            if site.profile.lazyload
+            else f'<img src="{src}" alt="{title}" />'
         )
+        thumb = f'    <div class="postimg"><a href="{url}">{img}</a></div>\n'
+    # post-istop.php: a sticky post's heading ends in em.istop 置顶 (language/zh-cn.php: istop)
+    istop = '<em class="istop">置顶</em>' if aid in site.sticky else ""
     return (
-        f'<div class="post item">\n    <h2><a href="{url}">{title}</a></h2>\n    <div class="info">\n'
+        f'<div class="post item">\n    <h2><a href="{url}">{title}</a>{istop}</h2>\n    <div class="info">\n'
         f'        <span class="user"><a href="{_link(base, "/index.php/author-1.html")}" rel="nofollow">admin</a></span>'
         f'<span class="date">{date}</span><span class="view">{views_shown(site, views)}</span>\n    </div>\n'
-        f'{thumb}    <div class="intro{" isimg" if thumb else ""}">\n        {site.excerpt(aid)}\n    </div>\n</div>'
+        f'{thumb}    <div class="intro{" isimg" if thumb else ""}">\n        {site.excerpt(aid)}\n    </div>\n'
+        # PostMOREBTNON: the network's listings show the read-more link (../shared/site/tpure/category-3.html)
+        f'    <div><a href="{url}" class="readmore">查看全文</a></div>\n</div>'
     )
+
+
+# tpure relabels the platform's ‹‹ ‹ › ›› on every front-end page (include.php: first_button,
+# prev_button, next_button, last_button from language/zh-cn.php index, prevpage, nextpage, endpage)
+# and pagebar.php prints those four as a.m
+FIRST, PREVIOUS, NEXT, LAST = "首页", "上页", "下页", "尾页"
 
 
 def pagebar(base: str, path_of, page: int, last: int) -> str:
     """The platform's page bar (zb_system/function/lib/pagebar.php, Make) in tpure's pagebar.php:
-    first ‹‹ always, previous ‹ when not on page 1, up to 10 numbers around the current page
-    (span.now-page, the next one span.next-page > a), next › when not on the last page, last ››
-    always. Only printed when there is more than one page (catalog.php)."""
+    first 首页 always, previous 上页 when not on page 1, up to 10 numbers around the current page
+    (span.now-page, the next one span.next-page > a), next 下页 when not on the last page, last
+    尾页 always; the four labels as a.m. Only printed when there is more than one page
+    (catalog.php). Served so by Z-BlogPHP 1.7.3 + tpure 5.0.2 (docs/platform.md)."""
     if last <= 1:
         return ""
-    parts = [f'<a href="{_link(base, path_of(1))}">‹‹</a>']
+    parts = [f'<a href="{_link(base, path_of(1))}" class="m">{FIRST}</a>']
     if page != 1:
-        parts.append(f'<a href="{_link(base, path_of(page - 1))}">‹</a>')
+        parts.append(f'<a href="{_link(base, path_of(page - 1))}" class="m">{PREVIOUS}</a>')
     count_all, middle = last + 1, -(-PAGEBAR_COUNT // 2)
     start = page - middle + 1 if page > middle else 1
     if count_all > PAGEBAR_COUNT and count_all - start < PAGEBAR_COUNT:
@@ -326,18 +408,30 @@ def pagebar(base: str, path_of, page: int, last: int) -> str:
         else:
             parts.append(f'<a href="{_link(base, path_of(n))}">{n}</a>')
     if page != last:
-        parts.append(f'<a href="{_link(base, path_of(page + 1))}">›</a>')
-    parts.append(f'<a href="{_link(base, path_of(last))}">››</a>')
+        parts.append(f'<a href="{_link(base, path_of(page + 1))}" class="m">{NEXT}</a>')
+    parts.append(f'<a href="{_link(base, path_of(last))}" class="m">{LAST}</a>')
     return '                    <div class="pagebar">\n' + "\n".join(parts) + "\n                    </div>"
 
 
 def listing_page(
-    site: MirrorSite, base: str, title: str, sitemap: str, ids: list[int], bar: str, body_class: str, canonical: str
+    site: MirrorSite,
+    base: str,
+    title: str,
+    sitemap: str,
+    ids: list[int],
+    bar: str,
+    body_class: str,
+    canonical: str,
+    top: str = "",
+    above: str | None = None,
 ) -> str:
+    """catalog.php (and index.php, with ``top``: what the home page shows above the list, and
+    ``above``: its banner)."""
     items = "\n".join(_list_item(site, aid, base, site.views_now(aid)) for aid in ids)
     main = f"""{sitemap}
             <div id="sticky">
                 <div class="content listcon">
+{top}
                     <div class="block custom">
 {items}
                     </div>
@@ -345,12 +439,25 @@ def listing_page(
                 </div>
 {_sidebar(site, base)}
             </div>"""
-    return layout(site, base, title, body_class, main, canonical)
+    return layout(site, base, title, body_class, main, canonical, above)
+
+
+def _paged(site: MirrorSite, ids: list[int]) -> list[int]:
+    """The posts a listing pages through: not the sticky ones (c_system_route.php, ViewList:
+    log_IsTop = 0), nor those a test hides."""
+    return [a for a in ids if a not in site.unlisted and a not in site.sticky]
+
+
+def _page_ids(site: MirrorSite, paged: list[int], page: int) -> list[int]:
+    """Page ``page`` of a listing: the site's sticky posts first, on every page (ViewList merges
+    $articles_top in front; post-istop.php prints them unless PostISTOPINDEXON limits them to
+    page 1, off by default), then that page's share of the rest."""
+    return [*(a for a in site.sticky if a not in site.unlisted), *paged[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
 
 
 def category_page(site: MirrorSite, category_id: int, page: int, base: str) -> str | None:
     kind = site.category_kind(category_id)
-    items = [a for a in site.by_category.get(kind, []) if a not in site.unlisted] if kind is not None else []
+    items = _paged(site, site.by_category.get(kind, [])) if kind is not None else []
     last = max(1, -(-len(items) // PAGE_SIZE))
     if kind is None or not 1 <= page <= last:
         return None
@@ -360,7 +467,7 @@ def category_page(site: MirrorSite, category_id: int, page: int, base: str) -> s
         base,
         f"{name} - {site.profile.name}" if page == 1 else f"{name} - 第{page}页 - {site.profile.name}",
         _sitemap(base, name, category_id, ""),
-        items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        _page_ids(site, items, page),
         pagebar(base, lambda n: category_path(category_id, n), page, last),
         "category",
         category_path(category_id, page),
@@ -374,12 +481,12 @@ def simple_listing(site: MirrorSite, kind: str, number: int, page: int, base: st
         if not 1 <= number <= len(C.KEYWORDS):
             return None
         word = C.KEYWORDS[number - 1]
-        ids = [a for a in site.newest if word in site.keywords_of(a)]
+        ids = _paged(site, [a for a in site.newest if word in site.keywords_of(a)])
         label = word
     else:
         if number != 1:
             return None
-        ids, label = site.newest, "admin"
+        ids, label = _paged(site, site.newest), "admin"
     last = max(1, -(-len(ids) // PAGE_SIZE))
     if not 1 <= page <= last:
         return None
@@ -393,7 +500,7 @@ def simple_listing(site: MirrorSite, kind: str, number: int, page: int, base: st
         base,
         f"{label} - {site.profile.name}",
         sitemap,
-        ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        _page_ids(site, ids, page),
         pagebar(base, path_of, page, last),
         "tag" if kind == "tags" else "author",
         path_of(page),
@@ -401,16 +508,49 @@ def simple_listing(site: MirrorSite, kind: str, number: int, page: int, base: st
 
 
 def home_page(site: MirrorSite, base: str) -> str:
-    """index.php: the newest posts (page 1; the mirror serves no further home pages)."""
+    """index.php: the newest posts (page 1; the mirror serves no further home pages), below the
+    theme's default banner (PostBANNERON: div.banner > div.wrap > div.hellotip with its search
+    box) and slide block (PostSLIDEON, PostSLIDEPLACE 0: div.slideblock in div.content), the whole
+    in div.indexcon, as Z-BlogPHP 1.7.3 + tpure 5.0.2 serve it (docs/platform.md; no home page of
+    the network is held, so the theme's defaults stand)."""
+    slides = "".join(
+        f'<a href="{_link(base, post_path(aid))}" class="swiper-slide" style="background-color:#ffffff;">'
+        f'<img src="{_link(base, f"/zb_users/upload/thumb/{aid}.jpg")}" alt="{E(site.title_of(aid))}" />'
+        f"<span>{E(site.title_of(aid))}</span></a>"
+        for aid in site.newest[:2]
+    )
+    top = f"""                        <div class="slideblock">
+                        <div class="slide swiper-container hastitle">
+                            <div class="swiper-wrapper">{slides}</div>
+                            <div class="swiper-pagination"></div>
+                            <div class="swiper-button-prev"></div>
+                            <div class="swiper-button-next"></div>
+                        </div>
+                        </div>"""
+    banner = f"""            <div class="banner" data-type="display" data-speed="2" style="height:360px;">
+            <div class="wrap">
+                <div class="hellotip">{E(site.profile.name)}
+                    <div class="hellosch">
+                        <form name="search" method="post" action="{_link(base, "/zb_system/cmd.php?act=search")}">
+                            <input type="text" name="q" placeholder="搜索..." class="helloschinput" />
+                            <button type="submit" class="helloschbtn"></button>
+                        </form>
+                        <div class="schwords"><div class="schwordsinfo"><h5>大家都在搜：</h5></div><div class="ajaxresult"></div></div>
+                    </div>
+                </div>
+            </div>
+        </div>"""
     return listing_page(
         site,
         base,
         f"{site.profile.name} - 产业招商 厂房土地出租出售",
         "",
-        [a for a in site.newest if a not in site.unlisted][:PAGE_SIZE],
+        _page_ids(site, _paged(site, site.newest), 1),
         "",
         "index",
         "/",
+        top,
+        banner,
     )
 
 
@@ -451,7 +591,9 @@ def feed(site: MirrorSite, base: str, category_id: int | None = None) -> str | N
             f"<description>{E(content)}</description><pubDate>{format_datetime(published)}</pubDate></item>"
         )
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        # zb_system/feed.php: the channel's title, link and description (the site's subtitle), then
+        # the items; no generator or language element (served so by Z-BlogPHP 1.7.3)
+        '<?xml version="1.0" encoding="utf-8"?><rss xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
         f"<title>{E(site.profile.name)}</title><link>{_link(base, '/')}</link><description>{E(site.profile.name)}</description>"
-        f"<generator>Z-BlogPHP 1.7.3</generator><language>zh-CN</language>{''.join(items)}</channel></rss>"
+        f"{''.join(items)}</channel></rss>"
     )

@@ -41,6 +41,7 @@ _V1_FIELDS = (
 # The record's fields come from the JSON schema, the one place that lists them: a new field is a
 # schema property, its value in a page module, and a migration adding its column here.
 ARTICLE_FIELDS = tuple(record_schema()["properties"])
+BOOLEAN_FIELDS = tuple(name for name, spec in record_schema()["properties"].items() if "boolean" in _types(spec))
 JSON_FIELDS = tuple(
     name for name, spec in record_schema()["properties"].items() if {"array", "object"} & set(_types(spec))
 )

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 from ..core import normalize as nz
-from .migrations import ARTICLE_FIELDS, JSON_FIELDS
+from .migrations import ARTICLE_FIELDS, BOOLEAN_FIELDS, JSON_FIELDS
 
 
 class Queries:
@@ -73,6 +73,9 @@ class Queries:
             record = dict(zip(ARTICLE_FIELDS, values, strict=True))
             for name in JSON_FIELDS:
                 record[name] = json.loads(record[name]) if record[name] else []
+            for name in BOOLEAN_FIELDS:  # SQLite keeps 0 and 1
+                if record[name] is not None:
+                    record[name] = bool(record[name])
             yield record
 
     def last_capture(self, url: str) -> tuple[str, str, str] | None:
