@@ -47,6 +47,7 @@ def test_listing_page_prints_listing_shape():
         "published_latest",
         "published_text",
         "views",
+        "views_rounded",
     }
 
 
