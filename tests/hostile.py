@@ -22,14 +22,14 @@ from .conftest import NOW
 HTML = "text/html; charset=utf-8"
 
 
-def listing_html(
-    base: str, items: list[tuple[str, str, str]], next_href: str | None = None, last: int | None = None
-) -> bytes:
-    """A category page in the theme's markup: items of (href, title, views), an optional next link."""
+def listing_html(base: str, items: list[tuple], next_href: str | None = None, last: int | None = None) -> bytes:
+    """A category page in the theme's markup: items of (href, title, views[, date text]), an
+    optional next link."""
     rows = "\n".join(
-        f'<div class="list-item"><h2><a href="{href}">{title}</a></h2><p class="intro">摘要</p>'
-        f'<div class="post-meta"><span class="time">1年前 (2024-09-24)</span><span class="view">{views}</span></div></div>'
-        for href, title, views in items
+        f'<div class="list-item"><h2><a href="{item[0]}">{item[1]}</a></h2><p class="intro">摘要</p>'
+        f'<div class="post-meta"><span class="time">{item[3] if len(item) > 3 else "1年前 (2024-09-24)"}</span>'
+        f'<span class="view">{item[2]}</span></div></div>'
+        for item in items
     )
     bar = ""
     if next_href:

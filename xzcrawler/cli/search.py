@@ -9,6 +9,8 @@ import click
 
 from .common import archive_errors, db_option
 
+_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
 
 @click.command(name="search")
 @click.argument("query")
@@ -37,14 +39,20 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
             total = archive.count_matches(query, category=category, since=since)
         except QueryTooLarge as exc:
             raise click.UsageError(str(exc)) from None
+    from ..core.normalize import inert
+
     for hit in hits:
         if as_json:  # each line carries the number of articles the query and filters select
-            click.echo(json.dumps({**hit.__dict__, "total": total}, ensure_ascii=False))
+            # (JSON escapes control characters itself; bidi controls are taken out)
+            click.echo(json.dumps({**hit.__dict__, "total": total}, ensure_ascii=False).translate(_BIDI))
         else:
             copies = f"  ({hit.copies} copies)" if hit.copies > 1 else ""
             where = f"{hit.site_name} ({hit.site})" if hit.site_name else hit.site
+            # rows archived before text was made inert at parse time are made so here
             click.echo(
-                f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {where}  {hit.url}\n"
-                f"            {hit.snippet}"
+                inert(
+                    f"{hit.published_date or '----------'}  {hit.title}{copies}\n            {where}  {hit.url}\n"
+                    f"            {hit.snippet}"
+                )
             )
     click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)

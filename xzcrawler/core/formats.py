@@ -38,7 +38,13 @@ def jsonl_writer(records: Iterable[dict], fh: BinaryIO, columns: Sequence[str] |
     return count
 
 
-def csv_cell(value) -> str | int | float:
+# A cell a spreadsheet would run as a formula (=IMPORTXML(…), +, -, @, or a tab or CR before one):
+# prefixed with ' so that it shows as the text it is (OWASP, "CSV Injection"). ``raw`` writes the
+# text as stored.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value, raw: bool = False) -> str | int | float:
     """One CSV cell: a list of strings is joined one per line (``\\n``, shown as lines of one cell by
     spreadsheets); a list of objects (images, related) or an object is its JSON text; None and
     an empty list are an empty cell; a boolean is ``true`` or ``false`` (as in the JSONL); strings
@@ -48,15 +54,18 @@ def csv_cell(value) -> str | int | float:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "\n".join(value)
-    if isinstance(value, (list, dict)):
+        value = "\n".join(value)
+    elif isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if not raw and isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
 
 
-def csv_writer(records: Iterable[dict], fh: BinaryIO, columns: Sequence[str] | None) -> int:
+def csv_writer(records: Iterable[dict], fh: BinaryIO, columns: Sequence[str] | None, raw: bool = False) -> int:
     """CSV for spreadsheets: UTF-8 with a byte order mark (Excel reads Chinese only so), a header
-    row, then one row per record, cells as ``csv_cell`` makes them (RFC 4180 quoting, CRLF)."""
+    row, then one row per record, cells as ``csv_cell`` makes them (RFC 4180 quoting, CRLF; a
+    formula-like cell neutralised unless ``raw``)."""
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="", write_through=True)
     try:
         records = iter(records)
@@ -66,7 +75,7 @@ def csv_writer(records: Iterable[dict], fh: BinaryIO, columns: Sequence[str] | N
         table.writerow(names)
         count = 0
         for record in itertools.chain([first], records) if first is not None else ():
-            table.writerow([csv_cell(record.get(name)) for name in names])
+            table.writerow([csv_cell(record.get(name), raw) for name in names])
             count += 1
         text.flush()
         return count

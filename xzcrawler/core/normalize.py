@@ -77,12 +77,14 @@ _MONTH_DAY = re.compile(
     r"(?<![\d\-/.])(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?![\d\-/.])\s*日?"
     r"(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?"
 )
+# (a number after a minus sign is no elapsed time: -3天前 is not 3天前)
 _RELATIVE = re.compile(
-    r"(刚刚|\d+\s*秒钟?前|\d+\s*分钟前|\d+\s*个?小时前|\d+\s*天前|[昨前今]天(?:\s*\d{1,2}[:：]\d{2})?"
-    r"|\d+\s*周前|\d+\s*个?星期前|\d+\s*个月前|\d+\s*年前)"
+    r"(刚刚|(?<![\d\-−－])(?:\d+\s*秒钟?前|\d+\s*分钟前|\d+\s*个?小时前|\d+\s*天前"
+    r"|\d+\s*周前|\d+\s*个?星期前|\d+\s*个月前|\d+\s*年前)|[昨前今]天(?:\s*\d{1,2}[:：]\d{2})?)"
 )
-_REL_AMOUNT = re.compile(r"(\d+)\s*(秒钟?|分钟|个?小时|天|周|个?星期|个月|年)前")
+_REL_AMOUNT = re.compile(r"(?<![\d\-−－])(\d+)\s*(秒钟?|分钟|个?小时|天|周|个?星期|个月|年)前")
 _CLOCK_PARTS = re.compile(r"(\d{1,2})[:：](\d{2})")
+_NEGATIVE = re.compile(r"[\-−－]\s*\d")
 # The theme's time-ago rule (tpure include.php, tpure_TimeAgo, PostTIMESTYLE 0; the same in 5.x and
 # 6.x): elapsed seconds are divided by year = 360 days, month = 30 days, week, day, hour, minute,
 # second; the first unit with a quotient >= 1 is printed, the quotient ROUNDED half up (PHP
@@ -101,6 +103,19 @@ _UNIT_SECONDS = {
     "年": 360 * 86400,
 }
 CLOCK_SLACK = 60  # seconds: how far the server's clock and render time may be from our fetch time
+# The window a date read from a page must fall in to be a date at all: the network's sites were set
+# up long after 1990, and the platform shows future-dated posts (tpure_TimeAgo prints 刚刚 for
+# them; an absolute style prints the date), so a little past the fetch is allowed. Outside it a
+# date text is kept as text (published_text) and gives no date: never an exception, never a
+# wrong exact date (issue 29).
+DATES_FROM = dt.date(1990, 1, 1)
+DATES_AHEAD = dt.timedelta(days=31)
+
+
+def in_window(day: dt.date, fetch_day: dt.date) -> bool:
+    return DATES_FROM <= day <= fetch_day + DATES_AHEAD
+
+
 # the next larger unit of each (where the theme stops printing this one)
 _UNIT_CEILING = {1: 60, 60: 3600, 3600: 86400, 86400: 7 * 86400, 7 * 86400: 30 * 86400, 30 * 86400: 360 * 86400}
 
@@ -112,13 +127,22 @@ def elapsed_bounds(amount: int, unit_seconds: int) -> tuple[float, float]:
     return low, high
 
 
-def _relative_anchor(relative: str | None, local_fetch: dt.datetime) -> dt.datetime:
-    """The moment a stale relative part (``8个月前``) points at."""
+def _too_long_ago(seconds: float, local_fetch: dt.datetime) -> bool:
+    """Whether ``seconds`` before the fetch is before the date window (or past what a datetime holds)."""
+    return seconds > (local_fetch.date() - DATES_FROM).days * 86400 + 86400
+
+
+def _relative_anchor(relative: str | None, local_fetch: dt.datetime) -> dt.datetime | None:
+    """The moment a stale relative part (``8个月前``) points at; None when that is before the window."""
     if relative:
         match = _REL_AMOUNT.search(relative)
         if match:
-            amount, unit = int(match.group(1)), match.group(2)
-            return local_fetch - dt.timedelta(seconds=amount * _UNIT_SECONDS[unit])
+            if len(match.group(1)) > 9:
+                return None
+            seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            if _too_long_ago(seconds, local_fetch):
+                return None
+            return local_fetch - dt.timedelta(seconds=seconds)
     return local_fetch
 
 
@@ -140,15 +164,18 @@ def infer_year(month: int, day: int, anchor: dt.date, latest: dt.date) -> dt.dat
 def _dateparser_relative(text: str, local_fetch: dt.datetime) -> dt.datetime | None:
     import dateparser  # imported lazily: only relative wordings outside the theme's own forms need it
 
-    return dateparser.parse(
-        text,
-        languages=["zh"],
-        settings={
-            "RELATIVE_BASE": local_fetch.replace(tzinfo=None),
-            "PREFER_DATES_FROM": "past",
-            "RETURN_AS_TIMEZONE_AWARE": False,
-        },
-    )
+    try:
+        return dateparser.parse(
+            text[:200],
+            languages=["zh"],
+            settings={
+                "RELATIVE_BASE": local_fetch.replace(tzinfo=None),
+                "PREFER_DATES_FROM": "past",
+                "RETURN_AS_TIMEZONE_AWARE": False,
+            },
+        )
+    except (OverflowError, ValueError, ArithmeticError):  # an absurd amount: no date
+        return None
 
 
 def _aware_iso(moment: dt.datetime) -> str:
@@ -167,8 +194,12 @@ def _relative_span(form: str, local_fetch: dt.datetime) -> tuple[dt.datetime, dt
         return fetch - dt.timedelta(seconds=1 + CLOCK_SLACK), fetch, False
     match = _REL_AMOUNT.search(form)
     if match:
+        if len(match.group(1)) > 9:  # a billion units ago or more: no date (and no giant int)
+            return None
         low, high = elapsed_bounds(int(match.group(1)), _UNIT_SECONDS[match.group(2)])
         if low >= high:  # no elapsed time prints so (0天前, 9天前): the text says nothing
+            return None
+        if _too_long_ago(high + CLOCK_SLACK, fetch):  # 3000年前: before any date the archive takes
             return None
         # published = fetch - elapsed, elapsed in [low, high); widened by CLOCK_SLACK, as the
         # server's clock and render time are not exactly our fetch time
@@ -201,6 +232,11 @@ def _precision_of(earliest: dt.date, latest: dt.date) -> str | None:
     return None
 
 
+_NO_DATE = dict.fromkeys(
+    ("published_date", "published_at", "published_precision", "published_earliest", "published_latest")
+)
+
+
 def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> dict:
     """Resolve a date text of the site into date, timestamp, honest precision and span.
 
@@ -209,7 +245,23 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
     ``published_latest`` are the first and last day the text allows (equal for an absolute
     date); ``published_precision`` is "day" (or finer) only when they are the same day, else the
     unit they share ("month", "year") or None; ``published_date`` is then the latest day.
+    Never raises for any text: a date outside the window (``DATES_FROM`` to ``DATES_AHEAD``
+    after the fetch), or one no calendar holds, is no date.
     """
+    if text is not None and len(text) > 500:
+        return dict(_NO_DATE)  # no date text of the site is this long
+    try:
+        found = _parse_published(text, fetched_at)
+    except (OverflowError, ValueError):  # (dates past year 9999 or before year 1)
+        return dict(_NO_DATE)
+    fetch_day = parse_iso(fetched_at).astimezone(SITE_TZ).date()
+    for name in ("published_date", "published_earliest", "published_latest"):
+        if found[name] is not None and not in_window(date_of(found[name]), fetch_day):
+            return dict(_NO_DATE)
+    return found
+
+
+def _parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> dict:
     empty = {
         "published_date": None,
         "published_at": None,
@@ -259,6 +311,8 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
         month, day = int(match.group(1)), int(match.group(2))
         if 1 <= month <= 12 and 1 <= day <= 31:
             anchor = _relative_anchor(relative.group(0) if relative else None, local_fetch)
+            if anchor is None:
+                return empty
             date = infer_year(month, day, anchor.date(), fetch_date)
             if date is not None:
                 return result(date, match.group(3, 4, 5))
@@ -278,8 +332,9 @@ def parse_published(text: str | None, fetched_at: str | dt.datetime | None) -> d
             "published_earliest": earliest.date().isoformat(),
             "published_latest": latest.date().isoformat(),
         }
-    # 4. other relative wordings (半小时前): dateparser's point estimate, claiming no precision
-    if "前" in text:
+    # 4. other relative wordings (半小时前): dateparser's point estimate, claiming no precision (a
+    # negative amount, -3天前, is no elapsed time)
+    if "前" in text and not _NEGATIVE.search(text):
         moment = _dateparser_relative(text, local_fetch)
         if moment is not None and moment.date() <= fetch_date:
             return {**empty, "published_date": moment.date().isoformat()}
@@ -343,26 +398,40 @@ def date_of(text: str) -> dt.date:
 # counts
 # --------------------------------------------------------------------------
 
-_COUNT = re.compile(r"(\d[\d,，]*(?:\.\d+)?)\s*([万亿千wWkK]?)")
+# A count: digits (thousands separators allowed), a decimal part only before a unit (1.23万), and
+# no sign or exponent around it (-5 and 1e309 are no counts). Units: 万 and 亿 as tpure prints them,
+# and the few other shorthands a count may come in.
+_COUNT = re.compile(r"(?<![\d.\-−－+＋])(\d[\d,，]*(?:\.\d+)?)(?![\d.]|\s*[eE][+\-]?\d)\s*([万亿千wWkK]?)")
 _UNITS = {"": 1, "千": 1_000, "k": 1_000, "K": 1_000, "万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}
+_EXPONENT = re.compile(r"\d\s*[eE][+\-]?\d")
+MAX_COUNT = 2**63 - 1  # what an SQLite INTEGER holds
 
 
 def parse_count(text: str | None) -> int | None:
-    """``69`` -> 69, ``1.2万`` -> 12000, ``3亿`` -> 300000000, ``1,234`` -> 1234; none -> None."""
+    """``69`` -> 69, ``1.2万`` -> 12000, ``3亿`` -> 300000000, ``1,234`` -> 1234; none -> None.
+    Never raises: a negative or exponent form, a fraction without a unit, or a count past
+    ``MAX_COUNT`` is no count (issue 29)."""
     if text is None:
         return None
-    match = _COUNT.search(str(text))
-    if not match:
+    text = str(text)
+    if len(text) > 200:
+        return None  # no count of the site is printed so
+    match = _COUNT.search(text)
+    if not match or _EXPONENT.search(text):
         return None
     number = match.group(1).replace(",", "").replace("，", "")
     multiplier = _UNITS[match.group(2)]
+    if len(number) > 30:
+        return None
     if "." in number:
+        if multiplier == 1:
+            return None  # 12.5 views: no count
         whole, _, frac = number.partition(".")
         # exact decimal arithmetic: 1.2万 is 12000, not 11999
         value = int(whole or "0") * multiplier + int(frac) * multiplier // (10 ** len(frac))
     else:
         value = int(number) * multiplier
-    return value
+    return value if value <= MAX_COUNT else None
 
 
 def count_rounded(text: str | None) -> bool | None:
@@ -389,9 +458,23 @@ def count_rounded(text: str | None) -> bool | None:
 _EDGE_SPACE = " \t\r\n\u3000\xa0\u2002\u2003\u2009\u200b\ufeff"
 
 
+# What a terminal or a line of text must not receive from a page: C0 controls but tab and newline,
+# DEL, C1 controls (ESC sequences retitle or clear a terminal, BEL rings it), and the bidi
+# embeddings, overrides and isolates (U+202E reverses a line). Text stored from pages keeps what
+# the page said minus these (issue 29, item 5); the same rule makes older rows inert when printed.
+_INERT = dict.fromkeys([*range(0, 9), *range(11, 32), *range(127, 160), *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_HAS_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """``text`` without control characters (but tab and newline) and bidi controls."""
+    return text.translate(_INERT) if _HAS_CONTROL.search(text) else text
+
+
 def strip_indent(text: str) -> str:
-    """Strip indentation and trailing space; leave everything inside untouched."""
-    return text.strip(_EDGE_SPACE)
+    """Strip indentation and trailing space, and control characters anywhere (``inert``); leave
+    everything else inside untouched."""
+    return inert(text).strip(_EDGE_SPACE)
 
 
 _LINE_BREAKS = re.compile(r"\s*\n\s*")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -82,11 +83,13 @@ def write_export(
     fmt: str = "jsonl",
     columns: Sequence[str] | None = None,
     compress: bool = False,
+    raw: bool = False,
 ) -> int:
     """Write records in format ``fmt`` (a key of FORMATS) through the atomic writer (``-``:
     standard output), gzipped with ``compress``. ``columns``: the fields in order, for formats
-    with a header (the first record's keys when not given)."""
-    writer = FORMATS[fmt]
+    with a header (the first record's keys when not given). ``raw``: CSV cells as stored, formula
+    look-alikes included (formats.csv_cell)."""
+    writer = functools.partial(FORMATS[fmt], raw=True) if raw and fmt == "csv" else FORMATS[fmt]
     if str(out) == "-":
         return _write(writer, records, sys.stdout.buffer, columns, compress)
     with atomic_file(out) as raw:
@@ -152,6 +155,7 @@ def export(
     compress: bool = False,
     fmt: str = "jsonl",
     progress=None,
+    raw: bool = False,
 ) -> tuple[int, str | None]:
     """Export one table, ordered, in format ``fmt`` (a key of FORMATS; atomic). ``since``: only rows new or changed since then;
     ``changed``: what was written since this table's last ``changed`` export (its change marks are
@@ -201,7 +205,7 @@ def export(
         if progress is not None:
             total = archive.db.execute(f"SELECT count(*) FROM {table}{where}", params).fetchone()[0]
             rows = _told(rows, total, progress)
-        count = write_export(rows, out, fmt, columns, compress)
+        count = write_export(rows, out, fmt, columns, compress, raw)
         if changed:
             with _storage(), archive.transaction():
                 archive.db["exports"].insert(

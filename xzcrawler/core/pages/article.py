@@ -126,7 +126,7 @@ class _Collector:
         if src:
             alt = el.get("alt")
             self.brk()
-            self.items.append((_IMG, {"src": src, "alt": alt.strip() if alt is not None else None}))
+            self.items.append((_IMG, {"src": src, "alt": nz.inert(alt).strip() if alt is not None else None}))
 
     def walk(self, el) -> None:
         tag = el.tag

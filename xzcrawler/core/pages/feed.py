@@ -11,6 +11,7 @@ is the one exact date the site gives for a post younger than a week, whose page 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.utils import parsedate_to_datetime
 
 from lxml import etree
@@ -29,15 +30,30 @@ def is_feed(body: bytes) -> bool:
     return head.startswith(b"<?xml") and b"<rss" in body[:2048].lower()
 
 
+_YEAR = re.compile(r"\b(\d{1,4})\s+\d{1,2}:\d{2}")
+
+
 def _published(text: str | None, fetched_at: str) -> dict | None:
-    """The date fields of a pubDate, to the second, in the site's time zone."""
+    """The date fields of a pubDate, to the second, in the site's time zone. None for what is not
+    one: no offset, a year written with fewer than four digits (``0001`` is not 2001, as email's
+    two-digit-year rule would have it), a time past year 9999 in the site's zone, a date outside
+    the archive's window (normalize.DATES_FROM; Shanghai's historical offsets never arise)."""
+    text = (text or "").strip()[:100]
     try:
-        moment = parsedate_to_datetime((text or "").strip())
-    except (TypeError, ValueError, IndexError):
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment is None or moment.tzinfo is None:  # no offset: the time zone is not known
         return None
-    local = moment.astimezone(nz.SITE_TZ)
+    year = _YEAR.search(text)
+    if year is None or len(year.group(1)) != 4 or int(year.group(1)) != moment.year:
+        return None
+    if moment.year < nz.DATES_FROM.year:
+        return None  # (before astimezone: zoneinfo gives 1900 Shanghai's local mean time, +08:05:43)
+    try:
+        local = moment.astimezone(nz.SITE_TZ)
+    except (OverflowError, ValueError):  # past year 9999 once in the site's zone
+        return None
     if local > nz.parse_iso(fetched_at).astimezone(nz.SITE_TZ) + dt.timedelta(days=1):
         return None  # a date after the fetch is not a publication date
     fields = nz.parse_published(local.strftime("%Y-%m-%d %H:%M:%S"), fetched_at)
