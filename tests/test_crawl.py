@@ -153,3 +153,20 @@ def test_the_same_site_on_another_port_is_the_same_site(crawled):
             db.execute(f"SELECT COUNT(*) FROM articles WHERE {column} LIKE ?", [f"%{old_origin}/%"]).fetchone()[0] == 0
         )
     assert db.execute("SELECT COUNT(*) FROM related_links WHERE to_url LIKE ?", [f"{old_origin}/%"]).fetchone()[0] == 0
+
+
+def test_rental_posts_keep_their_own_contact_line_and_the_photo_after_it(crawled):
+    """A property post's own paragraph with the network's phone number, and its photo right after
+    it, are the post's: every one of them is stored as body text and body image (issue 28)."""
+    from xzcrawler.mirror.corpus import CONTACT_LINE
+
+    site, base, workdir = crawled
+    db = sqlite3.connect(workdir / "archive.db")
+    ads = [aid for aid in site.ids if not site.is_seed(aid) and CONTACT_LINE in site.article(aid).body_paragraphs]
+    assert len(ads) > 30  # the mirror has them
+    for aid in ads:
+        body, images = db.execute("SELECT body_text, images FROM articles WHERE article_id = ?", [aid]).fetchone()
+        assert CONTACT_LINE in body.split("\n\n"), aid
+        srcs = [image["src"] for image in json.loads(images)]
+        assert srcs == [base.rstrip("/") + image["src"] for image in site.article(aid).images], aid
+        assert srcs[-1].endswith(f"{aid}9.jpg")  # the photo after the contact line

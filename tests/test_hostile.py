@@ -677,3 +677,27 @@ def test_terminal_escapes_and_formulas_from_a_page_reach_no_terminal_or_spreadsh
     table = tmp_path / "a.csv"
     assert cli("export", "--db", str(tmp_path / "archive.db"), "--out", str(table)).returncode == 0
     assert f"'{formula}".replace('"', '""') in table.read_text("utf-8-sig")
+
+
+def test_a_listing_that_repeats_its_posts_is_one_observation_of_each(tmp_path):
+    """The same five posts 1,000 times over, hrefs made distinct by a query string: one view
+    observation of each per page, not 1,000 with one time (issue 29, item 4)."""
+    category = 2
+    with Host() as host:
+        five = host.site.by_category[category][:5]
+        items = [
+            (f"{host.base}/index.php/post/{aid}.html?k={k}", "t", str(100 + j))
+            for k in range(1000)
+            for j, aid in enumerate(five)
+        ]
+        host.on(f"/index.php/category-{category}.html", lambda h, m: (200, {}, listing_html(host.base, items)))
+        result = crawl(host, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    per_time = db.execute(
+        "SELECT article_id, observed_at, COUNT(*) FROM view_snapshots WHERE source = 'listing' "
+        "GROUP BY article_id, observed_at HAVING COUNT(*) > 1"
+    ).fetchall()
+    assert per_time == []
+    stats = json.loads(db.execute("SELECT stats FROM crawl_runs").fetchone()[0])
+    assert stats["xz/listing_items"] < 1000

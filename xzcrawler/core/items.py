@@ -93,11 +93,14 @@ def article(page: dict, body: bytes | None, etag: str | None = None, last_modifi
 def listing(site: str, url: str, page: dict, fetched_at: str, source: str = "listing") -> ListingSeen:
     """Observations of the listing page's (or the feed's) items that belong to ``site`` (an item
     pointing at another host, or at no valid post id, says nothing about this site's articles)."""
-    observations = []
+    observations, seen = [], set()
     for item in page["articles"]:
         article_id = pages.article_id_from_url(item["url"])
         if article_id is None or pages.site_of(item["url"]) != site:
             continue
+        if article_id in seen:
+            continue  # one observation per article per page, however often (and under however many addresses) it is listed
+        seen.add(article_id)
         observations.append(
             {
                 "article_id": article_id,
