@@ -504,8 +504,10 @@ def test_after_kill_9_the_index_matches_the_warc_files(tmp_path):
 
 
 def test_a_failed_listing_page_is_retried_and_the_walk_goes_on_from_it(tmp_path):
-    """Page 2 of a category answers 500 in the first run, so pages past it are never reached;
-    the next run retries page 2 and walks on, and the whole category is archived."""
+    """Page 2 of a category answers 500 in the first run, so pages past it are never reached: the
+    run is not ok (exit 10, the page named: it once said ok and exit 0 with the walk cut short),
+    keeps the export it had, and the next run retries page 2 and walks on, and the whole category
+    is archived."""
     site = MirrorSite(120, now=NOW)
     category = max(site.by_category, key=lambda c: len(site.by_category[c]))
     assert site.category_pages(category) >= 3
@@ -522,7 +524,9 @@ def test_a_failed_listing_page_is_retried_and_the_walk_goes_on_from_it(tmp_path)
         host.on(f"/index.php/category-{category}_2.html", lambda h, m: (500, {}, b"down"))
         first = crawl(host, tmp_path, "-s", "XZ_MAX_ERROR_RATE=0.5")
         missing = set(site.ids) - stored_ids(tmp_path)
-        assert first.returncode == 0 and missing  # the articles of pages 2+ were not reached
+        assert first.returncode == 10 and missing, first.stderr[-2000:]  # pages 2+ were not reached
+        assert f"category-{category}_2.html" in _summary(first) and "incomplete" in _summary(first)
+        assert not (tmp_path / "archive.jsonl").exists()  # an incomplete run refreshes no export
         host.routes.pop(0)  # page 2 answers again (the newest route); articles still have no related lists
         again = crawl(host, tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
@@ -544,7 +548,14 @@ def test_a_site_that_dies_mid_run_stops_it_fast_with_the_cause_and_the_next_runs
     # a category's first page fails in the first run (500, retried, recorded): its walk stops there
     host.on(r"/index.php/category-3.html", lambda handler, match: (500, {}, b"busy"))
     command = crawl_args(
-        host.base + "/", tmp_path, "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"
+        host.base + "/",
+        tmp_path,
+        "-s",
+        "DOWNLOAD_DELAY=0.02",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+        "-s",
+        "XZ_UNREACHABLE_SECONDS=5",
     )
     proc = subprocess.Popen(
         command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -587,8 +598,8 @@ def test_a_site_never_reachable_exits_with_unreachable_not_no_items(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     started = time.monotonic()
-    result = run_crawl(f"http://127.0.0.1:{port}/", tmp_path, timeout=120)
-    assert time.monotonic() - started < 60
+    result = run_crawl(f"http://127.0.0.1:{port}/", tmp_path, "-s", "XZ_UNREACHABLE_SECONDS=5", timeout=120)
+    assert 5 <= time.monotonic() - started < 60  # dead for the set time, then stopped
     assert result.returncode == 9, result.stderr[-3000:]
     assert f"unreachable: connection refused to 127.0.0.1:{port}" in result.stderr.strip().splitlines()[-1]
 
@@ -701,3 +712,86 @@ def test_a_listing_that_repeats_its_posts_is_one_observation_of_each(tmp_path):
     assert per_time == []
     stats = json.loads(db.execute("SELECT stats FROM crawl_runs").fetchone()[0])
     assert stats["xz/listing_items"] < 1000
+
+
+def test_a_listing_lost_to_connection_resets_is_never_an_ok_run(tmp_path):
+    """Every attempt at a listing page ends in a reset connection: the walk stops there, and the
+    run says so (exit 10, the page named) instead of 'verdict ok' and exit 0; the failure is
+    recorded for the next run."""
+    site = MirrorSite(120, now=NOW)
+    category = max(site.by_category, key=lambda c: len(site.by_category[c]))
+    page = f"/index.php/category-{category}_2.html"
+
+    def reset(handler, match):
+        handler.close_connection = True
+        handler.connection.shutdown(2)  # the connection dies before any answer
+        raise ConnectionResetError
+
+    with Host(site=site) as host:
+        host.on(page, reset)
+        result = crawl(host, tmp_path, "-s", "XZ_MAX_ERROR_RATE=0.5", "-s", "XZ_UNREACHABLE_SECONDS=2")
+    assert result.returncode == 10, result.stderr[-2000:]
+    assert page in _summary(result)
+    db = sqlite3.connect(tmp_path / "archive.db")
+    assert (
+        db.execute("SELECT COUNT(*) FROM failures WHERE url LIKE ? AND resolved_at IS NULL", [f"%{page}"]).fetchone()[0]
+        == 1
+    )
+
+
+def test_a_redirect_to_itself_is_recorded_not_dropped(tmp_path):
+    """A 301 whose Location is the address asked for: Scrapy's duplicate filter dropped the
+    redirect silently (no failure, exit 0, every run again). It is followed again and, as it keeps
+    pointing back, recorded as a failure of that address."""
+    victim = SITE_IDS[7]
+    path = f"/index.php/post/{victim}.html"
+    with Host() as host:
+        host.on(path, lambda h, m: (301, {"Location": host.base + path}, b""))
+        result = crawl(host, tmp_path)
+        asked = len(host.asked(path))
+    assert result.returncode == 0, result.stderr[-2000:]  # one failed article of 30: under the error rate
+    db = sqlite3.connect(tmp_path / "archive.db")
+    reasons = db.execute("SELECT reason FROM failures WHERE url LIKE ?", [f"%{path}"]).fetchall()
+    assert len(reasons) == 1 and "redirect" in reasons[0][0].lower(), reasons
+    assert 2 <= asked <= 30  # followed again, bounded by the redirect limit
+    assert victim not in stored_ids(tmp_path)
+
+
+def test_a_three_second_outage_only_delays_a_fast_crawl(tmp_path):
+    """The server refuses connections for 3 s in the middle of a crawl with requests 50 ms apart:
+    the run waits it out (exit 0, every post stored). Counting failures in a row, it once
+    stopped with exit 9 and 14 or 0 of 60 posts."""
+    site = MirrorSite(60, now=NOW)
+    host = Host(site=site).__enter__()
+    port = host.server.server_address[1]
+    command = crawl_args(host.base + "/", tmp_path, "-s", "DOWNLOAD_DELAY=0.05", "-s", "XZ_UNREACHABLE_SECONDS=20")
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, env=CRAWL_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while len(host.asked(r"/index.php/post/\d+\.html")) < 10:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.01)
+    host.die()
+    time.sleep(3)
+    with Host(site=site, port=port):
+        _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    assert stored_ids(tmp_path) == set(site.ids)
+
+
+def test_a_dead_site_still_ends_within_the_bound(tmp_path):
+    """A site dead from the start, however fast the crawl: exit 9 once connections have failed
+    for XZ_UNREACHABLE_SECONDS, not sooner, and not much later."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    result = run_crawl(
+        f"http://127.0.0.1:{port}/", tmp_path, "-s", "XZ_UNREACHABLE_SECONDS=4", "-s", "DOWNLOAD_DELAY=0", timeout=120
+    )
+    took = time.monotonic() - started
+    assert result.returncode == 9, result.stderr[-3000:]
+    assert 4 <= took < 4 + 8 + 20, took  # the bound, one backoff at most, the process's start and stop

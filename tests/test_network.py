@@ -279,7 +279,7 @@ def test_an_unreachable_site_fails_alone(network, tmp_path):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.12", 0))
         dead = f"http://127.0.0.12:{sock.getsockname()[1]}/"
-    result = run_crawl(f"{urls[0]},{dead}", tmp_path, "-s", "RETRY_TIMES=0")
+    result = run_crawl(f"{urls[0]},{dead}", tmp_path, "-s", "RETRY_TIMES=0", "-s", "XZ_UNREACHABLE_SECONDS=3")
     assert result.returncode == health.UNREACHABLE, result.stderr[-2000:]
     assert "failed: 127.0.0.12 (exit 9)" in result.stderr
     assert f"unreachable: connection refused to {dead[7:-1]}" in result.stderr

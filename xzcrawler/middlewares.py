@@ -8,8 +8,10 @@ http(s) on a site of the crawl (its host, or its ``www.`` alias), never a sub-do
 RetryAfterMiddleware: Scrapy's RetryMiddleware retries 429 and 503 at once; a server that says
 ``Retry-After`` is waited for (up to ``XZ_RETRY_AFTER_MAX`` seconds) before the retry.
 
-UnreachableMiddleware: a site that cannot be reached (refused, DNS, timeouts) stops its crawl
-after ``XZ_UNREACHABLE_AFTER`` such failures in a row, with the cause as the verdict (exit 9).
+UnreachableMiddleware: an outage is a time, not a count: while connections to the site fail
+(refused, DNS, timeouts), each failed request waits (backing off) and is asked again; a site is
+declared unreachable, with the cause as the verdict (exit 9), only once they have failed for
+``XZ_UNREACHABLE_SECONDS`` with no response between (and at least ``XZ_UNREACHABLE_AFTER`` times).
 
 WarcRecorder: every exchange into WARC files under ``XZ_WARC_DIR`` (``xzcrawler.warc`` writes
 them), indexed in the archive's ``warc_records``, which ``xzcrawler reparse`` reads back.
@@ -17,9 +19,11 @@ them), indexed in the archive's ``warc_records``, which ``xzcrawler reparse`` re
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email.utils
 import logging
+import time
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
@@ -141,16 +145,27 @@ def connection_cause(exception) -> str | None:
 
 
 class UnreachableMiddleware:
-    """A dead site fails fast: ``XZ_UNREACHABLE_AFTER`` connection failures in a row (refused,
-    DNS, timeouts, connections lost; retries included), with no response between them, stop this
-    site's crawl at once with the cause ("unreachable: connection refused to 127.0.0.1:8099"),
-    instead of trying every queued page. Nothing stored is touched; the next run resumes (the
-    run did not finish, so it walks every listing again)."""
+    """An outage is a time, not a count (issue 29). While connections to the site fail (refused,
+    DNS, timeouts, connections lost) with no response between, each failed request waits, backing
+    off (0.25 s, doubled up to ``BACKOFF_MAX``), and is asked again: a short outage only delays
+    the run, however fast it was crawling. Once the failures have lasted ``XZ_UNREACHABLE_SECONDS``
+    (and number at least ``XZ_UNREACHABLE_AFTER``, of more than one address), the site is dead: its crawl stops at once with
+    the cause ("unreachable: connection refused to 127.0.0.1:8099"), instead of trying every
+    queued page. Nothing stored is touched; the next run resumes (the run did not finish, so it
+    walks every listing again). One request that keeps failing while the site answers others
+    (a page whose connection is always reset) waits at most as long, then goes to Scrapy's
+    retries and is recorded as a failure."""
+
+    BACKOFF_MAX = 8.0
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.bound = crawler.settings.getint("XZ_UNREACHABLE_AFTER")
+        self.seconds = crawler.settings.getfloat("XZ_UNREACHABLE_SECONDS")
         self.in_a_row = 0
+        self.since: float | None = None  # when the failures in a row began (monotonic)
+        self.first_url: str | None = None  # the address of the first of them
+        self.several = False  # whether they are of more than one address
         self.stopped = False
 
     @classmethod
@@ -158,10 +173,10 @@ class UnreachableMiddleware:
         return cls(crawler)
 
     def process_response(self, request, response, spider=None):
-        self.in_a_row = 0
+        self.in_a_row, self.since, self.first_url, self.several = 0, None, None, False
         return response
 
-    def process_exception(self, request, exception, spider=None):
+    async def process_exception(self, request, exception, spider=None):
         cause = connection_cause(exception)
         if cause is None:
             return None
@@ -170,16 +185,37 @@ class UnreachableMiddleware:
         stats.inc_value("xz/connection_failures")
         stats.set_value("xz/connection_error", f"{cause} to {where}")
         self.in_a_row += 1
-        if self.in_a_row >= self.bound and not self.stopped:
+        now = time.monotonic()
+        if self.since is None:
+            self.since, self.first_url = now, request.url
+        self.several = self.several or request.url != self.first_url
+        if self.stopped:
+            return None
+        if self.in_a_row >= self.bound and now - self.since >= self.seconds and self.several:
             self.stopped = True
             stats.set_value("xz/unreachable", f"{cause} to {where}")
             logger.error(
-                "%s is unreachable (%s, %d times in a row): stopping this site's crawl", where, cause, self.in_a_row
+                "%s is unreachable (%s, %d times in a row over %.0f s): stopping this site's crawl",
+                where,
+                cause,
+                self.in_a_row,
+                now - self.since,
             )
             from .extensions import stop_crawl
 
             stop_crawl(self.crawler, "unreachable")
-        return None
+            return None
+        waited = request.meta.get("xz_outage_waited", 0.0)
+        if waited >= self.seconds:
+            return None  # this request alone keeps failing: Scrapy's retries, then its failure
+        pause = min(0.25 * 2 ** request.meta.get("xz_outage_tries", 0), self.BACKOFF_MAX, self.seconds)
+        await asyncio.sleep(pause)
+        if self.stopped:
+            return None
+        stats.inc_value("xz/outage_retries")
+        meta = {**request.meta, "xz_outage_tries": request.meta.get("xz_outage_tries", 0) + 1}
+        meta["xz_outage_waited"] = waited + pause
+        return request.replace(dont_filter=True, meta=meta)
 
 
 class WarcRecorder:

@@ -91,7 +91,8 @@ XZ_DB_BUSY_TIMEOUT = 60.0  # seconds a write waits for another writer before the
 XZ_NOW = None  # the crawl's clock (ISO 8601) for simulations and tests; unset: the real time
 XZ_MAX_LISTING_PAGES = 5000  # listing pages walked per category in one run at most (a trap ends there)
 XZ_RETRY_AFTER_MAX = 60.0  # seconds waited at most for a 429/503's Retry-After
-XZ_UNREACHABLE_AFTER = 10  # connection failures in a row (no response between) that stop a site's run (exit 9)
+XZ_UNREACHABLE_SECONDS = 60  # connections failing this long (no response between) stop a site's run (exit 9)
+XZ_UNREACHABLE_AFTER = 3  # ... and at least this many failures in a row
 
 # Refresh: when to look at a known article again, by its age: [max age in days, after days].
 XZ_REFETCH_POLICY = [[7, 1], [30, 3], [365, 14], [None, 60]]

@@ -181,6 +181,7 @@ RULES: dict[str, Callable] = {
     "XZ_MAX_LISTING_PAGES": _number(int, 1, 10_000_000),
     "XZ_RETRY_AFTER_MAX": _number(float, 0, 3600),
     "XZ_UNREACHABLE_AFTER": _number(int, 1, 1_000_000),
+    "XZ_UNREACHABLE_SECONDS": _number(float, 0, 86_400),
     "XZ_MAX_ERROR_RATE": _number(float, 0, 1),
     "XZ_DRIFT_POINTS": _number(float, 0, 100),
     "XZ_DRIFT_RUNS": _number(int, 1, 1000),

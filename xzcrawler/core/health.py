@@ -17,7 +17,9 @@ Exit statuses of ``scrapy crawl articles`` (also in the README):
       the field, so nothing is missing yet, but the theme changed: the message names the field
 7     storage: a write to the archive or the WARC failed (locked past XZ_DB_BUSY_TIMEOUT,
       disk full, I/O error); what was not written is fetched again by the next run
-9     unreachable: XZ_UNREACHABLE_AFTER connection failures in a row (refused, DNS, timeouts,
+10    incomplete: a listing page failed every attempt, so its category's walk stopped there
+      (the message names the page); its failure is recorded and the next run walks on from it
+9     unreachable: connections failing for XZ_UNREACHABLE_SECONDS (refused, DNS, timeouts,
       connections lost), or nothing fetched for one; the message names the cause and the host.
       Nothing stored is touched; the next run walks every listing again
 75    another run holds the archive's lock; nothing was touched
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 
 OK, STARTUP, USAGE, ERRORS, NO_ITEMS, DRIFT, UNFINISHED, STORAGE, SELECTORS, LOCKED = 0, 1, 2, 3, 4, 5, 6, 7, 8, 75
 UNREACHABLE = 9
+INCOMPLETE = 10
 # The watched fields, the one list of them: the drift guard counts how often each is filled on
 # article pages (and, of WATCHED_ON_LISTINGS, on listing rows), and how often each of PRIMARY was
 # found by its first-choice selector (a theme change shows there before any field empties).
@@ -133,6 +136,12 @@ def assess(
     failures = stats.get("xz/failed_urls", 0) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if failures > max_error_rate * responses:
         return Verdict(ERRORS, f"{failures} failed pages for {responses} responses (limit {max_error_rate:.0%})")
+    if stats.get("xz/walks_incomplete"):
+        return Verdict(
+            INCOMPLETE,
+            f"{stats['xz/walks_incomplete']} listing walk(s) incomplete: {stats.get('xz/walk_incomplete')} failed "
+            "every attempt; recorded, the next run walks on from it",
+        )
     fallen = _fallen(stats, "xz/fill", "filled", fill_rates, previous, drift_min_seen, drift_points)
     if fallen:
         field, rate, median, runs = fallen
@@ -155,7 +164,7 @@ def assess(
 
 # From the worst: nothing or not all written, not finished, too many failures, nothing found,
 # drift, selectors; a run of several sites exits with its worst site's status.
-SEVERITY = (STORAGE, UNREACHABLE, UNFINISHED, ERRORS, NO_ITEMS, DRIFT, SELECTORS, STARTUP, USAGE, LOCKED)
+SEVERITY = (STORAGE, UNREACHABLE, UNFINISHED, ERRORS, INCOMPLETE, NO_ITEMS, DRIFT, SELECTORS, STARTUP, USAGE, LOCKED)
 
 
 def worst(codes) -> int:

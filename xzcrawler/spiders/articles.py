@@ -94,7 +94,25 @@ class ArticlesSpider(scrapy.Spider):
         feed = settings.get("XZ_FEED_PATH")
         spider.feed_url = urljoin(spider.site_url, feed) if feed else None
         crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
+        crawler.signals.connect(spider._redirect_dropped, signal=signals.request_dropped)
         return spider
+
+    def _redirect_dropped(self, request, spider=None):
+        """A redirect to an address this run asked for already (itself included: a 301 to the
+        same URL) is dropped by Scrapy's duplicate filter, silently. It is followed once more;
+        a redirect that keeps pointing back ends at REDIRECT_MAX_TIMES and its errback records
+        the failure of the address asked for (issue 29)."""
+        if not request.meta.get("redirect_urls") or request.meta.get("xz_refollowed"):
+            return
+        self.crawler.stats.inc_value("xz/redirects_refollowed")
+        self.crawler.engine.crawl(request.replace(dont_filter=True, meta={**request.meta, "xz_refollowed": True}))
+
+    def _walk_incomplete(self, url: str, why: str) -> None:
+        """A listing page that failed every attempt hides what follows it: the run is not ok
+        (health.INCOMPLETE names the walk); its failure is recorded and retried by the next run,
+        which walks on from it."""
+        self.crawler.stats.inc_value("xz/walks_incomplete")
+        self.crawler.stats.set_value("xz/walk_incomplete", f"{url} ({why})")
 
     def _here(self, url: str) -> str:
         """A stored URL on the host being crawled now (the mirror's port may differ between runs)."""
@@ -192,6 +210,8 @@ class ArticlesSpider(scrapy.Spider):
         yield from self._marked(result)
         if result.kind == "listing":
             yield from self._follow_listing(result.page, response)
+        elif result.kind == "failure":
+            self._walk_incomplete(response.url, "not read")
 
     def parse_feed(self, response):
         result = self._harvest(response, "feed")
@@ -312,6 +332,8 @@ class ArticlesSpider(scrapy.Spider):
             kind = "robots"  # the site asks us not to: kept as such, not an error of the crawl
         else:
             kind = "http" if response is not None else "network"
+        if kind != "robots" and getattr(request.callback, "__name__", None) in ("parse_listing", "parse_home"):
+            self._walk_incomplete(url, f"{failure.type.__name__}")
         yield items.failure(
             url,
             kind,
