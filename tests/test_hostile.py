@@ -795,3 +795,67 @@ def test_a_dead_site_still_ends_within_the_bound(tmp_path):
     took = time.monotonic() - started
     assert result.returncode == 9, result.stderr[-3000:]
     assert 4 <= took < 4 + 8 + 20, took  # the bound, one backoff at most, the process's start and stop
+
+
+def test_an_article_with_an_absurd_date_and_count_is_stored_without_them(tmp_path):
+    """An article page showing 99999999年前 and a count past SQLite's integers: the post is
+    stored, with no date and no count from that page (it was not stored at all)."""
+    from xzcrawler.mirror.server import route
+
+    model = MirrorSite(30, now=NOW)
+    victim = next(aid for aid in SITE_IDS if not model.is_seed(aid) and model.article(aid).shape == "full")
+    with Host() as host:
+
+        def absurd(handler, match):
+            _, _, body, _ = route(host.site, handler.path, host.base)
+            page = re.sub(
+                r'<span class="date">.*?</span></span>|<span class="date">[^<]*</span>',
+                '<span class="date">99999999年前</span>',
+                body.decode("utf-8"),
+                count=1,
+            )
+            page = re.sub(
+                r'<span class="view">\d+</span>', '<span class="view">99999999999999999999</span>', page, count=1
+            )
+            return 200, {}, page.encode("utf-8")
+
+        host.on(f"/index.php/post/{victim}.html", absurd)
+        result = crawl(host, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    row = (
+        db(tmp_path)
+        .execute(
+            "SELECT published_text, published_earliest, published_latest, views_shown FROM articles WHERE article_id = ?",
+            [victim],
+        )
+        .fetchone()
+    )
+    assert row is not None and row[0] == "99999999年前"
+    assert row[1] is None or row[1] >= "1990-01-01"
+    assert row[3] is None or row[3] < 2**63
+
+
+def test_a_feed_item_dated_past_9999_costs_only_its_own_time(tmp_path):
+    """One feed item dated Fri, 31 Dec 9999 23:00:00 -0800 made parse_feed raise (exit 3, no export,
+    every item's exact time lost, on every run while it stayed among the newest)."""
+    with Host() as host:
+
+        def feed(handler, match):
+            _, _, body, _ = route_of(host, "/feed.php")
+            text = body.decode("utf-8")
+            text = re.sub(
+                r"<pubDate>[^<]*</pubDate>", "<pubDate>Fri, 31 Dec 9999 23:00:00 -0800</pubDate>", text, count=1
+            )
+            return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, text.encode("utf-8")
+
+        host.on(r"/feed\.php", feed)
+        result = crawl(host, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    exact = db(tmp_path).execute("SELECT COUNT(*) FROM articles WHERE published_precision = 'second'").fetchone()[0]
+    assert exact >= 8  # the feed's other nine items still date their posts to the second
+
+
+def route_of(host, path):
+    from xzcrawler.mirror.server import route
+
+    return route(host.site, path, host.base)
