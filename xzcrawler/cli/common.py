@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -71,3 +72,19 @@ def archive_errors(func):
             raise click.ClickException(str(exc)) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def archive_lock(path):
+    """Hold the run lock of the archive at ``path`` (the one a crawl takes) while a command writes
+    it; when another run holds it, say so and exit 75 with nothing written."""
+    from ..core.health import LOCKED
+    from ..store.lock import ArchiveLocked, RunLock
+
+    try:
+        lock = RunLock.acquire(path)
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}: try again when it is done (exit {LOCKED}, nothing written)", err=True)
+        sys.exit(LOCKED)
+    with lock:
+        yield

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from .common import ProgressBar, archive_errors
+from .common import ProgressBar, archive_errors, archive_lock
 
 
 @click.command(name="merge")
@@ -36,20 +35,13 @@ def merge_command(shards, into, no_warc, max_seconds, max_bytes):
     is vetted first (its tables, sites, times and WARC names; see docs/scale.md): one refused
     leaves the archive as it was. --into must be an archive or a new path. Exits 75 when another
     run holds the archive."""
-    from ..core.health import LOCKED
-    from ..store.lock import ArchiveLocked, RunLock
     from ..store.merge import check_target, merge
 
     missing = [shard for shard in shards if not Path(shard).is_file()]
     if missing:
         raise click.ClickException(f"no archive at {missing[0]}")
     check_target(Path(into))
-    try:
-        lock = RunLock.acquire(into)
-    except ArchiveLocked as exc:
-        click.echo(f"Error: {exc}: try again when it is done (exit {LOCKED}, nothing written)", err=True)
-        sys.exit(LOCKED)
-    with lock, ProgressBar("merge (vet, then merge, each shard)") as progress:
+    with archive_lock(into), ProgressBar("merge (vet, then merge, each shard)") as progress:
         counts = merge(
             into, list(shards), warc=not no_warc, max_seconds=max_seconds, max_bytes=max_bytes, progress=progress
         )

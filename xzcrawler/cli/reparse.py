@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import ProgressBar, archive_errors, db_option, since_option
+from .common import ProgressBar, archive_errors, archive_lock, db_option, since_option
 
 
 @click.command()
@@ -22,12 +22,20 @@ from .common import ProgressBar, archive_errors, db_option, since_option
 )
 @archive_errors
 def reparse(db_path, into, since, warc_dir, workers):
-    """Rebuild article rows from the WARC files with the current parser (no network); report changes."""
+    """Rebuild article rows from the WARC files with the current parser (no network); report changes.
+
+    In place, the archive is derived afresh from its captures and put in place of the old file
+    (what was observed is not observed twice: twice gives what once gives, and what --into gives);
+    the archive it writes is locked as a crawl locks it (exit 75 while another run holds it)."""
+    from ..tools.reparse import ReparseRefused
     from ..tools.reparse import reparse as run_reparse
 
     if not Path(db_path).is_file():
         raise click.ClickException(f"no archive at {db_path}")
-    with ProgressBar("reparse") as progress:
-        counts = run_reparse(db_path, into, since, warc_dir, workers, progress)
+    with archive_lock(into or db_path), ProgressBar("reparse") as progress:
+        try:
+            counts = run_reparse(db_path, into, since, warc_dir, workers, progress)
+        except ReparseRefused as exc:
+            raise click.UsageError(str(exc)) from None
     for line in counts.lines():
         click.echo(line)

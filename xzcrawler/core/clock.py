@@ -28,3 +28,15 @@ class Clock:
     def iso(self) -> str:
         """The archive's timestamp form (UTC, to the second)."""
         return nz.utc_iso(self.now())
+
+
+class CaptureClock(Clock):
+    """The clock of a re-extraction: the time of the capture being written (``at``), so that what
+    is derived from the same captures carries the same times, however often and whenever it runs."""
+
+    def __init__(self):
+        super().__init__()
+        self.at: str | None = None
+
+    def now(self) -> dt.datetime:
+        return nz.parse_iso(self.at) if self.at is not None else super().now()

@@ -91,6 +91,7 @@ class SqliteStore(Queries):
         self._dates_seen: dict[tuple[str, int], tuple[dict, str]] = {}
         self._fetched: dict[tuple[str, int], str] = {}  # articles whose page this process stored: when
         self._traits: dict[str, list[int]] = {}
+        self._traits_seen: dict[str, str] = {}  # per site, when the newest evidence was observed
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
         self.counts: Counter = Counter()  # committed rows: new, changed, unchanged; failures_resolved
         self._resolving = 0
@@ -351,7 +352,7 @@ class SqliteStore(Queries):
             # count of this one fetch, or readers in between.
             if previous is None and listed is not None and not rounded and not listed[2]:
                 # (a count the theme rounded, 1.2万 and 1.2万, says nothing of one view more)
-                self._evidence(site, shown - listed[0], writes)
+                self._evidence(site, shown - listed[0], writes, when)
             counted = self._counted(site, rounded, own)
             row["views_rounded"] = int(rounded)
             row["views_own"] = own
@@ -373,9 +374,10 @@ class SqliteStore(Queries):
             self._traits[site] = [found[0] or 0, found[1] or 0] if found else [0, 0]
         return self._traits[site]
 
-    def _evidence(self, site: str, delta: int, writes) -> None:
+    def _evidence(self, site: str, delta: int, writes, when: str) -> None:
         if delta in (0, 1):  # more: readers came in between, which says nothing
             self._trait(site)[1 - delta] += 1
+            self._traits_seen[site] = max(when, self._traits_seen.get(site, when))
             writes.traits.add(site)
 
     def counts_own_fetches(self, site: str) -> bool:
@@ -423,7 +425,17 @@ class SqliteStore(Queries):
             "INSERT INTO site_traits (site, counts_own_fetches, plus_one, same, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (site) DO UPDATE SET counts_own_fetches = excluded.counts_own_fetches, "
             "plus_one = excluded.plus_one, same = excluded.same, updated_at = excluded.updated_at",
-            [[site, int(self.counts_own_fetches(site)), *self._trait(site), self.clock.iso()] for site in sites],
+            # (updated when the evidence was observed, not when it was written: a re-extraction of the
+            # same captures writes the same row)
+            [
+                [
+                    site,
+                    int(self.counts_own_fetches(site)),
+                    *self._trait(site),
+                    self._traits_seen.get(site) or self.clock.iso(),
+                ]
+                for site in sites
+            ],
         )
 
     def _refine_date(self, row: dict, stored: dict, source: str, when: str, text: str | None, writes: _Writes) -> bool:

@@ -5,6 +5,10 @@ Every indexed ``response`` record is read back in the order it was fetched, pars
 (``core.validate.vet``, ``store.write.write_item``, in the order fetched), so a
 re-parse with an unchanged parser reproduces the crawl's rows, and one with an improved parser
 leaves a revision wherever an article's content now reads differently.
+
+In place, the archive is derived afresh beside the old file and put in its place
+(``store.rebuild``): what was observed is never observed twice, so a re-extraction in place gives
+the tables ``--into`` gives, however often it runs.
 """
 
 from __future__ import annotations
@@ -20,12 +24,19 @@ from pathlib import Path
 
 from ..core import items, paths
 from ..core import normalize as nz
+from ..core.clock import CaptureClock
 from ..core.harvest import Exchange, harvest
 from ..core.validate import vet
 from ..store import SqliteStore
+from ..store.atomic import atomic_path
 from ..store.errors import _storage
+from ..store.rebuild import carry_over, drop_log_files, settle
 from ..store.write import write_item
 from ..warc import TooLarge, read_response, reconcile
+
+
+class ReparseRefused(ValueError):
+    """A re-extraction that would not be faithful; the message says what to do instead."""
 
 
 @dataclass
@@ -139,17 +150,22 @@ def reparse(
     progress=None,
     open_store=SqliteStore,
     open_target=None,
+    _before: dict | None = None,
 ) -> ReparseCounts:
     """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place),
     parsing in ``workers`` processes (default: one per core, from PARALLEL_FROM records; 1: all in
     this process) and writing in this one, in the order the records were fetched: the result is
     the same for any number of workers. ``progress(done, total)`` is told of the records read.
     ``open_store(path, readonly=)``: the store class (any Store, see store/protocol.py);
-    ``open_target``: the target's, when another."""
+    ``open_target``: the target's, when another. In place (a SQLite archive), the archive is
+    derived afresh and put in place of the old one (``store.rebuild``); ``since`` then is refused
+    (only part of the captures would be derived)."""
     open_target = open_target or open_store
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
     warc_dir = paths.warc_dir(source_db, warc_dir)
+    if target_db.resolve() == source_db.resolve() and open_store is SqliteStore and open_target is SqliteStore:
+        return _in_place(source_db, since, warc_dir, workers, progress)
     chosen = workers is not None
     workers = max(1, int(workers)) if chosen else (os.cpu_count() or 1)
     with open_store(source_db, readonly=target_db != source_db) as source:
@@ -168,14 +184,15 @@ def reparse(
     if pool is None:
         _start_worker(warc_dir, originals)
     harvested = _harvested(records, pool, workers * WINDOW_PER_WORKER)
+    clock = CaptureClock()
     try:
-        target = open_target(target_db)
+        target = open_target(target_db, clock=clock) if open_target is SqliteStore else open_target(target_db)
     except BaseException:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         raise
     try:
-        before = target.article_revisions()
+        before = target.article_revisions() if _before is None else _before
         run = None
         pairs = zip(records, harvested, strict=True)
         done = 0
@@ -193,6 +210,7 @@ def reparse(
                         write_item(items.failure(url, "reparse", result[0], None, None), target)
                         continue
                     fetched_at, found = result
+                    clock.at = fetched_at  # what the store dates now is this capture's
                     for item in found:
                         if isinstance(item, items.ListingSeen):
                             item.requested = marks.get((url, fetched_at), frozenset())
@@ -224,4 +242,24 @@ def reparse(
                 counts.changed_fields.update(target.fields_changed_after(site, article_id, old))
             else:
                 counts.unchanged += 1
+    return counts
+
+
+def _in_place(source_db: Path, since: str | None, warc_dir: Path, workers: int | None, progress) -> ReparseCounts:
+    """Derive the archive afresh from its captures beside it, carry over what no capture holds,
+    and rename it over the old file (store.rebuild). A failure leaves the old archive as it was."""
+    if since is not None:
+        raise ReparseRefused(
+            "--since re-reads only part of the captures: in place the whole archive is derived again "
+            "(drop --since), or give --into NEW.db"
+        )
+    with SqliteStore(source_db) as source:
+        reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
+        before = source.article_revisions()
+    with atomic_path(source_db) as fresh:
+        counts = reparse(source_db, fresh, None, warc_dir, workers, progress, _before=before)
+        carry_over(source_db, fresh)
+        settle(fresh)
+        settle(source_db)
+        drop_log_files(source_db)
     return counts

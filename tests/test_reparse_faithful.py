@@ -1,0 +1,82 @@
+"""Re-deriving never rewrites what was observed (issue 30, item 2): `reparse` in place, once or
+twice, leaves every table as `reparse --into` derives it, and the observations (views, own
+fetches, view snapshots) as the crawl recorded them; it takes the archive's lock as a crawl does."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from xzcrawler.store.lock import RunLock
+from xzcrawler.store.rebuild import KEPT_TABLES
+
+from .conftest import cli, crawled_mirror
+
+
+def tables(path) -> dict[str, list]:
+    """Every table's rows (its own row ids left out), sorted: what two archives are compared by."""
+    db = sqlite3.connect(path)
+    names = [
+        n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    ]
+    out = {}
+    for name in names:
+        columns = [row[1] for row in db.execute(f'PRAGMA table_info("{name}")') if row[1] != "id"]
+        rows = db.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in columns)} FROM "{name}"').fetchall()
+        out[name] = sorted(map(repr, rows))
+    db.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """A crawl of the tpure mirror (it counts every article visit, ours included)."""
+    return crawled_mirror(tmp_path_factory.mktemp("faithful"), 60)
+
+
+def test_reparse_in_place_twice_equals_once_equals_into_and_keeps_the_observations(crawled, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(crawled, copy)
+    archive = copy / "archive.db"
+    crawl = tables(archive)
+    into = cli("reparse", "--db", str(archive), "--into", str(tmp_path / "into.db"))
+    assert into.returncode == 0, into.stderr
+    once = cli("reparse", "--db", str(archive))
+    assert once.returncode == 0, once.stderr
+    assert "0 new, 0 changed, 60 unchanged" in once.stdout
+    after_once = tables(archive)
+    twice = cli("reparse", "--db", str(archive))
+    assert twice.returncode == 0, twice.stderr
+    after_twice = tables(archive)
+    assert after_twice == after_once  # every table, byte for byte
+    derived = tables(tmp_path / "into.db")
+    for name, rows in after_once.items():
+        if name not in KEPT_TABLES:
+            assert rows == derived[name], name
+        else:
+            assert rows == crawl[name], name  # what no capture holds is carried over as it was
+    # the observations are the crawl's: no view taken off, no own fetch added, no snapshot twice
+    for name in ("articles", "view_snapshots", "revision_log", "related_seen", "site_traits"):
+        assert after_once[name] == crawl[name], name
+
+
+def test_reparse_waits_for_no_one_it_refuses_while_a_crawl_holds_the_lock(crawled, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(crawled, copy)
+    archive = copy / "archive.db"
+    before = tables(archive)
+    with RunLock.acquire(archive):
+        held = cli("reparse", "--db", str(archive))
+        into = cli("reparse", "--db", str(archive), "--into", str(tmp_path / "into.db"))
+    assert held.returncode == 75 and "another run holds" in held.stderr, held.stderr
+    assert into.returncode == 0, into.stderr  # another archive's lock is not this one's
+    assert tables(archive) == before
+
+
+def test_reparse_in_place_since_is_refused_with_what_to_do(crawled, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(crawled, copy)
+    result = cli("reparse", "--db", str(copy / "archive.db"), "--since", "2020-01-01")
+    assert result.returncode == 2 and "--into" in result.stderr, result.stderr
