@@ -64,6 +64,13 @@ class MemoryStore:
             if s == site
         }
 
+    def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
+        return {
+            aid: {"title": a["record"]["title"], "content_hash": a["record"].get("content_hash")}
+            for (s, aid), a in self.articles.items()
+            if s == site and aid in article_ids
+        }
+
     def last_run_status(self, site: str) -> str | None:
         mine = [run for run in self.runs if run["site"] == site]
         return mine[-1]["status"] if mine else None

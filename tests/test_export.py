@@ -64,8 +64,13 @@ def test_other_tables(archive_copy, tmp_path, table, key):
 
 def test_changed_exports_only_what_changed_since_the_last_export(archive_copy, tmp_path):
     out = tmp_path / "changed.jsonl"
+    archive_bytes = archive_copy.read_bytes()
     first = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))
     assert first.returncode == 0 and len(lines(out)) == 300  # no export yet: everything
+    # an export reads the archive only: its marks are kept beside the file it wrote (issue 30)
+    assert archive_copy.read_bytes() == archive_bytes
+    assert json.loads((tmp_path / "changed.jsonl.marks.json").read_text("utf-8"))["table"] == "articles"
+    assert cli("export", "--db", str(archive_copy), "--changed", "--out", "-").returncode != 0
     plain = cli("export", "--db", str(archive_copy), "--out", str(tmp_path / "adhoc.jsonl"))
     assert plain.returncode == 0  # an ad-hoc export does not move the --changed baseline
     again = cli("export", "--db", str(archive_copy), "--changed", "--out", str(out))

@@ -127,3 +127,32 @@ def test_wacz_of_an_archive_without_warc_is_refused(tmp_path):
     assert not (tmp_path / "x.wacz").exists()
     missing = cli("wacz", str(tmp_path / "missing.db"), "--out", str(tmp_path / "x.wacz"))
     assert missing.returncode == 1 and "no archive at" in missing.stderr
+
+
+def test_the_page_list_is_made_of_captures_after_the_site_moved(tmp_path):
+    """The site crawled, then restarted on another port and crawled again (its addresses move
+    there): the WACZ's pages list names each article's newest capture by the address it was
+    fetched from, every one of them in the index, and the summary counts what was written (the
+    list was built from current addresses, and after a second `make demo` none matched)."""
+    import json
+    import zipfile
+
+    site = MirrorSite(30, now=NOW)
+    for k in range(2):
+        server, base = serve_in_thread(site)  # a new port each time
+        try:
+            result = run_crawl(base, tmp_path, now=NOW + dt.timedelta(hours=k))
+            assert result.returncode == 0, result.stderr[-2000:]
+        finally:
+            server.shutdown()
+            server.server_close()
+    db = sqlite3.connect(tmp_path / "archive.db")
+    captured = {url for (url,) in db.execute("SELECT url FROM warc_records WHERE record_type = 'response'")}
+    out = tmp_path / "a.wacz"
+    made = cli("wacz", str(tmp_path / "archive.db"), "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    with zipfile.ZipFile(out) as package:
+        lines = package.read("pages/pages.jsonl").decode("utf-8").splitlines()[1:]
+    pages = [json.loads(line) for line in lines]
+    assert len(pages) == 30 and f"{len(pages)} page(s)" in made.stdout
+    assert {page["url"] for page in pages} <= captured

@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.extensions.logstats import LogStats
 
-from .core import health, paths
+from .core import health, moves, paths
 from .core.clock import Clock
 from .store import STORAGE_ERRORS, StorageError, export_articles, export_records
 
@@ -141,8 +141,10 @@ class RunRecorder:
                 # articles may hide unknown ones further on: walk every listing page this time
                 spider.walk_all = spider.full or store.last_run_status(site) not in (None, "finished")
                 spider.retry_urls = store.pending_failures(site, self.max_attempts)
-                if store.rebase(site, spider.site_url):
-                    logger.info("%s is now at %s: its stored addresses moved there", site, spider.site_url)
+                # stored addresses elsewhere: none moves before the new address has shown it serves
+                # the same posts (core.moves; the spider asks it for these)
+                if moves.elsewhere(spider.known, spider.site_url):
+                    spider.probe_posts = store.posts(site, moves.probes(spider.known))
             self.run_id = store.start_run(spider.name, site, getattr(spider, "site_url", None))
         except (StorageError, *STORAGE_ERRORS) as exc:
             self._storage_failed(exc)

@@ -290,6 +290,10 @@ class WarcRecorder:
     def process_response(self, request, response, spider=None):
         if self.failed:
             raise IgnoreRequest("the WARC cannot be written: the run is stopping")
+        if request.meta.get("xz_probe") is not None:
+            # a post asked of a site's new address before its stored addresses may move there
+            # (core.moves): no capture of this archive until that address has shown it is the site
+            return response
         revisits = self.files.revisits
         try:
             request.meta["xz_fetched_at"] = self.files.exchange(request, response)

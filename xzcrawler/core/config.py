@@ -197,6 +197,8 @@ RULES: dict[str, Callable] = {
 SPIDER_ARGUMENTS = {
     "site": "an http(s) site URL, several separated by commas, or 'network' (XZ_NETWORK)",
     "full": "1 to walk every listing page and re-check every article",
+    "move": "1 to move the site's stored addresses to this one and fetch every post again, "
+    "when it serves other posts than those stored",
 }
 
 
@@ -222,3 +224,5 @@ def check_spider_arguments(arguments: dict, network=None) -> None:
         site_urls(arguments["site"], network)
     if "full" in arguments:
         _boolean("-a full", arguments["full"])
+    if "move" in arguments:
+        _boolean("-a move", arguments["move"])

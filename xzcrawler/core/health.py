@@ -118,6 +118,8 @@ def assess(
             f"archive write failed ({stats.get('xz/storage_error') or 'unknown'}); "
             f"{lost} article(s) not written, fetched again next run",
         )
+    if stats.get("xz/move_refused"):
+        return Verdict(USAGE, stats["xz/move_refused"])
     responses = stats.get("response_received_count", 0)
     cause = stats.get("xz/unreachable") or (stats.get("xz/connection_error") if responses == 0 else None)
     if reason == "unreachable" or cause:

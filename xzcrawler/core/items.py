@@ -66,6 +66,15 @@ class CategoriesSeen:
 
 
 @dataclass
+class SiteMoved:
+    """The site is now at ``base_url``: its stored addresses move there (decided by core.moves, on
+    evidence, or asked for with -a move=1)."""
+
+    site: str
+    base_url: str
+
+
+@dataclass
 class Failure:
     """What could not be archived, kept raw with its reason."""
 

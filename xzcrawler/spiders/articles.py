@@ -15,18 +15,21 @@ every known article; after a run that did not finish well, every listing page is
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
-from ..core import items, pages
+from ..core import items, moves, pages
 from ..core import normalize as nz
 from ..core.config import NETWORK, ConfigError, check_spider_arguments, site_url
 from ..core.harvest import Exchange, Harvest, harvest
 from ..core.refresh import is_due
 from ..middlewares import OffSiteRequest
+
+logger = logging.getLogger(__name__)
 
 # Articles go ahead of listing pages: each listing page yields its articles, which drain before
 # the next listing page is taken, so the queue holds about one page of requests per category.
@@ -43,16 +46,20 @@ def _header(response, name: bytes) -> str | None:
 class ArticlesSpider(scrapy.Spider):
     name = "articles"
 
-    def __init__(self, site: str | None = None, full: str | None = None, *args, **kwargs):
+    def __init__(self, site: str | None = None, full: str | None = None, move: str | None = None, *args, **kwargs):
         unknown = {key: value for key, value in kwargs.items() if key != "start_urls"}
-        check_spider_arguments(
-            {**unknown, **({"site": site} if site is not None else {}), **({"full": full} if full is not None else {})}
-        )
+        given = {name: value for name, value in (("site", site), ("full", full), ("move", move)) if value is not None}
+        check_spider_arguments({**unknown, **given})
         if site is not None and ("," in site or site.strip() == NETWORK):
             raise ConfigError("a spider crawls one site: `scrapy crawl articles -a site=URL,URL` runs one per site")
         super().__init__(*args, **kwargs)
         self.site = site
         self.full = str(full).lower() in ("1", "true", "yes", "on") if full is not None else False
+        self.move = str(move).lower() in ("1", "true", "yes", "on") if move is not None else False
+        # Stored posts to ask the site's new address for before its stored addresses move there
+        # (set by the RunRecorder when they are elsewhere; core.moves): id -> title, content hash.
+        self.probe_posts: dict[int, dict] = {}
+        self._probed: list[bool | None] = []
         # URLs already requested in this run (articles, listings, retried failures): each is asked
         # for once per run. Related lists repeat article URLs thousands of times; skipping them
         # here spares Scrapy building and fingerprinting a Request only for its dupefilter to
@@ -132,6 +139,67 @@ class ArticlesSpider(scrapy.Spider):
         return bool(url) and nz.site_of(url) in self.allowed_hosts
 
     async def start(self):
+        if self.probe_posts and not self.move:
+            # the stored addresses are elsewhere: the new address must first show it serves the
+            # stored posts (core.moves); the run begins once it has, and not at all otherwise
+            for article_id in self.probe_posts:
+                yield scrapy.Request(
+                    urljoin(self.site_url, urlsplit(self.known[article_id]["url"]).path),
+                    callback=self.parse_probe,
+                    errback=self.on_probe_error,
+                    dont_filter=True,
+                    meta={"xz_probe": article_id, "handle_httpstatus_all": True},
+                )
+            return
+        if self.probe_posts and self.move:
+            # asked for: the addresses move, and every post is fetched again, not assumed
+            self.crawler.stats.set_value("xz/moved_to", self.site_url)
+            yield items.SiteMoved(self.site_key, self.site_url)
+            self.full = self.walk_all = True
+        async for request in self._begin():
+            yield request
+
+    def parse_probe(self, response):
+        result = self._harvest(response, "article")
+        stored = self.probe_posts[response.meta["xz_probe"]]
+        article = next((item for item in result.items if isinstance(item, items.Article)), None)
+        yield from self._probe_answered(moves.same_post(stored, article.record) if article is not None else None)
+
+    def on_probe_error(self, failure):
+        yield from self._probe_answered(None)
+
+    def _probe_answered(self, same: bool | None):
+        self._probed.append(same)
+        if len(self._probed) < len(self.probe_posts):
+            return
+        if moves.decide(self._probed) == "refuse":
+            others = sum(1 for same in self._probed if same is False)
+            message = (
+                f"{self.site_url} serves other posts than those this archive holds for {self.site_key} "
+                f"({others} of {len(self._probed)} differ, {self._probed.count(None)} not found): nothing was "
+                "changed. Crawl it into another archive (-s XZ_DB_PATH=other.db), or move this archive's "
+                "addresses there and fetch every post again with -a move=1"
+            )
+            self.crawler.stats.set_value("xz/move_refused", message)
+            logger.error(message)
+            from ..extensions import stop_crawl
+
+            stop_crawl(self.crawler, "move_refused")
+            return
+        logger.info("%s is now at %s: its stored addresses moved there", self.site_key, self.site_url)
+        self.crawler.stats.set_value("xz/moved_to", self.site_url)
+        yield items.SiteMoved(self.site_key, self.site_url)
+        # the probed posts are fetched again as any page is (captured, stored, our visit counted);
+        # the probe's own visit is the one the archive does not count (one view on up to 3 posts)
+        for article_id in self.probe_posts:
+            yield from self._follow_article(urljoin(self.site_url, urlsplit(self.known[article_id]["url"]).path))
+        yield from self._begin_sync()
+
+    async def _begin(self):
+        for request in self._begin_sync():
+            yield request
+
+    def _begin_sync(self):
         # the entry point is fetched every run, even when resuming a JOBDIR whose dupefilter saw it
         self._once(self.site_url)
         if self.feed_url and self._once(self.feed_url):
@@ -166,8 +234,7 @@ class ArticlesSpider(scrapy.Spider):
         for info in self.known.values():
             if self.full or is_due(info["published_date"], info["last_checked"], now, self.policy):
                 self.crawler.stats.inc_value("xz/rechecked")
-                for request in self._follow_article(self._here(info["url"]), conditional=info):
-                    yield request
+                yield from self._follow_article(self._here(info["url"]), conditional=info)
 
     def _fetched_at(self, response) -> str:
         """When the response came (the WARC-Date the recorder stamped, else the crawl's clock), UTC."""

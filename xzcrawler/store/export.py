@@ -14,7 +14,6 @@ from pathlib import Path
 from ..core import normalize as nz
 from ..core.formats import FORMATS, OTHER_FORMATS, format_of_name
 from .atomic import atomic_file
-from .errors import _storage
 from .migrations import ARTICLE_FIELDS
 from .sqlite import SqliteStore
 
@@ -158,17 +157,22 @@ def export(
     raw: bool = False,
 ) -> tuple[int, str | None]:
     """Export one table, ordered, in format ``fmt`` (a key of FORMATS; atomic). ``since``: only rows new or changed since then;
-    ``changed``: what was written since this table's last ``changed`` export (its change marks are
-    kept in the ``exports`` table: the only case that writes to the archive). Returns (rows
-    written, the time the rows were taken from: ``since``, or None). ``progress(done, total)``
-    is told of the rows written, every PROGRESS_EVERY."""
+    ``changed``: what was written since the last ``changed`` export to this file (its change
+    marks are kept beside it, in ``<out>.marks.json``, not in the archive: an export only reads
+    the archive; marks an older version kept in the archive's ``exports`` table are read once).
+    Returns (rows written, the time the rows were taken from: ``since``, or None).
+    ``progress(done, total)`` is told of the rows written, every PROGRESS_EVERY."""
     if table not in EXPORT_TABLES:
         raise ValueError(f"unknown table {table!r}: one of {', '.join(EXPORT_TABLES)}")
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     check_export_target(out, db_path, compress)
     check_export_name(out, fmt)
-    with SqliteStore(db_path, readonly=not changed) as archive:
+    if changed and str(out) == "-":
+        raise ExportTargetError(
+            "--changed keeps its marks beside the file it writes (<file>.marks.json): give --out FILE"
+        )
+    with SqliteStore(db_path, readonly=True) as archive:
         started = archive.clock.iso()
         # the change marks now: rows written from here on belong to the next --changed export
         marks = {
@@ -177,11 +181,7 @@ def export(
         }
         where, params = "", {}
         if changed:
-            last = archive.db.execute(
-                "SELECT revision_mark, snapshot_mark FROM exports WHERE target = ? AND revision_mark IS NOT NULL "
-                "ORDER BY id DESC LIMIT 1",
-                [table],
-            ).fetchone()
+            last = _last_marks(archive, out, table)
             params = {"r0": last[0] if last else 0, "s0": last[1] if last else 0, **marks}
             where = f" WHERE {_CHANGED[table]}"
         elif since:
@@ -206,19 +206,48 @@ def export(
             total = archive.db.execute(f"SELECT count(*) FROM {table}{where}", params).fetchone()[0]
             rows = _told(rows, total, progress)
         count = write_export(rows, out, fmt, columns, compress, raw)
-        if changed:
-            with _storage(), archive.transaction():
-                archive.db["exports"].insert(
-                    {
-                        "target": table,
-                        "exported_at": started,
-                        "count": count,
-                        "path": str(out),
-                        "revision_mark": marks["r1"],
-                        "snapshot_mark": marks["s1"],
-                    }
-                )
+    if changed:
+        state = {
+            "archive": str(Path(db_path).resolve()),
+            "table": table,
+            "exported_at": started,
+            "count": count,
+            "revision_mark": marks["r1"],
+            "snapshot_mark": marks["s1"],
+        }
+        with atomic_file(marks_path(out), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(state, ensure_ascii=False, indent=1) + "\n")
     return count, since
+
+
+def marks_path(out: str | os.PathLike) -> Path:
+    """Where the change marks of ``--changed`` exports to ``out`` are kept: beside it."""
+    out = Path(out)
+    return out.with_name(out.name + ".marks.json")
+
+
+def _last_marks(archive, out, table: str) -> tuple[int, int] | None:
+    """(revision mark, snapshot mark) of the last ``--changed`` export of ``table`` to ``out``:
+    from its marks file, else (an archive exported by an older version) from the archive's
+    ``exports`` table, read only."""
+    path = marks_path(out)
+    if path.is_file():
+        try:
+            state = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ExportTargetError(
+                f"{path} is not the marks file of a --changed export ({exc}): move it away"
+            ) from None
+        if state.get("table") != table:
+            raise ExportTargetError(
+                f"{path} holds the marks of a --changed export of {state.get('table')!r}, not {table!r}"
+            )
+        return int(state.get("revision_mark") or 0), int(state.get("snapshot_mark") or 0)
+    return archive.db.execute(
+        "SELECT revision_mark, snapshot_mark FROM exports WHERE target = ? AND revision_mark IS NOT NULL "
+        "ORDER BY id DESC LIMIT 1",
+        [table],
+    ).fetchone()
 
 
 def export_records(store, out: str | os.PathLike, fmt: str = "jsonl", compress: bool = False) -> int:

@@ -37,6 +37,9 @@ class Store(Protocol):
     def known_articles(self, site: str) -> dict[int, dict]:
         """By article id: url, etag, last_modified, last_checked, published_date."""
 
+    def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
+        """By article id: title, content_hash (what a page must show to be that article)."""
+
     def last_run_status(self, site: str) -> str | None: ...
 
     def pending_failures(self, site: str, max_attempts: int) -> list[str]:

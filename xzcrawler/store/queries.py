@@ -42,6 +42,17 @@ class Queries:
             for aid, url, etag, lm, checked, pd in cursor
         }
 
+    def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
+        """Title and content hash of these articles of ``site`` (what a page must show to be them)."""
+        if not article_ids:
+            return {}
+        cursor = self.db.execute(
+            f"SELECT article_id, title, content_hash FROM articles WHERE site = ? AND article_id IN "
+            f"({','.join('?' * len(article_ids))})",
+            [site, *article_ids],
+        )
+        return {aid: {"title": title, "content_hash": digest} for aid, title, digest in cursor}
+
     def pending_failures(self, site: str, max_attempts: int) -> list[str]:
         """URLs of ``site`` whose last attempt failed and that have attempts left (a listing trap
         is not retried: it would walk the trap again)."""
@@ -119,11 +130,25 @@ class Queries:
 
     # -- what the tools read -----------------------------------------------------------------
     def captured_pages(self) -> list[dict]:
-        """Each archived article's address, title and capture time (a WARC-Date), in (site, id) order."""
+        """Each archived article's newest capture: the address it was fetched from, as the WARC
+        record says (a site that moved since keeps its old captures under their old address), the
+        article's title and the capture's WARC-Date; in (site, id) order. Articles with no
+        capture in the index are not listed (nothing could replay them)."""
+        from ..core.pages import article_id_from_url
+
+        titles = {
+            (site, aid): title for site, aid, title in self.db.execute("SELECT site, article_id, title FROM articles")
+        }
+        newest: dict[tuple[str, int], tuple[str, str]] = {}
         rows = self.db.execute(
-            "SELECT url, title, fetched_at FROM articles WHERE fetched_at IS NOT NULL ORDER BY site, article_id"
+            "SELECT url, fetched_at FROM warc_records WHERE record_type IN ('response', 'revisit') "
+            "AND (status IS NULL OR status < 400) ORDER BY id"
         )
-        return [{"url": url, "title": title, "ts": ts} for url, title, ts in rows]
+        for url, fetched_at in rows:
+            key = (nz.site_of(url), article_id_from_url(url))
+            if key in titles:
+                newest[key] = (url, fetched_at)
+        return [{"url": url, "title": titles[key], "ts": ts} for key, (url, ts) in sorted(newest.items())]
 
     def warc_responses(self, since: str | None = None) -> list[tuple[str, str, int]]:
         """(url, file, offset) of each response and revisit record in the index, in the order they

@@ -48,3 +48,9 @@ def _(item: items.CategoriesSeen, store) -> int:
 def _(item: items.Failure, store) -> int:
     store.record_failure(item.url, item.kind, item.reason, item.http_status, item.raw_body)
     return 0
+
+
+@write_item.register
+def _(item: items.SiteMoved, store) -> int:
+    store.rebase(item.site, item.base_url)
+    return 0
