@@ -80,3 +80,30 @@ def test_reparse_in_place_since_is_refused_with_what_to_do(crawled, tmp_path):
     shutil.copytree(crawled, copy)
     result = cli("reparse", "--db", str(copy / "archive.db"), "--since", "2020-01-01")
     assert result.returncode == 2 and "--into" in result.stderr, result.stderr
+
+
+def test_a_feed_at_another_path_is_read_again_as_the_feed(tmp_path):
+    """XZ_FEED_PATH is the one definition of where the feed is: a re-extraction knows the feed by
+    what it is, not by a second constant path (it read a feed at /rss.xml as a listing, losing the
+    exact times it gave)."""
+    from xzcrawler.mirror.server import route
+
+    from .hostile import Host
+
+    with Host() as host:
+        host.on(
+            r"/rss\.xml",
+            lambda h, m: (200, {"Content-Type": "application/rss+xml"}, route(host.site, "/feed.php", host.base)[2]),
+        )
+        host.on(r"/feed\.php", lambda h, m: (404, {}, b"no feed here"))
+        from .conftest import run_crawl
+
+        result = run_crawl(host.base + "/", tmp_path, "-s", "XZ_FEED_PATH=/rss.xml")
+    assert result.returncode == 0, result.stderr[-2000:]
+    into = cli("reparse", "--db", str(tmp_path / "archive.db"), "--into", str(tmp_path / "into.db"))
+    assert into.returncode == 0, into.stderr
+    query = "SELECT article_id, published_at, published_precision FROM articles ORDER BY 1"
+    crawl = sqlite3.connect(tmp_path / "archive.db").execute(query).fetchall()
+    again = sqlite3.connect(tmp_path / "into.db").execute(query).fetchall()
+    assert sum(1 for _, _, precision in crawl if precision == "second") >= 8  # the feed dated them
+    assert again == crawl

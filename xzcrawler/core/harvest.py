@@ -16,7 +16,6 @@ from .pages import feed
 from .pages.decode import charset_of
 
 HOME_PATHS = ("", "/", "/index.php")
-FEED_PATH = "/feed.php"  # the platform's RSS feed (zb_system/feed.php)
 
 
 @dataclass
@@ -43,11 +42,14 @@ class Harvest:
     categories: list[dict] = field(default_factory=list)
 
 
-def role_of(url: str) -> str:
+def role_of(url: str, body: bytes = b"") -> str:
+    """What a capture was fetched as, when only its address and bytes are known (a re-extraction):
+    the feed by what it is, an RSS document, wherever XZ_FEED_PATH put it (the crawl's setting is
+    not asked again: one definition of the feed's address, the setting's)."""
     path = urlsplit(url).path
     if path in HOME_PATHS:
         return "home"
-    if path == FEED_PATH:
+    if feed.is_feed(body):
         return "feed"
     return "article" if pages.article_id_from_url(url) is not None else "listing"
 
@@ -68,7 +70,7 @@ def _harvest(exchange: Exchange, site: str) -> Harvest:
     url, status, body = exchange.url, exchange.status, exchange.body
     if urlsplit(url).path == "/robots.txt":
         return Harvest("none")
-    role = exchange.role or role_of(url)
+    role = exchange.role or role_of(url, body)
     if status == 304:
         article_id = exchange.article_id or pages.article_id_from_url(url)
         return Harvest("not_modified", [items.NotModified(site, article_id, exchange.fetched_at)] if article_id else [])
