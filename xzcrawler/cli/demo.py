@@ -112,7 +112,8 @@ def _simulate(articles: int, db_path: str, out: str, days: int, start: str | Non
                 "Give --db a new path (e.g. --db data/days.db --out exports/days.jsonl)"
             )
     db.parent.mkdir(parents=True, exist_ok=True)
-    sim = Simulation(db.parent, articles=articles, start=first, db_path=db.resolve())
+    # each day's crawl refreshes --out itself (nothing beside the archive: data/days.jsonl was written too)
+    sim = Simulation(db.parent, articles=articles, start=first, db_path=db.resolve(), export_path=Path(out).resolve())
     started = time.monotonic()
     click.echo(f"simulating {days} days of daily refreshes from {sim.start:%Y-%m-%d %H:%M} (Asia/Shanghai) into {db}")
 

@@ -11,7 +11,18 @@ from ..core import normalize as nz
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: a loopback address (127.0.0.0/8, ::1) unless --not-loopback says otherwise.",
+)
+@click.option(
+    "--not-loopback",
+    "not_loopback",
+    is_flag=True,
+    help="Allow a --host that other machines can reach (the mirror is a test server: think twice).",
+)
 @click.option("--port", default=8021, show_default=True, type=int, help="Port; 0 picks a free one.")
 @click.option("--articles", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the synthetic content.")
@@ -41,15 +52,29 @@ from ..core import normalize as nz
     help="Serve the sites of the network (XZ_NETWORK), each on its own loopback address (127.0.0.1, 127.0.0.2, ...) "
     "on one port, with cross-posted stories; --articles is per site. The first line out is the site list.",
 )
-def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay, network):
+def mirror(
+    host, not_loopback, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay, network
+):
     """Serve the bundled synthetic copy of the site over HTTP, in the foreground.
 
     To evolve it between crawls, start it again with the first run's --epoch and a later
     --now, plus any of --add, --grow-views, --edit, --break.
     """
+    import ipaddress
+
     from ..mirror.server import make_server
     from ..mirror.site import MirrorSite
 
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not not_loopback:
+        raise click.BadParameter(
+            f"{host} is not a loopback address: the mirror serves on 127.0.0.1 (or 127.0.0.x, ::1); "
+            "add --not-loopback to listen on another address on purpose",
+            param_hint="--host",
+        )
     options = dict(
         now=nz.parse_iso(now) if now else None,
         epoch=nz.parse_iso(epoch) if epoch else None,
@@ -64,7 +89,12 @@ def mirror(host, port, articles, seed, now, epoch, add, grow_views, edit, broken
         _serve_network(articles, seed, port, delay, options)
         return
     site = MirrorSite(articles=articles, seed=seed, **options)
-    server = make_server(site, host, port, delay)
+    try:
+        server = make_server(site, host, port, delay)
+    except OSError as exc:  # the port is taken, the address is not this machine's
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port (0 picks a free one)"
+        ) from None
     bound_host, bound_port = server.server_address[:2]
     click.echo(f"xzcrawler mirror: {articles} articles at http://{bound_host}:{bound_port}/ (Ctrl-C stops)", err=True)
     click.echo(f"http://{bound_host}:{bound_port}/", err=False)
@@ -85,7 +115,9 @@ def _serve_network(articles: int, seed: int, port: int, delay: float, options: d
     try:
         servers, urls = serve_network(net, port, delay)
     except OSError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(
+            f"cannot listen on port {port}: {exc.strerror or exc}; choose another --port (0 picks a free one)"
+        ) from None
     click.echo(",".join(urls))
     sys.stdout.flush()
     copies = sum(len(story) - 1 for story in net.stories())

@@ -34,6 +34,13 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
         except ValueError:
             raise click.BadParameter(f"not a date: {since!r} (YYYY-MM-DD)", param_hint="--since") from None
     with SqliteStore(db_path, readonly=True) as archive:
+        if category is not None and category not in archive.category_names(category):
+            # "0 hits" would hide that the filter itself selects nothing
+            near = archive.category_names(category[:2]) or archive.category_names()
+            raise click.UsageError(
+                f"no category {category!r} in this archive; "
+                + (f"categories like it: {', '.join(near[:10])}" if near else "it has no categories")
+            )
         try:
             hits = archive.search(query, limit=limit, category=category, since=since, stories=stories)
             total = archive.count_matches(query, category=category, since=since)
@@ -55,4 +62,9 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
                     f"            {hit.snippet}"
                 )
             )
-    click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)
+    if stories:
+        with SqliteStore(db_path, readonly=True) as archive:
+            matched = archive.count_matches(query, category=category, since=since, stories=True)
+        click.echo(f"{len(hits)} of {matched} matching stories shown; {total} article(s) match", err=True)
+    else:
+        click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)

@@ -10,6 +10,7 @@ exit status is the worst site's; the export is written once, after all, when eve
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import sys
@@ -34,6 +35,14 @@ class Command(ScrapyCrawl):
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("run 'scrapy crawl' with exactly one spider")
+        known = self.crawler_process.spider_loader.list()
+        if args[0] not in known:
+            # (Scrapy's own answer is a KeyError traceback)
+            close = difflib.get_close_matches(args[0], known, n=1)
+            hint = f"did you mean 'scrapy crawl {close[0]}'?" if close else f"the project's spiders: {', '.join(known)}"
+            print(f"xzcrawler: no spider named {args[0]!r}: {hint}", file=sys.stderr)
+            self.exitcode = health.USAGE
+            return
         sites = None
         try:
             check_settings(self.settings)

@@ -48,9 +48,11 @@ class Simulation:
         start: dt.datetime | None = None,
         db_path: Path | None = None,
         profile: Profile = XUZHOU,
+        export_path: Path | None = None,
     ):
         """``profile``: the site's markup and behaviour (tpure by default, the network's real theme;
-        RECONSTRUCTION for the earlier markup with validators and 304s)."""
+        RECONSTRUCTION for the earlier markup with validators and 304s). ``export_path``: where each
+        day's crawl refreshes the export (default: the archive's own, beside it)."""
         tz = dt.timezone(dt.timedelta(hours=8))
         self.start = (
             (start or dt.datetime(2026, 1, 1, 3, 17, tzinfo=tz)).astimezone(tz).replace(second=0, microsecond=0)
@@ -58,6 +60,7 @@ class Simulation:
         self.articles = articles
         self.workdir = Path(workdir)
         self.db_path = Path(db_path) if db_path else self.workdir / "archive.db"
+        self.export_path = Path(export_path) if export_path else None
         self._port = 0
         self.profile = profile
         # the views our fetches added: the site keeps them from day to day (each day's MirrorSite
@@ -122,7 +125,10 @@ class Simulation:
         site.visits = self.visits
         server, base = serve_in_thread(site, port=self._port)
         self._port = server.server_address[1]  # the same address every day, as a real site keeps it
-        command = crawl_command(base, str(self.db_path), None, ["-s", f"XZ_NOW={self.now(day).isoformat()}", *LOOPBACK])
+        export = str(self.export_path) if self.export_path else None
+        command = crawl_command(
+            base, str(self.db_path), export, ["-s", f"XZ_NOW={self.now(day).isoformat()}", *LOOPBACK]
+        )
         try:
             result = subprocess.run(command, cwd=self.workdir, env=ENV, capture_output=True, text=True, timeout=1800)
         finally:

@@ -229,6 +229,16 @@ class Queries:
 
         return search(self.db, query, **filters)
 
+    def category_names(self, like: str | None = None) -> list[str]:
+        """The names of the archive's categories (those of its articles), by how many articles
+        each has; ``like``: only names containing it."""
+        rows = self.db.execute(
+            "SELECT category FROM articles WHERE category IS NOT NULL AND instr(category, ?) > 0 "
+            "GROUP BY category ORDER BY count(*) DESC, category LIMIT 50",
+            [like or ""],
+        )
+        return [name for (name,) in rows]
+
     def count_matches(self, query: str, **filters) -> int:
         """How many articles match ``query`` and the filters (category, since)."""
         from .search import count

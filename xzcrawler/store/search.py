@@ -28,17 +28,23 @@ def _filters(category: str | None, since: str | None) -> tuple[str, list]:
     return where, params
 
 
-def count(db, query: str, category: str | None = None, since: str | None = None) -> int:
-    """How many articles match ``query`` and the filters (all of them, whatever a search's limit)."""
+def count(db, query: str, category: str | None = None, since: str | None = None, stories: bool = False) -> int:
+    """How many articles match ``query`` and the filters (all of them, whatever a search's limit);
+    ``stories``: how many stories (an article without a story key is one of its own)."""
     check_query(query)
     expression = match_expression(query)
     if expression is None:
         return 0
     conn = getattr(db, "conn", db)
     where, params = _filters(category, since)
-    return conn.execute(
-        f"SELECT count(*) FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH ?{where}", [expression, *params]
-    ).fetchone()[0]
+    matched = f"SELECT rowid FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH ?{where}"
+    if stories:
+        return conn.execute(
+            f"SELECT count(DISTINCT coalesce(story_id, 'article:' || site || '/' || article_id)) FROM articles "
+            f"WHERE rowid IN ({matched})",
+            [expression, *params],
+        ).fetchone()[0]
+    return conn.execute(f"SELECT count(*) FROM ({matched})", [expression, *params]).fetchone()[0]
 
 
 def _ranked_rowids(conn, query: str, limit: int, where: str, params: list) -> list[int]:
