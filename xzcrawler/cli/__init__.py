@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import demo, export, merge, mirror, parse, reparse, report, search, serve, wacz
+from . import demo, export, merge, mirror, parse, reparse, report, search, serve, verify, wacz
 
 
 @click.group()
@@ -24,6 +24,7 @@ for command in (
     search.search_command,
     demo.demo,
     serve.serve,
+    verify.verify,
 ):
     main.add_command(command)
 

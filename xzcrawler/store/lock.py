@@ -35,6 +35,25 @@ class RunLock:
         os.pwrite(fd, f"pid {os.getpid()} since {time.strftime('%Y-%m-%dT%H:%M:%S%z')}".encode(), 0)
         return cls(path, fd)
 
+    @staticmethod
+    def is_held(db_path: str | os.PathLike) -> bool:
+        """Whether a run holds the lock of the archive at ``db_path`` now (asked without taking it
+        for long, and without writing the lock file)."""
+        path = Path(f"{db_path}.lock")
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
+
     def release(self) -> None:
         if self.fd >= 0:
             fcntl.flock(self.fd, fcntl.LOCK_UN)

@@ -6,7 +6,7 @@ The crawl's recorder, a Scrapy downloader middleware, is ``xzcrawler.middlewares
 from __future__ import annotations
 
 from .index import own_files, reconcile, warcinfo_fields
-from .reader import TooLarge, member_end, read_response, record_of
+from .reader import TooLarge, member_end, read_response, record_of, recorded_payload
 from .writer import MIN_REVISIT_BYTES, OWNER_FIELD, WarcFiles, payload_digest
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "read_response",
     "reconcile",
     "record_of",
+    "recorded_payload",
     "warcinfo_fields",
 ]

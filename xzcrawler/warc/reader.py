@@ -172,3 +172,17 @@ def member_end(fh, offset: int) -> int | None:
     except zlib.error:
         return None
     return offset + consumed
+
+
+def recorded_payload(path: Path, offset: int, max_payload: int = 1 << 26) -> tuple[str, str | None, bytes]:
+    """(record type, its WARC-Payload-Digest header, the payload as recorded: the HTTP body before
+    any Content-Encoding is undone) of the record at ``offset``; what `xzcrawler verify` checks the
+    index's digest against. Raises (OSError, ValueError, zlib.error, StopIteration) for a record
+    that does not read."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh, no_record_parse=False)))
+        payload = record.raw_stream.read(max_payload + 1)
+        if len(payload) > max_payload:
+            raise TooLarge(f"a payload over {max_payload} bytes")
+        return record.rec_type, record.rec_headers.get_header("WARC-Payload-Digest"), payload

@@ -1,0 +1,86 @@
+"""What `xzcrawler verify` asks of the archive file itself (issue 32): read-only queries, each
+giving what it found wrong. The checks that read the WARC files and parse pages again are in
+tools/verify.py; this module holds their SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .migrations import migrations
+
+
+def integrity(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's own checks: ``integrity_check`` and ``foreign_key_check`` (what they report)."""
+    problems = [row[0] for row in conn.execute("PRAGMA integrity_check(20)") if row[0] != "ok"]
+    problems += [f"foreign key: {row}" for row in conn.execute("PRAGMA foreign_key_check")]
+    return problems
+
+
+def unknown_schema(conn: sqlite3.Connection) -> list[str]:
+    """Migrations the archive records that this version does not know, or knows and lacks."""
+    applied = {
+        name for (name,) in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", ["xzcrawler"])
+    }
+    known = {m.name for m in migrations._migrations}
+    return [f"unknown migration {name}" for name in sorted(applied - known)] + [
+        f"migration {name} not applied" for name in sorted(known - applied)
+    ]
+
+
+def indexed_files(conn: sqlite3.Connection) -> dict[str, int]:
+    """Each WARC file the index names, with the end of its last indexed record (offset + length)."""
+    return dict(conn.execute("SELECT file, max(offset + coalesce(length, 0)) FROM warc_records GROUP BY file"))
+
+
+def indexed_records(conn: sqlite3.Connection) -> list[tuple]:
+    """(id, url, file, offset, record type, digest) of every response and revisit record indexed."""
+    return conn.execute(
+        "SELECT id, url, file, offset, record_type, digest FROM warc_records "
+        "WHERE record_type IN ('response', 'revisit') ORDER BY id"
+    ).fetchall()
+
+
+def latest_captures(conn: sqlite3.Connection) -> list[tuple]:
+    """(url, file, offset, fetched_at) of every 200 response or revisit record, newest last."""
+    return conn.execute(
+        "SELECT url, file, offset, fetched_at FROM warc_records WHERE record_type IN ('response', 'revisit') "
+        "AND status = 200 ORDER BY id"
+    ).fetchall()
+
+
+def articles(conn: sqlite3.Connection, fields: tuple[str, ...]) -> dict[tuple[str, int], dict]:
+    """(site, article_id) -> the named columns (plus fetched_at and url) of every article."""
+    names = ("url", "fetched_at", *fields)
+    rows = conn.execute(f"SELECT site, article_id, {', '.join(names)} FROM articles")
+    return {(site, aid): dict(zip(names, rest, strict=True)) for site, aid, *rest in rows}
+
+
+def revision_times(conn: sqlite3.Connection) -> list[tuple[str, int, int, str]]:
+    """(site, article_id, revision, fetched_at) of every revision."""
+    return conn.execute("SELECT site, article_id, revision, fetched_at FROM revision_log ORDER BY 1, 2, 3").fetchall()
+
+
+def search_rows(conn: sqlite3.Connection) -> tuple[set[int], set[int]]:
+    """(rowids of the articles, rowids the search index holds a document for)."""
+    articles = {rowid for (rowid,) in conn.execute("SELECT rowid FROM articles")}
+    indexed = {rowid for (rowid,) in conn.execute("SELECT id FROM search_index_docsize")}
+    return articles, indexed
+
+
+def story_keys(conn: sqlite3.Connection) -> list[tuple[str, int, str | None, str | None]]:
+    """(site, article_id, story_id, body_text) of every article."""
+    return conn.execute("SELECT site, article_id, story_id, body_text FROM articles").fetchall()
+
+
+def runs_left_running(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """(id, site, started_at) of runs still marked running."""
+    return conn.execute("SELECT id, site, started_at FROM crawl_runs WHERE status = 'running'").fetchall()
+
+
+def failures_out_of_order(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """(url, first_seen, resolved_at) of failures resolved before they were first seen, or open
+    failures with no attempt."""
+    return conn.execute(
+        "SELECT url, first_seen, resolved_at FROM failures WHERE (resolved_at IS NOT NULL AND resolved_at < first_seen) "
+        "OR coalesce(attempts, 0) < 1"
+    ).fetchall()
