@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import demo, export, merge, mirror, parse, reparse, report, search, serve, verify, wacz
+from . import demo, export, merge, mirror, parse, reparse, report, search, serve, status, verify, wacz
 
 
 @click.group()
@@ -25,6 +25,7 @@ for command in (
     demo.demo,
     serve.serve,
     verify.verify,
+    status.status,
 ):
     main.add_command(command)
 

@@ -84,3 +84,38 @@ def failures_out_of_order(conn: sqlite3.Connection) -> list[tuple[str, str, str]
         "SELECT url, first_seen, resolved_at FROM failures WHERE (resolved_at IS NOT NULL AND resolved_at < first_seen) "
         "OR coalesce(attempts, 0) < 1"
     ).fetchall()
+
+
+# -- what `xzcrawler status` reads (the operator's view: the same read-only connection) ----------
+def site_names(conn: sqlite3.Connection) -> dict[str, str | None]:
+    """Every site of the archive (those with runs or articles), with its own name where known."""
+    sites = {s for (s,) in conn.execute("SELECT DISTINCT site FROM crawl_runs WHERE site IS NOT NULL")}
+    sites |= {s for (s,) in conn.execute("SELECT DISTINCT site FROM articles")}
+    names = dict(conn.execute("SELECT site, name FROM sites"))
+    return {site: names.get(site) for site in sorted(sites)}
+
+
+def last_runs(conn: sqlite3.Connection, site: str, count: int) -> list[tuple]:
+    """(id, started_at, finished_at, status, exit_code, stats JSON) of the site's newest runs."""
+    return conn.execute(
+        "SELECT id, started_at, finished_at, status, exit_code, stats FROM crawl_runs WHERE site = ? "
+        "ORDER BY id DESC LIMIT ?",
+        [site, count],
+    ).fetchall()
+
+
+def open_failures(conn: sqlite3.Connection, site: str) -> list[tuple[str, str, str, int | None, int]]:
+    """(url, kind, reason, HTTP status, attempts) of the site's open failures, newest first."""
+    like = [f"%://{site}/%", f"%://{site}:%", f"%://www.{site}/%", f"%://www.{site}:%"]
+    return conn.execute(
+        "SELECT url, kind, reason, http_status, attempts FROM failures WHERE resolved_at IS NULL AND "
+        "(url LIKE ? OR url LIKE ? OR url LIKE ? OR url LIKE ?) ORDER BY last_tried DESC",
+        like,
+    ).fetchall()
+
+
+def check_state(conn: sqlite3.Connection, site: str) -> list[tuple[int, str | None, str | None]]:
+    """(article_id, published_date, last_checked) of every article of the site."""
+    return conn.execute(
+        "SELECT article_id, published_date, last_checked FROM articles WHERE site = ?", [site]
+    ).fetchall()
