@@ -261,3 +261,46 @@ def export_records(store, out: str | os.PathLike, fmt: str = "jsonl", compress: 
 def export_articles(db_path: str | os.PathLike, out: str | os.PathLike) -> int:
     """The whole archive as JSONL, one schema record per line, ordered by (site, article_id)."""
     return export(db_path, out)[0]
+
+
+def changes(
+    db_path: str | os.PathLike,
+    site: str | None = None,
+    category: str | None = None,
+    since: str | None = None,
+    limit: int = 100,
+) -> list[dict]:
+    """The newest ``limit`` revisions (new articles and changes) of the archive, newest first, each
+    with what an Atom entry shows (core.atom.feed): the article's address, site name and category,
+    the revision's title, body and changed fields, and the revision before it's body and title."""
+    filters, params = [], []
+    if site:
+        filters.append("r.site = ?")
+        params.append(site)
+    if category:
+        filters.append("a.category = ?")
+        params.append(category)
+    if since:
+        filters.append("r.fetched_at >= ?")
+        params.append(nz.utc_iso(since))
+    where = f"WHERE {' AND '.join(filters)}" if filters else ""
+    with SqliteStore(db_path, readonly=True) as archive:
+        rows = archive.db.execute(
+            "SELECT r.site, r.article_id, r.revision, r.fetched_at, r.changed_fields, r.title, r.body_text, "
+            "a.url, a.category, s.name, p.title, p.body_text FROM revisions r "
+            "JOIN articles a ON a.site = r.site AND a.article_id = r.article_id "
+            "LEFT JOIN sites s ON s.site = r.site "
+            "LEFT JOIN revisions p ON p.site = r.site AND p.article_id = r.article_id AND p.revision = r.revision - 1 "
+            f"{where} ORDER BY r.fetched_at DESC, r.site, r.article_id, r.revision DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+    names = (
+        "site article_id revision fetched_at changed_fields title body_text url category site_name "
+        "previous_title previous_body"
+    ).split()
+    out = []
+    for row in rows:
+        change = dict(zip(names, row, strict=True))
+        change["changed_fields"] = json.loads(change["changed_fields"]) if change["changed_fields"] else None
+        out.append(change)
+    return out
