@@ -263,3 +263,24 @@ def test_every_table_and_view_downloads_as_it_is_with_every_offered_sort(crawled
                 assert got == truth, (name, query, "json")
                 checked += 1
     assert checked > len(names)
+
+
+def test_the_changes_feed_is_served_as_valid_atom(datasette):
+    """`xzcrawler serve` serves the change feed: the canned `changes` query as Atom (datasette-atom),
+    per site or for all, each entry with its stable id (issue 32, item 2)."""
+    import sqlite3
+
+    import feedparser
+
+    base, db = datasette
+    revisions = sqlite3.connect(db).execute("SELECT count(*) FROM revisions").fetchone()[0]
+    with urllib.request.urlopen(f"{base}/evo/changes.atom?site=&category=", timeout=30) as response:
+        parsed = feedparser.parse(response.read())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert len(parsed.entries) == min(revisions, 200)
+    assert all(entry.id.startswith("tag:xzcrawler,2026:") for entry in parsed.entries)
+    times = [entry.updated for entry in parsed.entries]
+    assert times == sorted(times, reverse=True)
+    with urllib.request.urlopen(f"{base}/evo/changes.atom?site=nowhere.example&category=", timeout=30) as response:
+        (nothing,) = feedparser.parse(response.read()).entries
+    assert nothing.id == "tag:xzcrawler,2026:nothing"

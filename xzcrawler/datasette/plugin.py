@@ -9,7 +9,10 @@ there) this plugin registers, after Datasette's own:
 - ``escape_fts(q)``: the bigram MATCH expression of ``q`` (the search box of ``articles``);
 - ``xz_match(q)``: the same, for SQL (the canned ``search`` query);
 - ``xz_snippet(title, body, q)``: a piece of the body (or the title) around the first match,
-  marked with 【】, as ``xzcrawler search`` prints it.
+  marked with 【】, as ``xzcrawler search`` prints it;
+- ``xz_change_text(revision, changed_fields, title, body, previous title, previous body,
+  category)``: what a revision changed, a body's diff included, as the Atom feeds say it
+  (core.atom.summary; the canned ``changes`` query, served as a feed by datasette-atom).
 
 A query with nothing searchable (punctuation only) matches nothing.
 """
@@ -52,6 +55,24 @@ def snippet(title: str | None, body: str | None, query: str | None) -> str:
     return search.hit_snippet((title or "")[:SNIPPET_TEXT], (body or "")[:SNIPPET_TEXT], query or "")
 
 
+def change_text(revision, changed_fields, title, body, previous_title, previous_body, category) -> str:
+    import json
+
+    from ..core import atom
+    from ..core.normalize import inert
+
+    change = {
+        "revision": revision,
+        "changed_fields": json.loads(changed_fields) if changed_fields else None,
+        "title": title,
+        "body_text": (body or "")[:SNIPPET_TEXT],
+        "previous_title": previous_title,
+        "previous_body": (previous_body or "")[:SNIPPET_TEXT],
+        "category": category,
+    }
+    return inert(atom.summary(change))
+
+
 def is_archive(conn) -> bool:
     row = conn.execute(
         "SELECT sql FROM sqlite_master WHERE name = ? AND type = 'table'", [search.INDEX_TABLE]
@@ -69,3 +90,4 @@ def prepare_connection(conn, database, datasette):
         conn.create_function("escape_fts", 1, match, deterministic=True)
         conn.create_function("xz_match", 1, match, deterministic=True)
         conn.create_function("xz_snippet", 3, snippet, deterministic=True)
+        conn.create_function("xz_change_text", 7, change_text, deterministic=True)
