@@ -13,6 +13,8 @@ from xzcrawler.core import normalize as nz
 from xzcrawler.mirror.simulate import BREAK_DAYS, EDIT_EVERY, FAIL_DAY, Simulation
 from xzcrawler.mirror.site import RECONSTRUCTION, SEED_ID
 
+from .conftest import cli
+
 EXACT = ("day", "minute", "second")
 
 
@@ -87,6 +89,22 @@ def test_thirty_days_of_cron_keep_the_archive_true(tmp_path):
     assert [d.exit_code for d in days].count(8) == 2
     # views are the readers': our own fetches (counted by the site) never made a snapshot
     assert db.execute("SELECT counts_own_fetches FROM site_traits").fetchall() == [(1,)]
+    # the change feed of the thirty days (issue 32): valid Atom, every revision the archive holds
+    # once, newest first, and each body change with its diff
+    import feedparser
+
+    out = tmp_path / "changes.atom"
+    assert (
+        cli("export", "--db", str(sim.db_path), "--format", "atom", "--limit", "100000", "--out", str(out)).returncode
+        == 0
+    )
+    parsed = feedparser.parse(out.read_bytes())
+    assert not parsed.bozo and parsed.version == "atom10"
+    held = db.execute("SELECT site, article_id, revision FROM revisions").fetchall()
+    assert sorted(e.id for e in parsed.entries) == sorted(f"tag:xzcrawler,2026:{s}:{a}:{r}" for s, a, r in held)
+    assert [e.updated for e in parsed.entries] == sorted((e.updated for e in parsed.entries), reverse=True)
+    bodies = [e for e in parsed.entries if "Changed: " in e.summary and "body_text" in e.summary.splitlines()[0]]
+    assert bodies and all("@@" in e.summary for e in bodies)
 
 
 def test_twelve_days_on_the_reconstructed_markup(tmp_path):
@@ -107,7 +125,6 @@ def test_a_year_of_cron_on_a_small_site(tmp_path):
 
 def test_demo_days_starts_its_own_archive_and_refuses_to_mix_into_another(tmp_path):
     """Mixed into an archive that already holds the site, every simulated day said "new 0"."""
-    from tests.conftest import cli
 
     db, out = tmp_path / "days.db", tmp_path / "days.jsonl"
     args = ["demo", "--days", "2", "--articles", "20", "--start", "2026-01-01T03:17:00+08:00"]
