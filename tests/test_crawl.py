@@ -25,15 +25,23 @@ def crawled(mirror300, tmp_path_factory):
     return site, base, workdir
 
 
-def test_the_periodic_stats_line_names_the_site_and_counts_articles_stored(crawled):
+def test_the_periodic_stats_line_names_the_site_and_says_how_far(crawled):
+    """Pages done of those known (done, queued, in flight) with an ETA, listing pages walked of
+    those the page bars announced, articles stored of those queued (issue 32, item 3)."""
     _, base, workdir = crawled
     lines = re.findall(
-        r"\] INFO: (\S+): (\d+) pages done .*?, (\d+) articles stored", (workdir / "stderr.log").read_text()
+        r"\] INFO: (\S+): (\d+) of (\d+) pages done \(at \d+ pages/min, (ETA \S+|done)\), "
+        r"listing pages (\d+) of (\d+|\?) announced, articles (\d+) stored of (\d+) queued",
+        (workdir / "stderr.log").read_text(),
     )
     assert lines, "no periodic stats line"
-    assert {site for site, _, _ in lines} == {"127.0.0.1"}
-    pages, stored = [int(p) for _, p, _ in lines], [int(s) for _, _, s in lines]
+    assert {line[0] for line in lines} == {"127.0.0.1"}
+    pages, stored = [int(line[1]) for line in lines], [int(line[6]) for line in lines]
     assert pages == sorted(pages) and stored == sorted(stored) and max(stored) <= 300
+    for _, done, known, _, walked, announced, got, queued in lines:
+        assert int(done) <= int(known) and int(got) <= int(queued)
+    # once the categories' first pages came, their page bars' totals are known
+    assert lines[-1][5] != "?" and int(lines[-1][5]) >= 5
     assert "Crawled " not in (workdir / "stderr.log").read_text()  # Scrapy's own line is replaced
 
 

@@ -237,24 +237,47 @@ class RotatingLog:
 
 
 class SiteLogStats(LogStats):
-    """Scrapy's periodic stats line, saying whose: the site, pages done and articles stored (a
-    run of several sites has one crawler, and one such line, per site)."""
+    """Scrapy's periodic stats line, saying whose and how far (issue 32): the site, pages done of
+    those known so far (done + queued + in flight) with an ETA at the last interval's rate, listing
+    pages walked of those the categories' page bars announced, articles queued and stored (a run
+    of several sites has one crawler, and one such line, per site)."""
 
     def log(self, spider) -> None:
         self.calculate_stats()
-        stored = self.stats.get_value("xz/articles_stored", 0)
+        get = self.stats.get_value
+        stored = get("xz/articles_stored", 0)
         rate = (stored - getattr(self, "_stored_before", 0)) * self.multiplier
         self._stored_before = stored
+        queued = max(0, get("scheduler/enqueued", 0) - get("scheduler/dequeued", 0))
+        in_flight = max(0, get("downloader/request_count", 0) - get("downloader/response_count", 0))
+        left = queued + in_flight
+        eta = (
+            f"ETA {_duration(left / self.prate * 60)}" if self.prate > 0 and left else ("done" if not left else "ETA ?")
+        )
+        announced = get("xz/listing_pages_announced", 0)
         logger.info(
-            "%(site)s: %(pages)d pages done (at %(pagerate)d pages/min), %(stored)d articles stored "
+            "%(site)s: %(pages)d of %(known)d pages done (at %(pagerate)d pages/min, %(eta)s), listing pages "
+            "%(listings)d of %(announced)s announced, articles %(stored)d stored of %(queued)d queued "
             "(at %(rate)d/min), %(failed)d failed",
             {
                 "site": getattr(spider, "site_key", spider.name),
                 "pages": self.pages,
+                "known": self.pages + left,
                 "pagerate": self.prate,
+                "eta": eta,
+                "listings": get("xz/listing_pages", 0),
+                "announced": announced or "?",
                 "stored": stored,
+                "queued": get("xz/articles_queued", 0),
                 "rate": rate,
-                "failed": self.stats.get_value("xz/failed_urls", 0),
+                "failed": get("xz/failed_urls", 0),
             },
             extra={"spider": spider},
         )
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return (
+        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    )

@@ -27,6 +27,9 @@ TELNETCONSOLE_ENABLED = False
 # debugging with -s REMOTE_CONTROL_ENABLED=True (README, "Debugging a crawl").
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+# the periodic progress line (extensions.SiteLogStats: pages of those known, ETA, listing pages of
+# those announced, articles): every 15 s, so that a short run says how far it got (Scrapy: 60 s)
+LOGSTATS_INTERVAL = 15.0
 
 ITEM_PIPELINES = {
     "xzcrawler.pipelines.ValidatePipeline": 300,

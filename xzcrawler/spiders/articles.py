@@ -310,6 +310,8 @@ class ArticlesSpider(scrapy.Spider):
     def _follow_listing(self, page, response):
         self.crawler.stats.inc_value("xz/listing_pages")
         category, walked = response.meta.get("xz_walk") or (response.url, 1)
+        if walked == 1 and page.get("last_page"):  # what the category's page bar announces
+            self.crawler.stats.inc_value("xz/listing_pages_announced", min(page["last_page"], self.max_listing_pages))
         seen_in_walk = self._listed.setdefault(category, set())
         unseen = new = 0
         for item in page["articles"]:
@@ -379,6 +381,7 @@ class ArticlesSpider(scrapy.Spider):
     def _follow_article(self, url: str, conditional: dict | None = None):
         if not self._once(url):
             return
+        self.crawler.stats.inc_value("xz/articles_queued")
         headers, meta = {}, {}
         if conditional:
             if conditional.get("etag"):
