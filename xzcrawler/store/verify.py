@@ -9,6 +9,27 @@ import sqlite3
 from .migrations import migrations
 
 
+def open_readonly(path) -> sqlite3.Connection:
+    """The archive at ``path`` opened read-only (``mode=ro``): nothing a check does can write it."""
+    from pathlib import Path
+
+    return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+
+
+def path_of(conn: sqlite3.Connection) -> str:
+    """The file of the main database of ``conn``."""
+    return conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+def export_keys(conn: sqlite3.Connection) -> dict[tuple[str, int], str]:
+    """(site, article_id) -> content_hash of every article (what an export line must match)."""
+    return {(s, a): h for s, a, h in conn.execute("SELECT site, article_id, content_hash FROM articles")}
+
+
+def run_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+
+
 def integrity(conn: sqlite3.Connection) -> list[str]:
     """SQLite's own checks: ``integrity_check`` and ``foreign_key_check`` (what they report)."""
     problems = [row[0] for row in conn.execute("PRAGMA integrity_check(20)") if row[0] != "ok"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 
 from ..core import normalize as nz
@@ -22,7 +21,7 @@ def status(archive_path: str | Path, runs: int = 5, now: dt.datetime | None = No
     is judged at (default: the real time); ``policy``: XZ_REFETCH_POLICY (default: the default)."""
     now = nz.parse_iso(now) if now is not None else dt.datetime.now(dt.UTC)
     policy = policy or DEFAULT_POLICY
-    conn = sqlite3.connect(f"file:{Path(archive_path).resolve()}?mode=ro", uri=True)
+    conn = q.open_readonly(archive_path)
     try:
         out = []
         for site, name in q.site_names(conn).items():

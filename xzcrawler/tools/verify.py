@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +91,7 @@ def verify(
     checks done."""
     archive_path = Path(archive_path)
     folder = paths.warc_dir(archive_path, str(warc_dir) if warc_dir else None)
-    conn = sqlite3.connect(f"file:{archive_path.resolve()}?mode=ro", uri=True)
+    conn = q.open_readonly(archive_path)
     tell = progress or (lambda done, total: None)
     steps = [
         lambda: _sqlite(conn),
@@ -170,7 +169,7 @@ def _articles(conn, folder: Path, full: bool) -> Check:
         key = (nz.site_of(url), article_id_from_url(url))
         if key in rows:
             latest[key] = (url, file, offset, fetched_at)
-    with SqliteStore(Path(conn.execute("PRAGMA database_list").fetchone()[2]), readonly=True) as store:
+    with SqliteStore(Path(q.path_of(conn)), readonly=True) as store:
         originals = {
             (u, record_id): (paths.warc_file(folder, f), o) for u, record_id, f, o in store.revisit_originals()
         }
@@ -250,9 +249,8 @@ def _export(conn, export: str | Path | None) -> Check:
     if not export.is_file():
         check.wrong.append(f"{export} missing")
         return check
-    count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    keys = {(site, aid) for site, aid in conn.execute("SELECT site, article_id FROM articles")}
-    hashes = dict(((s, a), h) for s, a, h in conn.execute("SELECT site, article_id, content_hash FROM articles"))
+    hashes = q.export_keys(conn)
+    count, keys = len(hashes), hashes.keys()
     seen = 0
     with export.open("r", encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -276,7 +274,7 @@ def _export(conn, export: str | Path | None) -> Check:
 def _runs(conn, archive_path: Path) -> Check:
     check = Check("runs", fix="a run killed mid-way: the next crawl marks it interrupted and walks every listing")
     running = q.runs_left_running(conn)
-    check.checked = conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+    check.checked = q.run_count(conn)
     if running and not RunLock.is_held(archive_path):
         check.wrong += [f"run {rid} ({site}, started {started}) left running" for rid, site, started in running]
     check.wrong += [
