@@ -15,6 +15,10 @@ there) this plugin registers, after Datasette's own:
   (core.atom.summary; the canned ``changes`` query, served as a feed by datasette-atom).
 
 A query with nothing searchable (punctuation only) matches nothing.
+
+Every CSV Datasette sends starts with a UTF-8 byte order mark (``asgi_wrapper``), as the project's
+own CSV export does: Excel reads a CSV without one in the system's code page, and the Chinese
+turns to mojibake (issue 32).
 """
 
 from __future__ import annotations
@@ -91,3 +95,46 @@ def prepare_connection(conn, database, datasette):
         conn.create_function("xz_match", 1, match, deterministic=True)
         conn.create_function("xz_snippet", 3, snippet, deterministic=True)
         conn.create_function("xz_change_text", 7, change_text, deterministic=True)
+
+
+BOM = "\ufeff".encode()
+
+
+def _is_csv(path: str, status: int) -> bool:
+    """A CSV download: Datasette serves ``….csv`` as text/csv (``_dl``) or text/plain (to view)."""
+    return path.endswith(".csv") and status == 200
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Put a byte order mark before the first bytes of every CSV response (its length adjusted)."""
+
+    def wrap(app):
+        async def with_bom(scope, receive, send):
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            state = {"csv": False, "first": True}
+
+            async def sending(message):
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers") or [])
+                    state["csv"] = _is_csv(scope.get("path", ""), message.get("status", 0))
+                    if state["csv"]:
+                        headers = [
+                            (name, str(int(value) + len(BOM)).encode())
+                            if name.lower() == b"content-length"
+                            else (name, value)
+                            for name, value in headers
+                        ]
+                        message = {**message, "headers": headers}
+                elif message["type"] == "http.response.body" and state["csv"] and state["first"]:
+                    state["first"] = False
+                    message = {**message, "body": BOM + message.get("body", b"")}
+                await send(message)
+
+            await app(scope, receive, sending)
+
+        return with_bom
+
+    return wrap
