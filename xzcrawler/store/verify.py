@@ -113,7 +113,14 @@ def site_names(conn: sqlite3.Connection) -> dict[str, str | None]:
     sites = {s for (s,) in conn.execute("SELECT DISTINCT site FROM crawl_runs WHERE site IS NOT NULL")}
     sites |= {s for (s,) in conn.execute("SELECT DISTINCT site FROM articles")}
     names = dict(conn.execute("SELECT site, name FROM sites"))
-    return {site: names.get(site) for site in sorted(sites)}
+    return {site: names.get(site) for site in sorted(sites, key=_natural)}
+
+
+def _natural(text: str) -> list:
+    """Hosts in the order a person counts them: 127.0.0.2 before 127.0.0.10."""
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def last_runs(conn: sqlite3.Connection, site: str, count: int) -> list[tuple]:
