@@ -540,3 +540,11 @@ def site_of(url: str) -> str:
     except ValueError:  # no URL at all: no site
         return ""
     return host[4:] if host.startswith("www.") and host.count(".") > 1 else host
+
+
+_NUMBERS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> list:
+    """The order a person counts in: 127.0.0.2 before 127.0.0.10 (numbers compared as numbers)."""
+    return [int(part) if part.isdigit() else part for part in _NUMBERS.split(str(text))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..core.normalize import natural_key
 from .migrations import migrations
 
 
@@ -113,14 +114,7 @@ def site_names(conn: sqlite3.Connection) -> dict[str, str | None]:
     sites = {s for (s,) in conn.execute("SELECT DISTINCT site FROM crawl_runs WHERE site IS NOT NULL")}
     sites |= {s for (s,) in conn.execute("SELECT DISTINCT site FROM articles")}
     names = dict(conn.execute("SELECT site, name FROM sites"))
-    return {site: names.get(site) for site in sorted(sites, key=_natural)}
-
-
-def _natural(text: str) -> list:
-    """Hosts in the order a person counts them: 127.0.0.2 before 127.0.0.10."""
-    import re
-
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+    return {site: names.get(site) for site in sorted(sites, key=natural_key)}
 
 
 def last_runs(conn: sqlite3.Connection, site: str, count: int) -> list[tuple]:

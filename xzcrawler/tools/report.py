@@ -1,9 +1,12 @@
 """``xzcrawler report [ARCHIVE] --out report.html``: one self-contained HTML file of charts
 (plotly, its script inlined: nothing is fetched when the file is opened).
 
-- articles per month per category (a panel per site when the archive holds several);
+- articles per month per category (a panel per site when the archive holds several, in the order
+  a person counts hosts; the network's 11 largest categories each in its own colour, the rest
+  "other categories");
 - the distribution of view counts;
-- the fastest-growing articles and the view series of the top ones;
+- the fastest-growing articles (from counts shown whole only) and the view series of the top
+  ones, on a log scale;
 - crawl runs over time: pages fetched, new articles, failures, and each run's verdict;
 - per site: articles, stories, cross-posted stories, and stories it posted first.
 
@@ -19,9 +22,18 @@ import json
 import math
 from pathlib import Path
 
+from ..core.normalize import natural_key
 from ..store import SqliteStore
 
 REQUIRES = "plotly (pip install 'xzcrawler[report]')"
+TOP_CATEGORIES = 11  # categories with a colour of their own; the rest are OTHER
+OTHER = "other categories"
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a",
+)  # fmt: skip
+
+
 # what the growth charts need (the canned query fastest_growing_views): an article's count seen
 # twice at least 6 hours apart, so a fresh archive (one crawl, one observation each) has none
 GROWTH_NEEDS = (
@@ -44,15 +56,23 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
 
     figures: list[tuple[str, str, object]] = []
     notes = {} if notes is None else notes
-    sites = data["sites"]
+    sites = sorted(data["sites"], key=natural_key)  # panels in the order a person counts hosts
     # each site by its own name beside its host: 徐州厂房网 (xuzhou.021cf.cn)
     names = data["names"]
 
     def label(site: str) -> str:
         return f"{names[site]} ({site})" if site in names else site
 
-    # articles per month per category, a panel per site
+    # articles per month per category, a panel per site: the network has 60+ categories and a
+    # palette ten colours, so the TOP_CATEGORIES largest keep their own colour (the same in every
+    # panel, one legend entry each) and the rest are "other"
     rows = data["per_month"]
+    sizes: dict = {}
+    for _, _, category, count in rows:
+        sizes[category] = sizes.get(category, 0) + count
+    kept = sorted(sizes, key=lambda c: (-sizes[c], str(c)))[:TOP_CATEGORIES]
+    palette = PALETTE
+    colour = {c: palette[k % len(palette)] for k, c in enumerate(kept)}
     panels = make_subplots(
         rows=len(sites) or 1,
         cols=1,
@@ -60,13 +80,29 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
         subplot_titles=[label(site) for site in sites] or ["(no articles)"],
         vertical_spacing=0.03,
     )
+    shown: set = set()
     for index, site in enumerate(sites, start=1):
-        categories = sorted({c for s, _, c, _ in rows if s == site}, key=str)
-        for category in categories:
-            points = [(m, n) for s, m, c, n in rows if s == site and c == category]
+        groups: dict = {}
+        for s, month, category, count in rows:
+            if s == site:
+                key = category if category in colour else OTHER
+                groups.setdefault(key, {}).setdefault(month, 0)
+                groups[key][month] += count
+        for category in [*(c for c in kept if c in groups), *([OTHER] if OTHER in groups else [])]:
+            points = sorted(groups[category].items())
             panels.add_trace(
-                go.Bar(x=[m for m, _ in points], y=[n for _, n in points], name=category or "(none)"), row=index, col=1
+                go.Bar(
+                    x=[m for m, _ in points],
+                    y=[n for _, n in points],
+                    name=category or "(none)",
+                    legendgroup=str(category),
+                    showlegend=category not in shown,
+                    marker={"color": colour.get(category, "#b0b0b0")},
+                ),
+                row=index,
+                col=1,
             )
+            shown.add(category)
     panels.update_layout(barmode="stack", height=max(380, 260 * len(sites)), legend={"orientation": "h"})
     figures.append(("per-month", "Articles per month per category", panels))
 
@@ -92,13 +128,17 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
         series.add_trace(
             go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", name=title)
         )
-    series.update_layout(yaxis_title="views", height=420, legend={"orientation": "h"})
+    # log scale: one article at 2.3 million flattened every other line
+    series.update_layout(yaxis_title="views (log scale)", yaxis_type="log", height=420, legend={"orientation": "h"})
     figures.append(("series", "View series of the fastest-growing articles", series))
 
     # crawl runs over time
     runs = data["runs"]
     health = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=["pages and new articles", "failures"])
-    for site in sorted({run[1] for run in runs}, key=str):
+    # one legend entry per site (pages, new articles and failures share its colour), sites in the
+    # order a person counts them
+    for k, site in enumerate(sorted({run[1] for run in runs}, key=natural_key)):
+        tint = PALETTE[k % len(PALETTE)]
         mine = [run for run in runs if run[1] == site]
         stats = [json.loads(run[5] or "{}") for run in mine]
         when = [run[2] for run in mine]
@@ -110,20 +150,36 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
                 y=[s.get("response_received_count", 0) for s in stats],
                 mode="lines+markers",
                 marker={"color": ok, "size": 9},
-                name=f"{label(site)} pages",
+                line={"color": tint},
+                name=label(site),
+                legendgroup=site,
                 text=verdicts,
             ),
             row=1,
             col=1,
         )
         health.add_trace(
-            go.Bar(x=when, y=[s.get("xz/articles_new", 0) for s in stats], name=f"{label(site)} new", opacity=0.6),
+            go.Bar(
+                x=when,
+                y=[s.get("xz/articles_new", 0) for s in stats],
+                name=f"{label(site)} new",
+                opacity=0.6,
+                legendgroup=site,
+                showlegend=False,
+                marker={"color": tint},
+            ),
             row=1,
             col=1,
         )
         health.add_trace(
             go.Bar(
-                x=when, y=[s.get("xz/failed_urls", 0) for s in stats], name=f"{label(site)} failures", text=verdicts
+                x=when,
+                y=[s.get("xz/failed_urls", 0) for s in stats],
+                name=f"{label(site)} failures",
+                text=verdicts,
+                legendgroup=site,
+                showlegend=False,
+                marker={"color": tint},
             ),
             row=2,
             col=1,
@@ -134,7 +190,7 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
         notes["runs"] = "Empty: no crawl has run into this archive (it was built by a merge without runs, or by hand)."
 
     # sites and stories
-    per_site = data["per_site"]
+    per_site = sorted(data["per_site"], key=lambda r: natural_key(r[0]))  # 127.0.0.2 before 127.0.0.10
     labels = [label(r[0]) for r in per_site]
     stories = go.Figure(
         [
@@ -143,7 +199,13 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
             go.Bar(x=labels, y=[r[3] for r in per_site], name="cross-posted stories it posted first"),
         ]
     )
-    stories.update_layout(barmode="group", height=400, legend={"orientation": "h"})
+    # the legend above the plot, the sites' names slanted below it: they overlapped
+    stories.update_layout(
+        barmode="group",
+        height=460,
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+        xaxis={"tickangle": -35, "automargin": True},
+    )
     figures.append(("sites", f"Sites: articles and stories ({len(per_site)} sites)", stories))
     return figures
 
