@@ -52,6 +52,9 @@ def test_search_says_when_the_category_does_not_exist_and_counts_stories(mirror_
 
 def test_simulated_days_export_only_where_told(tmp_path):
     db, out = tmp_path / "days.db", tmp_path / "out" / "days.jsonl"
-    result = cli("demo", "--days", "1", "--articles", "20", "--db", str(db), "--out", str(out), timeout=600)
+    start = "2026-01-01T03:17:00+08:00"  # (a pinned first day: no wall clock)
+    result = cli(
+        "demo", "--days", "1", "--articles", "20", "--start", start, "--db", str(db), "--out", str(out), timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert out.is_file() and not (tmp_path / "days.jsonl").exists()
