@@ -43,8 +43,12 @@ def same_post(stored: dict, seen: dict) -> bool:
 
 
 def decide(results: list[bool | None]) -> str:
-    """``move`` when every probe that answered with a post was the stored post and at least one
-    did; ``refuse`` when any was another post, or none answered with one (a probe that found no
-    post says nothing either way: ``None``)."""
-    answered = [r for r in results if r is not None]
-    return "move" if answered and all(answered) else "refuse"
+    """``move`` when more than half of the probes were the stored post and none was another post;
+    ``refuse`` otherwise. A probe that found no post (404, an error) says nothing either way
+    (``None``), but one matching post among missing ones is not evidence: another copy of a
+    generated site can share a post by chance while not having the others (seen in CI: a copy
+    sharing 1 of 40 posts was moved because the other two probes answered 404)."""
+    same = sum(1 for r in results if r is True)
+    if any(r is False for r in results):
+        return "refuse"
+    return "move" if results and same * 2 > len(results) else "refuse"
