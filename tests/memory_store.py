@@ -1,8 +1,9 @@
-"""A second, minimal implementation of the store interface (xzcrawler/store/protocol.py): the
-archive in memory, written to a JSON snapshot at ``path`` when it closes (a crawl runs in its own
-process) and read back when opened. It keeps records, revisions, failures, runs and the WARC
-index; none of the SQLite archive's observations across pages (views from listings, own fetches,
-date refinements, related links seen), no search, no history beyond revision numbers."""
+"""A second implementation of the store interface (xzcrawler/store/protocol.py): the archive in
+memory, written to a JSON snapshot at ``path`` when it closes (a crawl runs in its own process) and
+read back when opened. What an observation means is the rule book's (xzcrawler/core/history.py),
+as for the SQLite archive: records, revisions, view snapshots (own fetches, listings' counts, the
+site's trait), date refinements, failures, runs and the WARC index. It has no search, no related
+links' history and no categories table (what only the SQLite archive offers)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from xzcrawler.core import history
 from xzcrawler.core import normalize as nz
 from xzcrawler.core.clock import Clock
 from xzcrawler.store import ARTICLE_FIELDS, NotAnArchive
-from xzcrawler.store.migrations import CONTENT_FIELDS
+from xzcrawler.store.migrations import BOOLEAN_FIELDS, JSON_FIELDS
 
 
 class MemoryStore:
@@ -26,15 +28,21 @@ class MemoryStore:
         self.batch_size = max(1, int(batch_size))
         self.counts: Counter = Counter()
         self.rejected: list[tuple[str, str]] = []
-        self._pending: list[tuple[dict, dict]] = []
+        self._pending: list[tuple[dict, dict, history.Earlier]] = []
         if self.path.is_file():
             state = json.loads(self.path.read_text("utf-8"))
         elif readonly:
             raise NotAnArchive(f"no archive at {path}")
         else:
             state = {"identity": uuid.uuid4().hex, "articles": [], "failures": {}, "runs": [], "warc": [], "marks": []}
+            state.update(snapshots=[], refinements=[], traits={})
         self._identity = state["identity"]
-        self.articles = {(a["record"]["site"], a["record"]["article_id"]): a for a in state["articles"]}
+        self.articles = {(a["row"]["site"], a["row"]["article_id"]): a for a in state["articles"]}
+        self.snapshots: list[list] = state["snapshots"]  # view_snapshots' columns
+        self.refinements: list[list] = state["refinements"]
+        self.site_traits: dict[str, list] = state["traits"]  # site -> [plus_one, same, counts_own_fetches]
+        self.memory = history.RunMemory()
+        self.traits = history.Traits(lambda site: tuple(self.site_traits.get(site, (0, 0, 0))[:2]))
         self.failures: dict[str, dict] = state["failures"]
         self.runs: list[dict] = state["runs"]
         self.warc: list[dict] = state["warc"]
@@ -54,11 +62,11 @@ class MemoryStore:
         return {
             aid: {
                 "article_id": aid,
-                "url": a["record"]["url"],
+                "url": a["row"]["url"],
                 "etag": a["etag"],
                 "last_modified": a["last_modified"],
                 "last_checked": a["last_checked"],
-                "published_date": a["record"].get("published_date"),
+                "published_date": a["row"].get("published_date"),
             }
             for (s, aid), a in self.articles.items()
             if s == site
@@ -66,7 +74,7 @@ class MemoryStore:
 
     def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
         return {
-            aid: {"title": a["record"]["title"], "content_hash": a["record"].get("content_hash")}
+            aid: {"title": a["row"]["title"], "content_hash": a["row"].get("content_hash")}
             for (s, aid), a in self.articles.items()
             if s == site and aid in article_ids
         }
@@ -91,32 +99,99 @@ class MemoryStore:
     # -- writes ----------------------------------------------------------------------------------
     def add_article(self, record, raw_body=None, etag=None, last_modified=None) -> None:
         row = {name: record.get(name) for name in ARTICLE_FIELDS}
-        self._pending.append((row, {"etag": etag, "last_modified": last_modified}))
+        earlier = self.memory.take(row["site"], row["article_id"])
+        self._pending.append((row, {"etag": etag, "last_modified": last_modified}, earlier))
         if len(self._pending) >= self.batch_size:
             self.flush()
 
+    def _last_view(self, site: str, article_id: int) -> int | None:
+        for snapshot in reversed(self.snapshots):
+            if snapshot[0] == site and snapshot[1] == article_id:
+                return snapshot[3] - (snapshot[5] or 0)
+        return None
+
     def flush(self) -> None:
-        for row, validators in self._pending:
+        for row, validators, earlier in self._pending:
             key = (row["site"], row["article_id"])
             old = self.articles.get(key)
-            changed = [f for f in CONTENT_FIELDS if old is not None and old["record"].get(f) != row.get(f)]
-            revision = 1 if old is None else old["revision"] + bool(changed)
-            self.counts["new" if old is None else "changed" if changed else "unchanged"] += 1
+            stored = {name: old["row"].get(name) for name in history.STATE_FIELDS} if old else None
+            if stored is not None:
+                stored["revision"] = old["revision"]
+            done = history.article(dict(row), stored, earlier, self.traits, self.memory, self._last_view)
+            self.counts[done.kind] += 1
             self.articles[key] = {
-                "record": row,
-                "revision": revision,
-                "changes": (old["changes"] if old else []) + ([changed] if changed else []),
+                "row": done.row,
+                "revision": done.row["revision"],
+                "changes": (old["changes"] if old else []) + ([done.changed] if done.changed else []),
                 "last_checked": row["fetched_at"],
                 **validators,
             }
+            if done.refinement is not None:
+                self.refinements.append([*done.refinement[:5], *done.refinement.old, *done.refinement.new])
+            if done.snapshot is not None:
+                self.snapshots.append(list(done.snapshot.columns))
+            self._save_traits()
             self.resolve_failures(row["url"])
         self._pending = []
 
+    def _save_traits(self) -> None:
+        """As the SQLite archive: a site learnt to count our fetches, the rows and series before learn it."""
+        for site in self.traits.moved:
+            counts = self.traits.counts_own_fetches(site)
+            if bool(self.site_traits.get(site, (0, 0, 0))[2]) != counts:
+                for (s, _), a in self.articles.items():
+                    row = a["row"]
+                    if s == site and row.get("views_shown") is not None:
+                        row["views"] = max(
+                            0, row["views_shown"] - history.own_counted(row["views_rounded"], row["views_own"], counts)
+                        )
+                series, last = [], {}
+                for snapshot in self.snapshots:
+                    if snapshot[0] == site:
+                        if snapshot[6] is not None:
+                            snapshot[5] = history.own_counted(snapshot[7], snapshot[6], counts)
+                        readers = snapshot[3] - snapshot[5] if snapshot[5] is not None else None
+                        before, last[snapshot[1]] = last.get(snapshot[1]), readers
+                        if readers is not None and readers == before:
+                            continue  # no change once our fetches are taken out
+                    series.append(snapshot)
+                self.snapshots = series
+            self.site_traits[site] = [*self.traits.of(site), int(counts)]
+        self.traits.moved.clear()
+
     def observe_listing(self, site, items, observed_at, source="listing", requested=frozenset(), url=None) -> int:
         self.flush()
-        if source == "listing" and url:
+        if requested and url:
             self.marks[(url, observed_at)] = sorted(requested)
-        return 0
+        stored = {}
+        for article_id in history.listing_ids(items):
+            held = self.articles.get((site, article_id))
+            if held is not None:
+                stored[article_id] = {n: held["row"].get(n) for n in history.LISTING_STATE}
+        seen = history.listing(
+            site, items, observed_at, source, requested, stored, self.traits, self.memory, self._last_view
+        )
+        for article_id, fields in seen.dates:
+            self.articles[(site, article_id)]["row"].update(fields)
+        self.refinements += [[*r[:5], *r.old, *r.new] for r in seen.refinements]
+        self.snapshots += [list(snapshot.columns) for snapshot in seen.snapshots]
+        for reading, source_name in [
+            *((r, "listing") for r in seen.readings),
+            *((r, "listing-ambiguous") for r in seen.loose),
+        ]:
+            held = self.articles.get((site, reading.article_id))
+            if held is None or (source_name == "listing-ambiguous" and held["row"].get("views") is not None):
+                continue  # (not stored yet: its page, still to come, takes the count from the run's memory)
+            row = held["row"]
+            row.update(
+                views=reading.views,
+                views_shown=reading.shown,
+                views_own=reading.own,
+                views_rounded=reading.rounded,
+                views_observed_at=reading.observed_at,
+                views_source=source_name,
+            )
+        return len(seen.snapshots)
 
     def mark_not_modified(self, site: str, article_id: int, when: str) -> None:
         self.flush()
@@ -143,6 +218,7 @@ class MemoryStore:
 
     def forget_run(self) -> None:
         self.flush()
+        self.memory.forget()
 
     # -- runs ------------------------------------------------------------------------------------
     def start_run(self, spider, site, site_url=None, started_at=None) -> int:
@@ -187,7 +263,13 @@ class MemoryStore:
 
     def iter_articles(self):
         for key in sorted(self.articles):
-            yield dict(self.articles[key]["record"])
+            record = {name: self.articles[key]["row"].get(name) for name in ARTICLE_FIELDS}
+            for name in JSON_FIELDS:  # as the SQLite archive gives them
+                record[name] = record[name] or []
+            for name in BOOLEAN_FIELDS:
+                if record[name] is not None:
+                    record[name] = bool(record[name])
+            yield record
 
     def close(self) -> None:
         self.flush()
@@ -199,6 +281,9 @@ class MemoryStore:
                 "runs": self.runs,
                 "warc": self.warc,
                 "marks": [[url, at, ids] for (url, at), ids in self.marks.items()],
+                "snapshots": self.snapshots,
+                "refinements": self.refinements,
+                "traits": self.site_traits,
             }
             self.path.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
 

@@ -107,3 +107,22 @@ def test_a_feed_at_another_path_is_read_again_as_the_feed(tmp_path):
     again = sqlite3.connect(tmp_path / "into.db").execute(query).fetchall()
     assert sum(1 for _, _, precision in crawl if precision == "second") >= 8  # the feed dated them
     assert again == crawl
+
+
+def test_the_same_captures_observed_again_into_an_archive_that_holds_them_change_nothing(crawled, tmp_path):
+    """The rule book knows a capture it holds (core/history.py): `reparse --into` an archive that
+    already has these captures (the same WARC files twice) records no fetch of ours again, no view
+    snapshot again, no count read back with the own fetches made after the listing was served.
+    (It took one view off each article and added an own fetch on every run.)"""
+    copy = tmp_path / "copy"
+    shutil.copytree(crawled, copy)
+    target = tmp_path / "into.db"
+    first = cli("reparse", "--db", str(copy / "archive.db"), "--into", str(target))
+    assert first.returncode == 0, first.stderr
+    once = tables(target)
+    again = cli("reparse", "--db", str(copy / "archive.db"), "--into", str(target))
+    assert again.returncode == 0, again.stderr
+    assert "0 new, 0 changed, 60 unchanged" in again.stdout
+    twice = tables(target)
+    for name in ("articles", "view_snapshots", "revision_log", "related_seen", "site_traits", "date_refinements"):
+        assert twice[name] == once[name], name

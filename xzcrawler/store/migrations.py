@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from ..core import history, search, stories
 from ..core import normalize as nz
-from ..core import search, stories
 from ..core.validate import schema as record_schema
 
 
@@ -79,7 +79,7 @@ def m001_articles(db: Database) -> None:
 
 # A change of these is a new revision. The related list is not among them: tpure draws it at
 # random on every render (mutuality.php), so it is an observation (related_seen), not content.
-CONTENT_FIELDS = ("title", "body_text", "category", "byline", "images")
+CONTENT_FIELDS = history.CONTENT_FIELDS  # the fields whose change makes a revision (the rule book's)
 # The content columns of a revision, as m002 created them (frozen: a migration never reads a list
 # that may change). A new one is a migration adding its revision_log column and re-creating the
 # revisions view, and its name added to REVISION_FIELDS.

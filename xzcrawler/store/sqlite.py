@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
@@ -15,10 +14,19 @@ from urllib.parse import quote, urlsplit
 from sqlite_utils import Database
 from sqlite_utils.db import jsonify_if_needed
 
+from ..core import history, search
 from ..core import normalize as nz
-from ..core import search, stories
-from .errors import FAILURE_BODY_MAX, ROW_ERRORS, STORAGE_ERRORS, NotAnArchive, StorageError, _storage, storage_reason
-from .migrations import ARTICLE_FIELDS, CONTENT_FIELDS, REVISION_FIELDS, migrations
+from .errors import (
+    FAILURE_BODY_MAX,
+    ROW_ERRORS,
+    STORAGE_ERRORS,
+    NotAnArchive,
+    StorageError,
+    _storage,
+    raises_store_errors,
+    storage_error,
+)
+from .migrations import ARTICLE_FIELDS, REVISION_FIELDS, migrations
 from .queries import Queries
 
 
@@ -28,6 +36,7 @@ def readonly_uri(path: str | Path) -> str:
     return f"file:{quote(str(Path(path).resolve()))}?mode=ro"
 
 
+@raises_store_errors
 class SqliteStore(Queries):
     """Open (creating or upgrading) the archive at ``path``.
 
@@ -80,18 +89,12 @@ class SqliteStore(Queries):
         if not readonly:
             migrations.apply(self.db)
         self.batch_size = max(1, int(batch_size))
-        self._pending: list[tuple[dict, bytes | None]] = []
+        self._pending: list[tuple[dict, bytes | None, history.Earlier]] = []
         self._last_views: dict[tuple[str, int], int | None] = {}  # readers' count of the last snapshot
-        # the count each article's listing showed in this process, and when (evidence whether a
-        # site counts our own article fetches), and per site the evidence so far
-        self._listed: dict[tuple[str, int], tuple[int, str, bool]] = {}
-        # the count a listing showed of an article whose page was asked for already (see observe_listing)
-        self._listed_loose: dict[tuple[str, int], tuple[int, str, bool]] = {}
-        # dates a listing or the feed showed of articles not archived yet: (date fields, source)
-        self._dates_seen: dict[tuple[str, int], tuple[dict, str]] = {}
-        self._fetched: dict[tuple[str, int], str] = {}  # articles whose page this process stored: when
-        self._traits: dict[str, list[int]] = {}
-        self._traits_seen: dict[str, str] = {}  # per site, when the newest evidence was observed
+        # what this crawl run saw that a later observation needs, and the sites' own-fetch evidence
+        # (the rules are core/history.py's; this object keeps what they return)
+        self.memory = history.RunMemory()
+        self.traits = history.Traits(self._load_traits)
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
         self.counts: Counter = Counter()  # committed rows: new, changed, unchanged; failures_resolved
         self._resolving = 0
@@ -142,12 +145,9 @@ class SqliteStore(Queries):
         row["last_seen"] = row["last_checked"] = record.get("fetched_at") or self.clock.iso()
         row["etag"] = etag
         row["last_modified"] = last_modified
-        # what this run's listing showed of it before this page came (evidence of the site's count)
-        listed = self._listed.pop((row.get("site"), row.get("article_id")), None)
-        row["_listed_views"] = listed
-        row["_listed_loose"] = self._listed_loose.pop((row.get("site"), row.get("article_id")), None)
-        row["_dates_seen"] = self._dates_seen.pop((row.get("site"), row.get("article_id")), None)
-        self._pending.append((row, raw_body))
+        # what this run's listings and feed showed of it before this page came
+        earlier = self.memory.take(row.get("site"), row.get("article_id"))
+        self._pending.append((row, raw_body, earlier))
         if len(self._pending) >= self.batch_size:
             self.flush()
 
@@ -156,10 +156,7 @@ class SqliteStore(Queries):
         and dates its listings showed of pages still to come), as a new crawl process starts
         without it: a re-extraction calls it where the WARC files say another run began."""
         self.flush()
-        self._listed.clear()
-        self._listed_loose.clear()
-        self._fetched.clear()
-        self._dates_seen.clear()
+        self.memory.forget()
 
     @property
     def pending_count(self) -> int:
@@ -170,42 +167,44 @@ class SqliteStore(Queries):
         if not self._pending:
             return
         try:
-            self._write_rows([row for row, _ in self._pending])
+            self._write_rows(self._pending)
         except ROW_ERRORS:
             self._flush_row_by_row()
         except STORAGE_ERRORS as exc:
-            raise StorageError(storage_reason(exc)) from exc
+            raise storage_error(exc) from exc
         else:
             self._pending = []
 
     def _flush_row_by_row(self) -> None:
         while self._pending:
-            row, raw = self._pending[0]
+            row, raw, _ = self._pending[0]
             try:
-                self._write_rows([row])
+                self._write_rows(self._pending[:1])
             except ROW_ERRORS as exc:
                 reason = f"cannot store: {type(exc).__name__}: {exc}"
                 try:
                     self.record_failure(row.get("url") or "", "store", reason, None, raw)
                 except STORAGE_ERRORS as storage:
-                    raise StorageError(storage_reason(storage)) from storage
+                    raise storage_error(storage) from storage
                 self.rejected.append((row.get("url") or "", reason))
             except STORAGE_ERRORS as exc:
-                raise StorageError(storage_reason(exc)) from exc
+                raise storage_error(exc) from exc
             self._pending.pop(0)
 
-    def _write_rows(self, rows: list[dict]) -> None:
+    def _write_rows(self, batch: list[tuple[dict, bytes | None, history.Earlier]]) -> None:
         """One transaction: the rows, their history, the search index, resolved failures."""
-        rows = [dict(row) for row in rows]  # the history pass adds columns; a retry starts clean
+        rows = [dict(row) for row, _, _ in batch]  # the rules complete the rows; a retry starts clean
         writes = _Writes()
+        moved = set()
         with self.transaction():
-            for row in rows:
-                self._track_history(row, writes)
+            for row, (_, _, earlier) in zip(rows, batch, strict=True):
+                self._observe_article(row, earlier, writes)
             writes.apply(self.db.conn)
             _upsert_articles(self.db.conn, rows)
             writes.reindex(self.db.conn)
             writes.apply_related(self.db.conn)
-            self._save_traits(writes.traits)
+            moved = set(self.traits.moved)
+            self._save_traits(moved)
             self.db.conn.executemany(  # (by key: a scan of the table per batch made a crawl quadratic)
                 "UPDATE articles SET first_seen = last_seen WHERE site = ? AND article_id = ? AND first_seen IS NULL",
                 [(row["site"], row["article_id"]) for row in rows],
@@ -214,6 +213,7 @@ class SqliteStore(Queries):
             self._resolve_failures({_same_page(row["url"]) for row in rows})
             writes.counts["failures_resolved"] += self._resolving
             self._seen_categories(rows)
+        self.traits.moved -= moved
         self._remember_views(writes.views)  # only what was committed
         self.counts.update(writes.counts)
 
@@ -252,148 +252,44 @@ class SqliteStore(Queries):
         self.counts["failures_resolved"] += self._resolving
         return self._resolving
 
-    def _track_history(self, row: dict, writes: _Writes) -> None:
-        """Revisions when a content field changed; a view snapshot when the count changed."""
+    def _observe_article(self, row: dict, earlier: history.Earlier, writes: _Writes) -> None:
+        """The rules' writes for one article page (core/history.article), staged in ``writes``."""
         site, article_id, when = row["site"], row["article_id"], row["fetched_at"]
-        previous = self.db.conn.execute(
-            f"SELECT {', '.join(REVISION_FIELDS)}, revision, story_id, {', '.join(nz.DATE_FIELDS)}, views, "
-            "views_shown, views_observed_at, views_own, views_rounded, own_fetches, views_source "
-            "FROM articles WHERE site = ? AND article_id = ?",
-            [site, article_id],
-        ).fetchone()
-        stored = dict(zip(REVISION_FIELDS, previous, strict=False)) if previous is not None else None
-        # the story key of an unchanged text is the one stored (NFKC folding the text was an eighth
-        # of a re-extraction's writing; see core/stories.py for when the stored keys are remade)
-        kept = previous[len(REVISION_FIELDS) + 1] if previous is not None else None
-        same_text = kept is not None and stored["body_text"] == row.get("body_text")
-        row["story_id"] = kept if same_text else stories.story_id(row.get("body_text"))
-        seen = row.pop("_dates_seen", None)
-        if previous is None and seen is not None:
-            # what the feed (to the second) or a listing showed before the page came; the page's own
-            # text may tell less (tpure prints no date under a week)
-            row.update(nz.combine_dates(seen[0], row))
-        if previous is not None:
-            self._refine_date(
-                row,
-                dict(zip(nz.DATE_FIELDS, previous[len(REVISION_FIELDS) + 2 : -7], strict=True)),
-                "article",
-                when,
-                row.get("published_text"),
-                writes,
-            )
-        if stored is None:
-            changed, revision = None, 1
-            writes.counts["new"] += 1
-        else:
-            old = {name: stored[name] for name in CONTENT_FIELDS}
-            for name in ("images",):
-                old[name] = json.loads(old[name]) if old[name] else []
-            changed = [name for name in CONTENT_FIELDS if old[name] != row[name]]
-            old_revision = previous[len(REVISION_FIELDS)] or 1
-            revision = old_revision + (1 if changed else 0)
-            writes.counts["changed" if changed else "unchanged"] += 1
-        row["revision"] = revision
-        if stored is None or changed:
-            if stored is not None:  # the revision it supersedes keeps its own content from now on
-                writes.superseded.append([*(stored[name] for name in REVISION_FIELDS), site, article_id, old_revision])
-            writes.revisions.append(
-                [
-                    site,
-                    article_id,
-                    revision,
-                    when,
-                    json.dumps(changed, ensure_ascii=False) if changed is not None else None,
-                ]
-            )
-            if changed is None or "title" in changed or "body_text" in changed:
-                old_text = (stored["title"], stored["body_text"]) if stored is not None else None
-                # (made here, only for what changed: a re-extraction with a parser that reads a
-                # page as before makes none)
-                writes.searchable.append((site, article_id, search.index_row(row["title"], row["body_text"]), old_text))
-        for link in row.get("related") or []:
-            writes.related.append([site, article_id, link.get("url"), link.get("title"), link.get("excerpt"), when])
-        # this fetch of the article page is one the site may have counted (before it rendered)
-        own = ((previous[-2] or 0) if previous is not None else 0) + 1
-        row["own_fetches"] = own
-        if len(self._fetched) > 5 * self.LAST_VIEWS_CACHE:
-            self._fetched.clear()  # bounded
-        self._fetched[(site, article_id)] = when
-        shown = row["views_shown"] = row["views"]
-        rounded = bool(row.get("views_rounded"))
-        listed = row.pop("_listed_views", None)
-        # (a count a listing showed while this page was already asked for: one own fetch more or
-        # less, better than none when the page itself shows none)
-        fallback = listed if listed is not None else row.pop("_listed_loose", None)
-        row.pop("_listed_loose", None)
-        source = "listing" if listed is not None else "listing-ambiguous"
-        if shown is None and fallback is not None:
-            # the page shows no count: the listing read before this fetch gave one (it included
-            # the own fetches before this one)
-            counted = self._counted(site, fallback[2], own - 1)
-            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"], row["views_rounded"] = (
-                max(0, fallback[0] - counted),
-                fallback[0],
-                fallback[1],
-                own - 1,
-                int(fallback[2]),
-            )
-            row["views_source"] = source
-        elif shown is None and previous is not None:
-            # no count on the page, none from this run's listings: the last one any observation
-            # gave stands, with the own fetches it included
-            row["views"], row["views_shown"], row["views_observed_at"], row["views_own"], row["views_rounded"] = (
-                previous[-7:-2]
-            )
-            row["views_source"] = previous[-1]
-        if shown is not None:
-            # An article new to the archive, whose listing this run read before its page came: its
-            # page was asked for after that listing was served, and never before (a known one may
-            # have been asked for before its listing was read), so the difference is the site's
-            # count of this one fetch, or readers in between.
-            if previous is None and listed is not None and not rounded and not listed[2]:
-                # (a count the theme rounded, 1.2万 and 1.2万, says nothing of one view more)
-                self._evidence(site, shown - listed[0], writes, when)
-            counted = self._counted(site, rounded, own)
-            row["views_rounded"] = int(rounded)
-            row["views_own"] = own
-            row["views"] = max(0, shown - counted)
-            row["views_observed_at"] = when
-            row["views_source"] = "article"
-            if self._views_changed(site, article_id, row["views"], writes.views):
-                writes.snapshots.append([site, article_id, when, shown, "article", counted, own, int(rounded)])
-        row.setdefault("views_source", None)  # (every row of a batch has the same columns)
-        if row.get("views_shown") is None:
-            row["views_rounded"] = None
+        found = self.db.conn.execute(_SELECT_STATE, [site, article_id]).fetchone()
+        held = stored = None
+        if found is not None:
+            held = dict(zip(_STATE_COLUMNS, found, strict=True))
+            stored = {**held, "images": json.loads(held["images"]) if held["images"] else []}
+        staged = writes.views
+        done = history.article(
+            row, stored, earlier, self.traits, self.memory, lambda s, a: self._last_view(s, a, staged)
+        )
+        writes.counts[done.kind] += 1
+        if done.kind != "unchanged":
+            if done.supersedes is not None:  # the revision it supersedes keeps its own content from now on
+                writes.superseded.append([*(held[n] for n in REVISION_FIELDS), site, article_id, done.supersedes])
+            changed = json.dumps(done.changed, ensure_ascii=False) if done.changed is not None else None
+            writes.revisions.append([site, article_id, row["revision"], when, changed])
+        if done.searchable:
+            old_text = (held["title"], held["body_text"]) if held is not None else None
+            # (made here, only for what changed: a re-extraction with a parser that reads a page as
+            # before makes none)
+            writes.searchable.append((site, article_id, search.index_row(row["title"], row["body_text"]), old_text))
+        writes.related.extend(done.related)
+        if done.refinement is not None:
+            writes.refinements.append(_refinement_row(done.refinement))
+        if done.snapshot is not None:
+            writes.snapshots.append(done.snapshot.columns)
+            staged[(site, article_id)] = done.snapshot.readers
 
     # -- the site's count and ours ------------------------------------------------------------
-    def _trait(self, site: str) -> list[int]:
-        """[plus_one, same] evidence of ``site``: article pages that showed one more than the
-        listing read just before them (the site counted our fetch), or the same."""
-        if site not in self._traits:
-            found = self.db.conn.execute("SELECT plus_one, same FROM site_traits WHERE site = ?", [site]).fetchone()
-            self._traits[site] = [found[0] or 0, found[1] or 0] if found else [0, 0]
-        return self._traits[site]
-
-    def _evidence(self, site: str, delta: int, writes, when: str) -> None:
-        if delta in (0, 1):  # more: readers came in between, which says nothing
-            self._trait(site)[1 - delta] += 1
-            self._traits_seen[site] = max(when, self._traits_seen.get(site, when))
-            writes.traits.add(site)
+    def _load_traits(self, site: str) -> tuple[int, int]:
+        found = self.db.conn.execute("SELECT plus_one, same FROM site_traits WHERE site = ?", [site]).fetchone()
+        return (found[0] or 0, found[1] or 0) if found else (0, 0)
 
     def counts_own_fetches(self, site: str) -> bool:
-        """Whether the site's counts include our own article fetches: Z-BlogPHP adds a view before
-        it renders every article page unless the site turned counting off (c_system_route.php,
-        ViewPost; ZC_VIEWNUMS_TURNOFF) or a plugin counts otherwise, so it is learnt per site, and
-        until a page has shown it (more article pages one above their listing than equal to it)
-        the number shown is stored as it is."""
-        plus_one, same = self._trait(site)
-        return plus_one > same
-
-    def _counted(self, site: str, rounded, own: int) -> int:
-        """How many of a count shown were our own ``own`` fetches: all of them on a site that
-        counts them, none on one that does not, and none in a count the page printed rounded
-        (``rounded``: 1.23万; normalize.count_rounded)."""
-        return own if self.counts_own_fetches(site) and not rounded else 0
+        """Whether the site's counts include our own article fetches (history.Traits)."""
+        return self.traits.counts_own_fetches(site)
 
     def _save_traits(self, sites) -> None:
         for site in sites:  # a site learnt to count our fetches: the rows written before learn it too
@@ -431,36 +327,12 @@ class SqliteStore(Queries):
                 [
                     site,
                     int(self.counts_own_fetches(site)),
-                    *self._trait(site),
-                    self._traits_seen.get(site) or self.clock.iso(),
+                    *self.traits.of(site),
+                    self.traits.seen_at.get(site) or self.clock.iso(),
                 ]
                 for site in sites
             ],
         )
-
-    def _refine_date(self, row: dict, stored: dict, source: str, when: str, text: str | None, writes: _Writes) -> bool:
-        """Put into ``row`` the date fields that the stored ones and ``row``'s allow together (see
-        normalize.combine_dates); a change of the stored span is recorded with its source."""
-        combined = nz.combine_dates(stored, row)
-        row.update(combined)
-        span = (combined["published_earliest"], combined["published_latest"], combined["published_precision"])
-        if span == (stored["published_earliest"], stored["published_latest"], stored["published_precision"]):
-            return False
-        if stored.get("published_date") is not None:
-            writes.refinements.append(
-                [
-                    row["site"],
-                    row["article_id"],
-                    when,
-                    source,
-                    text,
-                    stored["published_earliest"],
-                    stored["published_latest"],
-                    stored["published_precision"],
-                    *span,
-                ]
-            )
-        return True
 
     LAST_VIEWS_CACHE = 20_000  # articles whose last snapshot is remembered (bounded memory)
 
@@ -469,25 +341,20 @@ class SqliteStore(Queries):
             self._last_views.clear()  # read again from view_snapshots when needed
         self._last_views.update(committed)
 
-    def _views_changed(self, site: str, article_id: int, views: int, staged: dict) -> bool:
-        """Whether ``views`` differs from the last snapshot of the article; the new count is
-        staged in ``staged`` (remembered once its transaction commits)."""
+    def _last_view(self, site: str, article_id: int, staged: dict) -> int | None:
+        """The readers' count of the article's last snapshot: staged in this transaction, else
+        remembered, else read from view_snapshots."""
         key = (site, article_id)
         if key in staged:
-            last = staged[key]
-        elif key in self._last_views:
-            last = self._last_views[key]
-        else:
+            return staged[key]
+        if key not in self._last_views:
             found = self.db.conn.execute(
                 "SELECT views - coalesce(own_fetches, 0) FROM view_snapshots WHERE site = ? AND article_id = ? "
                 "ORDER BY id DESC LIMIT 1",
                 [site, article_id],
             ).fetchone()
-            last = self._last_views[key] = found[0] if found else None
-        if last == views:
-            return False
-        staged[key] = views
-        return True
+            self._last_views[key] = found[0] if found else None
+        return self._last_views[key]
 
     def observe_listing(
         self,
@@ -500,115 +367,29 @@ class SqliteStore(Queries):
     ) -> int:
         """View counts and dates seen on a listing page (``source`` "listing") or in the feed
         ("feed": dates only); returns how many counts differed from the last snapshot. A date of
-        an article not archived yet is kept for its page, which comes later in the run."""
+        an article not archived yet is kept for its page, which comes later in the run (the rules:
+        core/history.listing)."""
         self.flush()  # queued article rows first, so "last" means last
-        # An article whose page this process fetched shortly before is left to that page's count:
-        # the listing may have been rendered before or after that fetch (requests overlap), so it
-        # cannot say whose views it shows.
-        # So is one whose page the crawl had asked for before the listing came (``requested``:
-        # kept in listing_marks, for a re-extraction to read the listing as the crawl did).
-        ambiguous = nz.utc_iso(nz.parse_iso(observed_at) - dt.timedelta(seconds=SAME_RUN_SECONDS))
-        counted = [item for item in items if item.get("article_id") is not None and item.get("views") is not None]
-        seen = [
-            item
-            for item in counted
-            if item["article_id"] not in requested and self._fetched.get((site, item["article_id"]), "") <= ambiguous
-        ]
-        # ... yet the count is better than none: an article that has none yet takes it (stored:
-        # now; its page still to come: when it comes, if that page shows no count)
-        seen_ids = {item["article_id"] for item in seen}
-        loose = [item for item in counted if item["article_id"] not in seen_ids]
-        # a listing shows the count with every own fetch of the article the site counted so far
-        asked = [item["article_id"] for item in (*seen, *loose)]
-        own = dict(
-            self.db.conn.execute(
-                f"SELECT article_id, own_fetches FROM articles WHERE site = ? AND article_id IN ({','.join('?' * len(asked))})",
-                [site, *asked],
-            ).fetchall()
+        ids = history.listing_ids(items)
+        stored = {}
+        if ids:
+            for article_id, *values in self.db.conn.execute(
+                f"SELECT article_id, {', '.join(history.LISTING_STATE)} FROM articles "
+                f"WHERE site = ? AND article_id IN ({','.join('?' * len(ids))})",
+                [site, *ids],
+            ):
+                stored[article_id] = dict(zip(history.LISTING_STATE, values, strict=True))
+        seen = history.listing(
+            site,
+            items,
+            observed_at,
+            source,
+            requested,
+            stored,
+            self.traits,
+            self.memory,
+            lambda s, a: self._last_view(s, a, {}),
         )
-        unknown = []
-        for item in loose:
-            rounded = bool(item.get("views_rounded"))
-            self._listed_loose[(site, item["article_id"])] = (item["views"], observed_at, rounded)
-            counted = self._counted(site, rounded, own.get(item["article_id"]) or 0)
-            unknown.append(
-                [
-                    max(0, item["views"] - counted),
-                    item["views"],
-                    own.get(item["article_id"]) or 0,
-                    int(rounded),
-                    observed_at,
-                    site,
-                    item["article_id"],
-                ]
-            )
-        if len(self._listed_loose) > self.LAST_VIEWS_CACHE:
-            self._listed_loose.clear()  # bounded, as _listed
-        staged: dict = {}
-        snapshots, readers = [], []
-        for item in seen:
-            rounded = bool(item.get("views_rounded"))
-            counted = self._counted(site, rounded, own.get(item["article_id"]) or 0)
-            count = max(0, item["views"] - counted)
-            readers.append(
-                [
-                    count,
-                    item["views"],
-                    (own.get(item["article_id"]) or 0),
-                    int(rounded),
-                    observed_at,
-                    site,
-                    item["article_id"],
-                ]
-            )
-            self._listed[(site, item["article_id"])] = (item["views"], observed_at, rounded)
-            if self._views_changed(site, item["article_id"], count, staged):
-                snapshots.append(
-                    [
-                        site,
-                        item["article_id"],
-                        observed_at,
-                        item["views"],
-                        "listing",
-                        counted,
-                        own.get(item["article_id"]) or 0,
-                        int(rounded),
-                    ]
-                )
-        if len(self._listed) > self.LAST_VIEWS_CACHE:
-            self._listed.clear()  # bounded: evidence is only needed for what this run fetches next
-        dated = {
-            item["article_id"]: item
-            for item in items
-            if item.get("article_id") is not None and item.get("published_earliest")
-        }
-        writes = _Writes()
-        refined = []
-        if dated:
-            stored = self.db.conn.execute(
-                f"SELECT article_id, {', '.join(nz.DATE_FIELDS)} FROM articles WHERE site = ? AND article_id IN "
-                f"({','.join('?' * len(dated))})",
-                [site, *dated],
-            ).fetchall()
-            for article_id in dated.keys() - {found[0] for found in stored}:
-                fields = {n: dated[article_id].get(n) for n in nz.DATE_FIELDS}
-                earlier = self._dates_seen.get((site, article_id))
-                if earlier is not None:  # the feed's second and a listing's "1天前": both hold
-                    fields = nz.combine_dates(earlier[0], fields)
-                self._dates_seen[(site, article_id)] = (fields, source)
-            if len(self._dates_seen) > self.LAST_VIEWS_CACHE:
-                self._dates_seen.clear()  # bounded: only what this run fetches next needs them
-            for article_id, *values in stored:
-                row = {"site": site, "article_id": article_id, **{n: dated[article_id].get(n) for n in nz.DATE_FIELDS}}
-                if self._refine_date(
-                    row,
-                    dict(zip(nz.DATE_FIELDS, values, strict=True)),
-                    source,
-                    observed_at,
-                    dated[article_id].get("published_text"),
-                    writes,
-                ):
-                    refined.append([*(row[n] for n in nz.DATE_FIELDS), site, article_id])
         with _storage():
             with self.transaction():
                 if requested and url:
@@ -618,23 +399,23 @@ class SqliteStore(Queries):
                     )
                 self.db.conn.executemany(
                     f"UPDATE articles SET {', '.join(f'{n} = ?' for n in nz.DATE_FIELDS)} WHERE site = ? AND article_id = ?",
-                    refined,
+                    [[*(fields[n] for n in nz.DATE_FIELDS), site, article_id] for article_id, fields in seen.dates],
                 )
-                writes.apply_refinements(self.db.conn)
-                self.db.conn.executemany(_INSERT_SNAPSHOT, snapshots)
+                self.db.conn.executemany(_INSERT_REFINEMENT, [_refinement_row(r) for r in seen.refinements])
+                self.db.conn.executemany(_INSERT_SNAPSHOT, [snapshot.columns for snapshot in seen.snapshots])
                 self.db.conn.executemany(  # the latest count, and when it was last seen
                     "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_rounded = ?, "
                     "views_observed_at = ?, views_source = 'listing' WHERE site = ? AND article_id = ?",
-                    readers,
+                    [_reading_row(r) for r in seen.readings],
                 )
                 self.db.conn.executemany(  # an uncertain count only where there is none
                     "UPDATE articles SET views = ?, views_shown = ?, views_own = ?, views_rounded = ?, "
                     "views_observed_at = ?, views_source = 'listing-ambiguous' "
                     "WHERE site = ? AND article_id = ? AND views IS NULL",
-                    unknown,
+                    [_reading_row(r) for r in seen.loose],
                 )
-        self._remember_views(staged)
-        return len(snapshots)
+        self._remember_views({(site, snapshot.article_id): snapshot.readers for snapshot in seen.snapshots})
+        return len(seen.snapshots)
 
     def mark_not_modified(self, site: str, article_id: int, when: str) -> None:
         """A 304: the article is as archived; it was checked now."""
@@ -834,12 +615,34 @@ class SqliteStore(Queries):
         self.close()
 
 
-SAME_RUN_SECONDS = 60  # a listing seen this soon after an own fetch of its article may predate it
+# what the rules read of a stored article, and what a superseded revision keeps
+_STATE_COLUMNS = tuple(dict.fromkeys((*history.STATE_FIELDS, *REVISION_FIELDS)))
+_SELECT_STATE = f"SELECT {', '.join(_STATE_COLUMNS)} FROM articles WHERE site = ? AND article_id = ?"
+_INSERT_REFINEMENT = (
+    "INSERT INTO date_refinements (site, article_id, observed_at, source, published_text, old_earliest, "
+    "old_latest, old_precision, new_earliest, new_latest, new_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _refinement_row(refinement: history.Refinement) -> list:
+    return [*refinement[:5], *refinement.old, *refinement.new]
+
+
+def _reading_row(reading: history.Reading) -> list:
+    return [
+        reading.views,
+        reading.shown,
+        reading.own,
+        reading.rounded,
+        reading.observed_at,
+        reading.site,
+        reading.article_id,
+    ]
 
 
 def _counted_sql(rounded: str, own: str, counts: bool) -> str:
-    """SQL of SqliteStore._counted over columns: the own fetches a shown count held (none in a
-    count the page printed rounded: normalize.count_rounded)."""
+    """core/history.own_counted over columns: the own fetches a shown count held (none in a count
+    the page printed rounded: normalize.count_rounded)."""
     if not counts:
         return "0"
     return f"CASE WHEN coalesce({rounded}, 0) THEN 0 ELSE coalesce({own}, 0) END"
@@ -891,10 +694,9 @@ class _Writes:
         self.superseded: list = []  # the content of the revisions they supersede
         self.snapshots: list = []
         self.searchable: list = []
-        self.views: dict = {}  # (site, article_id) -> views, remembered once committed
+        self.views: dict = {}  # (site, article_id) -> readers' count, remembered once committed
         self.refinements: list = []
         self.related: list = []  # (site, article_id, url, title, excerpt, seen at): related links observed
-        self.traits: set = set()  # sites whose own-fetch evidence moved
         self.counts: Counter = Counter()
 
     def apply_related(self, conn) -> None:
@@ -927,15 +729,8 @@ class _Writes:
             [[site, article_id, *row.values()] for site, article_id, row, _ in self.searchable],
         )
 
-    def apply_refinements(self, conn) -> None:
-        conn.executemany(
-            "INSERT INTO date_refinements (site, article_id, observed_at, source, published_text, old_earliest, "
-            "old_latest, old_precision, new_earliest, new_latest, new_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.refinements,
-        )
-
     def apply(self, conn) -> None:
-        self.apply_refinements(conn)
+        conn.executemany(_INSERT_REFINEMENT, self.refinements)
         conn.executemany(
             f"UPDATE revision_log SET current = 0, {', '.join(f'{n} = ?' for n in REVISION_FIELDS)} "
             "WHERE site = ? AND article_id = ? AND revision = ?",
