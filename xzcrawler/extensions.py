@@ -16,7 +16,7 @@ from scrapy.extensions.logstats import LogStats
 
 from .core import health, moves, paths
 from .core.clock import Clock
-from .store import STORAGE_ERRORS, StorageError, export_articles, export_records
+from .store import StoreError, export_articles, export_records
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class RunRecorder:
                 if moves.elsewhere(spider.known, spider.site_url):
                     spider.probe_posts = store.posts(site, moves.probes(spider.known))
             self.run_id = store.start_run(spider.name, site, getattr(spider, "site_url", None))
-        except (StorageError, *STORAGE_ERRORS) as exc:
+        except StoreError as exc:
             self._storage_failed(exc)
             stop_crawl(self.crawler, "storage_error")
             return
@@ -157,7 +157,7 @@ class RunRecorder:
         site = getattr(spider, "site_key", None)
         try:
             previous = self._archive().recent_runs(site, self.drift_runs)
-        except (StorageError, *STORAGE_ERRORS) as exc:
+        except StoreError as exc:
             self._storage_failed(exc)
             previous = []
         verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
@@ -176,7 +176,7 @@ class RunRecorder:
         if self.export_on_close and verdict.exit_code == health.OK:
             try:
                 stats.set_value("xz/exported", export_archive(self.crawler.settings, self._archive()))
-            except (StorageError, *STORAGE_ERRORS) as exc:
+            except (StoreError, OSError) as exc:  # (the export's own file, too)
                 self._storage_failed(exc)
                 verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
         elif self.export_on_close:
@@ -188,7 +188,7 @@ class RunRecorder:
         if self.run_id is not None:
             try:
                 self._archive().finish_run(self.run_id, verdict.status, stats.get_stats(), None, verdict.exit_code)
-            except (StorageError, *STORAGE_ERRORS) as exc:
+            except StoreError as exc:
                 # the next run finds this one still 'running' and marks it interrupted
                 logger.error("could not record the end of run %s: %s", self.run_id, exc)
                 if verdict.exit_code == health.OK:

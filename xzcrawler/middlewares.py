@@ -36,7 +36,7 @@ from scrapy.utils.response import response_status_message
 from .core import paths
 from .core.normalize import site_of
 from .extensions import open_store, services
-from .store import STORAGE_ERRORS, StorageError
+from .store import StoreError
 from .warc import WarcFiles, reconcile
 
 logger = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ class WarcRecorder:
         # (the name then carries the archive's id: xzcrawler-<site>-<id8>-<time>-<pid>-<seq>)
         try:
             added = reconcile(self.store, self.files.directory)
-        except (StorageError, OSError, *STORAGE_ERRORS) as exc:
+        except (StoreError, OSError) as exc:
             self._fail(exc)
             return
         if added:
@@ -322,7 +322,7 @@ class WarcRecorder:
         if rows:
             try:
                 self.store.add_warc_index(rows)
-            except (StorageError, *STORAGE_ERRORS) as exc:
+            except StoreError as exc:
                 # the records are in the files: the next start indexes them (reconcile)
                 self.stats.inc_value("xz/storage_errors")
                 if self.stats.get_value("xz/storage_error") is None:

@@ -35,10 +35,6 @@ class ValidatePipeline:
         return vetted
 
 
-# Storage failures after which the run stops at once (nothing more can be written).
-FATAL_STORAGE = ("full", "disk i/o", "readonly", "read-only", "not a database", "file too large", "no space")
-
-
 class StorePipeline:
     """Writes what the spider saw to the archive at XZ_DB_PATH: articles, listing view counts,
     304s, categories, failures. Counts how often each watched field was filled (drift guard),
@@ -81,7 +77,7 @@ class StorePipeline:
         if self.stats.get_value("xz/storage_error") is None:
             self.stats.set_value("xz/storage_error", reason)
             logger.error("archive write failed: %s", reason)
-        fatal = any(word in reason.lower() for word in FATAL_STORAGE)
+        fatal = exc.fatal  # (by its code: store/errors.py)
         too_much = self.archive is not None and self.archive.pending_count > 10 * self.batch_size
         if (fatal or too_much) and self.crawler is not None and not self._closing:
             from .extensions import stop_crawl

@@ -64,11 +64,14 @@ def archive_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from ..store import ExportTargetError, NotAnArchive, StorageError
+        from ..store import ExportTargetError, StoreError
+        from ..store.lock import ArchiveLocked
 
         try:
             return func(*args, **kwargs)
-        except (NotAnArchive, ExportTargetError, StorageError) as exc:
+        except ArchiveLocked:
+            raise  # (archive_lock says it, with its own exit status)
+        except (StoreError, ExportTargetError) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper

@@ -14,7 +14,15 @@ CSV), ``merge`` (shards into one archive), ``write`` (an item to its store calls
 
 from __future__ import annotations
 
-from .errors import FAILURE_BODY_MAX, STORAGE_ERRORS, NotAnArchive, StorageError
+from .errors import (
+    FAILURE_BODY_MAX,
+    STORAGE_ERRORS,
+    NotAnArchive,
+    StorageError,
+    StorageFull,
+    StorageUnusable,
+    StoreError,
+)
 from .export import (
     ExportTargetError,
     check_export_target,
@@ -34,6 +42,9 @@ __all__ = [
     "NotAnArchive",
     "SqliteStore",
     "StorageError",
+    "StorageFull",
+    "StorageUnusable",
+    "StoreError",
     "check_export_target",
     "export",
     "export_articles",

@@ -10,9 +10,11 @@ import os
 import time
 from pathlib import Path
 
+from .errors import StoreError
 
-class ArchiveLocked(RuntimeError):
-    pass
+
+class ArchiveLocked(StoreError, RuntimeError):
+    """Another run holds the archive's lock."""
 
 
 class RunLock:

@@ -180,8 +180,8 @@ def _bounded(shard: Path, deadline: _Deadline):
     def guard():
         try:
             yield
-        except (sqlite3.OperationalError, StorageError) as exc:
-            if "interrupted" in str(exc):
+        except (sqlite3.OperationalError, StorageError):
+            if deadline():  # past the bound: SQLite was interrupted by it (not told by the message)
                 raise ShardRefused(
                     f"{shard}: refused: its merge took over {deadline.seconds:g} s (the bound; --max-seconds)"
                 ) from None
