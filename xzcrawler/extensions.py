@@ -14,8 +14,9 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.extensions.logstats import LogStats
 
-from .core import health, moves, paths
+from .core import health, moves
 from .core.clock import Clock
+from .core.config import XzSettings, parse_settings
 from .store import StoreError, export_articles, export_records
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ class CrawlServices:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.clock = Clock(crawler.settings.get("XZ_NOW") or None)
+        self.config = config(crawler)
+        self.clock = Clock(self.config.now)
         self._store = None
 
     @classmethod
@@ -40,18 +42,26 @@ class CrawlServices:
     @property
     def store(self):
         if self._store is None:
-            from scrapy.utils.misc import load_object
-
-            settings = self.crawler.settings
-            cls = load_object(settings.get("XZ_STORE"))
-            self._store = cls(
-                settings.get("XZ_DB_PATH"),
-                batch_size=settings.getint("XZ_DB_BATCH_SIZE"),
+            settings = self.config
+            self._store = settings.store(
+                settings.db_path,
+                batch_size=settings.db_batch_size,
                 clock=self.clock,
-                busy_timeout=settings.getfloat("XZ_DB_BUSY_TIMEOUT"),
+                busy_timeout=settings.db_busy_timeout,
             )
             self.crawler.signals.connect(_closer(self._store), signal=signals.engine_stopped, weak=False)
         return self._store
+
+
+def config(crawler) -> XzSettings:
+    """The crawl's ``XZ_*`` settings, parsed once (core.config.XzSettings): what every component
+    reads. (Defaults: settings.py's, for a crawler built with Scrapy's defaults alone.)"""
+    found = crawler.__dict__.get("_xz_config")
+    if found is None:
+        from . import settings as project
+
+        found = crawler.__dict__["_xz_config"] = parse_settings(crawler.settings, defaults=project)
+    return found
 
 
 def services(crawler) -> CrawlServices:
@@ -86,12 +96,11 @@ def stop_crawl(crawler, reason: str) -> None:
         deferred_from_coro(engine.close_spider_async(reason=reason))
 
 
-def export_archive(settings, store=None) -> int:
+def export_archive(settings: XzSettings, store=None) -> int:
     """Write the archive's JSONL export (``XZ_EXPORT_PATH``, or the archive's own) from the crawl's
     ``store`` (else the archive file at XZ_DB_PATH); its row count."""
-    db_path = settings.get("XZ_DB_PATH")
-    target = paths.export_path(db_path, settings.get("XZ_EXPORT_PATH"))
-    count = export_records(store, target) if store is not None else export_articles(db_path, target)
+    target = settings.export_file
+    count = export_records(store, target) if store is not None else export_articles(settings.db_path, target)
     logger.info("exported %d articles to %s", count, target)
     return count
 
@@ -99,16 +108,16 @@ def export_archive(settings, store=None) -> int:
 class RunRecorder:
     def __init__(self, crawler):
         self.crawler = crawler
-        settings = crawler.settings
-        self.export_path = paths.export_path(settings.get("XZ_DB_PATH"), settings.get("XZ_EXPORT_PATH"))
-        self.export_on_close = settings.getbool("XZ_EXPORT_ON_CLOSE")
-        self.max_attempts = settings.getint("XZ_MAX_ATTEMPTS")
+        settings = config(crawler)
+        self.export_path = settings.export_file
+        self.export_on_close = settings.export_on_close
+        self.max_attempts = settings.max_attempts
         self.limits = {
-            "max_error_rate": settings.getfloat("XZ_MAX_ERROR_RATE"),
-            "drift_points": settings.getfloat("XZ_DRIFT_POINTS"),
-            "drift_min_seen": settings.getint("XZ_DRIFT_MIN_OBSERVATIONS"),
+            "max_error_rate": settings.max_error_rate,
+            "drift_points": settings.drift_points,
+            "drift_min_seen": settings.drift_min_observations,
         }
-        self.drift_runs = settings.getint("XZ_DRIFT_RUNS")
+        self.drift_runs = settings.drift_runs
         self.run_id: int | None = None
         self.verdict: health.Verdict | None = None
 
@@ -175,7 +184,7 @@ class RunRecorder:
                 )
         if self.export_on_close and verdict.exit_code == health.OK:
             try:
-                stats.set_value("xz/exported", export_archive(self.crawler.settings, self._archive()))
+                stats.set_value("xz/exported", export_archive(config(self.crawler), self._archive()))
             except (StoreError, OSError) as exc:  # (the export's own file, too)
                 self._storage_failed(exc)
                 verdict = health.assess({**stats.get_stats(), "finish_reason": reason}, previous, **self.limits)
@@ -218,12 +227,11 @@ class RotatingLog:
 
     @classmethod
     def from_crawler(cls, crawler):
-        settings = crawler.settings
-        directory = paths.log_dir(settings.get("XZ_DB_PATH"), settings.get("XZ_LOG_DIR"))
+        settings, xz = crawler.settings, config(crawler)
         ext = cls(
-            Path(directory) / "xzcrawler.log",
-            settings.getint("XZ_LOG_MAX_BYTES"),
-            settings.getint("XZ_LOG_BACKUPS"),
+            xz.log_folder / "xzcrawler.log",
+            xz.log_max_bytes,
+            xz.log_backups,
             settings.get("LOG_LEVEL"),
             settings.get("LOG_FORMAT"),
             settings.get("LOG_DATEFORMAT"),

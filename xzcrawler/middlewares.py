@@ -33,9 +33,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
-from .core import paths
 from .core.normalize import site_of
-from .extensions import open_store, services
+from .extensions import config, open_store, services
 from .store import StoreError
 from .warc import WarcFiles, reconcile
 
@@ -88,9 +87,13 @@ def retry_after_seconds(value: bytes | str | None, now: dt.datetime) -> float | 
 
 
 class RetryAfterMiddleware(RetryMiddleware):
-    def __init__(self, settings):
-        super().__init__(settings)
-        self.max_wait = settings.getfloat("XZ_RETRY_AFTER_MAX")
+    max_wait = 60.0  # XZ_RETRY_AFTER_MAX (from_crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        middleware.max_wait = config(crawler).retry_after_max
+        return middleware
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -160,8 +163,8 @@ class UnreachableMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.bound = crawler.settings.getint("XZ_UNREACHABLE_AFTER")
-        self.seconds = crawler.settings.getfloat("XZ_UNREACHABLE_SECONDS")
+        self.bound = config(crawler).unreachable_after
+        self.seconds = config(crawler).unreachable_seconds
         self.in_a_row = 0
         self.since: float | None = None  # when the failures in a row began (monotonic)
         self.first_url: str | None = None  # the address of the first of them
@@ -241,17 +244,15 @@ class WarcRecorder:
 
     @classmethod
     def from_crawler(cls, crawler):
-        settings = crawler.settings
         from scrapy.exceptions import NotConfigured
 
-        if not settings.getbool("XZ_WARC_ENABLED"):
+        settings = config(crawler)
+        if not settings.warc_enabled:
             raise NotConfigured("XZ_WARC_ENABLED is off")
-        db_path = settings.get("XZ_DB_PATH")
-        directory = paths.warc_dir(db_path, settings.get("XZ_WARC_DIR"))
         store = open_store(crawler)
         files = WarcFiles(
-            directory,
-            settings.getint("XZ_WARC_MAX_BYTES"),
+            settings.warc_folder,
+            settings.warc_max_bytes,
             clock=services(crawler).clock,
             last_capture=store.last_capture,
             owner=store.identity,

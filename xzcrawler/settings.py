@@ -4,6 +4,8 @@ The XZ_* settings are the project's own; override any of them with
 ``scrapy crawl articles -s NAME=value`` (there is no other configuration system).
 """
 
+from xzcrawler.core import paths as _paths
+
 BOT_NAME = "xzcrawler"
 SPIDER_MODULES = ["xzcrawler.spiders"]
 NEWSPIDER_MODULE = "xzcrawler.spiders"
@@ -83,7 +85,7 @@ XZ_NETWORK = [
 # The platform's RSS feed, read first every run: the newest posts with their exact times
 # (zb_system/feed.php); "" to not ask for it.
 XZ_FEED_PATH = "/feed.php"
-XZ_DB_PATH = "data/xzcrawler.db"
+XZ_DB_PATH = _paths.DEFAULT_DB  # (the CLI's default --db too: one constant)
 XZ_STORE = "xzcrawler.store.SqliteStore"  # the storage class: one implementing store/protocol.Store
 # The end-of-run export; unset: exports/articles.jsonl for the default archive, and
 # <archive>.jsonl beside any other archive (an archive's export belongs to it).

@@ -22,7 +22,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 
 from ..core import health
 from ..core import normalize as nz
-from ..core.config import ConfigError, check_settings, check_spider_arguments, site_urls
+from ..core.config import ConfigError, check_settings, check_spider_arguments, parse_settings, site_urls
 from ..store.lock import ArchiveLocked, RunLock
 
 logger = logging.getLogger("xzcrawler")
@@ -45,18 +45,18 @@ class Command(ScrapyCrawl):
             return
         sites = None
         try:
-            check_settings(self.settings)
+            xz = check_settings(self.settings)
             if args[0] == "articles":
-                check_spider_arguments(opts.spargs, self.settings.get("XZ_NETWORK"))
+                check_spider_arguments(opts.spargs, xz.network)
                 if "site" in opts.spargs:
-                    sites = site_urls(opts.spargs["site"], self.settings.get("XZ_NETWORK"))
+                    sites = site_urls(opts.spargs["site"], xz.network)
         except ConfigError as exc:
             print(f"xzcrawler: {exc}", file=sys.stderr)
             if self.settings.get("LOG_FILE"):  # a Scrapyd job: its log file is where people look
                 logger.error("xzcrawler: %s", exc)
             self.exitcode = health.USAGE
             return
-        db_path = self.settings.get("XZ_DB_PATH")
+        db_path = xz.db_path
         started = time.monotonic()
         try:
             lock = RunLock.acquire(db_path)
@@ -123,13 +123,14 @@ class Command(ScrapyCrawl):
     def _export_network(self, code: int) -> int:
         from ..extensions import export_archive
 
-        if not self.settings.getbool("XZ_EXPORT_ON_CLOSE"):
+        xz = parse_settings(self.settings)
+        if not xz.export_on_close:
             return code
         if code != health.OK:
             logger.warning("export not refreshed: a site's run was unhealthy; the last good export stays")
             return code
         try:
-            export_archive(self.settings)
+            export_archive(xz)
         except Exception as exc:  # noqa: BLE001  (a storage error of any kind: said, and exit 7)
             logger.error("export failed: %s", exc)
             return health.STORAGE

@@ -7,11 +7,15 @@ This is not a second configuration system: the values stay Scrapy settings; this
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from . import normalize as nz
+from . import paths
 
 
 class ConfigError(ValueError):
@@ -202,15 +206,6 @@ SPIDER_ARGUMENTS = {
 }
 
 
-def check_settings(settings) -> None:
-    """Raise ConfigError for the first XZ_* setting that is unknown or out of its range."""
-    for name in sorted(settings.attributes if hasattr(settings, "attributes") else settings):
-        if name.startswith("XZ_") and name not in RULES:
-            raise ConfigError(f"unknown setting {name}: the project's settings are {', '.join(sorted(RULES))}")
-    for name, rule in RULES.items():
-        rule(name, settings.get(name))
-
-
 # arguments a scheduler adds to every job: Scrapyd's job id (the spider's own, not ours)
 SCHEDULER_ARGUMENTS = ("_job",)
 
@@ -226,3 +221,77 @@ def check_spider_arguments(arguments: dict, network=None) -> None:
         _boolean("-a full", arguments["full"])
     if "move" in arguments:
         _boolean("-a move", arguments["move"])
+
+
+@dataclass(frozen=True)
+class XzSettings:
+    """The project's ``XZ_*`` settings, each parsed once by its rule (``RULES``) into its type: what
+    every component reads (``CrawlServices.config`` in a crawl, ``parse_settings`` elsewhere). The
+    values stay Scrapy settings (``settings.py``, ``-s``, a spider's ``custom_settings``); this is
+    their one reading, not a second configuration system. The defaults are settings.py's."""
+
+    site_url: str
+    network: list[str]
+    feed_path: str | None
+    db_path: str
+    store: type
+    export_path: str | None
+    export_on_close: bool
+    db_batch_size: int
+    db_busy_timeout: float
+    now: dt.datetime | None
+    refetch_policy: list[list]
+    max_attempts: int
+    max_listing_pages: int
+    retry_after_max: float
+    unreachable_after: int
+    unreachable_seconds: float
+    max_error_rate: float
+    drift_points: float
+    drift_runs: int
+    drift_min_observations: int
+    log_dir: str | None
+    log_max_bytes: int
+    log_backups: int
+    warc_enabled: bool
+    warc_dir: str | None
+    warc_max_bytes: int
+
+    @property
+    def export_file(self) -> Path:
+        """Where the end-of-run export goes (core.paths.export_path)."""
+        return paths.export_path(self.db_path, self.export_path)
+
+    @property
+    def warc_folder(self) -> Path:
+        return paths.warc_dir(self.db_path, self.warc_dir)
+
+    @property
+    def log_folder(self) -> Path:
+        return paths.log_dir(self.db_path, self.log_dir)
+
+    def feed_url(self, site_url: str) -> str | None:
+        """The platform's feed on ``site_url`` (None when XZ_FEED_PATH is empty)."""
+        return urljoin(site_url, self.feed_path) if self.feed_path else None
+
+
+def parse_settings(settings, defaults=None) -> XzSettings:
+    """Every ``XZ_*`` setting of ``settings`` (a Scrapy Settings or a mapping) parsed by its rule;
+    ConfigError for the first unknown name or value out of range. A name ``settings`` does not hold
+    takes its value from ``defaults`` (settings.py, for a component built with Scrapy's defaults
+    alone, as in a test)."""
+    names = settings.attributes if hasattr(settings, "attributes") else settings
+    for name in sorted(names):
+        if name.startswith("XZ_") and name not in RULES:
+            raise ConfigError(f"unknown setting {name}: the project's settings are {', '.join(sorted(RULES))}")
+    values = {}
+    for name, rule in RULES.items():
+        value = settings.get(name) if name in names else getattr(defaults, name, None)
+        values[name[3:].lower()] = rule(name, value)
+    return XzSettings(**values)
+
+
+def check_settings(settings) -> XzSettings:
+    """Raise ConfigError for the first XZ_* setting that is unknown or out of its range; the
+    settings parsed, when all hold."""
+    return parse_settings(settings)

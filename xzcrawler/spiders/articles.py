@@ -14,7 +14,6 @@ every known article; after a run that did not finish well, every listing page is
 
 from __future__ import annotations
 
-import json
 import logging
 from urllib.parse import urljoin, urlsplit
 
@@ -87,19 +86,16 @@ class ArticlesSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.site_url = site_url(
-            spider.site if spider.site is not None else settings.get("XZ_SITE_URL"),
-            "-a site" if spider.site is not None else "XZ_SITE_URL",
-        )
+        from ..extensions import config
+
+        settings = config(crawler)
+        spider.site_url = site_url(spider.site, "-a site") if spider.site is not None else settings.site_url
         spider.site_key = nz.site_of(spider.site_url)
         spider.allowed_hosts = {spider.site_key}
         spider.allowed_domains = [spider.site_key]
-        policy = settings.get("XZ_REFETCH_POLICY")
-        spider.policy = json.loads(policy) if isinstance(policy, str) else policy  # -s takes JSON
-        spider.max_listing_pages = settings.getint("XZ_MAX_LISTING_PAGES")
-        feed = settings.get("XZ_FEED_PATH")
-        spider.feed_url = urljoin(spider.site_url, feed) if feed else None
+        spider.policy = settings.refetch_policy
+        spider.max_listing_pages = settings.max_listing_pages
+        spider.feed_url = settings.feed_url(spider.site_url)
         crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
         crawler.signals.connect(spider._redirect_dropped, signal=signals.request_dropped)
         return spider
