@@ -94,7 +94,7 @@ def _harvest_records(chunk: list[tuple[str, str, int]]) -> list[tuple]:
     out, originals = [], _worker["originals"]
     for url, file, offset in chunk:
         try:
-            date, status, content_type, body, etag, last_modified = read_response(
+            got = read_response(
                 paths.warc_file(_worker["warc_dir"], file),
                 offset,
                 refers_to=lambda url, record_id: originals.get((url, record_id)),
@@ -102,7 +102,9 @@ def _harvest_records(chunk: list[tuple[str, str, int]]) -> list[tuple]:
         except (TooLarge, OSError, ValueError, StopIteration) as exc:
             out.append(("failed", f"{file}@{offset}: {type(exc).__name__}: {exc}"))
             continue
-        exchange = Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified)
+        exchange = Exchange(
+            url, got.status, got.body, nz.utc_iso(got.date), got.content_type, got.etag, got.last_modified
+        )
         found = [vet(item) for item in harvest(exchange, nz.site_of(url)).items]
         for item in found:
             if isinstance(item, items.Article):

@@ -180,12 +180,13 @@ def _articles(conn, folder: Path, full: bool) -> Check:
             continue
         check.checked += 1
         try:
-            date, status, content_type, body, etag, last_modified = read_response(
-                path, offset, refers_to=lambda u, r: originals.get((u, r))
-            )
+            got = read_response(path, offset, refers_to=lambda u, r: originals.get((u, r)))
         except Exception:  # noqa: BLE001  (a damaged record: the warc-records check says so)
             continue
-        found = harvest(Exchange(url, status, body, nz.utc_iso(date), content_type, etag, last_modified), key[0])
+        exchange = Exchange(
+            url, got.status, got.body, nz.utc_iso(got.date), got.content_type, got.etag, got.last_modified
+        )
+        found = harvest(exchange, key[0])
         article = next((i for i in found.items if isinstance(i, items.Article)), None)
         if article is None:
             continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -17,7 +18,19 @@ class TooLarge(ValueError):
     """A record whose body, once decoded, is over the bound (a bomb is not unpacked)."""
 
 
-def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY, refers_to=None):
+class Captured(NamedTuple):
+    """A response record read back: what a re-extraction parses and what its conditional
+    requests would have sent."""
+
+    date: str  # WARC-Date
+    status: int
+    content_type: str | None
+    body: bytes  # decoded (Content-Encoding undone)
+    etag: str | None
+    last_modified: str | None
+
+
+def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY, refers_to=None) -> Captured:
     """(WARC-Date, status, content type, decoded body, etag, last-modified) of the response record at
     ``offset``; TooLarge when the decoded body is over ``max_body`` (a bomb is not unpacked). A
     revisit record (the same payload as an earlier capture) takes its body from the record it
@@ -45,11 +58,11 @@ def _warcio_response(fh, max_body: int, refers_to) -> tuple:
         )
         if target is None:
             raise ValueError("a revisit record whose original is not in the index")
-        *_, body, _, _ = read_response(*target, max_body=max_body)
-        return date, status, content_type, body, etag, last_modified
+        body = read_response(*target, max_body=max_body).body
+        return Captured(date, status, content_type, body, etag, last_modified)
     # (content_stream undoes the Content-Encoding, as Scrapy did)
     body = _bounded(record.content_stream().read(max_body + 1), max_body)
-    return date, status, content_type, body, etag, last_modified
+    return Captured(date, status, content_type, body, etag, last_modified)
 
 
 def _bounded(body: bytes, max_body: int) -> bytes:
@@ -123,7 +136,7 @@ def _plain_response(fh, max_body: int) -> tuple | None:
             return None  # cut short, or more than one member: as warcio reads it
     else:
         return None
-    return (
+    return Captured(
         warc.get("warc-date"),
         status,
         http.get("content-type"),

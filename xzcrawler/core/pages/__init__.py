@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -73,7 +74,17 @@ def load_document(body: bytes, header_encoding: str | None = None):
         return None, encoding
 
 
-def classify(doc, url: str) -> tuple[str, object, object, T.Theme, frozenset]:
+class Classified(NamedTuple):
+    """What kind of page a document is, and what the theme found of an article on it."""
+
+    kind: str  # article | listing | other
+    heading: object  # the title element
+    body: object  # the body element
+    theme: T.Theme  # the markup the page is read in (the first theme for no document)
+    primary: frozenset  # of "title", "body_text": found by the theme's first choice
+
+
+def classify(doc, url: str) -> Classified:
     """('article' | 'listing' | 'other', title element, body element, theme, the fields of the
     two found by the theme's first choice: "title", "body_text").
 
@@ -81,39 +92,42 @@ def classify(doc, url: str) -> tuple[str, object, object, T.Theme, frozenset]:
     shape are 'other'.
     """
     if doc is None:
-        return "other", None, None, T.THEMES[0], frozenset()
+        return Classified("other", None, None, T.THEMES[0], frozenset())
     theme = T.detect(doc)
     heading, title_primary, _ = T.pick(doc, theme, "title")
     body, body_primary, _ = T.pick(doc, theme, "body")
     primary = frozenset(name for name, hit in (("title", title_primary), ("body_text", body_primary)) if hit)
     heading_text = element_text(heading) if heading is not None else ""
     if any(marker in heading_text for marker in X.NOT_FOUND_MARKERS):
-        return "other", None, None, theme, primary  # the not-found page, even dressed as a post
+        return Classified("other", None, None, theme, primary)  # the not-found page, even dressed as a post
     if body is None:
         if any(t.not_found(doc) for t in T.THEMES):
-            return "other", None, None, theme, primary  # the theme's 404 page (tpure: div.errorpage)
+            return Classified("other", None, None, theme, primary)  # the theme's 404 page (tpure: div.errorpage)
         probe = " ".join(
             element_text(el) for el in (first(X.TITLE_TAG(doc)), heading, pick(doc, X.ANY_H1)) if el is not None
         )
         if any(marker in probe for marker in X.NOT_FOUND_MARKERS):
-            return "other", None, None, theme, primary
+            return Classified("other", None, None, theme, primary)
         if T.pick_all(doc, theme, "list_items")[0]:
-            return "listing", None, None, theme, primary
+            return Classified("listing", None, None, theme, primary)
     if body is not None or heading is not None:
-        return "article", heading, body, theme, primary
+        return Classified("article", heading, body, theme, primary)
     if X.POST_URL.search(url or "") and pick(doc, X.ANY_H1) is not None:
-        return "article", pick(doc, X.ANY_H1), None, theme, primary
+        return Classified("article", pick(doc, X.ANY_H1), None, theme, primary)
     if X.CATEGORY_URL.search(url or ""):
-        return "listing", None, None, theme, primary
-    return "other", None, None, theme, primary
+        return Classified("listing", None, None, theme, primary)
+    return Classified("other", None, None, theme, primary)
 
 
 def parse_html(doc, url: str, fetched_at=None) -> dict:
-    kind, heading, body, theme, primary = classify(doc, url)
-    if kind == "article":
-        return {"kind": "article", **parse_article(doc, url, fetched_at, heading, body, theme, primary)}
-    if kind == "listing":
-        return parse_listing(doc, url, fetched_at, theme)
+    found = classify(doc, url)
+    if found.kind == "article":
+        return {
+            "kind": "article",
+            **parse_article(doc, url, fetched_at, found.heading, found.body, found.theme, found.primary),
+        }
+    if found.kind == "listing":
+        return parse_listing(doc, url, fetched_at, found.theme)
     return {"kind": "other"}
 
 
