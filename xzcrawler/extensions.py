@@ -14,7 +14,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.extensions.logstats import LogStats
 
-from .core import health, moves
+from .core import health, moves, progress
 from .core.clock import Clock
 from .core.config import XzSettings, parse_settings
 from .store import StoreError, export_articles, export_records
@@ -260,7 +260,9 @@ class SiteLogStats(LogStats):
         in_flight = max(0, get("downloader/request_count", 0) - get("downloader/response_count", 0))
         left = queued + in_flight
         eta = (
-            f"ETA {_duration(left / self.prate * 60)}" if self.prate > 0 and left else ("done" if not left else "ETA ?")
+            f"ETA {progress.duration(left / self.prate * 60)}"
+            if self.prate > 0 and left
+            else ("done" if not left else "ETA ?")
         )
         announced = get("xz/listing_pages_announced", 0)
         logger.info(
@@ -284,8 +286,113 @@ class SiteLogStats(LogStats):
         )
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    return (
-        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
-    )
+class TerminalProgress:
+    """A progress bar on standard error while the crawl runs, when it is a terminal (issue 32,
+    item 3; ``XZ_PROGRESS_BAR`` forces it on or off): one line for every site crawled in the
+    process (core/progress.py), redrawn twice a second. A log record written to the same terminal
+    clears the line first, so log lines stay whole; the bar comes back at the next tick. The
+    periodic log lines (SiteLogStats) are what cron and files get."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, crawler, stream):
+        self.crawler = crawler
+        self.stream = stream
+        self.task = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        import sys
+
+        from scrapy.exceptions import NotConfigured
+
+        wanted = config(crawler).progress_bar
+        stream = sys.stderr
+        if wanted is False or (wanted is None and not stream.isatty()):
+            raise NotConfigured("no terminal")
+        ext = cls(crawler, stream)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def snapshot(self) -> progress.SiteProgress:
+        get = self.crawler.stats.get_value
+        pages = get("response_received_count", 0)
+        queued = max(0, get("scheduler/enqueued", 0) - get("scheduler/dequeued", 0))
+        in_flight = max(0, get("downloader/request_count", 0) - get("downloader/response_count", 0))
+        return progress.SiteProgress(
+            pages,
+            pages + queued + in_flight,
+            get("xz/articles_stored", 0),
+            get("xz/articles_queued", 0),
+            get("xz/listing_pages", 0),
+            get("xz/listing_pages_announced", 0),
+            self.task is None,
+        )
+
+    def spider_opened(self, spider):
+        from scrapy.utils.asyncio import create_looping_call
+
+        _TERMINAL.attach(self)
+        self.task = create_looping_call(_TERMINAL.draw)
+        self.task.start(self.INTERVAL, now=False)
+
+    def spider_closed(self, spider, reason):
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        self.task = None
+        _TERMINAL.detach(self)
+
+
+class _Terminal(logging.Filter):
+    """The one bar line of the process, and the filter that clears it before a log line."""
+
+    def __init__(self):
+        super().__init__()
+        self.bars: list[TerminalProgress] = []
+        self.started: float | None = None
+        self.shown = False
+        self.stream = None
+
+    def attach(self, bar: TerminalProgress) -> None:
+        import time
+
+        if not self.bars:
+            self.started = time.monotonic()
+            self.stream = bar.stream
+            for handler in logging.getLogger().handlers:
+                if getattr(handler, "stream", None) is bar.stream:
+                    handler.addFilter(self)
+        self.bars.append(bar)
+
+    def detach(self, bar: TerminalProgress) -> None:
+        if all(other.task is None for other in self.bars):
+            self.clear()
+            for handler in logging.getLogger().handlers:
+                handler.removeFilter(self)
+            self.bars = []
+
+    def draw(self) -> None:
+        import shutil
+        import time
+
+        if not self.bars or self.stream is None:
+            return
+        width = shutil.get_terminal_size((100, 20)).columns
+        text = progress.line([bar.snapshot() for bar in self.bars], time.monotonic() - self.started, width)
+        self.stream.write("\r\x1b[K" + text)
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown and self.stream is not None:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+    def filter(self, record) -> bool:
+        self.clear()
+        return True
+
+
+_TERMINAL = _Terminal()

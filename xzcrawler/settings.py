@@ -60,6 +60,7 @@ EXTENSIONS = {
     # the periodic stats line names the site and counts articles stored, not just items
     "scrapy.extensions.logstats.LogStats": None,
     "xzcrawler.extensions.SiteLogStats": 0,
+    "xzcrawler.extensions.TerminalProgress": 0,  # a bar on a terminal (XZ_PROGRESS_BAR)
 }
 
 # --- xzcrawler's own settings -------------------------------------------------
@@ -113,6 +114,8 @@ XZ_DRIFT_MIN_OBSERVATIONS = 10  # fields seen fewer times in a run are not judge
 XZ_LOG_DIR = None
 XZ_LOG_MAX_BYTES = 5_000_000
 XZ_LOG_BACKUPS = 10
+# A progress bar on standard error: unset, when it is a terminal (never in cron, pipes or files).
+XZ_PROGRESS_BAR = None
 
 # Scrapy re-reads a callback's source to warn about `return` in generators; its cache is keyed
 # on bound methods, which are new objects per response, so it re-parses on every page

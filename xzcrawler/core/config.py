@@ -50,6 +50,10 @@ def _boolean(name, value):
     raise ConfigError(f"{name} must be true or false (got {value!r})")
 
 
+def _maybe_boolean(name, value):
+    return None if value is None or value == "" else _boolean(name, value)
+
+
 def _path(allow_none=False) -> Callable:
     def check(name, value):
         if value is None or str(value).strip() == "":
@@ -193,6 +197,7 @@ RULES: dict[str, Callable] = {
     "XZ_LOG_DIR": _path(allow_none=True),
     "XZ_LOG_MAX_BYTES": _number(int, 1024),
     "XZ_LOG_BACKUPS": _number(int, 0, 1000),
+    "XZ_PROGRESS_BAR": _maybe_boolean,
     "XZ_WARC_ENABLED": _boolean,
     "XZ_WARC_DIR": _path(allow_none=True),
     "XZ_WARC_MAX_BYTES": _number(int, 1024 * 1024),
@@ -253,6 +258,7 @@ class XzSettings:
     log_dir: str | None
     log_max_bytes: int
     log_backups: int
+    progress_bar: bool | None  # None: when standard error is a terminal
     warc_enabled: bool
     warc_dir: str | None
     warc_max_bytes: int
