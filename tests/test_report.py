@@ -45,3 +45,48 @@ def test_report_to_stdout_and_refusals(mirror_archive, tmp_path):
         assert refused.returncode != 0 and "Traceback" not in refused.stderr
     missing = cli("report", str(tmp_path / "missing.db"), "--out", str(tmp_path / "r.html"))
     assert missing.returncode == 1 and "no archive at" in missing.stderr
+
+
+def test_a_category_is_coloured_by_its_kind_the_city_cut_off():
+    """The network names categories <city><kind> (徐州厂房出租, 上海厂房出租): one kind, one colour in
+    every site's panel, so no site's panel is all 'other'. A lone category, names sharing
+    nothing, and the empty category keep their names; no name is cut to nothing."""
+    from xzcrawler.tools.report import category_kinds
+
+    kinds = category_kinds(
+        [
+            ("a", "徐州产业信息"), ("a", "徐州厂房出租"), ("a", "徐州仓库出租"),
+            ("b", "上海厂房出租"), ("b", "上海产业信息"), ("b", ""),
+            ("c", "产业信息"),  # one category: nothing to compare it with
+            ("d", "新闻"), ("d", "公告"),  # nothing shared
+            ("e", "徐州"), ("e", "徐州厂房"),  # the shared part is a whole name: kept whole
+        ]
+    )  # fmt: skip
+    assert kinds[("a", "徐州厂房出租")] == kinds[("b", "上海厂房出租")] == "厂房出租"
+    assert kinds[("a", "徐州产业信息")] == kinds[("b", "上海产业信息")] == "产业信息"
+    assert kinds[("b", "")] == "" and kinds[("c", "产业信息")] == "产业信息"
+    assert kinds[("d", "新闻")] == "新闻" and kinds[("d", "公告")] == "公告"
+    assert all(kind for (site, name), kind in kinds.items() if name)
+    assert kinds[("e", "徐州")] == "州" and kinds[("e", "徐州厂房")] == "州厂房"
+
+
+def test_on_the_network_every_site_panel_shows_its_kinds_in_colour(tmp_path):
+    """12 sites of 5 categories each (60 names) are 5 kinds: each panel's bars are coloured, none
+    'other', and the legend names the kinds once each."""
+    from xzcrawler.tools.report import OTHER, _figures
+
+    cities = ["徐州", "嘉兴", "嘉善", "湖州", "宣城", "东莞", "昆山", "苏州", "无锡", "上海", "浦东", "来安"]
+    kinds = ["产业信息", "厂房出租", "仓库出租", "厂房出售", "土地出售"]
+    sites = [f"127.0.0.{n}" for n in range(1, 13)]
+    rows = [
+        (site, "2026-10", city + kind, 10 + n + k)
+        for n, (site, city) in enumerate(zip(sites, cities, strict=True))
+        for k, kind in enumerate(kinds)
+    ]
+    data = {"sites": sites, "names": {}, "per_month": rows, "views": [], "growth": [], "series": {}, "runs": []}
+    data["per_site"] = []
+    panels = {key: fig for key, _, fig in _figures(data)}["per-month"]
+    names = [trace.name for trace in panels.data]
+    assert OTHER not in names
+    assert sorted({trace.name for trace in panels.data if trace.showlegend}) == sorted(kinds)
+    assert len(names) == 60

@@ -2,8 +2,9 @@
 (plotly, its script inlined: nothing is fetched when the file is opened).
 
 - articles per month per category (a panel per site when the archive holds several, in the order
-  a person counts hosts; the network's 11 largest categories each in its own colour, the rest
-  "other categories");
+  a person counts hosts), coloured by the category's kind (``category_kinds``: 徐州厂房出租 and
+  上海厂房出租 are both 厂房出租), the 11 largest kinds each in its own colour, the rest "other
+  categories";
 - the distribution of view counts;
 - the fastest-growing articles (from counts shown whole only) and the view series of the top
   ones, on a log scale;
@@ -20,6 +21,7 @@ import datetime as dt
 import html
 import json
 import math
+import os
 from pathlib import Path
 
 from ..core.normalize import natural_key
@@ -40,6 +42,25 @@ GROWTH_NEEDS = (
     "Empty: growth needs an article's view count observed at least twice, 6 hours or more apart "
     "(a refresh run after the first crawl, e.g. the next day's cron run); this archive has none yet."
 )
+
+
+def category_kinds(pairs) -> dict:
+    """(site, category) -> the category's kind: its name without the prefix all of that site's
+    category names share. The network names a site's categories by its city and a kind (the real
+    pages: 徐州产业信息, 徐州厂房出租, 徐州仓库出租, 徐州厂房出售, 徐州土地出售; 上海厂房出租 on the
+    Shanghai site), so one kind is one colour in every site's panel. A site with a single
+    category, or names that share nothing, keeps its names whole; no name is cut to nothing."""
+    by_site: dict = {}
+    for site, category in pairs:
+        by_site.setdefault(site, set()).add(category)
+    kinds = {}
+    for site, categories in by_site.items():
+        named = sorted(c for c in categories if c)
+        prefix = os.path.commonprefix(named) if len(named) > 1 else ""
+        prefix = prefix[: min((len(c) for c in named), default=1) - 1] if prefix else ""
+        for category in categories:
+            kinds[(site, category)] = category[len(prefix) :] if category else category
+    return kinds
 
 
 def _canned(name: str) -> str:
@@ -63,10 +84,11 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
     def label(site: str) -> str:
         return f"{names[site]} ({site})" if site in names else site
 
-    # articles per month per category, a panel per site: the network has 60+ categories and a
-    # palette ten colours, so the TOP_CATEGORIES largest keep their own colour (the same in every
-    # panel, one legend entry each) and the rest are "other"
-    rows = data["per_month"]
+    # articles per month per category, a panel per site: the network has 60+ categories, each a
+    # city's name before one of a few kinds, so a colour is a kind (the same in every panel, one
+    # legend entry each): the TOP_CATEGORIES largest kinds keep their own, the rest are "other"
+    kinds = category_kinds((site, category) for site, _, category, _ in data["per_month"])
+    rows = [(site, month, kinds[(site, category)], count) for site, month, category, count in data["per_month"]]
     sizes: dict = {}
     for _, _, category, count in rows:
         sizes[category] = sizes.get(category, 0) + count
@@ -88,6 +110,11 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
                 key = category if category in colour else OTHER
                 groups.setdefault(key, {}).setdefault(month, 0)
                 groups[key][month] += count
+        # the site's own names of the kind, for the hover (徐州厂房出租, where the legend says 厂房出租)
+        whole: dict = {}
+        for (s, category), kind in kinds.items():
+            if s == site:
+                whole.setdefault(kind if kind in colour else OTHER, []).append(category or "(none)")
         for category in [*(c for c in kept if c in groups), *([OTHER] if OTHER in groups else [])]:
             points = sorted(groups[category].items())
             panels.add_trace(
@@ -95,6 +122,7 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
                     x=[m for m, _ in points],
                     y=[n for _, n in points],
                     name=category or "(none)",
+                    hovertext=["、".join(sorted(whole[category]))] * len(points),
                     legendgroup=str(category),
                     showlegend=category not in shown,
                     marker={"color": colour.get(category, "#b0b0b0")},
@@ -103,7 +131,12 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
                 col=1,
             )
             shown.add(category)
-    panels.update_layout(barmode="stack", height=max(380, 260 * len(sites)), legend={"orientation": "h"})
+    # the legend just under the last panel's axis (plotly's default for a horizontal legend is a
+    # tenth of the figure's height below it: 300 px of nothing under twelve panels)
+    height = max(380, 260 * len(sites))
+    panels.update_layout(
+        barmode="stack", height=height, legend={"orientation": "h", "yanchor": "top", "y": -50 / height}
+    )
     figures.append(("per-month", "Articles per month per category", panels))
 
     # views: how they are spread
