@@ -75,9 +75,9 @@ def build_shards(folder: Path, total: int, net: Network) -> list[Path]:
         records = []
         for aid in site.ids:
             url = f"{base}index.php/post/{aid}.html"
-            record = parse_page(render.article_page(site, aid, base).encode(), url, "2026-11-27T16:30:00Z")
-            record.pop("kind")
-            records.append(record)
+            records.append(
+                parse_page(render.article_page(site, aid, base).encode(), url, "2026-11-27T16:30:00Z").record
+            )
         path = folder / f"shard{k}.db"
         with SqliteStore(path, batch_size=500) as archive:
             run = archive.start_run("articles", f"127.0.0.{k + 1}", base, "2026-11-27T16:30:00Z")

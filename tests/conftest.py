@@ -137,9 +137,7 @@ def mirror_archive(tmp_path_factory):
     with SqliteStore(path) as archive:
         for aid in site.ids:
             url = f"{base}index.php/post/{aid}.html"
-            page = parse_page(render.article_page(site, aid, base).encode(), url, NOW)
-            page.pop("kind")
-            archive.add_article(page)
+            archive.add_article(parse_page(render.article_page(site, aid, base).encode(), url, NOW).record)
         # and the site's name, as a crawl reads it from the home page
         home = etree.fromstring(render.home_page(site, base).encode(), etree.HTMLParser())
         archive.record_categories("127.0.0.1", [], "2026-11-27T16:30:00Z", site_name(home))

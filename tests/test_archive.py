@@ -21,9 +21,7 @@ REFERENCE = FIXTURES / "article" / "reference-2176"
 def reference_record(fetched_at="2025-11-27T10:00:00+08:00", article_id=None):
     page = parse_page(
         (REFERENCE / "page.html").read_bytes(), "http://xuzhou.021cf.cn/index.php/post/2176.html", fetched_at
-    )
-    page.pop("kind")
-    page = {key: value for key, value in page.items() if not key.startswith("_")}  # the record only
+    ).record
     if article_id is not None:
         page["article_id"] = article_id
     return page

@@ -108,8 +108,8 @@ def test_a_feed_pubdate_never_raises_and_stays_in_the_window(text):
     clean = "".join(c for c in text if c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd")
     body = body.replace(b"<pubDate></pubDate>", f"<pubDate>{escape(clean)}</pubDate>".encode())
     page = parse_feed(body, "http://h/feed.php", FETCHED)
-    assert page["kind"] == "feed"
-    first, second = page["articles"]
+    assert page.kind == "feed"
+    first, second = page.articles
     assert second["published_at"] == "2024-09-24T10:00:00+08:00"  # one bad item costs only itself
     if first["published_date"] is not None:
         assert nz.DATES_FROM.isoformat() <= first["published_date"] <= LATEST
@@ -166,5 +166,5 @@ def test_feed_dates_outside_reason_are_no_date(pubdate, expected):
         f"<item><title>a</title><link>http://h/index.php/post/5.html</link><pubDate>{pubdate}</pubDate></item>"
         "</channel></rss>"
     ).encode()
-    (item,) = parse_feed(body, "http://h/feed.php", FETCHED)["articles"]
+    (item,) = parse_feed(body, "http://h/feed.php", FETCHED).articles
     assert item["published_at"] == expected

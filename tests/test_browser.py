@@ -81,8 +81,7 @@ def archive(tmp_path_factory):
                 if day == 0:
                     for aid in site.ids:
                         url = f"{base}index.php/post/{aid}.html"
-                        record = parse_page(render.article_page(site, aid, base).encode(), url, when)
-                        record.pop("kind")
+                        record = parse_page(render.article_page(site, aid, base).encode(), url, when).record
                         store.add_article(record)
                 else:
                     store.observe_listing(

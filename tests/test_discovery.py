@@ -33,8 +33,8 @@ def _item(link: str, when: str) -> str:
 def test_the_mirrors_feed_gives_every_post_its_exact_time():
     site = MirrorSite(articles=40, now=NOW)
     page = parse_feed(tpure.feed(site, BASE).encode("utf-8"), BASE + "feed.php", NOW)
-    assert page["kind"] == "feed" and len(page["articles"]) == 10
-    for item, aid in zip(page["articles"], site.newest[:10], strict=True):
+    assert page.kind == "feed" and len(page.articles) == 10
+    for item, aid in zip(page.articles, site.newest[:10], strict=True):
         assert item["url"] == f"{BASE}index.php/post/{aid}.html"
         assert item["published_precision"] == "second"
         assert dt.datetime.fromisoformat(item["published_at"]) == site.published(aid)
@@ -47,7 +47,7 @@ def test_the_mirrors_feed_gives_every_post_its_exact_time():
 def test_the_site_time_zone_decides_the_day():
     # 23:30 UTC is the next morning in Shanghai: the day is the site's
     page = parse_feed(_rss(_item(BASE + "index.php/post/5.html", "Tue, 24 Sep 2024 23:30:00 +0000")), BASE, FETCHED)
-    (item,) = page["articles"]
+    (item,) = page.articles
     assert item["published_date"] == "2024-09-25" and item["published_at"] == "2024-09-25T07:30:00+08:00"
 
 
@@ -60,7 +60,7 @@ def test_the_site_time_zone_decides_the_day():
     ],
 )
 def test_a_pubdate_that_says_nothing_sure_dates_nothing(when, why):
-    (item,) = parse_feed(_rss(_item(BASE + "index.php/post/5.html", when)), BASE, FETCHED)["articles"]
+    (item,) = parse_feed(_rss(_item(BASE + "index.php/post/5.html", when)), BASE, FETCHED).articles
     assert item["published_date"] is None and item["published_precision"] is None, why
 
 
@@ -71,12 +71,12 @@ def test_hostile_feeds_are_refused_or_read_without_harm():
         b"<link>http://127.0.0.1:8000/index.php/post/5.html</link></item></channel></rss>"
     )
     page = parse_feed(bomb, BASE, FETCHED)
-    assert page["kind"] == "error" or all(len(i["title"] or "") < 100 for i in page["articles"])
-    assert parse_feed(b"<html><body>not a feed</body></html>", BASE, FETCHED)["kind"] == "error"
-    assert parse_feed(b"\x00\xff garbage", BASE, FETCHED)["kind"] == "error"
+    assert page.kind == "error" or all(len(i["title"] or "") < 100 for i in page.articles)
+    assert parse_feed(b"<html><body>not a feed</body></html>", BASE, FETCHED).kind == "error"
+    assert parse_feed(b"\x00\xff garbage", BASE, FETCHED).kind == "error"
     # links that are no post of any site are left out; another host's post is the spider's to refuse
     page = parse_feed(_rss(_item(BASE + "index.php/category-3.html", "Tue, 24 Sep 2024 10:00:00 +0800")), BASE, FETCHED)
-    assert page["articles"] == []
+    assert page.articles == []
 
 
 def test_a_missing_feed_is_no_failure():

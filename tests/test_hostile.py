@@ -633,7 +633,7 @@ def test_absurd_counts_and_dates_on_a_listing_cost_only_themselves(tmp_path):
         shown = 0
         for path in set(host.asked(r"/|/index\.php/category-\d+(?:_\d+)?\.html")):
             _, _, body = host.answer(type("Asked", (), {"path": path})())
-            shown += len(parse_page(body, host.base + path, NOW)["articles"])
+            shown += len(parse_page(body, host.base + path, NOW).articles)
     assert result.returncode == 0, result.stderr[-3000:]
     db = sqlite3.connect(tmp_path / "archive.db")
     stats = json.loads(db.execute("SELECT stats FROM crawl_runs").fetchone()[0])

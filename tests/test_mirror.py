@@ -33,7 +33,7 @@ def test_robots_txt_is_the_platforms_404(mirror300):
     _, base = mirror300
     response, body = fetch(base, "/robots.txt")
     assert response.status == 404
-    assert parse_page(body, base + "robots.txt", None)["kind"] == "other"
+    assert parse_page(body, base + "robots.txt", None).kind == "other"
     assert "对不起，页面未找到".encode() in body
 
 
@@ -41,11 +41,11 @@ def test_home_lists_latest_and_nav_has_five_categories(mirror300):
     site, base = mirror300
     response, body = fetch(base, "/")
     page = parse_page(body, base, None)
-    assert page["kind"] == "listing"
+    assert page.kind == "listing"
     # the sticky post first (c_system_route.php, ViewList), then the ten newest of the others
     shown = [*site.sticky, *[a for a in site.newest if a not in site.sticky][:10]]
     assert len(site.sticky) == 1 and site.sticky[0] not in site.newest[:10]
-    assert [a["url"] for a in page["articles"]] == [f"{base}index.php/post/{aid}.html" for aid in shown]
+    assert [a["url"] for a in page.articles] == [f"{base}index.php/post/{aid}.html" for aid in shown]
     from xzcrawler.core.pages import load_document, nav_categories
 
     doc, _ = load_document(body)
@@ -62,11 +62,11 @@ def test_category_pages_walk_every_article_once(reconstruction300):
             response, body = fetch(base, urlsplit(url).path)
             assert response.status == 200
             page = parse_page(body, url, None)
-            assert page["kind"] == "listing"
-            assert len(page["articles"]) <= 20
-            assert page["last_page"] == site.category_pages(cat)
-            seen += [a["url"] for a in page["articles"]]
-            url = page["next_page"]
+            assert page.kind == "listing"
+            assert len(page.articles) <= 20
+            assert page.last_page == site.category_pages(cat)
+            seen += [a["url"] for a in page.articles]
+            url = page.next_page
             pages += 1
         assert pages == site.category_pages(cat)
     assert len(seen) == len(set(seen)) == 300
@@ -90,17 +90,17 @@ def test_articles_parse_to_the_mirror_truth(reconstruction300):
         shapes.add(art.shape)
         response, body = fetch(base, f"/index.php/post/{aid}.html")
         page = parse_page(body, f"{base}index.php/post/{aid}.html", fetched)
-        assert page["kind"] == "article"
-        assert page["article_id"] == aid
-        assert page["title"] == art.title
-        assert page["body_text"] == "\n\n".join(art.body_paragraphs), aid
-        assert page["byline"] == art.byline, aid
-        assert [i["src"] for i in page["images"]] == [base.rstrip("/") + i["src"] for i in art.images]
-        assert len(page["related"]) == len(art.related)
+        assert page.kind == "article"
+        assert page.record["article_id"] == aid
+        assert page.record["title"] == art.title
+        assert page.record["body_text"] == "\n\n".join(art.body_paragraphs), aid
+        assert page.record["byline"] == art.byline, aid
+        assert [i["src"] for i in page.record["images"]] == [base.rstrip("/") + i["src"] for i in art.images]
+        assert len(page.record["related"]) == len(art.related)
         if art.shape == "full":
-            assert page["views"] == art.views
-            assert page["published_date"] == art.published.date().isoformat()
-            assert page["category"] == CATEGORIES[art.category]
+            assert page.record["views"] == art.views
+            assert page.record["published_date"] == art.published.date().isoformat()
+            assert page.record["category"] == CATEGORIES[art.category]
     assert shapes == {"full", "nometa", "plain"}
 
 
@@ -109,7 +109,7 @@ def test_unknown_ids_get_a_zblog_404(mirror300):
     response, body = fetch(base, "/index.php/post/99999999.html")
     assert response.status == 404
     assert "页面不存在".encode() in body
-    assert parse_page(body, f"{base}index.php/post/99999999.html", None)["kind"] == "other"
+    assert parse_page(body, f"{base}index.php/post/99999999.html", None).kind == "other"
     response, _ = fetch(base, "/index.php/category-3_9999.html")
     assert response.status == 404
 
@@ -167,13 +167,13 @@ def test_a_sticky_post_heads_every_listing_page_and_keeps_its_own_category(mirro
         while page_url:
             response, body = fetch(base, urlsplit(page_url).path)
             page = parse_page(body, page_url, None)
-            assert page["articles"][0]["url"] == sticky_url, (cat, page_url)
+            assert page.articles[0]["url"] == sticky_url, (cat, page_url)
             assert b'<em class="istop">' in body
-            urls += [a["url"] for a in page["articles"][1:]]
-            page_url = page["next_page"]
+            urls += [a["url"] for a in page.articles[1:]]
+            page_url = page.next_page
         assert sticky_url not in urls
         expected = [a for a in site.by_category[kind] if a != sticky]
         assert urls == [f"{base}index.php/post/{aid}.html" for aid in expected], cat
     response, body = fetch(base, f"/index.php/post/{sticky}.html")
     page = parse_page(body, sticky_url, None)
-    assert page["category_url"] == f"{base}index.php/category-{own}.html"
+    assert page.record["category_url"] == f"{base}index.php/category-{own}.html"

@@ -73,10 +73,9 @@ INPUTS = st.one_of(st.binary(max_size=2000), mutated_pages())
 
 def check(body: bytes, url: str, fetched_at, validator) -> None:
     page = parse_page(body, url, fetched_at)
-    assert page["kind"] in ("article", "listing", "other"), page.get("reason")
-    if page["kind"] == "article":
-        page.pop("kind")
-        errors = [e.message for e in validator.iter_errors(page)]
+    assert page.kind in ("article", "listing", "other"), getattr(page, "reason", None)
+    if page.kind == "article":
+        errors = [e.message for e in validator.iter_errors(page.record)]
         assert errors == [], errors
 
 

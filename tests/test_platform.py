@@ -75,7 +75,7 @@ def test_the_skeleton_tells_a_renamed_class():
     assert any("copynotice2" in line for line in S.differences(page, renamed))
 
 
-def _listing(case: str) -> dict:
+def _listing(case: str):
     folder = FIXTURES / "listing" / case
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
     return parse_page((folder / "page.html").read_bytes(), meta["url"], meta["fetched_at"])
@@ -86,8 +86,8 @@ def test_a_sticky_post_of_another_category_is_listed_first():
     3's page, then that category's two posts, newest first; every count as printed, whole."""
     page = _listing("platform-5x-sticky-of-another-category")
     base = "http://127.0.0.1:8701/index.php/post/"
-    assert [a["url"] for a in page["articles"]] == [f"{base}{n}.html" for n in (6, 5, 4)]
-    assert [(a["views"], a["views_rounded"]) for a in page["articles"]] == [
+    assert [a["url"] for a in page.articles] == [f"{base}{n}.html" for n in (6, 5, 4)]
+    assert [(a["views"], a["views_rounded"]) for a in page.articles] == [
         (15000, False),
         (99999, False),
         (100003, False),
@@ -97,7 +97,7 @@ def test_a_sticky_post_of_another_category_is_listed_first():
 def test_the_sticky_post_heads_both_pages_of_its_own_category():
     first, second = _listing("platform-5x-sticky-page-1"), _listing("platform-5x-page-2")
     sticky = "http://127.0.0.1:8701/index.php/post/6.html"
-    assert first["articles"][0]["url"] == second["articles"][0]["url"] == sticky
-    assert len(first["articles"]) == 11 and len(second["articles"]) == 5  # 1 + 10, 1 + 4
-    rest = [a["url"] for a in first["articles"][1:] + second["articles"][1:]]
+    assert first.articles[0]["url"] == second.articles[0]["url"] == sticky
+    assert len(first.articles) == 11 and len(second.articles) == 5  # 1 + 10, 1 + 4
+    rest = [a["url"] for a in first.articles[1:] + second.articles[1:]]
     assert sticky not in rest and len(set(rest)) == 14

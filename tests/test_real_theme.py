@@ -109,13 +109,13 @@ def test_the_mirror_behaves_as_the_platform(tmp_path):
                 assert response.headers.get("ETag") is None and response.headers.get("Last-Modified") is None
                 pages.append(parse_page(response.read(), url, NOW))
         # one view added before each render, our own included
-        assert [p["views"] for p in pages] == [site.readers(aid) + k for k in (1, 2, 3, 4)]
-        assert len({json.dumps(p["related"]) for p in pages}) > 1  # drawn anew on every render
-        assert {p["content_hash"] for p in pages} == {pages[0]["content_hash"]}
+        assert [p.record["views"] for p in pages] == [site.readers(aid) + k for k in (1, 2, 3, 4)]
+        assert len({json.dumps(p.record["related"]) for p in pages}) > 1  # drawn anew on every render
+        assert {p.record["content_hash"] for p in pages} == {pages[0].record["content_hash"]}
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(f"{base}index.php/post/1.html")
         assert missing.value.code == 404
-        assert parse_page(missing.value.read(), f"{base}index.php/post/1.html", NOW)["kind"] == "other"
+        assert parse_page(missing.value.read(), f"{base}index.php/post/1.html", NOW).kind == "other"
         with urllib.request.urlopen(f"{base}feed.php") as response:
             assert response.headers["Content-Type"].startswith("application/rss+xml")
             assert response.read().count(b"<item>") == 10
@@ -187,13 +187,13 @@ def test_a_broken_field_on_the_tpure_mirror_misses_its_first_choice(field):
             continue
         html_page = tpure.article_page(site, aid, "http://h/", "http://h/x", 5, 1)
         page = parse_page(html_page.encode(), f"http://h/index.php/post/{aid}.html", NOW)
-        assert watched not in page["_primary"], (field, aid)
+        assert watched not in page.primary, (field, aid)
     whole = MirrorSite(articles=30, now=NOW)
     aid = next(a for a in whole.ids if not whole.is_seed(a) and whole.article(a).shape == "full")
     page = parse_page(
         tpure.article_page(whole, aid, "http://h/", "http://h/x", 5, 1).encode(), "http://h/index.php/post/1.html", NOW
     )
-    assert watched in page["_primary"]
+    assert watched in page.primary
 
 
 def test_whole_counts_on_5x_are_exact_however_round(tmp_path):

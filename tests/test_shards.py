@@ -258,8 +258,7 @@ def shard_of(path: Path, events: list[tuple[str, int, str]]) -> Path:
         run = archive.start_run("articles", "127.0.0.1", BASE, started_at=first)
         for when, aid, text in events:
             url = f"{BASE}index.php/post/{site.ids[aid]}.html"
-            record = parse_page(render.article_page(site, site.ids[aid], BASE).encode(), url, NOW)
-            record.pop("kind")
+            record = dict(parse_page(render.article_page(site, site.ids[aid], BASE).encode(), url, NOW).record)
             record.update(fetched_at=when, body_text=text)
             archive.add_article(record)
             archive.flush()

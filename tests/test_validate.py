@@ -19,8 +19,7 @@ def record():
         "http://xuzhou.021cf.cn/index.php/post/2176.html",
         "2025-11-27T10:00:00+08:00",
     )
-    page.pop("kind")
-    return page
+    return dict(page.record)
 
 
 BREAKAGES = {

@@ -31,11 +31,4 @@ def parse(file, url, fetched_at, encoding):
         fetched = nz.utc_iso(fetched_at)
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 time: {fetched_at}", param_hint="--fetched-at") from exc
-    page = parse_page(body, url, fetched, encoding)
-    if page["kind"] == "article":
-        from ..core.validate import schema
-
-        page = {"kind": "article", **{key: page.get(key) for key in schema()["properties"]}}
-    elif page["kind"] == "error":
-        page = {"kind": "other", "error": page["reason"]}
-    click.echo(json.dumps(page, ensure_ascii=False, indent=2))
+    click.echo(json.dumps(parse_page(body, url, fetched, encoding).as_json(), ensure_ascii=False, indent=2))

@@ -38,7 +38,7 @@ class Exchange:
 class Harvest:
     kind: str  # article | listing | feed | not_modified | failure | other | none
     items: list = field(default_factory=list)
-    page: dict | None = None  # the parsed page, for the spider to follow its links
+    page: pages.Page | None = None  # the parsed page, for the spider to follow its links
     categories: list[dict] = field(default_factory=list)
 
 
@@ -93,16 +93,16 @@ def _harvest(exchange: Exchange, site: str) -> Harvest:
         except Exception:  # noqa: BLE001  (a parser bug: the listing part below still runs, guarded)
             found = []
     page = pages.parse_page(body, url, exchange.fetched_at, charset)
-    kind = page.get("kind")
+    kind = page.kind
     result = Harvest(kind if kind in ("article", "listing") else "other", page=page, categories=found)
     if role == "home":
         result.items.append(items.categories(site, found, exchange.fetched_at, name))
-    if kind == "article" and role != "home":
+    if isinstance(page, pages.ArticlePage) and role != "home":
         result.items.append(items.article(page, body, exchange.etag, exchange.last_modified))
-    elif kind == "listing":
+    elif isinstance(page, pages.ListingPage):
         result.items.append(items.listing(site, url, page, exchange.fetched_at))
-    elif role == "article" or kind == "error":
-        reason = page.get("reason") or f"not an article page (parsed as {kind})"
+    elif role == "article" or isinstance(page, pages.UnreadablePage):
+        reason = page.reason if isinstance(page, pages.UnreadablePage) else f"not an article page (parsed as {kind})"
         result.kind = "failure"
         result.items.append(items.failure(url, "parse", reason, status, body, exchange.retry))
     return result
@@ -115,6 +115,6 @@ def _feed(exchange: Exchange, site: str) -> Harvest:
     if exchange.status >= 400 or not feed.is_feed(exchange.body):
         return Harvest("other")
     page = feed.parse_feed(exchange.body, exchange.url, exchange.fetched_at)
-    if page["kind"] != "feed":
+    if not isinstance(page, pages.FeedPage):
         return Harvest("other", page=page)
     return Harvest("feed", [items.listing(site, exchange.url, page, exchange.fetched_at, "feed")], page=page)

@@ -86,24 +86,27 @@ class Failure:
     retry: bool = False  # a retry of a failure recorded by an earlier run
 
 
-def article(page: dict, body: bytes | None, etag: str | None = None, last_modified: str | None = None) -> Article:
-    """The Article item of a parsed article page (``kind`` already removed or not)."""
-    record = {key: value for key, value in page.items() if key != "kind" and not key.startswith("_")}
+def article(
+    page: pages.ArticlePage, body: bytes | None, etag: str | None = None, last_modified: str | None = None
+) -> Article:
+    """The Article item of a parsed article page (its record a copy: the pipelines clean it)."""
     return Article(
-        record,
+        dict(page.record),
         RawBody(body) if body is not None else None,
         etag,
         last_modified,
-        page.get("_declared_id"),
-        tuple(page.get("_primary") or ()),
+        page.declared_id,
+        page.primary,
     )
 
 
-def listing(site: str, url: str, page: dict, fetched_at: str, source: str = "listing") -> ListingSeen:
+def listing(
+    site: str, url: str, page: pages.ListingPage | pages.FeedPage, fetched_at: str, source: str = "listing"
+) -> ListingSeen:
     """Observations of the listing page's (or the feed's) items that belong to ``site`` (an item
     pointing at another host, or at no valid post id, says nothing about this site's articles)."""
     observations, seen = [], set()
-    for item in page["articles"]:
+    for item in page.articles:
         article_id = pages.article_id_from_url(item["url"])
         if article_id is None or pages.site_of(item["url"]) != site:
             continue

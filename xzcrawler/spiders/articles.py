@@ -282,7 +282,7 @@ class ArticlesSpider(scrapy.Spider):
             self.crawler.stats.inc_value("xz/feed_unavailable")
             return
         yield from result.items
-        for item in result.page["articles"]:
+        for item in result.page.articles:
             article_id = pages.article_id_from_url(item["url"])
             if article_id not in self.known and self._ours(item["url"]):
                 self.crawler.stats.inc_value("xz/found_by_feed")
@@ -303,14 +303,14 @@ class ArticlesSpider(scrapy.Spider):
                 meta={"xz_walk": walk},
             )
 
-    def _follow_listing(self, page, response):
+    def _follow_listing(self, page: pages.ListingPage, response):
         self.crawler.stats.inc_value("xz/listing_pages")
         category, walked = response.meta.get("xz_walk") or (response.url, 1)
-        if walked == 1 and page.get("last_page"):  # what the category's page bar announces
-            self.crawler.stats.inc_value("xz/listing_pages_announced", min(page["last_page"], self.max_listing_pages))
+        if walked == 1 and page.last_page:  # what the category's page bar announces
+            self.crawler.stats.inc_value("xz/listing_pages_announced", min(page.last_page, self.max_listing_pages))
         seen_in_walk = self._listed.setdefault(category, set())
         unseen = new = 0
-        for item in page["articles"]:
+        for item in page.articles:
             article_id = pages.article_id_from_url(item["url"])
             if article_id is None or not self._ours(item["url"]):
                 continue  # another host's article, or no post address: nothing of this site
@@ -321,7 +321,7 @@ class ArticlesSpider(scrapy.Spider):
             if article_id not in self.known:
                 new += 1
                 yield from self._follow_article(item["url"])
-        next_page = page["next_page"]
+        next_page = page.next_page
         if not next_page:
             return
         # Go on while the page showed an article new to the archive and to this walk (a refresh),
@@ -352,7 +352,7 @@ class ArticlesSpider(scrapy.Spider):
             return
         # related articles, and the previous and next article of the category (tpure's div.pages):
         # second paths to articles a listing misses
-        links = [related["url"] for related in result.page["related"]] + list(result.page.get("_neighbours") or ())
+        links = [related["url"] for related in result.page.record["related"]] + list(result.page.neighbours)
         for url in links:
             article_id = pages.article_id_from_url(url)
             if article_id is not None and article_id not in self.known and article_id not in self._requested:

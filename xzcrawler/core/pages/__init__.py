@@ -1,8 +1,9 @@
-"""Page objects: pure functions from saved input (bytes, url, fetch time) to dicts.
+"""Page objects: pure functions from saved input (bytes, url, fetch time) to typed pages
+(``records.py``: ArticlePage, ListingPage, FeedPage, OtherPage, UnreadablePage).
 
 No network, no database. ``parse_page`` never raises: a page that cannot be
-read is returned as ``{"kind": "error", "reason": ...}`` so callers can keep it
-raw with its reason.
+read is returned as ``UnreadablePage(reason)`` so callers can keep it raw with
+its reason.
 """
 
 from __future__ import annotations
@@ -20,8 +21,15 @@ from .article import parse_article
 from .common import article_id_from_url, element_text, first, pick
 from .decode import decode_html, whole_utf8
 from .listing import nav_categories, parse_listing, site_name
+from .records import ArticlePage, FeedPage, ListingPage, OtherPage, Page, UnreadablePage
 
 __all__ = [
+    "ArticlePage",
+    "FeedPage",
+    "ListingPage",
+    "OtherPage",
+    "Page",
+    "UnreadablePage",
     "parse_page",
     "parse_html",
     "classify",
@@ -80,7 +88,7 @@ class Classified(NamedTuple):
     kind: str  # article | listing | other
     heading: object  # the title element
     body: object  # the body element
-    theme: T.Theme  # the markup the page is read in (the first theme for no document)
+    theme: T.Theme | None  # the theme the page shows (themes.detect); None: none (or no document)
     primary: frozenset  # of "title", "body_text": found by the theme's first choice
 
 
@@ -92,10 +100,10 @@ def classify(doc, url: str) -> Classified:
     shape are 'other'.
     """
     if doc is None:
-        return Classified("other", None, None, T.THEMES[0], frozenset())
+        return Classified("other", None, None, None, frozenset())
     theme = T.detect(doc)
-    heading, title_primary, _ = T.pick(doc, theme, "title")
-    body, body_primary, _ = T.pick(doc, theme, "body")
+    heading, title_primary, _ = T.pick(doc, T.reading(theme), "title")
+    body, body_primary, _ = T.pick(doc, T.reading(theme), "body")
     primary = frozenset(name for name, hit in (("title", title_primary), ("body_text", body_primary)) if hit)
     heading_text = element_text(heading) if heading is not None else ""
     if any(marker in heading_text for marker in X.NOT_FOUND_MARKERS):
@@ -108,7 +116,7 @@ def classify(doc, url: str) -> Classified:
         )
         if any(marker in probe for marker in X.NOT_FOUND_MARKERS):
             return Classified("other", None, None, theme, primary)
-        if T.pick_all(doc, theme, "list_items")[0]:
+        if T.pick_all(doc, T.reading(theme), "list_items")[0]:
             return Classified("listing", None, None, theme, primary)
     if body is not None or heading is not None:
         return Classified("article", heading, body, theme, primary)
@@ -119,22 +127,20 @@ def classify(doc, url: str) -> Classified:
     return Classified("other", None, None, theme, primary)
 
 
-def parse_html(doc, url: str, fetched_at=None) -> dict:
+def parse_html(doc, url: str, fetched_at=None) -> ArticlePage | ListingPage | OtherPage:
     found = classify(doc, url)
     if found.kind == "article":
-        return {
-            "kind": "article",
-            **parse_article(doc, url, fetched_at, found.heading, found.body, found.theme, found.primary),
-        }
+        return parse_article(doc, url, fetched_at, found.heading, found.body, found.theme, found.primary)
     if found.kind == "listing":
         return parse_listing(doc, url, fetched_at, found.theme)
-    return {"kind": "other"}
+    return OtherPage()
 
 
-def parse_page(body: bytes, url: str, fetched_at=None, header_encoding: str | None = None) -> dict:
-    """Parse saved bytes. Always returns a dict with a 'kind'; never raises."""
+def parse_page(body: bytes, url: str, fetched_at=None, header_encoding: str | None = None) -> Page:
+    """Parse saved bytes into a typed page (its ``kind``: article, listing, other, error); never
+    raises."""
     try:
         doc, _ = load_document(body, header_encoding)
         return parse_html(doc, url, nz.utc_iso(fetched_at))
     except Exception as exc:  # a parser bug must not lose the page: report it
-        return {"kind": "error", "reason": f"{type(exc).__name__}: {exc}"}
+        return UnreadablePage(f"{type(exc).__name__}: {exc}")

@@ -8,6 +8,7 @@ from .. import normalize as nz
 from . import themes as T
 from . import xpaths as X
 from .common import article_id_from_url, element_text, first, pick, site_title_suffix_removed
+from .records import ArticlePage
 
 # --- what the site adds around bodies (its own promo/contact block and copyright) ---
 # The site's block is recognised by where it lives: tpure's div.copynotice (post-single.php) and the
@@ -355,9 +356,13 @@ def _declared_id(doc) -> int | None:
     return None
 
 
-def parse_article(doc, url: str, fetched_at, title_el, body_el, theme: T.Theme, primary: frozenset) -> dict:
+def parse_article(
+    doc, url: str, fetched_at, title_el, body_el, shown: T.Theme | None, primary: frozenset
+) -> ArticlePage:
     """The archive record of an article page, from what classify() found: the title and body
-    elements (or None), the theme, and which of title and body its first choice found."""
+    elements (or None), the theme the page shows (None: none), and which of title and body its
+    first choice found."""
+    theme = T.reading(shown)
     fetched_iso = nz.utc_iso(fetched_at)
     if title_el is None:
         title_el = pick(doc, X.ANY_H1)
@@ -396,16 +401,10 @@ def parse_article(doc, url: str, fetched_at, title_el, body_el, theme: T.Theme, 
 
     body_text = "\n\n".join(paragraphs)
     primary = set(meta["primary"]) | set(primary)
-    return {
+    record = {
         "url": url,
         "site": nz.site_of(url),
         "article_id": article_id_from_url(url),  # identity comes from the address, never from the markup
-        "_declared_id": _declared_id(doc),  # not part of the record: the identity check reads it
-        # watched fields found by their first-choice selector (the others came from fallbacks, if at all)
-        "_primary": sorted(primary),
-        "_theme": theme.name,  # the markup the page was read in
-        # the previous and next article (tpure: within the category): a second path to articles
-        "_neighbours": _neighbours(doc, theme, url),
         "title": title,
         "category": category,
         "category_url": category_url,
@@ -429,6 +428,15 @@ def parse_article(doc, url: str, fetched_at, title_el, body_el, theme: T.Theme, 
         "content_hash": nz.content_hash(body_text),
         "fetched_at": fetched_iso,
     }
+    return ArticlePage(
+        record,
+        declared_id=_declared_id(doc),
+        # watched fields found by their first-choice selector (the others came from fallbacks, if at all)
+        primary=tuple(sorted(primary)),
+        theme=shown.name if shown is not None else None,
+        # the previous and next article (tpure: within the category): a second path to articles
+        neighbours=tuple(_neighbours(doc, theme, url)),
+    )
 
 
 def _neighbours(doc, theme: T.Theme, base_url: str) -> list[str]:

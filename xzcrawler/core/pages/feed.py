@@ -18,6 +18,7 @@ from lxml import etree
 
 from .. import normalize as nz
 from .common import article_id_from_url
+from .records import FeedPage, UnreadablePage
 
 MAX_ITEMS = 200  # the platform prints 10 (a setting can raise it); more is no feed of this site
 
@@ -60,16 +61,16 @@ def _published(text: str | None, fetched_at: str) -> dict | None:
     return fields if fields["published_precision"] == "second" else None
 
 
-def parse_feed(body: bytes, url: str, fetched_at) -> dict:
-    """``{"kind": "feed", "articles": [{"url", "title", "published_text", date fields...}]}``, or
-    ``{"kind": "error", "reason": ...}`` for what is not an RSS feed. Never raises."""
+def parse_feed(body: bytes, url: str, fetched_at) -> FeedPage | UnreadablePage:
+    """The feed's items (url, title, published_text, date fields), or UnreadablePage for what is
+    not an RSS feed. Never raises."""
     fetched_iso = nz.utc_iso(fetched_at)
     try:
         root = etree.fromstring(body, _PARSER)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        return {"kind": "error", "reason": f"not an RSS feed: {exc}"}
+        return UnreadablePage(f"not an RSS feed: {exc}")
     if root is None or root.tag != "rss":
-        return {"kind": "error", "reason": "not an RSS feed: no <rss> root"}
+        return UnreadablePage("not an RSS feed: no <rss> root")
     articles = []
     for item in root.iterfind("channel/item"):
         if len(articles) >= MAX_ITEMS:
@@ -88,4 +89,4 @@ def parse_feed(body: bytes, url: str, fetched_at) -> dict:
                 **(dates or dict.fromkeys(nz.DATE_FIELDS)),
             }
         )
-    return {"kind": "feed", "url": url, "articles": articles}
+    return FeedPage(url, articles)

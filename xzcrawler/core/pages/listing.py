@@ -6,6 +6,7 @@ from .. import normalize as nz
 from . import themes as T
 from . import xpaths as X
 from .common import element_text, first
+from .records import ListingPage
 
 
 def _page_number(url: str | None) -> int | None:
@@ -17,9 +18,11 @@ def _page_number(url: str | None) -> int | None:
     return 1 if X.CATEGORY_URL.search(url) else None
 
 
-def parse_listing(doc, url: str, fetched_at, theme: T.Theme | None = None) -> dict:
+def parse_listing(doc, url: str, fetched_at, shown: T.Theme | None = None) -> ListingPage:
+    """The listing page's items, next page and last page; ``shown``: the theme the page shows
+    (themes.detect), if any."""
     fetched_iso = nz.utc_iso(fetched_at)
-    theme = theme or T.detect(doc)
+    theme = T.reading(shown)
     articles = []
     seen = set()
     items, item_theme = T.pick_all(doc, theme, "list_items")
@@ -65,13 +68,13 @@ def parse_listing(doc, url: str, fetched_at, theme: T.Theme | None = None) -> di
             last_page = max(numbers) if numbers else None
     elif articles:
         last_page = _page_number(url) or 1
-    return {"kind": "listing", "articles": articles, "next_page": next_page, "last_page": last_page}
+    return ListingPage(articles, next_page, last_page, shown.name if shown else None)
 
 
 def nav_categories(doc, url: str) -> list[dict]:
     """Category links of the site navigation, in page order."""
     found, seen = [], set()
-    theme = T.detect(doc) if doc is not None else T.THEMES[0]
+    theme = T.reading(T.detect(doc) if doc is not None else None)
     links = theme.nav_links(doc) or [a for t in T.THEMES if t is not theme for a in t.nav_links(doc)]
     for link in links:
         href = nz.absolute_url(link.get("href"), url)

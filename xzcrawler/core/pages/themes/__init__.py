@@ -104,15 +104,23 @@ THEMES: tuple[Theme, ...] = (tpure.THEME, xzcf.THEME)
 BY_NAME = {theme.name: theme for theme in THEMES}
 
 
-def detect(doc) -> Theme:
-    """The theme whose signature the page shows most (the first theme when none shows any)."""
-    best, best_score = THEMES[0], 0
+def detect(doc) -> Theme | None:
+    """The theme whose signature the page shows most; None when it shows none (the caller reads it
+    with every theme's selectors, ``reading_order``)."""
+    best, best_score = None, 0
     marks = Marks.of(doc)
     for theme in THEMES:
         score = theme.score(marks)
         if score > best_score:
             best, best_score = theme, score
     return best
+
+
+def reading(shown: Theme | None) -> Theme:
+    """The theme a page is read in: the one it shows, else the first of THEMES (whose selectors
+    ``pick`` tries first, then every other theme's: a page of no known theme still yields what
+    any theme's selectors find; the record says no theme was shown)."""
+    return shown if shown is not None else THEMES[0]
 
 
 def _order(theme: Theme) -> tuple[Theme, ...]:
