@@ -35,7 +35,7 @@ class MemoryStore:
             raise NotAnArchive(f"no archive at {path}")
         else:
             state = {"identity": uuid.uuid4().hex, "articles": [], "failures": {}, "runs": [], "warc": [], "marks": []}
-            state.update(snapshots=[], refinements=[], traits={})
+            state.update(snapshots=[], refinements=[], traits={}, images=[])
         self._identity = state["identity"]
         self.articles = {(a["row"]["site"], a["row"]["article_id"]): a for a in state["articles"]}
         self.snapshots: list[list] = state["snapshots"]  # view_snapshots' columns
@@ -47,6 +47,7 @@ class MemoryStore:
         self.runs: list[dict] = state["runs"]
         self.warc: list[dict] = state["warc"]
         self.marks = {(url, at): ids for url, at, ids in state["marks"]}
+        self.images = {(row["url"], row["fetched_at"]): row for row in state.get("images", [])}
 
     # -- counters, identity ----------------------------------------------------------------------
     @property
@@ -89,7 +90,7 @@ class MemoryStore:
             for url, f in self.failures.items()
             if f["resolved_at"] is None
             and f["attempts"] < max_attempts
-            and f["kind"] != "trap"
+            and f["kind"] not in ("trap", "image")
             and nz.site_of(url) == site
         ]
 
@@ -206,6 +207,27 @@ class MemoryStore:
         self.counts["failures_resolved"] += 1
         return 1
 
+    def add_image(self, capture) -> bool:
+        key = (capture.url, capture.fetched_at)
+        if key in self.images:
+            return False
+        self.images[key] = {
+            "url": capture.url,
+            "fetched_at": capture.fetched_at,
+            "status": capture.status,
+            "content_type": capture.content_type,
+            "bytes": capture.length,
+            "digest": capture.digest,
+            "width": capture.width,
+            "height": capture.height,
+            "format": capture.format,
+        }
+        self.counts["images"] += 1
+        return True
+
+    def held_images(self) -> set[tuple[str, str]]:
+        return {nz.page_key(url) for url, _ in self.images}
+
     def record_categories(self, site, categories, when, name=None) -> None:
         pass
 
@@ -284,6 +306,7 @@ class MemoryStore:
                 "snapshots": self.snapshots,
                 "refinements": self.refinements,
                 "traits": self.site_traits,
+                "images": list(self.images.values()),
             }
             self.path.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
 

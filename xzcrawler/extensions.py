@@ -116,6 +116,7 @@ class RunRecorder:
             "max_error_rate": settings.max_error_rate,
             "drift_points": settings.drift_points,
             "drift_min_seen": settings.drift_min_observations,
+            "max_image_failure_rate": settings.max_image_failure_rate,
         }
         self.drift_runs = settings.drift_runs
         self.run_id: int | None = None
@@ -150,6 +151,8 @@ class RunRecorder:
                 # articles may hide unknown ones further on: walk every listing page this time
                 spider.walk_all = spider.full or store.last_run_status(site) not in (None, "finished")
                 spider.retry_urls = store.pending_failures(site, self.max_attempts)
+                if spider.image_settings is not None:  # photos held whole are not fetched again
+                    spider.held_images = store.held_images()
                 # stored addresses elsewhere: none moves before the new address has shown it serves
                 # the same posts (core.moves; the spider asks it for these)
                 if moves.elsewhere(spider.known, spider.site_url):

@@ -66,6 +66,8 @@ class SiteOnlyMiddleware(OffsiteMiddleware):
     def should_follow(self, request, spider) -> bool:
         parts = urlparse_cached(request)
         hosts = getattr(spider, "allowed_hosts", None) or set(getattr(spider, "allowed_domains", None) or ())
+        if request.meta.get("xz_image") and getattr(spider, "image_settings", None) is not None:
+            hosts = {*hosts, *spider.image_settings.image_hosts}  # photos of the hosts XZ_IMAGE_HOSTS names
         return parts.scheme in ("http", "https") and site_of(request.url) in hosts
 
 

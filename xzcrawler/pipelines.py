@@ -151,6 +151,6 @@ class StorePipeline:
     @_count.register
     def _(self, item: items.Failure, changed: int) -> None:
         self.stats.inc_value(f"{'xz/failures_retried' if item.retry else 'xz/failures'}/{item.kind}")
-        if item.kind == "robots":  # obeyed, not failed: recorded, not counted against the run
+        if item.kind in ("robots", "image"):  # obeyed, not failed; a photo has its own limit (health)
             return
         (self.retried_urls if item.retry else self.failed_urls).add(item.url)

@@ -130,3 +130,13 @@ CONCURRENT_ITEMS = 4
 XZ_WARC_ENABLED = True
 XZ_WARC_DIR = None
 XZ_WARC_MAX_BYTES = 100_000_000
+
+# Photos (issue 31): each body image of every stored article (its real address, data-original,
+# never the lazy-load placeholder) fetched once through this crawl's downloader (robots, throttle,
+# retries) into the WARC; listed in image_captures. The site's own uploads, and those of these
+# hosts. A missing or broken image is an image failure, counted apart from the pages' failures:
+# it fails the run (exit 3) only past XZ_MAX_IMAGE_FAILURE_RATE of the images asked for.
+XZ_IMAGES = True
+XZ_IMAGE_HOSTS = []
+XZ_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+XZ_MAX_IMAGE_FAILURE_RATE = 0.5

@@ -166,6 +166,15 @@ def _feed_path(name, value):
     return value
 
 
+def _hosts(name, value):
+    """Host names (as ``site_of`` gives them: lower case, no port for 80/443, no ``www.``)."""
+    hosts = [part.strip().lower() for part in _site_list(value) if part and part.strip()]
+    bad = [host for host in hosts if "/" in host or " " in host or ":" in host.rstrip("0123456789").rstrip(":")]
+    if bad:
+        raise ConfigError(f"{name} must list host names such as img.021cf.cn, no URLs (got {bad[0]!r})")
+    return tuple(host.removeprefix("www.") for host in hosts)
+
+
 def _network(name, value):
     urls = [site_url(url, name) for url in _site_list(value)]
     if not urls:
@@ -201,6 +210,10 @@ RULES: dict[str, Callable] = {
     "XZ_WARC_ENABLED": _boolean,
     "XZ_WARC_DIR": _path(allow_none=True),
     "XZ_WARC_MAX_BYTES": _number(int, 1024 * 1024),
+    "XZ_IMAGES": _boolean,
+    "XZ_IMAGE_HOSTS": _hosts,
+    "XZ_IMAGE_MAX_BYTES": _number(int, 1024),
+    "XZ_MAX_IMAGE_FAILURE_RATE": _number(float, 0, 1),
 }
 
 SPIDER_ARGUMENTS = {
@@ -262,6 +275,10 @@ class XzSettings:
     warc_enabled: bool
     warc_dir: str | None
     warc_max_bytes: int
+    images: bool  # capture the body images of every stored article (into the WARC)
+    image_hosts: tuple[str, ...]  # hosts besides the site's own whose images are captured
+    image_max_bytes: int
+    max_image_failure_rate: float
 
     @property
     def export_file(self) -> Path:

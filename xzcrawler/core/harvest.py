@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from . import items, pages
+from . import images, items, pages
 from .pages import feed
 from .pages.decode import charset_of
 
@@ -29,24 +29,26 @@ class Exchange:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    role: str | None = None  # "home" | "listing" | "article" | "feed"; None: from the address
+    role: str | None = None  # "home" | "listing" | "article" | "feed" | "image"; None: from the address
     retry: bool = False
     article_id: int | None = None  # of a conditional request (its 304 has no body to say)
 
 
 @dataclass
 class Harvest:
-    kind: str  # article | listing | feed | not_modified | failure | other | none
+    kind: str  # article | listing | feed | not_modified | failure | image | image_failure | other | none
     items: list = field(default_factory=list)
     page: pages.Page | None = None  # the parsed page, for the spider to follow its links
     categories: list[dict] = field(default_factory=list)
 
 
-def role_of(url: str, body: bytes = b"") -> str:
+def role_of(url: str, body: bytes = b"", content_type: str | None = None) -> str:
     """What a capture was fetched as, when only its address and bytes are known (a re-extraction):
     the feed by what it is, an RSS document, wherever XZ_FEED_PATH put it (the crawl's setting is
-    not asked again: one definition of the feed's address, the setting's)."""
+    not asked again: one definition of the feed's address, the setting's); a photo by its type."""
     path = urlsplit(url).path
+    if (content_type or "").lower().startswith(images.IMAGE_TYPES) or path.lower().endswith(images.SUFFIXES):
+        return "image"
     if path in HOME_PATHS:
         return "home"
     if feed.is_feed(body):
@@ -55,7 +57,7 @@ def role_of(url: str, body: bytes = b"") -> str:
 
 
 # What a page fetched well is harvested as, when it is no article: its failures close at once.
-FETCHED_WELL = ("listing", "feed", "not_modified", "other")
+FETCHED_WELL = ("listing", "feed", "not_modified", "other", "image")
 
 
 def harvest(exchange: Exchange, site: str) -> Harvest:
@@ -70,7 +72,9 @@ def _harvest(exchange: Exchange, site: str) -> Harvest:
     url, status, body = exchange.url, exchange.status, exchange.body
     if urlsplit(url).path == "/robots.txt":
         return Harvest("none")
-    role = exchange.role or role_of(url, body)
+    role = exchange.role or role_of(url, body, exchange.content_type)
+    if role == "image":
+        return _image(exchange)
     if status == 304:
         article_id = exchange.article_id or pages.article_id_from_url(url)
         return Harvest("not_modified", [items.NotModified(site, article_id, exchange.fetched_at)] if article_id else [])
@@ -106,6 +110,29 @@ def _harvest(exchange: Exchange, site: str) -> Harvest:
         result.kind = "failure"
         result.items.append(items.failure(url, "parse", reason, status, body, exchange.retry))
     return result
+
+
+def _image(exchange: Exchange) -> Harvest:
+    """A photo of a post: captured when the bytes are a whole picture, else an image failure
+    (counted apart from the pages' failures) that says what came instead."""
+    seen = images.inspect(exchange.status, exchange.content_type, exchange.body)
+    if not seen.ok:
+        failure = items.failure(
+            exchange.url, "image", seen.reason or "no picture", exchange.status, None, exchange.retry
+        )
+        return Harvest("image_failure", [failure])
+    captured = items.ImageCaptured(
+        exchange.url,
+        exchange.fetched_at,
+        exchange.status,
+        seen.content_type,
+        seen.length,
+        seen.digest,
+        seen.width,
+        seen.height,
+        seen.format,
+    )
+    return Harvest("image", [captured])
 
 
 def _feed(exchange: Exchange, site: str) -> Harvest:

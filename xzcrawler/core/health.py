@@ -108,7 +108,13 @@ def _fallen(stats: dict, prefix: str, hit: str, rates, previous: list[dict], min
 
 
 def assess(
-    stats: dict, previous: list[dict], *, max_error_rate: float, drift_points: float, drift_min_seen: int
+    stats: dict,
+    previous: list[dict],
+    *,
+    max_error_rate: float,
+    drift_points: float,
+    drift_min_seen: int,
+    max_image_failure_rate: float = 1.0,
 ) -> Verdict:
     reason = stats.get("finish_reason")
     if stats.get("xz/storage_errors") or stats.get("xz/articles_not_written"):
@@ -136,8 +142,17 @@ def assess(
     # each address that failed in this run counts once; retries of earlier failures do not count,
     # a bug in a callback does
     failures = stats.get("xz/failed_urls", 0) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
-    if failures > max_error_rate * responses:
-        return Verdict(ERRORS, f"{failures} failed pages for {responses} responses (limit {max_error_rate:.0%})")
+    pages = responses - stats.get("xz/image_responses", 0)  # (photos have their own limit, below)
+    if failures > max_error_rate * pages:
+        return Verdict(ERRORS, f"{failures} failed pages for {pages} responses (limit {max_error_rate:.0%})")
+    # a missing or broken photo is counted apart: it costs only itself, up to its own limit
+    asked, lost = stats.get("xz/images_requested", 0), stats.get("xz/failures/image", 0)
+    if asked and lost > max_image_failure_rate * asked:
+        return Verdict(
+            ERRORS,
+            f"{lost} of {asked} photos could not be captured (limit {max_image_failure_rate:.0%}, "
+            "XZ_MAX_IMAGE_FAILURE_RATE); each is recorded in failures with its reason (kind 'image')",
+        )
     if stats.get("xz/walks_incomplete"):
         return Verdict(
             INCOMPLETE,

@@ -75,6 +75,22 @@ class SiteMoved:
 
 
 @dataclass
+class ImageCaptured:
+    """A photo fetched whole (core.images.inspect said so): kept in the WARC, listed in
+    ``image_captures``. A missing or broken one is a Failure of kind "image" instead."""
+
+    url: str
+    fetched_at: str
+    status: int
+    content_type: str | None
+    length: int
+    digest: str
+    width: int
+    height: int
+    format: str | None
+
+
+@dataclass
 class Failure:
     """What could not be archived, kept raw with its reason."""
 

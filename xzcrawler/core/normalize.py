@@ -542,6 +542,13 @@ def site_of(url: str) -> str:
     return host[4:] if host.startswith("www.") and host.count(".") > 1 else host
 
 
+def page_key(url: str) -> tuple[str, str]:
+    """(site key, path and query) of a URL: the same page wherever the site answers (another port
+    or scheme), as failures are resolved and held photos recognised."""
+    parts = urlsplit(url)
+    return (site_of(url), parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 _NUMBERS = re.compile(r"(\d+)")
 
 

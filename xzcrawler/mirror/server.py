@@ -12,7 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import render, tpure
+from . import images, render, tpure
 from .site import MirrorSite
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,9 @@ def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, floa
     """(status, content type, body, last-modified timestamp or None) for a path. A tpure site
     answers as Z-BlogPHP does: its PHP pages carry no validators (the platform's Http304 in
     c_system_common.php serves only its static files), so ``None`` there means "no ETag either"."""
+    image = images.route(path.split("?", 1)[0].split("#", 1)[0])
+    if image is not None:  # a static file of the web server, whatever the theme
+        return (*image, site.epoch.timestamp() if image[0] == 200 else None)
     if site.profile.theme == "tpure":
         return _route_tpure(site, path, base)
     path = path.split("?", 1)[0].split("#", 1)[0]
@@ -108,7 +111,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         base = f"http://{host}"
         status, content_type, body, modified = route(self.site, self.path, base)
-        dynamic = self.site.profile.theme == "tpure"  # Z-BlogPHP's pages: no ETag, no Last-Modified
+        # Z-BlogPHP's pages: no ETag, no Last-Modified (its static files are the web server's: they have them)
+        dynamic = self.site.profile.theme == "tpure" and not images.is_image_path(self.path.split("?", 1)[0])
         etag = None if dynamic else self.site.etag_for(body)
         last_modified = email.utils.formatdate(modified, usegmt=True) if modified else None
         if status == 200 and etag is not None and self._not_modified(etag, modified):
@@ -120,7 +124,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         encoding = None
-        if "gzip" in (self.headers.get("Accept-Encoding") or "") and len(body) > 256:
+        compressible = not content_type.startswith("image/")  # (nginx's gzip_types: text, not pictures)
+        if compressible and "gzip" in (self.headers.get("Accept-Encoding") or "") and len(body) > 256:
             body, encoding = gzip.compress(body, compresslevel=5, mtime=0), "gzip"
         self.send_response(status)
         self.send_header("Content-Type", content_type)

@@ -21,7 +21,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
-from ..core import items, moves, pages
+from ..core import images, items, moves, pages
 from ..core import normalize as nz
 from ..core.config import NETWORK, ConfigError, check_spider_arguments, site_url
 from ..core.harvest import Exchange, Harvest, harvest
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 # the next listing page is taken, so the queue holds about one page of requests per category.
 # (Listings first would queue every article of the site in memory: ~2 KB each, benchmarks/memory.py.)
 LISTING_PRIORITY = -10
+# Photos after the pages they belong to (a photo's request holds a few hundred bytes in the queue;
+# the page it came from is stored by then), before the next listing page.
+IMAGE_PRIORITY = -5
 RELATED_BATCH = 500
 
 
@@ -75,6 +78,10 @@ class ArticlesSpider(scrapy.Spider):
         self.known: dict[int, dict] = {}
         self.walk_all = self.full
         self.retry_urls: list[str] = []
+        # Photos (XZ_IMAGES; None: off, or no WARC to keep them in): what the archive holds whole,
+        # as (site key, path), loaded with the start state; those asked for in this run.
+        self.image_settings = None
+        self.held_images: set[tuple[str, str]] = set()
 
     @property
     def clock(self):
@@ -96,6 +103,8 @@ class ArticlesSpider(scrapy.Spider):
         spider.policy = settings.refetch_policy
         spider.max_listing_pages = settings.max_listing_pages
         spider.feed_url = settings.feed_url(spider.site_url)
+        if settings.images and settings.warc_enabled:
+            spider.image_settings = settings
         crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
         crawler.signals.connect(spider._redirect_dropped, signal=signals.request_dropped)
         return spider
@@ -350,6 +359,7 @@ class ArticlesSpider(scrapy.Spider):
         yield from result.items
         if result.kind != "article":
             return
+        yield from self._follow_images(result.page.record)
         # related articles, and the previous and next article of the category (tpure's div.pages):
         # second paths to articles a listing misses
         links = [related["url"] for related in result.page.record["related"]] + list(result.page.neighbours)
@@ -386,6 +396,36 @@ class ArticlesSpider(scrapy.Spider):
                 headers["If-Modified-Since"] = conditional["last_modified"]
             meta = {"handle_httpstatus_list": [304], "xz_article_id": conditional["article_id"]}
         yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, headers=headers, meta=meta)
+
+    # -- photos (issue 31) ----------------------------------------------------------------------
+    def _follow_images(self, record: dict):
+        """Each body image of a stored article not held whole yet, asked for once per run through
+        this crawl's downloader (robots, throttle, retries, the WARC recorder), within
+        XZ_IMAGE_MAX_BYTES; the site's own and XZ_IMAGE_HOSTS' (core.images.to_capture)."""
+        settings = self.image_settings
+        if settings is None:
+            return
+        for url in images.to_capture(record.get("images"), self.site_key, settings.image_hosts):
+            if nz.page_key(url) in self.held_images or not self._once(url):
+                continue
+            self.crawler.stats.inc_value("xz/images_requested")
+            yield scrapy.Request(
+                url,
+                callback=self.parse_image,
+                errback=self.on_image_error,
+                priority=IMAGE_PRIORITY,
+                meta={"download_maxsize": settings.image_max_bytes, "handle_httpstatus_all": True, "xz_image": True},
+            )
+
+    def parse_image(self, response):
+        self.crawler.stats.inc_value("xz/image_responses")
+        yield from self._harvest(response, "image").items
+
+    def on_image_error(self, failure):
+        """No response at all (refused, too large, robots): an image failure with its reason."""
+        request = failure.request
+        kind = "robots" if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value) else "image"
+        yield items.failure(request.url, kind, f"{failure.type.__name__}: {failure.getErrorMessage()}", None, None)
 
     def on_error(self, failure):
         request = failure.request

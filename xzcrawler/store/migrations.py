@@ -440,3 +440,28 @@ def m016_views_rounded(db: Database) -> None:
             f"UPDATE {table} SET {'views_rounded' if table == 'articles' else 'rounded'} = "
             f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} >= 10000 AND {column} % 100 = 0 THEN 1 ELSE 0 END"
         )
+
+
+@migrations()
+def m017_image_captures(db: Database) -> None:
+    """- image_captures: each photo fetched whole (issue 31), one row per capture: the address,
+    when, status, type, bytes, the payload's digest (its WARC record's WARC-Payload-Digest: the
+    record is found in warc_records by url and fetched_at), width, height, format. The article a
+    photo belongs to is the ``images`` view's (an address may show in several posts). A missing or
+    broken photo is a failure of kind 'image' instead.
+    """
+    db["image_captures"].create(
+        {
+            "url": str,
+            "fetched_at": str,
+            "status": int,
+            "content_type": str,
+            "bytes": int,
+            "digest": str,
+            "width": int,
+            "height": int,
+            "format": str,
+        },
+        pk=("url", "fetched_at"),
+    )
+    db["image_captures"].create_index(["digest"])

@@ -77,6 +77,12 @@ class Store(Protocol):
 
     def record_categories(self, site: str, categories: list[dict], when: str, name: str | None = None) -> None: ...
 
+    def add_image(self, capture) -> bool:
+        """Keep a photo fetched whole (core.items.ImageCaptured), once per capture; True if new."""
+
+    def held_images(self) -> set[tuple[str, str]]:
+        """(site key, path) of each photo held whole: a refresh does not fetch it again."""
+
     def record_failure(
         self,
         url: str,

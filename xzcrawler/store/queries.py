@@ -53,13 +53,18 @@ class Queries:
         )
         return {aid: {"title": title, "content_hash": digest} for aid, title, digest in cursor}
 
+    def held_images(self) -> set[tuple[str, str]]:
+        """The photos the archive holds whole (a row of image_captures), each as (site key, path):
+        a refresh does not fetch them again, whatever port or scheme the site answers on now."""
+        return {nz.page_key(url) for (url,) in self.db.execute("SELECT DISTINCT url FROM image_captures")}
+
     def pending_failures(self, site: str, max_attempts: int) -> list[str]:
         """URLs of ``site`` whose last attempt failed and that have attempts left (a listing trap
-        is not retried: it would walk the trap again)."""
+        is not retried: it would walk the trap again; a photo is asked for again with its post)."""
         return [
             url
             for (url,) in self.db.execute(
-                "SELECT url FROM failures WHERE resolved_at IS NULL AND attempts < ? AND kind != 'trap' "
+                "SELECT url FROM failures WHERE resolved_at IS NULL AND attempts < ? AND kind NOT IN ('trap', 'image') "
                 "ORDER BY first_seen",
                 [max_attempts],
             )

@@ -499,6 +499,31 @@ class SqliteStore(Queries):
                 )
         return len(old)
 
+    # -- photos -------------------------------------------------------------
+    def add_image(self, capture) -> bool:
+        """Keep a photo fetched whole (core.items.ImageCaptured); the same capture again (a
+        re-extraction) records nothing again. Its failures, if any, are resolved. True if new."""
+        row = {
+            "url": capture.url,
+            "fetched_at": capture.fetched_at,
+            "status": capture.status,
+            "content_type": capture.content_type,
+            "bytes": capture.length,
+            "digest": capture.digest,
+            "width": capture.width,
+            "height": capture.height,
+            "format": capture.format,
+        }
+        with _storage(), self.transaction():
+            before = self.db.conn.total_changes
+            self.db.execute(
+                f"INSERT OR IGNORE INTO image_captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            added = self.db.conn.total_changes > before
+        self.counts["images"] += added
+        return added
+
     # -- failures -----------------------------------------------------------
     def record_failure(
         self,
@@ -750,6 +775,4 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def _same_page(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return (nz.site_of(url), parts.path + (f"?{parts.query}" if parts.query else ""))
+_same_page = nz.page_key

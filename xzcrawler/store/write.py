@@ -54,3 +54,9 @@ def _(item: items.Failure, store) -> int:
 def _(item: items.SiteMoved, store) -> int:
     store.rebase(item.site, item.base_url)
     return 0
+
+
+@write_item.register
+def _(item: items.ImageCaptured, store) -> int:
+    store.add_image(item)  # (its failures close by the PageFetched that follows it)
+    return 0

@@ -8,8 +8,6 @@ Each file opens with a warcinfo record naming the archive that owns it (``OWNER_
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import http
 import io
 import logging
@@ -19,6 +17,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+from ..core.images import payload_digest
 
 logger = logging.getLogger(__name__)
 DROP_HEADERS = {b"transfer-encoding"}  # Scrapy hands over the body de-chunked
@@ -219,8 +219,3 @@ class WarcFiles:
         if self._writer is None:
             self._open()
         return self._writer
-
-
-def payload_digest(body: bytes) -> str:
-    """The WARC-Payload-Digest of a body, as warcio writes it (SHA-1, base32)."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")

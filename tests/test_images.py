@@ -1,0 +1,186 @@
+"""The photos of the posts (issue 31): every body image of every stored article captured into
+the WARC once, never the lazy-load placeholder; a missing or broken one a recorded image failure,
+counted apart; a refresh fetches no photo it holds; a re-extraction keeps the same captures."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import NOW, cli, crawl_ok, run_crawl
+from xzcrawler.core import health
+from xzcrawler.core.images import inspect, payload_digest, to_capture
+from xzcrawler.mirror import images as mirror_images
+from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.site import MirrorSite
+from xzcrawler.warc import read_response
+
+
+def _png(width=8, height=6) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_what_a_fetched_image_address_gave():
+    whole = _png()
+    seen = inspect(200, "image/png", whole)
+    assert seen.ok and (seen.width, seen.height, seen.format) == (8, 6, "PNG")
+    assert seen.digest == payload_digest(whole) and seen.length == len(whole)
+    assert inspect(404, "text/html", b"<html>404</html>").reason == "HTTP 404"
+    assert inspect(200, "text/html; charset=utf-8", b"<html>guard</html>").reason == "not an image: text/html"
+    assert inspect(200, "image/png", whole[: len(whole) // 2]).reason.startswith("broken:")
+    assert inspect(200, "image/jpeg", b"").reason == "empty"
+    assert inspect(None, None, None).reason == "no response"
+    # a picture that claims 100,000 x 100,000 pixels is refused before it is decoded (a bomb)
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    bomb = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    refused = inspect(200, "image/png", bomb)
+    assert not refused.ok and ("too large" in refused.reason or "broken" in refused.reason)
+
+
+def test_which_addresses_are_captured():
+    site = "xuzhou.021cf.cn"
+    found = to_capture(
+        [
+            {"src": "http://xuzhou.021cf.cn/zb_users/upload/2024/09/1.jpg"},
+            {"src": "http://xuzhou.021cf.cn/zb_users/upload/2024/09/1.jpg"},  # twice in the post: once
+            {"src": "http://xuzhou.021cf.cn/zb_users/theme/tpure/style/images/lazyload.png"},  # the placeholder
+            {"src": "http://img.other.cn/a.jpg"},  # another host: only when XZ_IMAGE_HOSTS names it
+            {"src": "data:image/png;base64,AAAA"},
+            {"src": None},
+            {"src": "http://www.xuzhou.021cf.cn/zb_users/upload/2024/09/2.jpg"},  # www. is the same site
+        ],
+        site,
+    )
+    assert found == [
+        "http://xuzhou.021cf.cn/zb_users/upload/2024/09/1.jpg",
+        "http://www.xuzhou.021cf.cn/zb_users/upload/2024/09/2.jpg",
+    ]
+    assert "http://img.other.cn/a.jpg" in to_capture([{"src": "http://img.other.cn/a.jpg"}], site, ("img.other.cn",))
+
+
+def test_photos_count_apart_from_pages_in_the_verdict():
+    base = {"finish_reason": "finished", "response_received_count": 200, "xz/categories": 5, "xz/listing_items": 50}
+    limits = {"max_error_rate": 0.1, "drift_points": 20, "drift_min_seen": 10, "max_image_failure_rate": 0.5}
+    photos = {"xz/image_responses": 100, "xz/images_requested": 100}
+    # 30 photos missing of 100: no page failed, the run is healthy
+    assert health.assess({**base, **photos, "xz/failures/image": 30}, [], **limits).exit_code == 0
+    # past the photos' own limit: exit 3, saying so
+    verdict = health.assess({**base, **photos, "xz/failures/image": 51}, [], **limits)
+    assert verdict.exit_code == health.ERRORS and "photos" in verdict.message
+    # the pages' rate is of pages: 11 failed pages of 100 pages (200 responses, 100 of them photos)
+    assert health.assess({**base, **photos, "xz/failed_urls": 11}, [], **limits).exit_code == health.ERRORS
+
+
+def _truth(site_base: str, record_images: list[dict]) -> dict[str, str]:
+    return {i["src"]: mirror_images.state(urlsplit(i["src"]).path) for i in record_images}
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """The 300-article tpure mirror (lazy-loaded images: the address in data-original, the
+    placeholder in src) crawled once, then refreshed a day later, the server up throughout."""
+    root = tmp_path_factory.mktemp("photos")
+    site = MirrorSite(300, now=NOW)
+    server, base = serve_in_thread(site)
+    try:
+        first = crawl_ok(base, root)
+        db = sqlite3.connect(root / "archive.db")
+        captured_first = db.execute("SELECT url, fetched_at FROM image_captures").fetchall()
+        stats_first = json.loads(db.execute("SELECT stats FROM crawl_runs ORDER BY id").fetchone()[0])
+        db.close()
+        second = run_crawl(base, root, now=NOW.replace(day=29))
+        assert second.returncode == 0, second.stderr[-3000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    return root, base, first, captured_first, stats_first
+
+
+def test_every_body_image_is_captured_once_and_every_bad_one_is_a_failure(crawled):
+    root, base, _, captured_first, stats = crawled
+    db = sqlite3.connect(root / "archive.db")
+    shown = [json.loads(images) for (images,) in db.execute("SELECT images FROM articles")]
+    truth: dict[str, str] = {}
+    for record_images in shown:
+        truth.update(_truth(base, record_images))
+    assert len(truth) > 150 and set(truth.values()) == {"ok", "missing", "html", "truncated"}
+    captured = {url for url, _ in captured_first}
+    assert captured == {url for url, state in truth.items() if state == "ok"}
+    assert not any("lazyload" in url for url in captured)  # never the placeholder
+    failed = dict(db.execute("SELECT url, reason FROM failures WHERE kind = 'image'").fetchall())
+    assert set(failed) == {url for url, state in truth.items() if state != "ok"}
+    for url, reason in failed.items():
+        state = truth[url]
+        expected = {"missing": "HTTP 404", "html": "not an image: text/html", "truncated": "broken:"}[state]
+        assert reason.startswith(expected), (url, reason)
+    # each capture is a WARC response whose payload is the photo (digest as recorded)
+    rows = db.execute(
+        "SELECT c.url, c.digest, w.file, w.offset FROM image_captures c JOIN warc_records w "
+        "ON w.url = c.url AND w.record_type = 'response'"
+    ).fetchall()
+    assert {row[0] for row in rows} == captured
+    for url, digest, file, offset in rows[:20]:
+        got = read_response(root / "warc" / file, offset)
+        assert got.status == 200 and payload_digest(got.body) == digest, url
+    # counted apart: the run is healthy, its stats say how many were asked for and lost
+    assert stats["xz/images_requested"] == len(truth)
+    assert stats["xz/failures/image"] == len(failed)
+    assert stats.get("xz/failed_urls", 0) == 0
+    db.close()
+
+
+def test_a_refresh_fetches_no_photo_it_holds(crawled):
+    root, _, _, captured_first, _ = crawled
+    db = sqlite3.connect(root / "archive.db")
+    # no photo captured twice, and the second run asked for none of those it held
+    assert db.execute("SELECT count(*), count(DISTINCT url) FROM image_captures").fetchone() == (
+        len(captured_first),
+        len(captured_first),
+    )
+    second = json.loads(db.execute("SELECT stats FROM crawl_runs ORDER BY id DESC").fetchone()[0])
+    held = {url for url, _ in captured_first}
+    asked = second.get("xz/images_requested", 0)
+    failed = db.execute("SELECT count(*) FROM failures WHERE kind = 'image'").fetchone()[0]
+    assert asked <= failed  # at most the failed ones, again, with a post fetched again
+    assert len(held) > 0
+    db.close()
+
+
+def test_reparse_keeps_the_same_captures_and_failures(crawled, tmp_path):
+    root, *_ = crawled
+    result = cli("reparse", "--db", str(root / "archive.db"), "--into", str(tmp_path / "again.db"))
+    assert result.returncode == 0, result.stderr
+    queries = (
+        "SELECT * FROM image_captures ORDER BY url, fetched_at",
+        "SELECT url, kind, reason, http_status FROM failures WHERE kind = 'image' ORDER BY url",
+    )
+    for query in queries:
+        original = sqlite3.connect(root / "archive.db").execute(query).fetchall()
+        again = sqlite3.connect(tmp_path / "again.db").execute(query).fetchall()
+        assert again == original and original
+
+
+def test_photos_off_fetches_none(tmp_path):
+    site = MirrorSite(40, now=NOW)
+    server, base = serve_in_thread(site)
+    try:
+        crawl_ok(base, tmp_path, "-s", "XZ_IMAGES=0")
+    finally:
+        server.shutdown()
+        server.server_close()
+    db = sqlite3.connect(tmp_path / "archive.db")
+    assert db.execute("SELECT count(*) FROM image_captures").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM warc_records WHERE url LIKE '%/zb_users/upload/%'").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM images").fetchone()[0] > 0  # the addresses are kept as ever
