@@ -228,6 +228,13 @@ class MemoryStore:
     def held_images(self) -> set[tuple[str, str]]:
         return {nz.page_key(url) for url, _ in self.images}
 
+    def image_failures(self) -> dict[tuple[str, str], int]:
+        return {
+            nz.page_key(url): f["attempts"]
+            for url, f in self.failures.items()
+            if f["kind"] == "image" and f["resolved_at"] is None
+        }
+
     def record_categories(self, site, categories, when, name=None) -> None:
         pass
 

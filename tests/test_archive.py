@@ -193,6 +193,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m014_archive_identity",
         "m015_views_source",
         "m016_views_rounded",
+        "m017_image_captures",
     ]
 
 

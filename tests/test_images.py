@@ -92,7 +92,7 @@ def crawled(tmp_path_factory):
     """The 300-article tpure mirror (lazy-loaded images: the address in data-original, the
     placeholder in src) crawled once, then refreshed a day later, the server up throughout."""
     root = tmp_path_factory.mktemp("photos")
-    site = MirrorSite(300, now=NOW)
+    site = MirrorSite(300, now=NOW, photo_faults=True)
     server, base = serve_in_thread(site)
     try:
         first = crawl_ok(base, root)

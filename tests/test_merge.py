@@ -23,6 +23,7 @@ TABLES = (
     "failures",
     "crawl_runs",
     "warc_records",
+    "image_captures",
 )
 
 
@@ -86,6 +87,11 @@ def test_merge_folds_shards_with_history_and_again_changes_nothing(shards, tmp_p
         runs = shard.execute("SELECT site, started_at, status, exit_code FROM crawl_runs").fetchall()
         assert set(runs) <= set(merged.execute("SELECT site, started_at, status, exit_code FROM crawl_runs"))
     assert merged.execute("SELECT count(*) FROM articles").fetchone() == (total,) == (360,)
+    # the photos each shard captured, all of them (merge keeps image captures as it keeps pages)
+    photos = set()
+    for path in paths:
+        photos |= set(sqlite3.connect(path).execute("SELECT * FROM image_captures").fetchall())
+    assert set(merged.execute("SELECT * FROM image_captures")) == photos and photos
     # the stories span the shards: the planted copies, exactly
     groups: dict = {}
     for story, site, aid in merged.execute("SELECT story_id, site, article_id FROM articles"):

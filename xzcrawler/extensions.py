@@ -153,6 +153,7 @@ class RunRecorder:
                 spider.retry_urls = store.pending_failures(site, self.max_attempts)
                 if spider.image_settings is not None:  # photos held whole are not fetched again
                     spider.held_images = store.held_images()
+                    spider.failed_images = store.image_failures()
                 # stored addresses elsewhere: none moves before the new address has shown it serves
                 # the same posts (core.moves; the spider asks it for these)
                 if moves.elsewhere(spider.known, spider.site_url):

@@ -44,6 +44,9 @@ from ..core import normalize as nz
 @click.option("--fail", multiple=True, type=int, help="An article id that answers 500 (repeatable).")
 @click.option("--gone", multiple=True, type=int, help="An article id that answers a soft 404 (repeatable).")
 @click.option(
+    "--photo-faults", is_flag=True, help="Some body images missing (404) or broken (an HTML page, a file cut short)."
+)
+@click.option(
     "--delay", default=0.0, show_default=True, type=click.FloatRange(0, 60), help="Seconds before each answer."
 )
 @click.option(
@@ -53,7 +56,22 @@ from ..core import normalize as nz
     "on one port, with cross-posted stories; --articles is per site. The first line out is the site list.",
 )
 def mirror(
-    host, not_loopback, port, articles, seed, now, epoch, add, grow_views, edit, broken, fail, gone, delay, network
+    host,
+    not_loopback,
+    port,
+    articles,
+    seed,
+    now,
+    epoch,
+    add,
+    grow_views,
+    edit,
+    broken,
+    fail,
+    gone,
+    photo_faults,
+    delay,
+    network,
 ):
     """Serve the bundled synthetic copy of the site over HTTP, in the foreground.
 
@@ -84,6 +102,7 @@ def mirror(
         broken=broken,
         fail=tuple(fail),
         gone=tuple(gone),
+        photo_faults=photo_faults,
     )
     if network:
         _serve_network(articles, seed, port, delay, options)

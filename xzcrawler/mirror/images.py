@@ -10,9 +10,11 @@ comment avatar. Z-BlogPHP serves none of these itself: they are static files of 
 (nginx on the network: ``Server: nginx``), so a missing one is the server's plain 404, not the
 theme's 404 page.
 
-Which upload is missing or broken is a function of its address alone (``state``), the mirror's
-truth for the tests: about one body image in 25 is missing (404), one in 50 is served as an HTML
-page with status 200 (what a hotlink guard or a CDN error page does), one in 50 is cut short.
+On a mirror with photo faults (``MirrorSite(photo_faults=True)``, ``xzcrawler mirror
+--photo-faults``), which upload is missing or broken is a function of its address alone
+(``state``), the mirror's truth for the tests: about one body image in 25 is missing (404), one in
+50 is served as an HTML page with status 200 (what a hotlink guard or a CDN error page does), one
+in 50 is cut short.
 The QR code, the logo, the placeholder and the thumbnails are always whole.
 """
 
@@ -39,11 +41,11 @@ NOT_FOUND = (  # nginx's own 404 page
 GUARD_PAGE = "<html><head><title>禁止访问</title></head><body><h1>图片禁止外链</h1></body></html>".encode()
 
 
-def state(path: str) -> str:
+def state(path: str, faults: bool = True) -> str:
     """What the mirror serves at an image address: "ok", "missing" (404), "html" (a page with
     status 200) or "truncated" (a picture cut short). Only posts' body images are ever other than
-    ok."""
-    if not BODY_IMAGE.match(path) or path == QR_CODE:
+    ok, and only on a mirror with ``faults`` (MirrorSite's photo_faults)."""
+    if not faults or not BODY_IMAGE.match(path) or path == QR_CODE:
         return "ok"
     draw = zlib.crc32(path.encode()) % 100
     if draw < 4:
@@ -77,11 +79,11 @@ def picture(path: str) -> tuple[str, bytes]:
     return "image/jpeg", out.getvalue()
 
 
-def route(path: str) -> tuple[int, str, bytes] | None:
+def route(path: str, faults: bool = False) -> tuple[int, str, bytes] | None:
     """(status, content type, body) of an image address, or None when ``path`` is none."""
     if not is_image_path(path):
         return None
-    found = state(path)
+    found = state(path, faults)
     if found == "missing":
         return 404, "text/html", NOT_FOUND
     if found == "html":

@@ -28,7 +28,7 @@ def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, floa
     """(status, content type, body, last-modified timestamp or None) for a path. A tpure site
     answers as Z-BlogPHP does: its PHP pages carry no validators (the platform's Http304 in
     c_system_common.php serves only its static files), so ``None`` there means "no ETag either"."""
-    image = images.route(path.split("?", 1)[0].split("#", 1)[0])
+    image = images.route(path.split("?", 1)[0].split("#", 1)[0], site.photo_faults)
     if image is not None:  # a static file of the web server, whatever the theme
         return (*image, site.epoch.timestamp() if image[0] == 200 else None)
     if site.profile.theme == "tpure":

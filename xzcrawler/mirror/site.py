@@ -184,6 +184,7 @@ class MirrorSite:
         add_every: dt.timedelta | None = None,
         profile: Profile = XUZHOU,
         counts: dict[int, int] | None = None,
+        photo_faults: bool = False,
     ):
         """``now`` is the clock the time-ago texts are computed from. The site evolves between
         runs when it is started again with the ``epoch`` of the first run (when the content was
@@ -194,7 +195,9 @@ class MirrorSite:
         ``add_every``, the k-th added article is published at a fixed time in the k-th period of
         that length after the epoch (a stable schedule, for simulations of many days); without,
         the added articles are spread between the epoch and ``now``. ``counts``: the readers'
-        count of some articles, as given (the edges a test needs: 99,999 and 100,000, say)."""
+        count of some articles, as given (the edges a test needs: 99,999 and 100,000, say).
+        ``photo_faults``: some body images missing (404) or broken (an HTML page, a file cut
+        short), as mirror/images.py draws them; without, every picture is whole."""
         self.profile = profile
         # cross-posts (set by mirror.network before any page is served): aid -> (site, aid, retitled):
         # this article is that article of that site, under this id, under its own title if retitled
@@ -213,6 +216,7 @@ class MirrorSite:
         self.gone = frozenset(gone)
         self.add_every = add_every
         self.counts = dict(counts or {})
+        self.photo_faults = photo_faults
         self.ids = self._make_ids()
         self.base_ids = frozenset(self.ids[: self.n]) if self.add else frozenset(self.ids)
         self._index = {aid: j for j, aid in enumerate(self.ids)}

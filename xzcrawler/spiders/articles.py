@@ -82,6 +82,7 @@ class ArticlesSpider(scrapy.Spider):
         # as (site key, path), loaded with the start state; those asked for in this run.
         self.image_settings = None
         self.held_images: set[tuple[str, str]] = set()
+        self.failed_images: dict[tuple[str, str], int] = {}  # -> attempts so far
 
     @property
     def clock(self):
@@ -406,15 +407,23 @@ class ArticlesSpider(scrapy.Spider):
         if settings is None:
             return
         for url in images.to_capture(record.get("images"), self.site_key, settings.image_hosts):
-            if nz.page_key(url) in self.held_images or not self._once(url):
+            key = nz.page_key(url)
+            attempts = self.failed_images.get(key)
+            if key in self.held_images or (attempts or 0) >= settings.max_attempts or not self._once(url):
                 continue
-            self.crawler.stats.inc_value("xz/images_requested")
+            # a photo that failed before is asked again as a retry: failing again is no new failure
+            self.crawler.stats.inc_value("xz/images_retried" if attempts else "xz/images_requested")
             yield scrapy.Request(
                 url,
                 callback=self.parse_image,
                 errback=self.on_image_error,
                 priority=IMAGE_PRIORITY,
-                meta={"download_maxsize": settings.image_max_bytes, "handle_httpstatus_all": True, "xz_image": True},
+                meta={
+                    "download_maxsize": settings.image_max_bytes,
+                    "handle_httpstatus_all": True,
+                    "xz_image": True,
+                    "xz_retry": bool(attempts),
+                },
             )
 
     def parse_image(self, response):
@@ -425,7 +434,8 @@ class ArticlesSpider(scrapy.Spider):
         """No response at all (refused, too large, robots): an image failure with its reason."""
         request = failure.request
         kind = "robots" if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value) else "image"
-        yield items.failure(request.url, kind, f"{failure.type.__name__}: {failure.getErrorMessage()}", None, None)
+        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        yield items.failure(request.url, kind, reason, None, None, request.meta.get("xz_retry", False))
 
     def on_error(self, failure):
         request = failure.request

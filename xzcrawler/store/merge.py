@@ -58,8 +58,11 @@ SHARD_TIMES = {
     "view_snapshots": ("observed_at",),
     "date_refinements": ("observed_at",),
     "warc_records": ("fetched_at",),
+    "image_captures": ("fetched_at",),
 }
-# Where each table says which site a row is of: a column, or the host of a URL.
+# Where each table says which site a row is of: a column, or the host of a URL (a photo's may be
+# another host's, one XZ_IMAGE_HOSTS named: image_captures is not checked, and the capture or the
+# image failure of such an address is no other site's row in warc_records or failures).
 SHARD_SITE = {
     "articles": ("site", "url"),
     "revision_log": ("site",),
@@ -233,8 +236,15 @@ def vet(shard: Path, now: dt.datetime, *, max_seconds: float = MAX_SECONDS, max_
             for table, where in SHARD_SITE.items():
                 for column in where:
                     value = f"xz_site({column})" if column == "url" else column
+                    photos = (
+                        " AND url NOT IN (SELECT url FROM image_captures)"
+                        " AND url NOT IN (SELECT url FROM failures WHERE kind = 'image')"
+                        if column == "url" and table in ("warc_records", "failures")
+                        else ""
+                    )
                     row = conn.execute(
-                        f"SELECT {column} FROM {table} WHERE {value} IS NULL OR {value} NOT IN (SELECT site FROM own_sites) LIMIT 1"
+                        f"SELECT {column} FROM {table} WHERE ({value} IS NULL OR {value} NOT IN "
+                        f"(SELECT site FROM own_sites)){photos} LIMIT 1"
                     ).fetchone()
                     if row is not None:
                         refuse(
@@ -467,16 +477,17 @@ def _merge_tables(conn, written: Counter, deadline: _Deadline | None = None) -> 
     )
 
     # -- append-only history: a row is what it says ---------------------------------------------
-    for table in ("view_snapshots", "date_refinements", "warc_records"):
+    for table in ("view_snapshots", "date_refinements", "warc_records", "image_captures"):
         columns = [c for c in _columns(conn, table) if c != "id"]
         same = " AND ".join(f"m.{c} IS s.{c}" for c in columns)
-        anchor = "m.url = s.url" if table == "warc_records" else "m.site = s.site AND m.article_id = s.article_id"
+        by_url = table in ("warc_records", "image_captures")
+        anchor = "m.url = s.url" if by_url else "m.site = s.site AND m.article_id = s.article_id"
         _count(
             conn,
             written,
             table,
             f"""INSERT INTO main.{table} ({", ".join(columns)}) SELECT {", ".join(f"s.{c}" for c in columns)}
-            FROM shard.{table} s WHERE NOT EXISTS (SELECT 1 FROM main.{table} m WHERE {anchor} AND {same}) ORDER BY s.id""",
+            FROM shard.{table} s WHERE NOT EXISTS (SELECT 1 FROM main.{table} m WHERE {anchor} AND {same}) ORDER BY s.rowid""",
         )
 
 

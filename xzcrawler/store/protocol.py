@@ -83,6 +83,9 @@ class Store(Protocol):
     def held_images(self) -> set[tuple[str, str]]:
         """(site key, path) of each photo held whole: a refresh does not fetch it again."""
 
+    def image_failures(self) -> dict[tuple[str, str], int]:
+        """(site key, path) -> attempts of each photo whose capture failed, unresolved."""
+
     def record_failure(
         self,
         url: str,

@@ -58,6 +58,16 @@ class Queries:
         a refresh does not fetch them again, whatever port or scheme the site answers on now."""
         return {nz.page_key(url) for (url,) in self.db.execute("SELECT DISTINCT url FROM image_captures")}
 
+    def image_failures(self) -> dict[tuple[str, str], int]:
+        """The photos whose capture failed and is not resolved, as (site key, path) -> attempts: a
+        refresh asks for one again as a retry (not a new failure), until XZ_MAX_ATTEMPTS."""
+        return {
+            nz.page_key(url): attempts
+            for url, attempts in self.db.execute(
+                "SELECT url, attempts FROM failures WHERE kind = 'image' AND resolved_at IS NULL"
+            )
+        }
+
     def pending_failures(self, site: str, max_attempts: int) -> list[str]:
         """URLs of ``site`` whose last attempt failed and that have attempts left (a listing trap
         is not retried: it would walk the trap again; a photo is asked for again with its post)."""
