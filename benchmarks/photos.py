@@ -83,9 +83,10 @@ def main() -> None:
     best = {mode: min(rows, key=lambda row: row["seconds"]) for mode, rows in runs.items()}
     for mode, row in best.items():
         share = row["revisits"] / (row["revisits"] + row["responses"]) if row["responses"] else 0.0
+        times = ", ".join(f"{r['seconds']:.1f}" for r in runs[mode])
         print(
             f"photos {mode:3s} {row['articles']:6d} articles  crawl best {row['seconds']:6.1f} s "
-            f"(runs {', '.join(f'{r["seconds"]:.1f}' for r in runs[mode])})  requests {row['requests']:6d}  "
+            f"(runs {times})  requests {row['requests']:6d}  "
             f"DB {row['db_bytes'] / 1e6:6.1f} MB  WARC {row['warc_bytes'] / 1e6:6.1f} MB  "
             f"photos {row['photos']} ({row['photo_bytes'] / max(row['articles'], 1):.0f} B/article), "
             f"failures {row['image_failures']}, revisits {share:.1%}"
