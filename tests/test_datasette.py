@@ -388,3 +388,29 @@ def test_the_per_month_chart_colours_the_11_largest_categories_and_counts_the_re
     largest = sorted(sizes, key=lambda c: (-sizes[c], c))[:11]
     assert shown == {*largest, "other categories"}
     assert sum(n for *_, n in rows) == sum(sizes.values())  # every article counted once
+
+
+def test_serve_shows_the_captured_photos_from_the_archive_alone(crawled):
+    """A researcher sees an article's photos in `xzcrawler serve` from the archive's WARC files
+    alone (the mirror is gone): /-/xz-photo answers the bytes as captured, with the type they were
+    checked to be; an address never captured whole is a 404; the images view shows thumbnails."""
+    import sqlite3
+    import urllib.error
+
+    from xzcrawler.core.images import payload_digest
+
+    base, db = crawled
+    conn = sqlite3.connect(db)
+    captures = conn.execute("SELECT url, digest, content_type FROM image_captures").fetchall()
+    assert captures
+    for url, digest, content_type in captures[:10]:
+        with urllib.request.urlopen(f"{base}/-/xz-photo?url={urllib.parse.quote(url, safe='')}", timeout=10) as r:
+            body = r.read()
+            assert r.headers["Content-Type"] == content_type and r.headers["X-Content-Type-Options"] == "nosniff"
+        assert payload_digest(body) == digest
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{base}/-/xz-photo?url={urllib.parse.quote('http://x.example/none.jpg')}", timeout=10)
+    assert missing.value.code == 404
+    with urllib.request.urlopen(f"{base}/{db.stem}/images", timeout=10) as r:
+        page = r.read().decode("utf-8")
+    assert page.count('src="/-/xz-photo?url=') >= min(len(captures), 20)

@@ -16,6 +16,11 @@ there) this plugin registers, after Datasette's own:
 
 A query with nothing searchable (punctuation only) matches nothing.
 
+The photos the archive captured (issue 31) are served from its WARC files alone, read-only and
+bounded: ``/-/xz-photo?url=ADDRESS`` answers a photo's bytes as captured (the newest whole
+capture in ``image_captures``, with its type), 404 for an address never captured whole. The
+``images`` view and ``image_captures`` show each address with its thumbnail (``render_cell``).
+
 Every CSV Datasette sends starts with a UTF-8 byte order mark (``asgi_wrapper``), as the project's
 own CSV export does: Excel reads a CSV without one in the system's code page, and the Chinese
 turns to mojibake (issue 32).
@@ -95,6 +100,74 @@ def prepare_connection(conn, database, datasette):
         conn.create_function("xz_match", 1, match, deterministic=True)
         conn.create_function("xz_snippet", 3, snippet, deterministic=True)
         conn.create_function("xz_change_text", 7, change_text, deterministic=True)
+
+
+PHOTO_ROUTE = "/-/xz-photo"
+PHOTO_MAX = 16 * 1024 * 1024  # bytes read of one photo's record at most (XZ_IMAGE_MAX_BYTES is 10 MiB)
+# the newest whole capture of an address, and the WARC response record holding its bytes (a
+# later revisit of the same bytes refers to that record: the response is where they are)
+_PHOTO_SQL = (
+    "SELECT w.file, w.offset, c.content_type FROM image_captures c JOIN warc_records w "
+    "ON w.url = c.url AND w.digest = c.digest AND w.record_type = 'response' "
+    "WHERE c.url = ? ORDER BY c.fetched_at DESC, w.id DESC LIMIT 1"
+)
+
+
+async def photo(request, datasette):
+    """A captured photo's bytes, from the WARC file beside the archive that holds it."""
+    import asyncio
+
+    from datasette.utils.asgi import Response
+
+    from ..core import paths
+    from ..warc import read_response
+
+    url = request.args.get("url") or ""
+    for database in datasette.databases.values():
+        if database.is_memory or not database.path:
+            continue
+        try:
+            row = (await database.execute(_PHOTO_SQL, [url])).first()
+        except Exception:  # noqa: BLE001  (not an archive, or one from before photos: nothing here)
+            continue
+        if row is None:
+            continue
+        path = paths.warc_file(paths.warc_dir(database.path), row["file"])
+        try:
+            captured = await asyncio.to_thread(read_response, path, row["offset"], PHOTO_MAX)
+        except Exception as exc:  # noqa: BLE001  (a file gone or damaged: `xzcrawler verify` says which)
+            return Response.text(f"the capture of {url} cannot be read: {type(exc).__name__}", status=500)
+        headers = {
+            "X-Content-Type-Options": "nosniff",  # the type the capture was checked to be, nothing else
+            "Content-Security-Policy": "default-src 'none'",
+            "Cache-Control": "max-age=86400",
+        }
+        return Response(captured.body, content_type=row["content_type"] or "application/octet-stream", headers=headers)
+    return Response.text(f"no photo of this address was captured whole: {url}", status=404)
+
+
+@hookimpl
+def register_routes(datasette):
+    return [(f"^{PHOTO_ROUTE}$", photo)]
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    """A photo's address with its thumbnail, served from the archive (alt text: not captured)."""
+    if (table, column) not in (("images", "src"), ("image_captures", "url")) or not isinstance(value, str):
+        return None
+    if not value.startswith(("http://", "https://")):
+        return None
+    from html import escape
+    from urllib.parse import quote
+
+    from markupsafe import Markup
+
+    thumbnail = datasette.urls.path(f"{PHOTO_ROUTE}?url={quote(value, safe='')}")
+    return Markup(
+        f'<a href="{escape(value)}">{escape(value)}</a><br>'
+        f'<img src="{escape(thumbnail)}" alt="not captured" loading="lazy" style="max-width:160px;max-height:120px">'
+    )
 
 
 BOM = "\ufeff".encode()
