@@ -265,6 +265,13 @@ class MemoryStore:
         found = [r for r in self.warc if r["url"] == url and r["record_type"] == "response"]
         return (found[-1]["digest"], found[-1]["record_id"], found[-1]["fetched_at"]) if found else None
 
+    def capture_of_digest(self, digest: str):
+        photos = {url for url, _ in self.images}
+        found = [
+            r for r in self.warc if r["digest"] == digest and r["record_type"] == "response" and r["url"] in photos
+        ]
+        return (found[0]["url"], found[0]["record_id"], found[0]["fetched_at"]) if found else None
+
     def add_warc_index(self, rows: list[dict]) -> None:
         self.warc += [dict(row) for row in rows]
 

@@ -125,15 +125,17 @@ def test_every_body_image_is_captured_once_and_every_bad_one_is_a_failure(crawle
         state = truth[url]
         expected = {"missing": "HTTP 404", "html": "not an image: text/html", "truncated": "broken:"}[state]
         assert reason.startswith(expected), (url, reason)
-    # each capture is a WARC response whose payload is the photo (digest as recorded)
+    # each capture is a WARC response whose payload is the photo (digest as recorded), or a revisit
+    # of the same bytes captured under another address (test below)
     rows = db.execute(
-        "SELECT c.url, c.digest, w.file, w.offset FROM image_captures c JOIN warc_records w "
-        "ON w.url = c.url AND w.record_type = 'response'"
+        "SELECT c.url, c.digest, w.file, w.offset, w.record_type FROM image_captures c JOIN warc_records w "
+        "ON w.url = c.url AND w.record_type IN ('response', 'revisit')"
     ).fetchall()
     assert {row[0] for row in rows} == captured
-    for url, digest, file, offset in rows[:20]:
-        got = read_response(root / "warc" / file, offset)
-        assert got.status == 200 and payload_digest(got.body) == digest, url
+    for url, digest, file, offset, kind in rows[:40]:
+        if kind == "response":
+            got = read_response(root / "warc" / file, offset)
+            assert got.status == 200 and payload_digest(got.body) == digest, url
     # counted apart: the run is healthy, its stats say how many were asked for and lost
     assert stats["xz/images_requested"] == len(truth)
     assert stats["xz/failures/image"] == len(failed)
@@ -184,3 +186,46 @@ def test_photos_off_fetches_none(tmp_path):
     assert db.execute("SELECT count(*) FROM image_captures").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM warc_records WHERE url LIKE '%/zb_users/upload/%'").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM images").fetchone()[0] > 0  # the addresses are kept as ever
+
+
+def test_the_same_picture_under_another_address_is_kept_once(crawled):
+    """One body image in ten on the mirror is a stock picture uploaded again under the post's own
+    name: the first capture of those bytes is a WARC response, every other address of them a
+    revisit record that names it (WARC-Refers-To-Target-URI), and reads back as the picture."""
+    from collections import defaultdict
+
+    from xzcrawler.core import paths
+    from xzcrawler.store import SqliteStore
+
+    root, *_ = crawled
+    db = sqlite3.connect(root / "archive.db")
+    by_digest: dict[str, set[str]] = defaultdict(set)
+    for url, digest in db.execute("SELECT url, digest FROM image_captures"):
+        by_digest[digest].add(url)
+    shared = {digest: urls for digest, urls in by_digest.items() if len(urls) > 1}
+    assert shared  # the stock pictures
+    with SqliteStore(root / "archive.db", readonly=True) as store:
+        originals = {
+            (url, record_id): (paths.warc_file(root / "warc", file), offset)
+            for url, record_id, file, offset in store.revisit_originals()
+        }
+    for digest, urls in shared.items():
+        kinds = dict(
+            db.execute(
+                f"SELECT url, record_type FROM warc_records WHERE record_type IN ('response', 'revisit') "
+                f"AND url IN ({','.join('?' * len(urls))})",
+                sorted(urls),
+            ).fetchall()
+        )
+        assert sorted(kinds.values()) == ["response"] + ["revisit"] * (len(urls) - 1), kinds
+        for url, kind in kinds.items():
+            if kind != "revisit":
+                continue
+            file, offset = db.execute(
+                "SELECT file, offset FROM warc_records WHERE url = ? AND record_type = 'revisit'", [url]
+            ).fetchone()
+            got = read_response(
+                root / "warc" / file, offset, refers_to=lambda u, record_id: originals.get((u, record_id))
+            )
+            assert payload_digest(got.body) == digest and got.content_type.startswith("image/")
+    db.close()

@@ -104,12 +104,13 @@ def prepare_connection(conn, database, datasette):
 
 PHOTO_ROUTE = "/-/xz-photo"
 PHOTO_MAX = 16 * 1024 * 1024  # bytes read of one photo's record at most (XZ_IMAGE_MAX_BYTES is 10 MiB)
-# the newest whole capture of an address, and the WARC response record holding its bytes (a
-# later revisit of the same bytes refers to that record: the response is where they are)
+# the newest whole capture of an address, and the WARC response record holding its bytes: of this
+# address, or of another whose capture had the same bytes (a revisit refers to that response)
 _PHOTO_SQL = (
-    "SELECT w.file, w.offset, c.content_type FROM image_captures c JOIN warc_records w "
-    "ON w.url = c.url AND w.digest = c.digest AND w.record_type = 'response' "
-    "WHERE c.url = ? ORDER BY c.fetched_at DESC, w.id DESC LIMIT 1"
+    "SELECT w.file, w.offset, c.content_type FROM image_captures c "
+    "JOIN image_captures o ON o.digest = c.digest "
+    "JOIN warc_records w ON w.url = o.url AND w.digest = c.digest AND w.record_type = 'response' "
+    "WHERE c.url = ? ORDER BY c.fetched_at DESC, w.url = c.url DESC, w.id DESC LIMIT 1"
 )
 
 

@@ -61,18 +61,43 @@ def is_image_path(path: str) -> bool:
     return bool(UPLOAD.match(path)) or path in STATIC
 
 
-@functools.lru_cache(maxsize=4096)
+SIZE = (120, 90)  # pixels of every picture (about 4 KB as a JPEG)
+# One body image in ten is one of three stock pictures, uploaded again under the post's own name:
+# the same bytes under other addresses (the network's posts reuse each other's photos, as they
+# reuse each other's text), which an archive keeps once (a revisit record).
+STOCK = 3
+
+
+def content_key(path: str) -> str:
+    """What the picture at ``path`` shows: its own, or a stock picture's (the same bytes)."""
+    draw = zlib.crc32(path.encode())
+    if BODY_IMAGE.match(path) and path != QR_CODE and draw % 10 == 9:
+        return f"stock-{draw % STOCK}.jpg"
+    return path
+
+
 def picture(path: str) -> tuple[str, bytes]:
-    """(content type, bytes) of a whole picture at ``path``: 64 x 48 pixels in colours drawn from
-    the address (the same bytes for the same address, every run), JPEG or PNG by its suffix."""
+    """(content type, bytes) of a whole picture at ``path``: SIZE pixels in colours drawn from
+    what it shows (``content_key``: the same bytes for the same address, every run), JPEG or PNG by
+    its suffix."""
+    return _picture(content_key(path), path.endswith(".png"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _picture(key: str, png: bool) -> tuple[str, bytes]:
     from PIL import Image, ImageDraw
 
-    seed = zlib.crc32(path.encode())
+    seed = zlib.crc32(key.encode())
     colour = (seed & 0xFF, (seed >> 8) & 0xFF, (seed >> 16) & 0xFF)
-    image = Image.new("RGB", (64, 48), colour)
-    ImageDraw.Draw(image).rectangle((8, 8, 40, 32), fill=(255 - colour[0], 255 - colour[1], 255 - colour[2]))
+    width, height = SIZE
+    image = Image.new("RGB", SIZE, colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((width // 8, height // 6, width * 5 // 8, height * 2 // 3), fill=tuple(255 - c for c in colour))
+    draw.ellipse((width // 2, height // 3, width * 7 // 8, height * 5 // 6), fill=(colour[1], colour[2], colour[0]))
+    for x in range(0, width, 8):  # (lines, so that a picture is a few KB, as a photo is more than a revisit record)
+        draw.line((x, 0, width - x, height), fill=(colour[2], colour[0], colour[1]))
     out = io.BytesIO()
-    if path.endswith(".png"):
+    if png:
         image.save(out, "PNG", optimize=False)
         return "image/png", out.getvalue()
     image.save(out, "JPEG", quality=80)

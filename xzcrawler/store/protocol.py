@@ -118,6 +118,9 @@ class Store(Protocol):
     def last_capture(self, url: str) -> tuple[str, str, str] | None:
         """(payload digest, record id, WARC-Date) of the last full response record of ``url``."""
 
+    def capture_of_digest(self, digest: str) -> tuple[str, str, str] | None:
+        """(url, record id, WARC-Date) of a full response record of a photo with these bytes."""
+
     def add_warc_index(self, rows: list[dict]) -> None: ...
 
     def warc_files_indexed(self) -> dict[str, int]:

@@ -113,6 +113,17 @@ class Queries:
         ).fetchone()
         return tuple(row) if row else None
 
+    def capture_of_digest(self, digest: str) -> tuple[str, str, str] | None:
+        """(url, WARC-Record-ID, WARC-Date) of a full response record of a photo whose payload has
+        this digest, under any address (found through image_captures' digest index)."""
+        row = self.db.execute(
+            "SELECT w.url, w.record_id, w.fetched_at FROM image_captures c JOIN warc_records w "
+            "ON w.url = c.url AND w.digest = c.digest AND w.record_type = 'response' "
+            "WHERE c.digest = ? ORDER BY w.id LIMIT 1",
+            [digest],
+        ).fetchone()
+        return tuple(row) if row else None
+
     def last_run_status(self, site: str) -> str | None:
         """Status of the latest run on ``site`` (a site key), or None if there was none."""
         row = self.db.execute(

@@ -53,9 +53,12 @@ def _warcio_response(fh, max_body: int, refers_to) -> tuple:
     etag = record.http_headers.get_header("ETag")
     last_modified = record.http_headers.get_header("Last-Modified")
     if record.rec_type == "revisit":
-        target = refers_to and refers_to(
-            record.rec_headers.get_header("WARC-Target-URI"), record.rec_headers.get_header("WARC-Refers-To")
+        # the original is of this address, or of the one WARC-Refers-To-Target-URI names (a photo's
+        # bytes under another address)
+        original = record.rec_headers.get_header("WARC-Refers-To-Target-URI") or record.rec_headers.get_header(
+            "WARC-Target-URI"
         )
+        target = refers_to and refers_to(original, record.rec_headers.get_header("WARC-Refers-To"))
         if target is None:
             raise ValueError("a revisit record whose original is not in the index")
         body = read_response(*target, max_body=max_body).body

@@ -57,6 +57,7 @@ class WarcFiles:
         clock=None,
         last_capture=None,
         owner: str | None = None,
+        capture_of_digest=None,
     ):
         from ..core.clock import Clock
 
@@ -78,6 +79,11 @@ class WarcFiles:
         # before this run (the archive's index); None: every response is written in full
         self.last_capture = last_capture
         self._pending_captures: dict[str, tuple[str, str, str]] = {}  # url -> last capture of ``index``
+        # a photo's payload digest -> (url, WARC-Record-ID, WARC-Date) of a full response record of
+        # those bytes under any address (the archive's, ``capture_of_digest``; this run's, below):
+        # the same picture under another address is a revisit of it (issue 31)
+        self.capture_of_digest = capture_of_digest
+        self._pending_digests: dict[str, tuple[str, str, str]] = {}
         self.revisits = 0
 
     def _open(self) -> None:
@@ -106,11 +112,16 @@ class WarcFiles:
         self._writer.write_record(record)
         headers = record.rec_headers
         if headers.get_header("WARC-Type") == "response":
+            digest = headers.get_header("WARC-Payload-Digest")
             self._pending_captures[url] = (
-                headers.get_header("WARC-Payload-Digest"),
+                digest,
                 headers.get_header("WARC-Record-ID"),
                 headers.get_header("WARC-Date"),
             )
+            if _is_picture(record.http_headers):
+                self._pending_digests.setdefault(
+                    digest, (url, headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Date"))
+                )
         self.index.append(
             {
                 "url": url,
@@ -162,15 +173,21 @@ class WarcFiles:
             http_headers = StatusAndHeaders(f"{status} {reason}", _headers(response.headers), protocol=protocol)
             digest = payload_digest(body)
             previous = self._previous(request.url) if len(body) >= MIN_REVISIT_BYTES else None
+            original = None
             if previous is not None and previous[0] == digest:
-                # the same payload as the last capture: a revisit record (headers only) that refers to it
+                original = (request.url, previous[1], previous[2])
+            elif len(body) >= MIN_REVISIT_BYTES and 200 <= status < 300 and _is_picture(http_headers):
+                original = self._same_picture(digest)
+            if original is not None:
+                # the same payload as a capture held (the last of this address, or a photo's bytes
+                # under another): a revisit record (headers only) that refers to it
                 warc_response = self._writer.create_revisit_record(
                     request.url,
                     digest,
-                    request.url,
-                    previous[2],
+                    original[0],
+                    original[2],
                     http_headers=http_headers,
-                    warc_headers_dict={"WARC-Date": now, "WARC-Refers-To": previous[1]},
+                    warc_headers_dict={"WARC-Date": now, "WARC-Refers-To": original[1]},
                 )
                 self.revisits += 1
             else:
@@ -209,13 +226,29 @@ class WarcFiles:
             found = self.last_capture(url)
         return found
 
+    def _same_picture(self, digest: str) -> tuple[str, str, str] | None:
+        """(url, record id, date) of a full response record of a photo with these bytes."""
+        found = self._pending_digests.get(digest)
+        if found is None and self.capture_of_digest is not None:
+            found = self.capture_of_digest(digest)
+        return found
+
     def take_index(self) -> list[dict]:
         """The index rows written since the last call (for the archive's warc_records)."""
         rows, self.index = self.index, []
         self._pending_captures.clear()
+        self._pending_digests.clear()
         return rows
 
     def _writer_or_open(self):
         if self._writer is None:
             self._open()
         return self._writer
+
+
+def _is_picture(http_headers) -> bool:
+    """Whether a response's headers say it is a picture (image/*): only photos are deduplicated
+    across addresses (a page's bytes under two addresses are two pages)."""
+    if http_headers is None:
+        return False
+    return (http_headers.get_header("Content-Type") or "").strip().lower().startswith("image/")
