@@ -211,17 +211,7 @@ class MemoryStore:
         key = (capture.url, capture.fetched_at)
         if key in self.images:
             return False
-        self.images[key] = {
-            "url": capture.url,
-            "fetched_at": capture.fetched_at,
-            "status": capture.status,
-            "content_type": capture.content_type,
-            "bytes": capture.length,
-            "digest": capture.digest,
-            "width": capture.width,
-            "height": capture.height,
-            "format": capture.format,
-        }
+        self.images[key] = capture.row()
         self.counts["images"] += 1
         return True
 

@@ -89,6 +89,20 @@ class ImageCaptured:
     height: int
     format: str | None
 
+    def row(self) -> dict:
+        """The image_captures row (its columns, in their order)."""
+        return {
+            "url": self.url,
+            "fetched_at": self.fetched_at,
+            "status": self.status,
+            "content_type": self.content_type,
+            "bytes": self.length,
+            "digest": self.digest,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+        }
+
 
 @dataclass
 class Failure:

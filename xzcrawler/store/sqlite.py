@@ -502,18 +502,8 @@ class SqliteStore(Queries):
     # -- photos -------------------------------------------------------------
     def add_image(self, capture) -> bool:
         """Keep a photo fetched whole (core.items.ImageCaptured); the same capture again (a
-        re-extraction) records nothing again. Its failures, if any, are resolved. True if new."""
-        row = {
-            "url": capture.url,
-            "fetched_at": capture.fetched_at,
-            "status": capture.status,
-            "content_type": capture.content_type,
-            "bytes": capture.length,
-            "digest": capture.digest,
-            "width": capture.width,
-            "height": capture.height,
-            "format": capture.format,
-        }
+        re-extraction) records nothing again. True if new."""
+        row = capture.row()
         with _storage(), self.transaction():
             before = self.db.conn.total_changes
             self.db.execute(
