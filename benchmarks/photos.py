@@ -14,15 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from crawling import timed_crawl
 from machine import machine
 
-from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
@@ -30,15 +28,8 @@ from xzcrawler.mirror.site import MirrorSite
 def crawl(base: str, photos: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        settings = [*LOOPBACK_SETTINGS, "-s", "LOG_LEVEL=WARNING", "-s", f"XZ_IMAGES={int(photos)}"]
-        command = crawl_command(base, str(work / "a.db"), str(work / "a.jsonl"), settings)
-        started = time.perf_counter()
-        result = subprocess.run(command, cwd=Path.cwd(), env=ENV, capture_output=True, text=True, timeout=7200)
-        seconds = time.perf_counter() - started
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr[-3000:])
+        seconds = timed_crawl(base, work, ("-s", f"XZ_IMAGES={int(photos)}"))
         db = sqlite3.connect(work / "a.db")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
         stats = json.loads(db.execute("SELECT stats FROM crawl_runs ORDER BY id DESC").fetchone()[0])
         captured, photo_bytes = db.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM image_captures").fetchone()

@@ -14,35 +14,22 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from crawling import timed_crawl
 from machine import machine
 
-from xzcrawler.mirror.crawl import ENV, LOOPBACK_SETTINGS, crawl_command
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 
 
 def crawl(base: str, code: Path | None) -> dict:
-    env = dict(ENV)
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        command = crawl_command(
-            base, str(work / "a.db"), str(work / "a.jsonl"), [*LOOPBACK_SETTINGS, "-s", "LOG_LEVEL=WARNING"]
-        )
-        started = time.perf_counter()
-        result = subprocess.run(command, cwd=code or Path.cwd(), env=env, capture_output=True, text=True, timeout=7200)
-        seconds = time.perf_counter() - started
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr[-3000:])
+        seconds = timed_crawl(base, work, code=code)
         db = sqlite3.connect(work / "a.db")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
         tables = dict(
             db.execute(
