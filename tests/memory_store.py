@@ -48,6 +48,7 @@ class MemoryStore:
         self.warc: list[dict] = state["warc"]
         self.marks = {(url, at): ids for url, at, ids in state["marks"]}
         self.images = {(row["url"], row["fetched_at"]): row for row in state.get("images", [])}
+        self.assets = {(row["url"], row["fetched_at"]): row for row in state.get("assets", [])}
 
     # -- counters, identity ----------------------------------------------------------------------
     @property
@@ -90,7 +91,7 @@ class MemoryStore:
             for url, f in self.failures.items()
             if f["resolved_at"] is None
             and f["attempts"] < max_attempts
-            and f["kind"] not in ("trap", "image")
+            and f["kind"] not in ("trap", "image", "asset")
             and nz.site_of(url) == site
         ]
 
@@ -218,11 +219,25 @@ class MemoryStore:
     def held_images(self) -> set[tuple[str, str]]:
         return {nz.page_key(url) for url, _ in self.images}
 
+    def add_asset(self, capture) -> bool:
+        key = (capture.url, capture.fetched_at)
+        if key in self.assets:
+            return False
+        self.assets[key] = capture.row()
+        self.counts["assets"] += 1
+        return True
+
+    def held_assets(self):
+        return {
+            nz.page_key(row["url"]): (row["etag"], row["last_modified"])
+            for row in sorted(self.assets.values(), key=lambda row: row["fetched_at"])
+        }
+
     def image_failures(self) -> dict[tuple[str, str], int]:
         return {
             nz.page_key(url): f["attempts"]
             for url, f in self.failures.items()
-            if f["kind"] == "image" and f["resolved_at"] is None
+            if f["kind"] in ("image", "asset") and f["resolved_at"] is None
         }
 
     def record_categories(self, site, categories, when, name=None) -> None:
@@ -256,10 +271,10 @@ class MemoryStore:
         return (found[-1]["digest"], found[-1]["record_id"], found[-1]["fetched_at"]) if found else None
 
     def capture_of_digest(self, digest: str):
-        photos = {url for url, _ in self.images}
+        photos = {url for url, _ in self.images} | {url for url, _ in self.assets}
         found = [
             r for r in self.warc if r["digest"] == digest and r["record_type"] == "response" and r["url"] in photos
-        ]
+        ]  # (the SQLite store finds a theme file by its capture: the same records)
         return (found[0]["url"], found[0]["record_id"], found[0]["fetched_at"]) if found else None
 
     def add_warc_index(self, rows: list[dict]) -> None:
@@ -311,6 +326,7 @@ class MemoryStore:
                 "refinements": self.refinements,
                 "traits": self.site_traits,
                 "images": list(self.images.values()),
+                "assets": list(self.assets.values()),
             }
             self.path.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
 

@@ -194,6 +194,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m015_views_source",
         "m016_views_rounded",
         "m017_image_captures",
+        "m018_asset_captures",
     ]
 
 

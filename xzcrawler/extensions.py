@@ -154,6 +154,7 @@ class RunRecorder:
                 if spider.image_settings is not None:  # photos held whole are not fetched again
                     spider.held_images = store.held_images()
                     spider.failed_images = store.image_failures()
+                    spider.held_assets = store.held_assets()  # the theme's files: asked with their validators
                 # stored addresses elsewhere: none moves before the new address has shown it serves
                 # the same posts (core.moves; the spider asks it for these)
                 if moves.elsewhere(spider.known, spider.site_url):

@@ -151,6 +151,10 @@ class StorePipeline:
     @_count.register
     def _(self, item: items.Failure, changed: int) -> None:
         self.stats.inc_value(f"{'xz/failures_retried' if item.retry else 'xz/failures'}/{item.kind}")
-        if item.kind in ("robots", "image"):  # obeyed, not failed; a photo has its own limit (health)
+        if item.kind in (
+            "robots",
+            "image",
+            "asset",
+        ):  # obeyed, not failed; photos and the theme's files have their own limit (health)
             return
         (self.retried_urls if item.retry else self.failed_urls).add(item.url)

@@ -140,3 +140,12 @@ XZ_IMAGES = True
 XZ_IMAGE_HOSTS = []
 XZ_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 XZ_MAX_IMAGE_FAILURE_RATE = 0.5
+# What a page needs to be seen again (issue 31): the theme's stylesheets, scripts, fonts, icon and
+# logo that the pages link to (and the fonts and pictures the stylesheets name), each fetched once
+# a run per address, with the validators of the copy held (a 304 is no new capture); pictures into
+# image_captures, the rest into asset_captures; at most XZ_MAX_RESOURCES addresses a site a run.
+# Their failures count with the photos'. XZ_THUMBNAILS: the listings' and related posts'
+# thumbnails too (off: a listing's thumbnail is its post's first photo, made smaller).
+XZ_PAGE_RESOURCES = True
+XZ_THUMBNAILS = False
+XZ_MAX_RESOURCES = 200

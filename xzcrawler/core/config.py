@@ -214,6 +214,9 @@ RULES: dict[str, Callable] = {
     "XZ_IMAGE_HOSTS": _hosts,
     "XZ_IMAGE_MAX_BYTES": _number(int, 1024),
     "XZ_MAX_IMAGE_FAILURE_RATE": _number(float, 0, 1),
+    "XZ_PAGE_RESOURCES": _boolean,
+    "XZ_THUMBNAILS": _boolean,
+    "XZ_MAX_RESOURCES": _number(int, 0, 100_000),
 }
 
 SPIDER_ARGUMENTS = {
@@ -279,6 +282,9 @@ class XzSettings:
     image_hosts: tuple[str, ...]  # hosts besides the site's own whose images are captured
     image_max_bytes: int
     max_image_failure_rate: float
+    page_resources: bool  # capture the theme's files the pages link to (stylesheets, scripts, fonts, logo)
+    thumbnails: bool  # capture the listings' and related posts' thumbnails too
+    max_resources: int  # of those, at most this many addresses a site a run
 
     @property
     def export_file(self) -> Path:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from . import images, items, pages
+from . import assets, images, items, pages
 from .pages import feed
 from .pages.decode import charset_of
+from .pages.resources import NONE as NO_RESOURCES
+from .pages.resources import Resources, stylesheet_resources
 
 HOME_PATHS = ("", "/", "/index.php")
 
@@ -29,17 +31,20 @@ class Exchange:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    role: str | None = None  # "home" | "listing" | "article" | "feed" | "image"; None: from the address
+    role: str | None = None  # "home" | "listing" | "article" | "feed" | "image" | "asset"; None: from the address
     retry: bool = False
     article_id: int | None = None  # of a conditional request (its 304 has no body to say)
+    resources: bool = False  # read what the page (or stylesheet) links to: the crawl follows them
 
 
 @dataclass
 class Harvest:
-    kind: str  # article | listing | feed | not_modified | failure | image | image_failure | other | none
+    kind: str  # article | listing | feed | not_modified | failure | image | image_failure | asset |
+    # asset_unchanged | asset_failure | other | none
     items: list = field(default_factory=list)
     page: pages.Page | None = None  # the parsed page, for the spider to follow its links
     categories: list[dict] = field(default_factory=list)
+    resources: Resources = NO_RESOURCES  # what it links to (Exchange.resources)
 
 
 def role_of(url: str, body: bytes = b"", content_type: str | None = None) -> str:
@@ -47,8 +52,12 @@ def role_of(url: str, body: bytes = b"", content_type: str | None = None) -> str
     the feed by what it is, an RSS document, wherever XZ_FEED_PATH put it (the crawl's setting is
     not asked again: one definition of the feed's address, the setting's); a photo by its type."""
     path = urlsplit(url).path
+    if assets.kind_of_type(content_type) is not None:  # (before pictures: image/svg+xml is a file of the theme)
+        return "asset"
     if (content_type or "").lower().startswith(images.IMAGE_TYPES) or path.lower().endswith(images.SUFFIXES):
         return "image"
+    if path.lower().endswith(assets.SUFFIXES):
+        return "asset"
     if path in HOME_PATHS:
         return "home"
     if feed.is_feed(body):
@@ -57,7 +66,7 @@ def role_of(url: str, body: bytes = b"", content_type: str | None = None) -> str
 
 
 # What a page fetched well is harvested as, when it is no article: its failures close at once.
-FETCHED_WELL = ("listing", "feed", "not_modified", "other", "image")
+FETCHED_WELL = ("listing", "feed", "not_modified", "other", "image", "asset", "asset_unchanged")
 
 
 def harvest(exchange: Exchange, site: str) -> Harvest:
@@ -75,6 +84,8 @@ def _harvest(exchange: Exchange, site: str) -> Harvest:
     role = exchange.role or role_of(url, body, exchange.content_type)
     if role == "image":
         return _image(exchange)
+    if role == "asset":
+        return _asset(exchange)
     if status == 304:
         article_id = exchange.article_id or pages.article_id_from_url(url)
         return Harvest("not_modified", [items.NotModified(site, article_id, exchange.fetched_at)] if article_id else [])
@@ -96,9 +107,9 @@ def _harvest(exchange: Exchange, site: str) -> Harvest:
             name = pages.site_name(doc)
         except Exception:  # noqa: BLE001  (a parser bug: the listing part below still runs, guarded)
             found = []
-    page = pages.parse_page(body, url, exchange.fetched_at, charset)
+    page, linked = pages.parse_page_and_resources(body, url, exchange.fetched_at, charset, exchange.resources)
     kind = page.kind
-    result = Harvest(kind if kind in ("article", "listing") else "other", page=page, categories=found)
+    result = Harvest(kind if kind in ("article", "listing") else "other", page=page, categories=found, resources=linked)
     if role == "home":
         result.items.append(items.categories(site, found, exchange.fetched_at, name))
     if isinstance(page, pages.ArticlePage) and role != "home":
@@ -133,6 +144,37 @@ def _image(exchange: Exchange) -> Harvest:
         seen.format,
     )
     return Harvest("image", [captured])
+
+
+def _asset(exchange: Exchange) -> Harvest:
+    """A file of the theme a page needs (stylesheet, script, font): captured when it is one, else
+    an asset failure (counted with the photos, apart from the pages) that says what came instead.
+    A 304 is the file held, unchanged. A stylesheet's fonts and pictures are read for the crawl."""
+    if exchange.status == 304:
+        return Harvest("asset_unchanged")
+    seen = assets.inspect(exchange.url, exchange.status, exchange.content_type, exchange.body)
+    if not seen.ok:
+        failure = items.failure(exchange.url, "asset", seen.reason or "no file", exchange.status, None, exchange.retry)
+        return Harvest("asset_failure", [failure])
+    captured = items.AssetCaptured(
+        exchange.url,
+        exchange.fetched_at,
+        exchange.status,
+        seen.content_type,
+        seen.length,
+        seen.digest,
+        seen.kind,
+        exchange.etag,
+        exchange.last_modified,
+    )
+    linked = NO_RESOURCES
+    if exchange.resources and seen.kind == "style":
+        try:
+            text = exchange.body.decode(charset_of(exchange.content_type) or "utf-8", "replace")
+        except LookupError:  # a charset no codec knows
+            text = exchange.body.decode("utf-8", "replace")
+        linked = Resources(stylesheet_resources(text, exchange.url))
+    return Harvest("asset", [captured], resources=linked)
 
 
 def _feed(exchange: Exchange, site: str) -> Harvest:

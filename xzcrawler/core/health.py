@@ -142,16 +142,19 @@ def assess(
     # each address that failed in this run counts once; retries of earlier failures do not count,
     # a bug in a callback does
     failures = stats.get("xz/failed_urls", 0) + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
-    pages = responses - stats.get("xz/image_responses", 0)  # (photos have their own limit, below)
+    # (photos and the theme's files have their own limit, below)
+    pages = responses - stats.get("xz/image_responses", 0) - stats.get("xz/asset_responses", 0)
     if failures > max_error_rate * pages:
         return Verdict(ERRORS, f"{failures} failed pages for {pages} responses (limit {max_error_rate:.0%})")
-    # a missing or broken photo is counted apart: it costs only itself, up to its own limit
-    asked, lost = stats.get("xz/images_requested", 0), stats.get("xz/failures/image", 0)
+    # a missing or broken photo (or file of the theme) is counted apart: it costs only itself, up
+    # to its own limit
+    asked = stats.get("xz/images_requested", 0) + stats.get("xz/assets_requested", 0)
+    lost = stats.get("xz/failures/image", 0) + stats.get("xz/failures/asset", 0)
     if asked and lost > max_image_failure_rate * asked:
         return Verdict(
             ERRORS,
-            f"{lost} of {asked} photos could not be captured (limit {max_image_failure_rate:.0%}, "
-            "XZ_MAX_IMAGE_FAILURE_RATE); each is recorded in failures with its reason (kind 'image')",
+            f"{lost} of {asked} photos and theme files could not be captured (limit {max_image_failure_rate:.0%}, "
+            "XZ_MAX_IMAGE_FAILURE_RATE); each is recorded in failures with its reason (kind 'image' or 'asset')",
         )
     if stats.get("xz/walks_incomplete"):
         return Verdict(

@@ -105,6 +105,38 @@ class ImageCaptured:
 
 
 @dataclass
+class AssetCaptured:
+    """A resource a page needs to be seen again (its theme's stylesheet, script or font; issue
+    31), fetched well (core.assets.inspect): kept in the WARC, listed in ``asset_captures``; with
+    the validators its server sent, for the next run's conditional request. A missing or wrong
+    one is a Failure of kind "asset" instead."""
+
+    url: str
+    fetched_at: str
+    status: int
+    content_type: str | None
+    length: int
+    digest: str
+    kind: str  # style | script | font | vector
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def row(self) -> dict:
+        """The asset_captures row (its columns, in their order)."""
+        return {
+            "url": self.url,
+            "fetched_at": self.fetched_at,
+            "status": self.status,
+            "content_type": self.content_type,
+            "bytes": self.length,
+            "digest": self.digest,
+            "kind": self.kind,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+        }
+
+
+@dataclass
 class Failure:
     """What could not be archived, kept raw with its reason."""
 

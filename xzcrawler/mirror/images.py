@@ -25,7 +25,8 @@ import io
 import re
 import zlib
 
-UPLOAD = re.compile(r"^/zb_users/upload/(?:\d{4}/\d{2}/[\w.-]+|thumb/\d+\.jpg|logo\.png)$")
+# (logo-night.png: tpure's night logo, which the real xuzhou pages print before the day one)
+UPLOAD = re.compile(r"^/zb_users/upload/(?:\d{4}/\d{2}/[\w.-]+|thumb/\d+\.jpg|logo(?:-night)?\.png)$")
 STATIC = (
     "/zb_users/theme/tpure/style/images/lazyload.png",
     "/zb_users/theme/xzcf/style/images/logo.png",

@@ -12,7 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import images, render, tpure
+from . import images, render, theme_files, tpure
 from .site import MirrorSite
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ def route(site: MirrorSite, path: str, base: str) -> tuple[int, str, bytes, floa
     """(status, content type, body, last-modified timestamp or None) for a path. A tpure site
     answers as Z-BlogPHP does: its PHP pages carry no validators (the platform's Http304 in
     c_system_common.php serves only its static files), so ``None`` there means "no ETag either"."""
-    image = images.route(path.split("?", 1)[0].split("#", 1)[0], site.photo_faults)
+    bare = path.split("?", 1)[0].split("#", 1)[0]
+    image = images.route(bare, site.photo_faults) or theme_files.route(bare)
     if image is not None:  # a static file of the web server, whatever the theme
         return (*image, site.epoch.timestamp() if image[0] == 200 else None)
     if site.profile.theme == "tpure":
@@ -112,7 +113,9 @@ class MirrorHandler(BaseHTTPRequestHandler):
         base = f"http://{host}"
         status, content_type, body, modified = route(self.site, self.path, base)
         # Z-BlogPHP's pages: no ETag, no Last-Modified (its static files are the web server's: they have them)
-        dynamic = self.site.profile.theme == "tpure" and not images.is_image_path(self.path.split("?", 1)[0])
+        bare = self.path.split("?", 1)[0]
+        static = images.is_image_path(bare) or theme_files.is_theme_file(bare)
+        dynamic = self.site.profile.theme == "tpure" and not static
         etag = None if dynamic else self.site.etag_for(body)
         last_modified = email.utils.formatdate(modified, usegmt=True) if modified else None
         if status == 200 and etag is not None and self._not_modified(etag, modified):
@@ -124,7 +127,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         encoding = None
-        compressible = not content_type.startswith("image/")  # (nginx's gzip_types: text, not pictures)
+        compressible = not content_type.startswith(("image/", "font/"))  # (nginx's gzip_types: text, not pictures)
         if compressible and "gzip" in (self.headers.get("Accept-Encoding") or "") and len(body) > 256:
             body, encoding = gzip.compress(body, compresslevel=5, mtime=0), "gzip"
         self.send_response(status)

@@ -21,7 +21,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
-from ..core import images, items, moves, pages
+from ..core import assets, images, items, moves, pages
 from ..core import normalize as nz
 from ..core.config import NETWORK, ConfigError, check_spider_arguments, site_url
 from ..core.harvest import Exchange, Harvest, harvest
@@ -78,11 +78,14 @@ class ArticlesSpider(scrapy.Spider):
         self.known: dict[int, dict] = {}
         self.walk_all = self.full
         self.retry_urls: list[str] = []
-        # Photos (XZ_IMAGES; None: off, or no WARC to keep them in): what the archive holds whole,
-        # as (site key, path), loaded with the start state; those asked for in this run.
+        # Photos and what pages need to be seen again (XZ_IMAGES, XZ_PAGE_RESOURCES, XZ_THUMBNAILS;
+        # None: all off, or no WARC to keep them in): what the archive holds whole, as (site key,
+        # path), loaded with the start state; the theme's files held, with their validators.
         self.image_settings = None
         self.held_images: set[tuple[str, str]] = set()
-        self.failed_images: dict[tuple[str, str], int] = {}  # -> attempts so far
+        self.failed_images: dict[tuple[str, str], int] = {}  # -> attempts so far (photos and files)
+        self.held_assets: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._resources_asked = 0  # the theme's files (and its pictures) asked for in this run
 
     @property
     def clock(self):
@@ -104,7 +107,7 @@ class ArticlesSpider(scrapy.Spider):
         spider.policy = settings.refetch_policy
         spider.max_listing_pages = settings.max_listing_pages
         spider.feed_url = settings.feed_url(spider.site_url)
-        if settings.images and settings.warc_enabled:
+        if settings.warc_enabled and (settings.images or settings.page_resources or settings.thumbnails):
             spider.image_settings = settings
         crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
         crawler.signals.connect(spider._redirect_dropped, signal=signals.request_dropped)
@@ -247,6 +250,8 @@ class ArticlesSpider(scrapy.Spider):
         return nz.utc_iso(response.meta.get("xz_fetched_at") or self.clock.now())
 
     def _harvest(self, response, role: str) -> Harvest:
+        settings = self.image_settings
+        wants = settings is not None and (settings.page_resources or settings.thumbnails)
         exchange = Exchange(
             response.url,
             response.status,
@@ -258,6 +263,7 @@ class ArticlesSpider(scrapy.Spider):
             role,
             response.meta.get("xz_retry", False),
             response.meta.get("xz_article_id"),
+            wants and role in ("home", "listing", "article", "asset"),
         )
         return harvest(exchange, self.site_key)
 
@@ -273,6 +279,7 @@ class ArticlesSpider(scrapy.Spider):
         result = self._harvest(response, "home")
         self.crawler.stats.set_value("xz/categories", len(result.categories))
         yield from self._marked(result)
+        yield from self._follow_resources(result)
         for category in result.categories:
             yield from self._follow_listing_page(category["url"], (category["url"], 1))
         if result.kind == "listing":
@@ -281,6 +288,7 @@ class ArticlesSpider(scrapy.Spider):
     def parse_listing(self, response):
         result = self._harvest(response, "listing")
         yield from self._marked(result)
+        yield from self._follow_resources(result)
         if result.kind == "listing":
             yield from self._follow_listing(result.page, response)
         elif result.kind == "failure":
@@ -361,6 +369,7 @@ class ArticlesSpider(scrapy.Spider):
         if result.kind != "article":
             return
         yield from self._follow_images(result.page.record)
+        yield from self._follow_resources(result)
         # related articles, and the previous and next article of the category (tpure's div.pages):
         # second paths to articles a listing misses
         links = [related["url"] for related in result.page.record["related"]] + list(result.page.neighbours)
@@ -404,15 +413,21 @@ class ArticlesSpider(scrapy.Spider):
         this crawl's downloader (robots, throttle, retries, the WARC recorder), within
         XZ_IMAGE_MAX_BYTES; the site's own and XZ_IMAGE_HOSTS' (core.images.to_capture)."""
         settings = self.image_settings
-        if settings is None:
+        if settings is None or not settings.images:
             return
-        for url in images.to_capture(record.get("images"), self.site_key, settings.image_hosts):
+        yield from self._follow_pictures(images.to_capture(record.get("images"), self.site_key, settings.image_hosts))
+
+    def _follow_pictures(self, urls: list[str], counted: str = "images"):
+        """Pictures to capture (photos, thumbnails; with ``counted="assets"`` the pictures a page
+        needs: its logo, icon, a stylesheet's background), each once, a held one never again."""
+        settings = self.image_settings
+        for url in urls:
             key = nz.page_key(url)
             attempts = self.failed_images.get(key)
             if key in self.held_images or (attempts or 0) >= settings.max_attempts or not self._once(url):
                 continue
             # a photo that failed before is asked again as a retry: failing again is no new failure
-            self.crawler.stats.inc_value("xz/images_retried" if attempts else "xz/images_requested")
+            self.crawler.stats.inc_value(f"xz/{counted}_retried" if attempts else f"xz/{counted}_requested")
             yield scrapy.Request(
                 url,
                 callback=self.parse_image,
@@ -426,14 +441,80 @@ class ArticlesSpider(scrapy.Spider):
                 },
             )
 
+    def _follow_resources(self, result: Harvest):
+        """What a page (or a stylesheet) needs to be seen again: the theme's files, once a run each
+        and at most XZ_MAX_RESOURCES a site a run, asked with the validators of the copy held (a
+        304 is no new capture); its pictures (logo, icon, a stylesheet's background) as photos
+        are; the listings' and related posts' thumbnails with XZ_THUMBNAILS (core.pages.resources)."""
+        settings = self.image_settings
+        if settings is None:
+            return
+        if settings.page_resources:
+            pictures = []
+            for url, kind in assets.to_capture(result.resources.assets, self.site_key, settings.image_hosts):
+                if url in self._requested:
+                    continue
+                if self._resources_asked >= settings.max_resources:
+                    self.crawler.stats.inc_value("xz/resources_capped")
+                    break
+                self._resources_asked += 1
+                if kind in assets.PICTURES:
+                    pictures.append(url)
+                else:
+                    yield from self._follow_asset(url)
+            yield from self._follow_pictures(pictures, "assets")
+        if settings.thumbnails:
+            thumbnails = [{"src": url} for url in result.resources.thumbnails]
+            yield from self._follow_pictures(images.to_capture(thumbnails, self.site_key, settings.image_hosts))
+
+    def _follow_asset(self, url: str):
+        settings = self.image_settings
+        key = nz.page_key(url)
+        attempts = self.failed_images.get(key)
+        if (attempts or 0) >= settings.max_attempts or not self._once(url):
+            return
+        headers = {}
+        etag, last_modified = self.held_assets.get(key, (None, None))
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        self.crawler.stats.inc_value("xz/assets_retried" if attempts else "xz/assets_requested")
+        yield scrapy.Request(
+            url,
+            callback=self.parse_asset,
+            errback=self.on_asset_error,
+            priority=IMAGE_PRIORITY,
+            headers=headers,
+            meta={
+                "download_maxsize": settings.image_max_bytes,
+                "handle_httpstatus_all": True,
+                "xz_image": True,
+                "xz_retry": bool(attempts),
+            },
+        )
+
+    def parse_asset(self, response):
+        self.crawler.stats.inc_value("xz/asset_responses")
+        result = self._harvest(response, "asset")
+        if result.kind == "asset_unchanged":
+            self.crawler.stats.inc_value("xz/assets_unchanged")
+        yield from result.items
+        yield from self._follow_resources(result)  # a stylesheet's fonts and pictures
+
+    def on_asset_error(self, failure):
+        yield from self.on_image_error(failure, "asset")
+
     def parse_image(self, response):
         self.crawler.stats.inc_value("xz/image_responses")
         yield from self._harvest(response, "image").items
 
-    def on_image_error(self, failure):
-        """No response at all (refused, too large, robots): an image failure with its reason."""
+    def on_image_error(self, failure, kind: str = "image"):
+        """No response at all (refused, too large, robots): an image (or asset) failure with its
+        reason. One robots.txt forbids is one too (obeyed, and said: the page cannot be seen whole
+        without it): asked again, as photos are, while attempts are left (a robots.txt changes), and
+        never as a page (a failure of kind "robots" is retried as a listing page)."""
         request = failure.request
-        kind = "robots" if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value) else "image"
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         yield items.failure(request.url, kind, reason, None, None, request.meta.get("xz_retry", False))
 

@@ -59,10 +59,12 @@ SHARD_TIMES = {
     "date_refinements": ("observed_at",),
     "warc_records": ("fetched_at",),
     "image_captures": ("fetched_at",),
+    "asset_captures": ("fetched_at",),
 }
 # Where each table says which site a row is of: a column, or the host of a URL (a photo's may be
-# another host's, one XZ_IMAGE_HOSTS named: image_captures is not checked, and the capture or the
-# image failure of such an address is no other site's row in warc_records or failures).
+# another host's, one XZ_IMAGE_HOSTS named: image_captures and asset_captures are not checked, and
+# the capture or the image or asset failure of such an address is no other site's row in
+# warc_records or failures).
 SHARD_SITE = {
     "articles": ("site", "url"),
     "revision_log": ("site",),
@@ -238,7 +240,8 @@ def vet(shard: Path, now: dt.datetime, *, max_seconds: float = MAX_SECONDS, max_
                     value = f"xz_site({column})" if column == "url" else column
                     photos = (
                         " AND url NOT IN (SELECT url FROM image_captures)"
-                        " AND url NOT IN (SELECT url FROM failures WHERE kind = 'image')"
+                        " AND url NOT IN (SELECT url FROM asset_captures)"
+                        " AND url NOT IN (SELECT url FROM failures WHERE kind IN ('image', 'asset'))"
                         if column == "url" and table in ("warc_records", "failures")
                         else ""
                     )
@@ -477,10 +480,10 @@ def _merge_tables(conn, written: Counter, deadline: _Deadline | None = None) -> 
     )
 
     # -- append-only history: a row is what it says ---------------------------------------------
-    for table in ("view_snapshots", "date_refinements", "warc_records", "image_captures"):
+    for table in ("view_snapshots", "date_refinements", "warc_records", "image_captures", "asset_captures"):
         columns = [c for c in _columns(conn, table) if c != "id"]
         same = " AND ".join(f"m.{c} IS s.{c}" for c in columns)
-        by_url = table in ("warc_records", "image_captures")
+        by_url = table in ("warc_records", "image_captures", "asset_captures")
         anchor = "m.url = s.url" if by_url else "m.site = s.site AND m.article_id = s.article_id"
         _count(
             conn,

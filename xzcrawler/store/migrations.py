@@ -465,3 +465,30 @@ def m017_image_captures(db: Database) -> None:
         pk=("url", "fetched_at"),
     )
     db["image_captures"].create_index(["digest"])
+
+
+@migrations()
+def m018_asset_captures(db: Database) -> None:
+    """- asset_captures: each file of the theme a page needs to be seen again (issue 31, item 2:
+    stylesheets, scripts, fonts), one row per capture: the address, when (to the second: its WARC
+    record is the response of that address at that time in warc_records), status, type, bytes and digest of the file (decoded: the
+    record's WARC-Payload-Digest is of the bytes as sent, gzip when the server compressed them), its kind (style, script, font, vector) and the
+    validators its server sent (ETag, Last-Modified), which the next run asks with (a 304 is the
+    file unchanged: no new capture). Pictures a page needs (logo, icon, a stylesheet's
+    background) are in image_captures. A missing or wrong file is a failure of kind 'asset'.
+    """
+    db["asset_captures"].create(
+        {
+            "url": str,
+            "fetched_at": str,
+            "status": int,
+            "content_type": str,
+            "bytes": int,
+            "digest": str,
+            "kind": str,
+            "etag": str,
+            "last_modified": str,
+        },
+        pk=("url", "fetched_at"),
+    )
+    db["asset_captures"].create_index(["digest"])

@@ -86,6 +86,12 @@ class Store(Protocol):
     def image_failures(self) -> dict[tuple[str, str], int]:
         """(site key, path) -> attempts of each photo whose capture failed, unresolved."""
 
+    def add_asset(self, capture) -> bool:
+        """Keep a file of the theme fetched well (core.items.AssetCaptured), once per capture."""
+
+    def held_assets(self) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        """(site key, path and query) -> (ETag, Last-Modified) of each file of the theme held."""
+
     def record_failure(
         self,
         url: str,

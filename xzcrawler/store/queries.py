@@ -58,23 +58,35 @@ class Queries:
         a refresh does not fetch them again, whatever port or scheme the site answers on now."""
         return {nz.page_key(url) for (url,) in self.db.execute("SELECT DISTINCT url FROM image_captures")}
 
+    def held_assets(self) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        """The theme's files the archive holds, as (site key, path and query) -> the validators
+        of the newest capture (ETag, Last-Modified): a refresh asks for each with them."""
+        return {
+            nz.page_key(url): (etag, last_modified)
+            for url, etag, last_modified in self.db.execute(
+                "SELECT url, etag, last_modified FROM asset_captures ORDER BY fetched_at"
+            )
+        }
+
     def image_failures(self) -> dict[tuple[str, str], int]:
-        """The photos whose capture failed and is not resolved, as (site key, path) -> attempts: a
-        refresh asks for one again as a retry (not a new failure), until XZ_MAX_ATTEMPTS."""
+        """The photos (and theme files) whose capture failed and is not resolved, as (site key,
+        path) -> attempts: a refresh asks for one again as a retry (not a new failure), until
+        XZ_MAX_ATTEMPTS."""
         return {
             nz.page_key(url): attempts
             for url, attempts in self.db.execute(
-                "SELECT url, attempts FROM failures WHERE kind = 'image' AND resolved_at IS NULL"
+                "SELECT url, attempts FROM failures WHERE kind IN ('image', 'asset') AND resolved_at IS NULL"
             )
         }
 
     def pending_failures(self, site: str, max_attempts: int) -> list[str]:
         """URLs of ``site`` whose last attempt failed and that have attempts left (a listing trap
-        is not retried: it would walk the trap again; a photo is asked for again with its post)."""
+        is not retried: it would walk the trap again; a photo is asked for again with its post, a file
+        of the theme with the next page that links to it)."""
         return [
             url
             for (url,) in self.db.execute(
-                "SELECT url FROM failures WHERE resolved_at IS NULL AND attempts < ? AND kind NOT IN ('trap', 'image') "
+                "SELECT url FROM failures WHERE resolved_at IS NULL AND attempts < ? AND kind NOT IN ('trap', 'image', 'asset') "
                 "ORDER BY first_seen",
                 [max_attempts],
             )
@@ -114,14 +126,21 @@ class Queries:
         return tuple(row) if row else None
 
     def capture_of_digest(self, digest: str) -> tuple[str, str, str] | None:
-        """(url, WARC-Record-ID, WARC-Date) of a full response record of a photo whose payload has
-        this digest, under any address (found through image_captures' digest index)."""
+        """(url, WARC-Record-ID, WARC-Date) of a full response record of a photo (or a file of the
+        theme) whose payload has this digest, under any address (found through the digest indexes
+        of image_captures and asset_captures)."""
         row = self.db.execute(
-            "SELECT w.url, w.record_id, w.fetched_at FROM image_captures c JOIN warc_records w "
-            "ON w.url = c.url AND w.digest = c.digest AND w.record_type = 'response' "
-            "WHERE c.digest = ? ORDER BY w.id LIMIT 1",
+            "SELECT w.url, w.record_id, w.fetched_at, w.id FROM image_captures c JOIN warc_records w "
+            "ON w.url = c.url AND w.digest = c.digest AND w.record_type = 'response' WHERE c.digest = ?1 "
+            # a theme file's row keeps the digest of its bytes; its record, of the bytes as sent
+            # (gzip, when the server compressed them): found by capture (a few rows a site)
+            "UNION ALL SELECT w.url, w.record_id, w.fetched_at, w.id FROM (SELECT DISTINCT url FROM asset_captures) a "
+            "JOIN warc_records w ON w.url = a.url AND w.record_type = 'response' AND w.status BETWEEN 200 AND 299 "
+            "WHERE w.digest = ?1 "
+            "ORDER BY 4 LIMIT 1",
             [digest],
         ).fetchone()
+        row = row[:3] if row else None
         return tuple(row) if row else None
 
     def last_run_status(self, site: str) -> str | None:

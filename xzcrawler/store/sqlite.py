@@ -514,6 +514,20 @@ class SqliteStore(Queries):
         self.counts["images"] += added
         return added
 
+    def add_asset(self, capture) -> bool:
+        """Keep a file of the theme fetched well (core.items.AssetCaptured); the same capture again
+        records nothing again. True if new."""
+        row = capture.row()
+        with _storage(), self.transaction():
+            before = self.db.conn.total_changes
+            self.db.execute(
+                f"INSERT OR IGNORE INTO asset_captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            added = self.db.conn.total_changes > before
+        self.counts["assets"] += added
+        return added
+
     # -- failures -----------------------------------------------------------
     def record_failure(
         self,

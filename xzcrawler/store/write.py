@@ -60,3 +60,9 @@ def _(item: items.SiteMoved, store) -> int:
 def _(item: items.ImageCaptured, store) -> int:
     store.add_image(item)  # (its failures close by the PageFetched that follows it)
     return 0
+
+
+@write_item.register
+def _(item: items.AssetCaptured, store) -> int:
+    store.add_asset(item)
+    return 0

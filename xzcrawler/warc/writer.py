@@ -18,6 +18,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from ..core.assets import kind_of_type
 from ..core.images import payload_digest
 
 logger = logging.getLogger(__name__)
@@ -247,8 +248,11 @@ class WarcFiles:
 
 
 def _is_picture(http_headers) -> bool:
-    """Whether a response's headers say it is a picture (image/*): only photos are deduplicated
-    across addresses (a page's bytes under two addresses are two pages)."""
+    """Whether a response's headers say it is a picture (image/*) or a file of a theme (a
+    stylesheet, script or font, core.assets): only these are deduplicated across addresses (a
+    page's bytes under two addresses are two pages; one theme's style.css on twelve sites is one
+    file)."""
     if http_headers is None:
         return False
-    return (http_headers.get_header("Content-Type") or "").strip().lower().startswith("image/")
+    content_type = (http_headers.get_header("Content-Type") or "").strip().lower()
+    return content_type.startswith("image/") or kind_of_type(content_type) is not None

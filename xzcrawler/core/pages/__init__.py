@@ -22,6 +22,8 @@ from .common import article_id_from_url, element_text, first, pick
 from .decode import decode_html, whole_utf8
 from .listing import nav_categories, parse_listing, site_name
 from .records import ArticlePage, FeedPage, ListingPage, OtherPage, Page, UnreadablePage
+from .resources import NONE as NO_RESOURCES
+from .resources import Resources, page_resources
 
 __all__ = [
     "ArticlePage",
@@ -31,6 +33,8 @@ __all__ = [
     "Page",
     "UnreadablePage",
     "parse_page",
+    "parse_page_and_resources",
+    "Resources",
     "parse_html",
     "classify",
     "decode_html",
@@ -139,8 +143,23 @@ def parse_html(doc, url: str, fetched_at=None) -> ArticlePage | ListingPage | Ot
 def parse_page(body: bytes, url: str, fetched_at=None, header_encoding: str | None = None) -> Page:
     """Parse saved bytes into a typed page (its ``kind``: article, listing, other, error); never
     raises."""
+    return parse_page_and_resources(body, url, fetched_at, header_encoding, resources=False)[0]
+
+
+def parse_page_and_resources(
+    body: bytes, url: str, fetched_at=None, header_encoding: str | None = None, resources: bool = True
+) -> tuple[Page, Resources]:
+    """``parse_page``, and what the page needs to be seen again (``resources.page_resources``),
+    from one parse of the bytes; never raises (a page whose resources cannot be read still parses,
+    with none)."""
     try:
         doc, _ = load_document(body, header_encoding)
-        return parse_html(doc, url, nz.utc_iso(fetched_at))
+        page = parse_html(doc, url, nz.utc_iso(fetched_at))
     except Exception as exc:  # a parser bug must not lose the page: report it
-        return UnreadablePage(f"{type(exc).__name__}: {exc}")
+        return UnreadablePage(f"{type(exc).__name__}: {exc}"), NO_RESOURCES
+    if not resources:
+        return page, NO_RESOURCES
+    try:
+        return page, page_resources(doc, url)
+    except Exception:  # noqa: BLE001  (the page is read: what it links to is a lesser loss)
+        return page, NO_RESOURCES
