@@ -66,11 +66,18 @@ class Host:
                 status, headers, body = host.answer(self)
                 self.send_response(status)
                 headers = {"Content-Type": HTML, **headers}
+                # a Content-Length an answer gives is sent as it is (a lie: "2 GB" and a few bytes)
+                length = headers.pop("Content-Length", None) or str(len(body))
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", length)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except OSError:  # the client hung up (it would not take that much)
+                    self.close_connection = True
+                if length != str(len(body)):
+                    self.close_connection = True
 
         self.server = ThreadingHTTPServer((address, port), Handler)
         self.server.daemon_threads = True

@@ -9,22 +9,29 @@ missing browser is a failure."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import NOW, cli
+from tests.conftest import NOW, cli, run_crawl
 from xzcrawler.core.pages import parse_page
+from xzcrawler.mirror import images as mirror_images
 from xzcrawler.mirror import render
 from xzcrawler.mirror.network import Network
+from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.site import MirrorSite
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
@@ -154,3 +161,94 @@ def test_the_datasette_dashboard_draws_its_charts_in_chromium(datasette, archive
     assert len(charts) == 4, dom[:3000]
     assert all(re.search(r'class="mark-rect|class="mark-symbol', part) for part in dom.split('class="marks"')[1:])
     assert (tmp_path / "dashboard.png").stat().st_size > 50_000
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    """The tpure mirror crawled with its photos and theme files (the defaults), packed by
+    `xzcrawler wacz` and replayed by pywb: (the collection's address, the archive's folder, the
+    mirror's site). The mirror is gone before anything is replayed."""
+    from tests.test_replay import wayback
+
+    root = tmp_path_factory.mktemp("replayed")
+    site = MirrorSite(20, now=NOW)
+    server, base = serve_in_thread(site)
+    try:
+        crawled = run_crawl(base, root)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert crawled.returncode == 0, crawled.stderr[-3000:]
+    wacz = root / "archive.wacz"
+    made = cli("wacz", str(root / "archive.db"), "--out", str(wacz))
+    assert made.returncode == 0, made.stderr
+    with wayback(wacz, root / "pywb") as replay:
+        yield replay, root, site
+
+
+def _shot(url: str, path: Path, profile: Path, *flags: str):
+    """A screenshot of ``url`` once its scripts ran, as an RGB image."""
+    from PIL import Image
+
+    subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            "--window-size=1400,3000",
+            f"--user-data-dir={profile}",
+            *flags,
+            f"--screenshot={path}",
+            url,
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    return Image.open(path).convert("RGB")
+
+
+def _near(image, colour, tolerance: int = 24) -> int:
+    """How many pixels of ``image`` are within ``tolerance`` of ``colour`` in every channel."""
+    from PIL import ImageChops
+
+    bands = [
+        band.point(lambda v, c=c: 255 if abs(v - c) <= tolerance else 0)
+        for band, c in zip(image.split(), colour, strict=True)
+    ]
+    both = ImageChops.multiply(ImageChops.multiply(bands[0], bands[1]), bands[2])
+    return sum(both.histogram()[255:])
+
+
+def test_a_replayed_article_shows_its_photo_and_its_styles(replayed, tmp_path):
+    """A tpure article replayed from the WACZ in Chromium: its lazy-loaded photo is there (the
+    captured common.js moved data-original into src, pywb served the captured picture), and the
+    captured stylesheet styled it (.wrapper's #f1f1f1 beside the 60% column). The page as captured,
+    unrewritten, shows neither: they come from the archive's copies."""
+    from PIL import Image
+
+    from tests.test_replay import stamp
+
+    replay, root, site = replayed
+    db = sqlite3.connect(root / "archive.db")
+    chosen = None
+    for url, fetched_at, images in db.execute("SELECT url, fetched_at, images FROM articles ORDER BY article_id"):
+        photos = [image["src"] for image in json.loads(images or "[]")]
+        if not photos or not mirror_images.BODY_IMAGE.match(urlsplit(photos[0]).path):
+            continue
+        if not db.execute("SELECT 1 FROM image_captures WHERE url = ?", [photos[0]]).fetchone():
+            continue
+        picture = Image.open(io.BytesIO(mirror_images.picture(urlsplit(photos[0]).path)[1])).convert("RGB")
+        colour = max(picture.getcolors(1 << 16))[1]  # the picture's ground: its commonest colour
+        if max(colour) - min(colour) >= 80:  # far from the page's greys and whites
+            chosen = url, fetched_at, colour
+            break
+    assert chosen is not None
+    url, fetched_at, colour = chosen
+    address = f"{replay}{stamp(fetched_at)}mp_/{url}"
+    shown = _shot(address, tmp_path / "replayed.png", tmp_path / "profile")
+    assert _near(shown, colour) >= 2000, (address, colour)  # of the photo's 10,800 pixels, its ground
+    assert all(abs(v - 241) <= 3 for v in shown.getpixel((30, 400)))  # .wrapper{background:#f1f1f1}
+    # the control: the page as captured, unrewritten (pywb's id_), links to the mirror, which is
+    # gone: no photo and no styles. What the replay showed came from the archive's copies
+    bare = _shot(f"{replay}{stamp(fetched_at)}id_/{url}", tmp_path / "bare.png", tmp_path / "profile2")
+    assert _near(bare, colour) < 200
+    assert not all(abs(v - 241) <= 3 for v in bare.getpixel((30, 400)))

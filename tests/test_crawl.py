@@ -106,8 +106,10 @@ def test_refresh_of_an_unchanged_site_fetches_almost_nothing(crawled):
     assert again.returncode == 0, again.stderr[-3000:]
     db = sqlite3.connect(workdir / "archive.db")
     stats = json.loads(db.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
-    # robots.txt, the feed, home, page 1 of each of the five categories
-    assert stats["response_received_count"] == 8
+    # robots.txt, the feed, home, page 1 of each of the five categories; and the theme's files
+    # the pages link to, asked with their validators: every one a 304, no copy kept again
+    assert stats["xz/asset_responses"] >= 3 and stats["xz/assets_unchanged"] == stats["xz/asset_responses"]
+    assert stats["response_received_count"] == 8 + stats["xz/asset_responses"]
     assert stats["xz/feed_items"] == 10 and "xz/found_by_feed" not in stats
     assert stats.get("xz/articles_stored", 0) == 0
     assert stats["xz/listing_walks_stopped"] == 5

@@ -15,7 +15,7 @@ from tests.conftest import NOW, cli, crawl_ok, run_crawl
 from xzcrawler.core import health
 from xzcrawler.core.images import inspect, payload_digest, to_capture
 from xzcrawler.mirror import images as mirror_images
-from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.server import route, serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 from xzcrawler.warc import read_response
 
@@ -124,6 +124,8 @@ def test_every_body_image_is_captured_once_and_every_bad_one_is_a_failure(crawle
         f"{base}zb_users/upload/logo.png",
         f"{base}zb_users/upload/logo-night.png",  # (the real page 2176's night logo)
         f"{base}zb_users/theme/tpure/style/images/lazyload.png",
+        f"{base}zb_users/avatar/0.png",  # the comment form's
+        f"{base}zb_users/upload/2021/05/202105281622189466372498.jpg",  # the QR code of the site's block
     }
     assert captured - set(truth) == page_needs
     assert {url for url in captured if url in truth} == {url for url, state in truth.items() if state == "ok"}
@@ -192,8 +194,9 @@ def test_photos_off_fetches_none(tmp_path):
         server.shutdown()
         server.server_close()
     db = sqlite3.connect(tmp_path / "archive.db")
-    # no photo of a post (the site's logo is a file its pages need: XZ_PAGE_RESOURCES)
-    photos = "url LIKE '%/zb_users/upload/%' AND url NOT LIKE '%/logo%'"
+    # no photo of a post (the site's logo and the QR code of its block are what its pages need:
+    # XZ_PAGE_RESOURCES)
+    photos = "url LIKE '%/zb_users/upload/%' AND url NOT LIKE '%/logo%' AND url NOT LIKE '%/2021/05/2021052816%'"
     assert db.execute(f"SELECT count(*) FROM image_captures WHERE {photos}").fetchone() == (0,)
     assert db.execute(f"SELECT count(*) FROM warc_records WHERE {photos}").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM images").fetchone()[0] > 0  # the addresses are kept as ever
@@ -240,3 +243,72 @@ def test_the_same_picture_under_another_address_is_kept_once(crawled):
             )
             assert payload_digest(got.body) == digest and got.content_type.startswith("image/")
     db.close()
+
+
+def _bomb_png() -> bytes:
+    """A PNG that claims 100,000 x 100,000 pixels (30 GB decoded) in a few dozen bytes."""
+    import struct
+    import zlib
+
+    chunk = b"IHDR" + struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    idat = b"IDAT" + zlib.compress(b"\0" * 4096)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + struct.pack(">I", len(idat) - 4)
+        + idat
+        + struct.pack(">I", zlib.crc32(idat))
+    )
+
+
+def test_hostile_pictures_cost_only_themselves(tmp_path):
+    """A post's photos from a hostile server: a "2 GB" picture, an HTML page served as
+    image/jpeg, a picture that redirects to another host, a decompression bomb. Each is a recorded
+    image failure with its reason; none is kept as a photo, nothing of the other host is asked
+    for, the archive stays small, and the run (and every other photo) goes on."""
+    from tests.hostile import Host
+
+    aid = MirrorSite(30, now=NOW).ids[3]
+    names = ("huge.jpg", "page.jpg", "away.jpg", "bomb.png")
+    with Host() as host, Host("127.0.0.2") as other:
+        folder = f"{host.base}/zb_users/upload/2024/01"
+        extra = "".join(f'<p><img src="{folder}/{name}" alt="{name}"/></p>' for name in names).encode()
+        page = route(host.site, f"/index.php/post/{aid}.html", host.base)[2]  # tpure's markup
+        marker = b'<div class="single'
+        assert marker in page
+        start = page.index(b">", page.index(marker)) + 1
+        host.on(f"/index.php/post/{aid}.html", lambda h, m: (200, {}, page[:start] + extra + page[start:]))
+        host.on(
+            "/zb_users/upload/2024/01/huge.jpg",
+            lambda h, m: (
+                200,
+                {"Content-Type": "image/jpeg", "Content-Length": str(2 * 1024**3)},
+                b"\xff\xd8" + b"\0" * 65536,
+            ),
+        )
+        host.on(
+            "/zb_users/upload/2024/01/page.jpg",
+            lambda h, m: (200, {"Content-Type": "image/jpeg"}, b"<html><body><h1>hotlink guard</h1></body></html>"),
+        )
+        host.on(
+            "/zb_users/upload/2024/01/away.jpg",
+            lambda h, m: (302, {"Location": f"{other.base}/zb_users/upload/2024/01/away.jpg"}, b""),
+        )
+        host.on("/zb_users/upload/2024/01/bomb.png", lambda h, m: (200, {"Content-Type": "image/png"}, _bomb_png()))
+        result = run_crawl(host.base + "/", tmp_path)
+        assert other.requests == []  # nothing asked of the other host
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "archive.db")
+    failed = dict(db.execute("SELECT url, reason FROM failures WHERE kind = 'image' AND url LIKE '%/2024/01/%'"))
+    reasons = {url.rsplit("/", 1)[1]: reason for url, reason in failed.items()}
+    assert set(reasons) == set(names)
+    assert "maxsize" in reasons["huge.jpg"].lower() or "max size" in reasons["huge.jpg"].lower(), reasons
+    assert reasons["page.jpg"].startswith("broken:")
+    assert "127.0.0.2" in reasons["away.jpg"]
+    assert reasons["bomb.png"].startswith(("too large", "broken:"))
+    assert db.execute("SELECT COUNT(*) FROM image_captures WHERE url LIKE '%/2024/01/%'").fetchone()[0] == 0
+    # the other photos of the site are kept, and the archive never held the "2 GB"
+    assert db.execute("SELECT COUNT(*) FROM image_captures").fetchone()[0] > 10
+    assert sum(path.stat().st_size for path in (tmp_path / "warc").iterdir()) < 20 * 1024 * 1024

@@ -40,6 +40,7 @@ BASE = "http://xuzhou.021cf.cn"
                 ("/zb_users/theme/tpure/script/common.js?v=5.0.2", "script"),
                 ("/zb_users/upload/logo-night.png", "logo"),
                 ("/zb_users/upload/logo.png", "logo"),
+                ("/zb_users/upload/2021/05/202105281622189466372498.jpg", "picture"),  # the QR code of div.copynotice
             ],
         ),
         (

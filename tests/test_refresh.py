@@ -145,6 +145,7 @@ def test_unchanged_known_articles_answer_304_and_cost_no_parse(phases):
         - stats["xz/not_modified"]
         - stats["xz/listing_pages"]
         - stats.get("xz/image_responses", 0)  # the photos of the articles fetched (issue 31)
+        - stats.get("xz/asset_responses", 0)  # and the theme's files their pages link to
         - 1
     )
     assert stats["xz/articles_stored"] + stats["xz/failures/parse"] + stats["xz/failures/http"] == article_responses

@@ -4,19 +4,23 @@ time, the first capture and the later one alike."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gzip
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import NOW, cli, replace_site, run_crawl
+from xzcrawler.core.images import payload_digest
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import RECONSTRUCTION, XUZHOU, MirrorSite
 
@@ -47,6 +51,44 @@ def crawled(request, tmp_path_factory):
     return work, profile.theme
 
 
+@contextlib.contextmanager
+def wayback(wacz: Path, home: Path) -> Iterator[str]:
+    """pywb serving ``wacz`` (unpacked into a collection ``xz`` under ``home``) on a free loopback
+    port; yields the collection's base address (``…/xz/``)."""
+    home.mkdir(parents=True, exist_ok=True)
+    for args in (["init", "xz"], ["add", "--unpack-wacz", "xz", str(wacz)]):
+        step = subprocess.run([str(BIN / "wb-manager"), *args], cwd=home, capture_output=True, text=True)
+        assert step.returncode == 0, step.stderr
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/xz/"
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base, timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def stamp(fetched_at: str) -> str:
+    """A capture's time as pywb's 14-digit timestamp."""
+    return dt.datetime.fromisoformat(fetched_at.replace("Z", "+00:00")).strftime("%Y%m%d%H%M%S")
+
+
 def _payload(warc_dir: Path, file: str, offset: int) -> bytes:
     with open(warc_dir / file, "rb") as fh:
         fh.seek(offset)
@@ -63,30 +105,7 @@ def test_wacz_validates_and_pywb_replays_the_captures(crawled, tmp_path):
     check = subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out)], capture_output=True, text=True)
     assert check.returncode == 0 and "valid" in check.stdout + check.stderr
 
-    home = tmp_path / "pywb"
-    home.mkdir()
-    for args in (["init", "xz"], ["add", "--unpack-wacz", "xz", str(out)]):
-        step = subprocess.run([str(BIN / "wb-manager"), *args], cwd=home, capture_output=True, text=True)
-        assert step.returncode == 0, step.stderr
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    wayback = subprocess.Popen(
-        [str(BIN / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
-        cwd=home,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/xz/"
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base, timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.2)
+    with wayback(out, tmp_path / "pywb") as base:
         db = sqlite3.connect(crawled / "archive.db")
         # an article captured on both days: each capture comes back by its own time
         url = db.execute(
@@ -99,8 +118,7 @@ def test_wacz_validates_and_pywb_replays_the_captures(crawled, tmp_path):
             [url],
         ).fetchall()
         for fetched_at, file, offset, kind, digest in captures:
-            stamp = dt.datetime.fromisoformat(fetched_at.replace("Z", "+00:00")).strftime("%Y%m%d%H%M%S")
-            with urllib.request.urlopen(f"{base}{stamp}id_/{url}", timeout=30) as response:
+            with urllib.request.urlopen(f"{base}{stamp(fetched_at)}id_/{url}", timeout=30) as response:
                 replayed = response.read()
             if kind == "response":
                 expected = _payload(crawled / "warc", file, offset)
@@ -113,9 +131,16 @@ def test_wacz_validates_and_pywb_replays_the_captures(crawled, tmp_path):
                 expected = _payload(crawled / "warc", file, offset)
             assert replayed == expected, (url, fetched_at, kind)
             assert BODY_MARK[theme] in replayed
-    finally:
-        wayback.terminate()
-        wayback.wait(timeout=20)
+        # the photos and the files of the theme come back too, byte for byte (issue 31)
+        for table in ("image_captures", "asset_captures"):
+            rows = db.execute(f"SELECT url, fetched_at, digest FROM {table} ORDER BY url LIMIT 8").fetchall()
+            assert rows, table
+            for url, fetched_at, digest in rows:
+                with urllib.request.urlopen(f"{base}{stamp(fetched_at)}id_/{url}", timeout=30) as response:
+                    body = response.read()
+                    if response.headers.get("Content-Encoding") == "gzip":  # (as sent: id_ is the original)
+                        body = gzip.decompress(body)
+                assert payload_digest(body) == digest, (table, url)
 
 
 def test_wacz_of_an_archive_without_warc_is_refused(tmp_path):

@@ -38,6 +38,10 @@ LISTING_PRIORITY = -10
 # the page it came from is stored by then), before the next listing page.
 IMAGE_PRIORITY = -5
 RELATED_BATCH = 500
+# The statuses a photo's or theme file's callback takes (it records what came): a 304, every error.
+# Redirects are followed as a page's are (robots, the off-site rule: a picture sent to another
+# host is refused and recorded with it, a site's http -> https move is followed).
+RESOURCE_STATUSES = [304, *range(400, 600)]
 
 
 def _header(response, name: bytes) -> str | None:
@@ -435,7 +439,7 @@ class ArticlesSpider(scrapy.Spider):
                 priority=IMAGE_PRIORITY,
                 meta={
                     "download_maxsize": settings.image_max_bytes,
-                    "handle_httpstatus_all": True,
+                    "handle_httpstatus_list": RESOURCE_STATUSES,
                     "xz_image": True,
                     "xz_retry": bool(attempts),
                 },
@@ -488,7 +492,7 @@ class ArticlesSpider(scrapy.Spider):
             headers=headers,
             meta={
                 "download_maxsize": settings.image_max_bytes,
-                "handle_httpstatus_all": True,
+                "handle_httpstatus_list": RESOURCE_STATUSES,
                 "xz_image": True,
                 "xz_retry": bool(attempts),
             },

@@ -8,6 +8,8 @@ and in the theme's templates (tpure 5.0.2 template/header.php):
   plugin's ``share.css``; ``<script src=…/zb_system/script/jquery-2.2.4.min.js>``,
   ``zblogphp.js``, ``…/tpure/script/common.js?v=5.0.2`` (the lazy-load script);
 - the logo: ``div.logo > a > img`` (tpure prints two: the night logo first, then the day one);
+- the pictures of the site's block around each post (the QR code of div.copynotice) and the
+  comment form's avatar (div.cmtimg);
 - the icon: ``<link rel="shortcut icon">`` (header.php, when PostFAVICONON);
 - in style.css, ``@font-face{src:url('fonts/iconfont.woff2')…}``, relative to the stylesheet;
 - thumbnails: tpure's ``div.postimg img`` (listings) and ``div.relateimg img`` (related posts),
@@ -29,6 +31,13 @@ STYLESHEETS = _x("//link[@href and contains(translate(@rel, 'STYLESHEET', 'style
 ICONS = _x("//link[@href and contains(translate(@rel, 'ICON', 'icon'), 'icon')]/@href")
 SCRIPTS = _x("//script[@src]/@src")
 LOGOS = _x(f"//div[{_has_class('logo')}]//img")
+# the pictures of the site's own block around a post (the QR code every xuzhou page shows: tpure's
+# div.copynotice, the reconstruction's div.post-wechat / div.post-copyright) and of the comment
+# form (tpure's div.cmtimg: the visitor's avatar), which are no post's photos
+FURNITURE = _x(
+    f"//div[{_has_class('copynotice')}]//img | //div[{_has_class('post-wechat')}]//img"
+    f" | //div[{_has_class('post-copyright')}]//img | //div[{_has_class('cmtimg')}]//img"
+)
 THUMBNAILS = _x(
     f"//div[{_has_class('postimg')}]//img | //div[{_has_class('relateimg')}]//img"
     f" | //div[{_has_class('thumb')}]//img | //a[{_has_class('pic')}]//img"
@@ -112,6 +121,8 @@ def page_resources(doc, url: str) -> Resources:
         add(href, "icon")
     for img in LOGOS(doc):
         add(img.get("src"), "logo")
+    for img in FURNITURE(doc):
+        add(_image_address(img), "picture")
     # the lazy-load placeholder is a picture every lazy-loaded page shows until its script runs
     for img in doc.iter("img"):
         src = img.get("src")
