@@ -256,3 +256,27 @@ def test_thumbnails_by_a_setting_and_the_theme_files_off(tmp_path, profile):
     assert without.execute("SELECT COUNT(*) FROM asset_captures").fetchone()[0] == 0
     assert without.execute("SELECT COUNT(*) FROM image_captures WHERE url LIKE '%logo%'").fetchone()[0] == 0
     assert without.execute("SELECT COUNT(*) FROM image_captures").fetchone()[0] > 0  # the photos stay
+
+
+def test_sites_crawled_side_by_side_keep_one_copy_of_a_file(tmp_path):
+    """Two sites of one theme in one run (``-a site=a,b``: a crawler each, writing side by side):
+    each font is one response record and one revisit of it, whichever site came first."""
+    one, base_one = serve_in_thread(MirrorSite(10, now=NOW))
+    two, base_two = serve_in_thread(MirrorSite(10, now=NOW, seed=3), host="127.0.0.2")
+    try:
+        result = run_crawl(f"{base_one},{base_two}", tmp_path)
+    finally:
+        for server in (one, two):
+            server.shutdown()
+            server.server_close()
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = _responses(tmp_path)
+    for suffix in ("woff2", "woff", "ttf"):
+        found = sorted(kinds for url, kinds in records.items() if url.endswith(f"/iconfont.{suffix}"))
+        assert [[kind for kind, _, _ in each] for each in found] in (
+            [["response"], ["revisit"]],
+            [["revisit"], ["response"]],
+        ), suffix
+        (original,) = [each for each in found if each[0][0] == "response"]
+        (revisit,) = [each for each in found if each[0][0] == "revisit"]
+        assert revisit[0][1] == original[0][1]  # the same payload digest

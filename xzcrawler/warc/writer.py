@@ -38,6 +38,14 @@ def _headers(headers) -> list[tuple[str, str]]:
 # A payload smaller than this is written again in full: its revisit record would be no smaller
 # (robots.txt: a ~470-byte response against a ~520-byte revisit record).
 MIN_REVISIT_BYTES = 1024
+# The full response records of pictures and theme files this process wrote, by archive (its
+# identity) and payload digest: the sites a run crawls side by side (``-a site=a,b,…``) each write
+# with their own WarcFiles, and one theme's font on twelve sites, or one photo two sites show, is
+# one file (a revisit of the first). Kept for the run (the archive's own index, which
+# ``capture_of_digest`` reads, holds a capture only once its row is written, after its record):
+# at most MAX_WRITTEN entries (~200 bytes each).
+_WRITTEN: dict[str, dict[str, tuple[str, str, str]]] = {}
+MAX_WRITTEN = 100_000
 
 # The warcinfo field naming the archive that wrote a file (its ``archive_info`` id).
 OWNER_FIELD = "xz-archive"
@@ -84,7 +92,7 @@ class WarcFiles:
         # those bytes under any address (the archive's, ``capture_of_digest``; this run's, below):
         # the same picture under another address is a revisit of it (issue 31)
         self.capture_of_digest = capture_of_digest
-        self._pending_digests: dict[str, tuple[str, str, str]] = {}
+        self._pending_digests = _WRITTEN.setdefault(owner, {}) if owner else {}
         self.revisits = 0
 
     def _open(self) -> None:
@@ -119,9 +127,13 @@ class WarcFiles:
                 headers.get_header("WARC-Record-ID"),
                 headers.get_header("WARC-Date"),
             )
-            if _is_picture(record.http_headers):
-                self._pending_digests.setdefault(
-                    digest, (url, headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Date"))
+            if _is_picture(record.http_headers) and digest not in self._pending_digests:
+                if len(self._pending_digests) >= MAX_WRITTEN:
+                    self._pending_digests.clear()  # (bounded: the archive's index answers for older ones)
+                self._pending_digests[digest] = (
+                    url,
+                    headers.get_header("WARC-Record-ID"),
+                    headers.get_header("WARC-Date"),
                 )
         self.index.append(
             {
@@ -238,7 +250,6 @@ class WarcFiles:
         """The index rows written since the last call (for the archive's warc_records)."""
         rows, self.index = self.index, []
         self._pending_captures.clear()
-        self._pending_digests.clear()
         return rows
 
     def _writer_or_open(self):
