@@ -227,6 +227,15 @@ def test_the_same_file_on_another_site_is_kept_once(crawled):
     rebuilt = sqlite3.connect(root / "re.db")
     query = "SELECT url, fetched_at, status, content_type, bytes, digest, kind FROM asset_captures ORDER BY 1, 2"
     assert rebuilt.execute(query).fetchall() == conn.execute(query).fetchall()
+    # a merge keeps them (vetted as the shard's other rows), and merging again writes nothing
+    for _ in range(2):
+        merged = cli("merge", "--into", str(root / "merged" / "all.db"), str(root / "archive.db"))
+        assert merged.returncode == 0, merged.stderr[-2000:]
+        folded = sqlite3.connect(root / "merged" / "all.db")
+        assert (
+            folded.execute("SELECT * FROM asset_captures ORDER BY 1, 2").fetchall()
+            == conn.execute("SELECT * FROM asset_captures ORDER BY 1, 2").fetchall()
+        )
 
 
 @pytest.mark.parametrize("profile", [XUZHOU, RECONSTRUCTION], ids=["tpure", "reconstruction"])
