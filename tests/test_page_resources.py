@@ -172,9 +172,11 @@ def test_every_theme_file_a_page_links_is_captured_once(crawled):
     tpure = {path for path in theme_files.FILES if "/xzcf/" not in path}
     assert {_path(row[0]) for row in first_site} == tpure
     assert {row[6] for row in first_site} == {"style", "script", "font"}
-    # pictures the page needs (the logo, the lazy-load placeholder) are captured as photos are
+    # pictures the page needs (the logo, the comment avatar) are captured as photos are; the
+    # lazy-load placeholder never
     pictures = {_path(url) for (url,) in conn.execute("SELECT url FROM image_captures")}
-    assert {"/zb_users/upload/logo.png", "/zb_users/theme/tpure/style/images/lazyload.png"} <= pictures
+    assert {"/zb_users/upload/logo.png", "/zb_users/avatar/0.png"} <= pictures
+    assert not any("lazyload" in path for path in pictures)
     # each capture is a WARC response holding what was served, its bytes and digest as recorded
     for url, fetched_at, status, _, length, digest, _kind, etag, _ in first_site:
         file, offset = conn.execute(

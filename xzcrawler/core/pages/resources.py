@@ -123,12 +123,9 @@ def page_resources(doc, url: str) -> Resources:
         add(img.get("src"), "logo")
     for img in FURNITURE(doc):
         add(_image_address(img), "picture")
-    # the lazy-load placeholder is a picture every lazy-loaded page shows until its script runs
-    for img in doc.iter("img"):
-        src = img.get("src")
-        if src and _PLACEHOLDER.search(src):
-            add(src, "picture")
-            break
+    # (tpure's lazy-load placeholder, which a lazy-loaded picture shows until the script runs, is
+    # not captured: no placeholder is ever stored as a picture of the archive; a replay runs the
+    # captured script, which puts the photo in its place)
     thumbnails: list[str] = []
     for img in THUMBNAILS(doc):
         found = _absolute(url, _image_address(img))
