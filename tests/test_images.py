@@ -81,6 +81,10 @@ def test_photos_count_apart_from_pages_in_the_verdict():
     assert verdict.exit_code == health.ERRORS and "photos" in verdict.message
     # the pages' rate is of pages: 11 failed pages of 100 pages (200 responses, 100 of them photos)
     assert health.assess({**base, **photos, "xz/failed_urls": 11}, [], **limits).exit_code == health.ERRORS
+    # theme files count with the photos; what robots.txt forbids is obeyed, neither asked nor lost
+    files = {"xz/asset_responses": 1, "xz/assets_requested": 4, "xz/failures/asset": 3}
+    assert health.assess({**base, **files}, [], **limits).exit_code == health.ERRORS
+    assert health.assess({**base, **files, "xz/resources_forbidden": 3}, [], **limits).exit_code == 0
 
 
 def _truth(site_base: str, record_images: list[dict]) -> dict[str, str]:

@@ -87,6 +87,8 @@ def test_a_stylesheet_names_its_fonts_relative_to_itself():
         ("/s.js?v=2", 200, "application/javascript; charset=utf-8", b"var a;", True, "script", None),
         ("/f.woff2", 200, "application/octet-stream", b"wOF2....", True, "font", None),
         ("/f.woff2", 200, "font/woff2", b"wOF2....", True, "font", None),
+        ("/f.woff2", 200, "text/plain", b"wOF2....", True, "font", None),  # a server that knows no font type
+        ("/x.php", 200, "text/plain", b"var a;", False, None, "not a page resource: text/plain"),
         ("/i.svg", 200, "image/svg+xml", b"<svg/>", True, "vector", None),
         ("/c_html_js_add.php", 200, "application/x-javascript", b"var x;", True, "script", None),
         ("/s.css", 404, "text/html", b"<html>404</html>", False, "style", "HTTP 404"),
@@ -263,6 +265,9 @@ def test_thumbnails_by_a_setting_and_the_theme_files_off(tmp_path, profile):
     plain = sqlite3.connect(tmp_path / "plain" / "archive.db")
     assert plain.execute(thumbnail).fetchall() == []
     assert plain.execute("SELECT COUNT(*) FROM image_captures WHERE url LIKE '%logo%'").fetchone()[0] >= 1
+    if profile is RECONSTRUCTION:  # its robots.txt forbids /zb_system/: obeyed, said, no failed run
+        forbidden = plain.execute("SELECT url, reason FROM failures WHERE kind = 'asset'").fetchall()
+        assert forbidden and all("/zb_system/" in url and "robots.txt" in reason for url, reason in forbidden)
     without = sqlite3.connect(tmp_path / "off" / "archive.db")
     assert without.execute("SELECT COUNT(*) FROM asset_captures").fetchone()[0] == 0
     assert without.execute("SELECT COUNT(*) FROM image_captures WHERE url LIKE '%logo%'").fetchone()[0] == 0

@@ -72,7 +72,9 @@ def inspect(url: str, status: int | None, content_type: str | None, body: bytes 
     digest = payload_digest(body) if body else None
     named = kind_of(url)
     named = named if named in ("style", "script", "font", "vector") else None
-    kind = kind_of_type(declared) or (named if declared in (None, "application/octet-stream") else None)
+    # a server that knows no type for a font says octet-stream or text/plain (PHP's built-in
+    # server, an nginx without the font types): what the address names it is, unless it is a page
+    kind = kind_of_type(declared) or (named if declared not in ("text/html", "application/xhtml+xml") else None)
 
     def failed(reason: str) -> InspectedAsset:
         return InspectedAsset(False, kind or named, declared, len(body), digest, reason)

@@ -148,8 +148,10 @@ def assess(
         return Verdict(ERRORS, f"{failures} failed pages for {pages} responses (limit {max_error_rate:.0%})")
     # a missing or broken photo (or file of the theme) is counted apart: it costs only itself, up
     # to its own limit
-    asked = stats.get("xz/images_requested", 0) + stats.get("xz/assets_requested", 0)
-    lost = stats.get("xz/failures/image", 0) + stats.get("xz/failures/asset", 0)
+    # (what robots.txt forbids is obeyed: neither asked for nor lost)
+    forbidden = stats.get("xz/resources_forbidden", 0)
+    asked = stats.get("xz/images_requested", 0) + stats.get("xz/assets_requested", 0) - forbidden
+    lost = stats.get("xz/failures/image", 0) + stats.get("xz/failures/asset", 0) - forbidden
     if asked and lost > max_image_failure_rate * asked:
         return Verdict(
             ERRORS,

@@ -517,8 +517,15 @@ class ArticlesSpider(scrapy.Spider):
         """No response at all (refused, too large, robots): an image (or asset) failure with its
         reason. One robots.txt forbids is one too (obeyed, and said: the page cannot be seen whole
         without it): asked again, as photos are, while attempts are left (a robots.txt changes), and
-        never as a page (a failure of kind "robots" is retried as a listing page)."""
+        never as a page (a failure of kind "robots" is retried as a listing page). It does not count
+        against XZ_MAX_IMAGE_FAILURE_RATE: the site asked for it (xz/resources_forbidden)."""
         request = failure.request
+        if (
+            isinstance(failure.value, IgnoreRequest)
+            and "robots.txt" in str(failure.value)
+            and not request.meta.get("xz_retry")
+        ):
+            self.crawler.stats.inc_value("xz/resources_forbidden")
         reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         yield items.failure(request.url, kind, reason, None, None, request.meta.get("xz_retry", False))
 
