@@ -221,7 +221,8 @@ class MemoryStore:
 
     def add_asset(self, capture) -> bool:
         key = (capture.url, capture.fetched_at)
-        if key in self.assets:
+        held = sorted((at, row["digest"]) for (url, at), row in self.assets.items() if url == capture.url)
+        if key in self.assets or (held and held[-1][1] == capture.digest):
             return False
         self.assets[key] = capture.row()
         self.counts["assets"] += 1

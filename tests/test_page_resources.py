@@ -296,3 +296,29 @@ def test_sites_crawled_side_by_side_keep_one_copy_of_a_file(tmp_path):
         (original,) = [each for each in found if each[0][0] == "response"]
         (revisit,) = [each for each in found if each[0][0] == "revisit"]
         assert revisit[0][1] == original[0][1]  # the same payload digest
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "memory"])
+def test_a_file_served_again_unchanged_is_no_new_capture(tmp_path, backend):
+    """A server that ignores the validators (PHP's built-in server) answers 200 with the same bytes
+    every run: the archive keeps the first capture (its WARC record is a revisit), and a changed
+    file again."""
+    from tests.memory_store import MemoryStore
+    from xzcrawler.core.items import AssetCaptured
+    from xzcrawler.store import SqliteStore
+
+    url = "http://s.example/zb_users/theme/tpure/style/style.css?v=5.0.2"
+
+    def capture(day: int, body: bytes) -> AssetCaptured:
+        return AssetCaptured(
+            url, f"2026-11-2{day}T00:00:00Z", 200, "text/css", len(body), payload_digest(body), "style"
+        )
+
+    opened = SqliteStore(tmp_path / "a.db") if backend == "sqlite" else MemoryStore(tmp_path / "a.json")
+    with opened as store:
+        assert store.add_asset(capture(1, b"body{}"))
+        assert not store.add_asset(capture(2, b"body{}"))  # the same bytes a day later
+        assert not store.add_asset(capture(1, b"body{}"))  # the same capture again (a re-extraction)
+        assert store.add_asset(capture(3, b"body{color:red}"))  # changed
+        assert store.add_asset(capture(4, b"body{}"))  # and back: a change too
+        assert store.held_assets() == {("s.example", "/zb_users/theme/tpure/style/style.css?v=5.0.2"): (None, None)}

@@ -25,6 +25,7 @@ from ..core import assets, images, items, moves, pages
 from ..core import normalize as nz
 from ..core.config import NETWORK, ConfigError, check_spider_arguments, site_url
 from ..core.harvest import Exchange, Harvest, harvest
+from ..core.pages.resources import kind_of as resource_kind
 from ..core.refresh import is_due
 from ..middlewares import OffSiteRequest
 
@@ -462,7 +463,9 @@ class ArticlesSpider(scrapy.Spider):
                     self.crawler.stats.inc_value("xz/resources_capped")
                     break
                 self._resources_asked += 1
-                if kind in assets.PICTURES:
+                # (a logo may be an SVG: tpure's own default is style/images/logo.svg, a file of
+                # the theme, not a picture Pillow decodes)
+                if kind in assets.PICTURES and resource_kind(url) != "vector":
                     pictures.append(url)
                 else:
                     yield from self._follow_asset(url)

@@ -515,14 +515,17 @@ class SqliteStore(Queries):
         return added
 
     def add_asset(self, capture) -> bool:
-        """Keep a file of the theme fetched well (core.items.AssetCaptured); the same capture again
-        records nothing again. True if new."""
+        """Keep a file of the theme fetched well (core.items.AssetCaptured) when it is new or
+        changed: the same bytes as the address's newest capture (a server that ignores the
+        validators answers 200 again; its WARC record is a revisit) are no new capture, nor is the
+        same capture again. True if kept."""
         row = capture.row()
         with _storage(), self.transaction():
             before = self.db.conn.total_changes
             self.db.execute(
-                f"INSERT OR IGNORE INTO asset_captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
+                f"INSERT OR IGNORE INTO asset_captures ({', '.join(row)}) SELECT {', '.join('?' * len(row))} "
+                "WHERE coalesce((SELECT digest FROM asset_captures WHERE url = ? ORDER BY fetched_at DESC LIMIT 1), '') != ?",
+                [*row.values(), capture.url, capture.digest],
             )
             added = self.db.conn.total_changes > before
         self.counts["assets"] += added
