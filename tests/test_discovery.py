@@ -132,3 +132,25 @@ def test_articles_no_listing_shows_are_reached_by_the_previous_and_next_links(se
     assert {aid for (aid,) in db.execute("SELECT article_id FROM articles")} == set(site.ids)
     stats = json.loads(db.execute("SELECT stats FROM crawl_runs").fetchone()[0])
     assert stats["xz/found_by_links"] >= len(hidden)
+
+
+def test_a_navigation_without_categories_still_gives_the_sites_categories():
+    """The platform installed with its defaults: its navigation module lists 首页 and a page, no
+    category (a run found no category and ended with exit 4, the posts only through the feed).
+    The categories are those the page links anywhere (its posts' meta, the sidebar), in order."""
+    from pathlib import Path
+
+    case = Path(__file__).parent / "fixtures" / "listing" / "platform-5x-default-navbar"
+    meta = json.loads((case / "meta.json").read_text("utf-8"))
+    result = harvest(Exchange(meta["url"], 200, (case / "page.html").read_bytes(), FETCHED, role="home"), "127.0.0.1")
+    assert [(c["url"], c["name"]) for c in result.categories] == [
+        ("http://127.0.0.1:8701/index.php/category-1.html", "未分类"),
+        ("http://127.0.0.1:8701/index.php/category-2.html", "徐州产业信息"),
+        ("http://127.0.0.1:8701/index.php/category-3.html", "徐州厂房出租"),
+    ]
+    # a navigation that lists categories is read alone (the real page: five, in the menu's order)
+    real = Path(__file__).resolve().parents[2] / "shared" / "site" / "tpure" / "category-3.html"
+    result = harvest(
+        Exchange("http://xuzhou.021cf.cn/", 200, real.read_bytes(), FETCHED, role="home"), "xuzhou.021cf.cn"
+    )
+    assert len(result.categories) == 5

@@ -72,10 +72,17 @@ def parse_listing(doc, url: str, fetched_at, shown: T.Theme | None = None) -> Li
 
 
 def nav_categories(doc, url: str) -> list[dict]:
-    """Category links of the site navigation, in page order."""
-    found, seen = [], set()
+    """Category links of the site navigation, in page order; when the navigation links to none,
+    those anywhere on the page (Z-BlogPHP's default navigation module lists only 首页 and a page,
+    ``li#nvabar-item-index`` and ``li#navbar-page-2``, as the platform installed with its defaults
+    serves it: the home page's posts still link their categories, and the sidebar its catalog)."""
     theme = T.reading(T.detect(doc) if doc is not None else None)
     links = theme.nav_links(doc) or [a for t in T.THEMES if t is not theme for a in t.nav_links(doc)]
+    return _category_links(links, url) or _category_links(X.ANY_LINK(doc) if doc is not None else [], url)
+
+
+def _category_links(links, url: str) -> list[dict]:
+    found, seen = [], set()
     for link in links:
         href = nz.absolute_url(link.get("href"), url)
         if href and X.CATEGORY_URL.search(href) and href not in seen:

@@ -19,6 +19,7 @@ SITE_NAME = (
 )
 META_KEYWORDS = _x("//meta[translate(@name,'KEYWORDS','keywords')='keywords']/@content")
 ANY_H1 = (_x("//body//h1"),)
+ANY_LINK = _x("//body//a[@href]")
 BODY_TAG = _x("//body")
 POST_ID = _x(f"//div[{_has_class('post')}]/@id")  # <div class="post" id="post-2176">: the id the markup claims
 BREADCRUMB_LINKS = _x(".//a[@href]")
