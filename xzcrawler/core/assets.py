@@ -13,7 +13,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from . import normalize as nz
-from .images import payload_digest
+from .images import fetched_badly, payload_digest
 from .pages.resources import ASSET_SUFFIXES, kind_of
 
 # What each content type a resource may come as is (nginx's mime.types, which the network's
@@ -79,12 +79,9 @@ def inspect(url: str, status: int | None, content_type: str | None, body: bytes 
     def failed(reason: str) -> InspectedAsset:
         return InspectedAsset(False, kind or named, declared, len(body), digest, reason)
 
-    if status is None:
-        return failed("no response")
-    if not 200 <= status < 300:
-        return failed(f"HTTP {status}")
-    if not body:
-        return failed("empty")
+    bad = fetched_badly(status, body)
+    if bad:
+        return failed(bad)
     if kind is None:
         return failed(f"not a {named or 'page resource'}: {declared}")
     if kind != "font" and body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):

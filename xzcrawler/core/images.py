@@ -59,6 +59,18 @@ def to_capture(images: list[dict] | None, site: str, hosts: tuple[str, ...] = ()
     return found
 
 
+def fetched_badly(status: int | None, body: bytes) -> str | None:
+    """Why a response at a photo's or a theme file's address is none, before its type and bytes
+    are read: no response, an error status, nothing in it; None when it may be one."""
+    if status is None:
+        return "no response"
+    if not 200 <= status < 300:
+        return f"HTTP {status}"
+    if not body:
+        return "empty"
+    return None
+
+
 def inspect(status: int | None, content_type: str | None, body: bytes | None) -> Inspected:
     """What a response at an image address is. A picture only if the status is 2xx, the type an
     image type and the bytes decode whole as one (a page served with 200, or a picture cut short,
@@ -70,12 +82,9 @@ def inspect(status: int | None, content_type: str | None, body: bytes | None) ->
     def failed(reason: str) -> Inspected:
         return Inspected(False, status, kind, len(body), digest, None, None, None, reason)
 
-    if status is None:
-        return failed("no response")
-    if not 200 <= status < 300:
-        return failed(f"HTTP {status}")
-    if not body:
-        return failed("empty")
+    bad = fetched_badly(status, body)
+    if bad:
+        return failed(bad)
     if kind is not None and not kind.startswith(IMAGE_TYPES):
         return failed(f"not an image: {kind}")
     try:

@@ -433,18 +433,7 @@ class ArticlesSpider(scrapy.Spider):
                 continue
             # a photo that failed before is asked again as a retry: failing again is no new failure
             self.crawler.stats.inc_value(f"xz/{counted}_retried" if attempts else f"xz/{counted}_requested")
-            yield scrapy.Request(
-                url,
-                callback=self.parse_image,
-                errback=self.on_image_error,
-                priority=IMAGE_PRIORITY,
-                meta={
-                    "download_maxsize": settings.image_max_bytes,
-                    "handle_httpstatus_list": RESOURCE_STATUSES,
-                    "xz_image": True,
-                    "xz_retry": bool(attempts),
-                },
-            )
+            yield self._resource_request(url, self.parse_image, self.on_image_error, attempts)
 
     def _follow_resources(self, result: Harvest):
         """What a page (or a stylesheet) needs to be seen again: the theme's files, once a run each
@@ -487,14 +476,20 @@ class ArticlesSpider(scrapy.Spider):
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         self.crawler.stats.inc_value("xz/assets_retried" if attempts else "xz/assets_requested")
-        yield scrapy.Request(
+        yield self._resource_request(url, self.parse_asset, self.on_asset_error, attempts, headers)
+
+    def _resource_request(self, url: str, callback, errback, attempts: int | None, headers=None) -> scrapy.Request:
+        """A photo's or a theme file's request: after the pages, within XZ_IMAGE_MAX_BYTES, its
+        error statuses to the callback, the XZ_IMAGE_HOSTS let through (xz_image), a retry when
+        it failed before (failing again is no new failure)."""
+        return scrapy.Request(
             url,
-            callback=self.parse_asset,
-            errback=self.on_asset_error,
+            callback=callback,
+            errback=errback,
             priority=IMAGE_PRIORITY,
-            headers=headers,
+            headers=headers or {},
             meta={
-                "download_maxsize": settings.image_max_bytes,
+                "download_maxsize": self.image_settings.image_max_bytes,
                 "handle_httpstatus_list": RESOURCE_STATUSES,
                 "xz_image": True,
                 "xz_retry": bool(attempts),
