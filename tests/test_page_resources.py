@@ -322,3 +322,30 @@ def test_a_file_served_again_unchanged_is_no_new_capture(tmp_path, backend):
         assert store.add_asset(capture(3, b"body{color:red}"))  # changed
         assert store.add_asset(capture(4, b"body{}"))  # and back: a change too
         assert store.held_assets() == {("s.example", "/zb_users/theme/tpure/style/style.css?v=5.0.2"): (None, None)}
+
+
+def test_the_theme_files_a_site_may_ask_for_are_bounded_by_address(tmp_path):
+    """XZ_MAX_RESOURCES bounds the addresses a run meets, not the pages that show them: a cap of 3
+    asks for 3; a full refresh whose every page shows the held logo, QR code and avatar again is
+    not capped by them (each counts once)."""
+    import json
+
+    server, base = serve_in_thread(MirrorSite(30, now=NOW))
+    try:
+        (tmp_path / "capped").mkdir()
+        capped = run_crawl(base, tmp_path / "capped", "-s", "XZ_MAX_RESOURCES=3")
+        first = run_crawl(base, tmp_path, "-s", "XZ_MAX_RESOURCES=20")
+        again = run_crawl(base, tmp_path, "-s", "XZ_MAX_RESOURCES=20", "-a", "full=1", now=NOW + dt.timedelta(days=1))
+    finally:
+        server.shutdown()
+        server.server_close()
+    for result in (capped, first, again):
+        assert result.returncode == 0, result.stderr[-3000:]
+    small = sqlite3.connect(tmp_path / "capped" / "archive.db")
+    stats = json.loads(small.execute("SELECT stats FROM crawl_runs").fetchone()[0])
+    asked = stats.get("xz/assets_requested", 0)
+    assert asked <= 3 and stats["xz/resources_capped"] >= 1
+    db = sqlite3.connect(tmp_path / "archive.db")
+    runs = [json.loads(row[0]) for row in db.execute("SELECT stats FROM crawl_runs ORDER BY id")]
+    assert "xz/resources_capped" not in runs[0] and "xz/resources_capped" not in runs[1]
+    assert runs[1]["xz/articles_queued"] >= 30  # every page fetched again, each showing them

@@ -90,7 +90,9 @@ class ArticlesSpider(scrapy.Spider):
         self.held_images: set[tuple[str, str]] = set()
         self.failed_images: dict[tuple[str, str], int] = {}  # -> attempts so far (photos and files)
         self.held_assets: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-        self._resources_asked = 0  # the theme's files (and its pictures) asked for in this run
+        # the addresses of the theme's files (and its pictures) this run has met: at most
+        # XZ_MAX_RESOURCES; one a page shows again (the logo on every page) counts once
+        self._resources_seen: set[str] = set()
 
     @property
     def clock(self):
@@ -445,13 +447,14 @@ class ArticlesSpider(scrapy.Spider):
             return
         if settings.page_resources:
             pictures = []
+            seen = self._resources_seen
             for url, kind in assets.to_capture(result.resources.assets, self.site_key, settings.image_hosts):
-                if url in self._requested:
+                if url in seen:
                     continue
-                if self._resources_asked >= settings.max_resources:
+                if len(seen) >= settings.max_resources:
                     self.crawler.stats.inc_value("xz/resources_capped")
                     break
-                self._resources_asked += 1
+                seen.add(url)
                 # (a logo may be an SVG: tpure's own default is style/images/logo.svg, a file of
                 # the theme, not a picture Pillow decodes)
                 if kind in assets.PICTURES and resource_kind(url) != "vector":
