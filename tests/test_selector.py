@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from xzcrawler.core.pages import load_document
+from xzcrawler.core.pages import resources as R
 from xzcrawler.core.pages import xpaths as X
 from xzcrawler.core.pages.selector import Selector, has_class
 from xzcrawler.core.pages.themes import BY_NAME, THEMES
@@ -21,7 +22,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "site"
 
 
 def _selectors():
-    """Every selector of the theme tables and of xpaths.py, by name."""
+    """Every selector of the theme tables, of xpaths.py and of resources.py, by name."""
     found = {}
     for theme in THEMES:
         for field in dataclasses.fields(theme):
@@ -29,11 +30,12 @@ def _selectors():
             for index, sel in enumerate(value if isinstance(value, tuple) else (value,)):
                 if isinstance(sel, Selector):
                     found[f"{theme.name}.{field.name}[{index}]"] = sel
-    for name in dir(X):
-        value = getattr(X, name)
-        for index, sel in enumerate(value if isinstance(value, tuple) else (value,)):
-            if isinstance(sel, Selector):
-                found[f"xpaths.{name}[{index}]"] = sel
+    for module, label in ((X, "xpaths"), (R, "resources")):
+        for name in dir(module):
+            value = getattr(module, name)
+            for index, sel in enumerate(value if isinstance(value, tuple) else (value,)):
+                if isinstance(sel, Selector):
+                    found[f"{label}.{name}[{index}]"] = sel
     return found
 
 

@@ -258,9 +258,7 @@ class WarcRecorder:
             clock=services(crawler).clock,
             last_capture=store.last_capture,
             owner=store.identity,
-            capture_of_digest=(
-                store.capture_of_digest if settings.images or settings.page_resources or settings.thumbnails else None
-            ),
+            capture_of_digest=store.capture_of_digest if settings.captures_resources else None,
         )
         middleware = cls(files, store, crawler.stats, crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)

@@ -287,6 +287,12 @@ class XzSettings:
     max_resources: int  # of those, at most this many addresses a site a run
 
     @property
+    def captures_resources(self) -> bool:
+        """Whether a crawl captures anything besides its pages (photos, theme files, thumbnails):
+        into the WARC, so not without it."""
+        return self.warc_enabled and (self.images or self.page_resources or self.thumbnails)
+
+    @property
     def export_file(self) -> Path:
         """Where the end-of-run export goes (core.paths.export_path)."""
         return paths.export_path(self.db_path, self.export_path)

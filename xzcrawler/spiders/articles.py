@@ -114,7 +114,7 @@ class ArticlesSpider(scrapy.Spider):
         spider.policy = settings.refetch_policy
         spider.max_listing_pages = settings.max_listing_pages
         spider.feed_url = settings.feed_url(spider.site_url)
-        if settings.warc_enabled and (settings.images or settings.page_resources or settings.thumbnails):
+        if settings.captures_resources:
             spider.image_settings = settings
         crawler.signals.connect(spider._schedule_related, signal=signals.spider_idle)
         crawler.signals.connect(spider._redirect_dropped, signal=signals.request_dropped)

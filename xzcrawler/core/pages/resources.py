@@ -26,7 +26,9 @@ from urllib.parse import urljoin, urlsplit
 from .selector import Selector as _x
 from .selector import has_class as _has_class
 
-# The selectors (data, as in xpaths.py).
+# The selectors (data, as in xpaths.py). Each begins at a tag or a class, so that it runs from the
+# page's index (selector.py), not over the whole page as a union of paths would (a third of a
+# page's parse, measured on the real pages).
 STYLESHEETS = _x("//link[@href and contains(translate(@rel, 'STYLESHEET', 'stylesheet'), 'stylesheet')]/@href")
 ICONS = _x("//link[@href and contains(translate(@rel, 'ICON', 'icon'), 'icon')]/@href")
 SCRIPTS = _x("//script[@src]/@src")
@@ -35,12 +37,14 @@ LOGOS = _x(f"//div[{_has_class('logo')}]//img")
 # div.copynotice, the reconstruction's div.post-wechat / div.post-copyright) and of the comment
 # form (tpure's div.cmtimg: the visitor's avatar), which are no post's photos
 FURNITURE = _x(
-    f"//div[{_has_class('copynotice')}]//img | //div[{_has_class('post-wechat')}]//img"
-    f" | //div[{_has_class('post-copyright')}]//img | //div[{_has_class('cmtimg')}]//img"
+    f"//div[{_has_class('copynotice')} or {_has_class('post-wechat')} or {_has_class('post-copyright')}"
+    f" or {_has_class('cmtimg')}]//img"
 )
-THUMBNAILS = _x(
-    f"//div[{_has_class('postimg')}]//img | //div[{_has_class('relateimg')}]//img"
-    f" | //div[{_has_class('thumb')}]//img | //a[{_has_class('pic')}]//img"
+# tpure's listing (div.postimg) and related (div.relateimg) thumbnails, the reconstruction's
+# (div.thumb, a.pic)
+THUMBNAILS = (
+    _x(f"//div[{_has_class('postimg')} or {_has_class('relateimg')} or {_has_class('thumb')}]//img"),
+    _x(f"//a[{_has_class('pic')}]//img"),
 )
 # tpure's placeholder (include.php): what a lazy-loaded image shows until its script runs
 _PLACEHOLDER = re.compile(r"/style/images/lazyload\.(?:png|gif|jpg|svg)(?:$|\?)")
@@ -127,7 +131,7 @@ def page_resources(doc, url: str) -> Resources:
     # not captured: no placeholder is ever stored as a picture of the archive; a replay runs the
     # captured script, which puts the photo in its place)
     thumbnails: list[str] = []
-    for img in THUMBNAILS(doc):
+    for img in (found for selector in THUMBNAILS for found in selector(doc)):
         found = _absolute(url, _image_address(img))
         if found and found not in thumbnails and len(thumbnails) < MAX_PER_PAGE:
             thumbnails.append(found)
