@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from xzcrawler.core import history
+from xzcrawler.core import history, stories
 from xzcrawler.core import normalize as nz
 from xzcrawler.core.clock import Clock
 from xzcrawler.store import ARTICLE_FIELDS, NotAnArchive
@@ -49,6 +49,10 @@ class MemoryStore:
         self.marks = {(url, at): ids for url, at, ids in state["marks"]}
         self.images = {(row["url"], row["fetched_at"]): row for row in state.get("images", [])}
         self.assets = {(row["url"], row["fetched_at"]): row for row in state.get("assets", [])}
+        # families (core/families.py): key -> [story key, algorithm, shingles, MinHash state in hex]
+        self.signed = {(site, aid): rest for site, aid, *rest in state.get("signed", [])}
+        self.links = {(tuple(a), tuple(b)): rest for a, b, *rest in state.get("links", [])}
+        self.members = {(site, aid): family for site, aid, family in state.get("members", [])}
 
     # -- counters, identity ----------------------------------------------------------------------
     @property
@@ -228,6 +232,33 @@ class MemoryStore:
         self.counts["assets"] += 1
         return True
 
+    # -- families (core/families.py decides what they are) ----------------------------------------
+    def texts_to_sign(self, algorithm: str):
+        todo = []
+        for key in sorted(self.articles):
+            body = self.articles[key]["row"].get("body_text")
+            story = stories.story_id(body)
+            held = self.signed.get(key)
+            if held is None or held[0] != story or held[1] != algorithm:
+                todo.append((key, story, body))
+        return todo
+
+    def signatures(self, algorithm: str):
+        for key, (_, signed_by, count, state) in self.signed.items():
+            if signed_by == algorithm and state is not None:
+                yield key, count, bytes.fromhex(state)
+
+    def family_pairs(self):
+        return list(self.links)
+
+    def keep_families(self, signatures, replaced, links, members) -> None:
+        for key, story, algorithm, count, state in signatures:
+            self.signed[key] = [story, algorithm, count, state.hex() if state is not None else None]
+        self.links = {pair: rest for pair, rest in self.links.items() if not set(pair) & set(replaced)}
+        for link in links:
+            self.links[(link.a, link.b)] = [link.jaccard, link.containment, link.shared]
+        self.members = dict(members)
+
     def held_assets(self):
         return {
             nz.page_key(row["url"]): (row["etag"], row["last_modified"])
@@ -328,6 +359,9 @@ class MemoryStore:
                 "traits": self.site_traits,
                 "images": list(self.images.values()),
                 "assets": list(self.assets.values()),
+                "signed": [[*key, *rest] for key, rest in self.signed.items()],
+                "links": [[list(a), list(b), *rest] for (a, b), rest in self.links.items()],
+                "members": [[*key, family] for key, family in self.members.items()],
             }
             self.path.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
 

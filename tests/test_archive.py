@@ -195,6 +195,7 @@ def test_opening_an_archive_twice_applies_migrations_once(tmp_path):
         "m016_views_rounded",
         "m017_image_captures",
         "m018_asset_captures",
+        "m019_families",
     ]
 
 

@@ -119,6 +119,29 @@ def test_merge_folds_shards_with_history_and_again_changes_nothing(shards, tmp_p
     assert checksums(target) == before
 
 
+def test_merge_gives_the_families_of_one_crawl_of_the_same_pages(shards, tmp_path):
+    """The families are derived, not copied: the merged shards' are those of one crawl of all the
+    sites into one archive (the spun network mirror: families span the sites)."""
+    _, _, paths, (_, urls) = shards
+    target = tmp_path / "network.db"
+    assert cli("merge", *map(str, paths), "--into", str(target)).returncode == 0
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    assert run_crawl(",".join(urls), whole, now=NOW).returncode == 0
+
+    def families(path):
+        db = sqlite3.connect(path)
+        return (
+            sorted(db.execute("SELECT site, article_id, family FROM family_members")),
+            sorted(db.execute("SELECT * FROM family_links")),
+        )
+
+    members, links = families(target)
+    assert (members, links) == families(whole / "archive.db")
+    assert len({site for _, _, family in members for site in [family.split("/")[0]]}) > 1
+    assert any(a_site != b_site for a_site, _, b_site, *_ in links)  # across the shards
+
+
 def _copy(path, to):
     source, copy = sqlite3.connect(path), sqlite3.connect(to)
     source.backup(copy)

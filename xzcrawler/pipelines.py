@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import logging
 
-from .core import health, items
+from .core import families, health, items
 from .core.validate import vet
-from .extensions import open_store
+from .extensions import config, open_store
 from .store import StorageError
 from .store.write import write_item
 
@@ -45,9 +45,10 @@ class StorePipeline:
     not written is fetched again next run; a full disk or an I/O error stops the run at once.
     """
 
-    def __init__(self, store, stats, crawler=None):
+    def __init__(self, store, stats, crawler=None, families: bool = True):
         self.stats = stats
         self.crawler = crawler
+        self.families = families  # XZ_FAMILIES
         self.archive = store
         self.batch_size = store.batch_size
         self.failed_urls: set[str] = set()
@@ -57,13 +58,18 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(open_store(crawler), crawler.stats, crawler)
+        return cls(open_store(crawler), crawler.stats, crawler, config(crawler).families)
 
     def close_spider(self, spider=None):
         """Write what is queued (the store itself is closed when the engine stops)."""
         self._closing = True
         try:
             self._guard(self.archive.flush)
+            if self.families and not self.archive.pending_count:
+                done = self._guard(families.update, self.archive)
+                if done is not None and done.signed:
+                    self.stats.set_value("xz/families_signed", done.signed)
+                    self.stats.set_value("xz/families", done.families)
         finally:
             self._note_rejected()
             lost = self.archive.pending_count

@@ -149,3 +149,7 @@ XZ_MAX_IMAGE_FAILURE_RATE = 0.5
 XZ_PAGE_RESOURCES = True
 XZ_THUMBNAILS = False
 XZ_MAX_RESOURCES = 200
+# Families of spun copies (issue 33, core/families.py): at the end of a run, the texts it stored new
+# or changed are signed (MinHash) and linked to the archive's others; a run that stored no new text
+# computes nothing. Off: the families are brought up to date by the next run with it on (or reparse).
+XZ_FAMILIES = True

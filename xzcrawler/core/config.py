@@ -217,6 +217,7 @@ RULES: dict[str, Callable] = {
     "XZ_PAGE_RESOURCES": _boolean,
     "XZ_THUMBNAILS": _boolean,
     "XZ_MAX_RESOURCES": _number(int, 0, 100_000),
+    "XZ_FAMILIES": _boolean,
 }
 
 SPIDER_ARGUMENTS = {
@@ -285,6 +286,7 @@ class XzSettings:
     page_resources: bool  # capture the theme's files the pages link to (stylesheets, scripts, fonts, logo)
     thumbnails: bool  # capture the listings' and related posts' thumbnails too
     max_resources: int  # of those, at most this many addresses a site a run
+    families: bool  # keep the families of spun copies up to date at the end of each run (core/families.py)
 
     @property
     def captures_resources(self) -> bool:

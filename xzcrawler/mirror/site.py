@@ -202,6 +202,10 @@ class MirrorSite:
         # cross-posts (set by mirror.network before any page is served): aid -> (site, aid, retitled):
         # this article is that article of that site, under this id, under its own title if retitled
         self.copies: dict[int, tuple[MirrorSite, int, bool]] = {}
+        # spun bodies (set by mirror.network): the network's pool of sources (mirror/spin.py) and
+        # this site's name in it; None: the bodies of the earlier mirror, sentences of one pool
+        self.spinner = None
+        self.spin_key = ""
         self.n = max(1, int(articles))
         self.seed = seed
         self.now = (now or dt.datetime.now(TZ)).astimezone(TZ).replace(microsecond=0)
@@ -362,7 +366,12 @@ class MirrorSite:
         return f"{place}{rng.choice(C.TOPICS)}{rng.choice(C.ACTIONS)}"
 
     def _blocks(self, rng: random.Random, art: Article, place: str) -> list:
-        if art.category in C.PROPERTY:
+        if self.spinner is not None:  # the network's spun text (mirror/spin.py)
+            paragraphs = self.spinner.post(f"{self.spin_key}:{art.aid}")[0]
+            if art.category in C.PROPERTY:
+                own = self._rng(art.aid, "listing")
+                paragraphs.insert(0, f"房源位于{place}{own.choice(C.ROADS)}{own.randint(1, 999)}号。")
+        elif art.category in C.PROPERTY:
             area, mu = rng.choice([800, 1200, 2600, 5000]), rng.choice([10, 25, 48])
             lines = [s.format(place=place, area=area, mu=mu) for s in C.PROPERTY_LINES]
             paragraphs = rng.sample(lines, rng.randint(3, len(lines)))
@@ -446,6 +455,16 @@ class MirrorSite:
         ids = self.by_category[self.category(aid)]
         j = self._category_index[aid]
         return (ids[j + 1] if j + 1 < len(ids) else None), (ids[j - 1] if j > 0 else None)
+
+    def source_of(self, aid: int) -> int | None:
+        """The source text this post's body was spun from (mirror/spin.py), None for a post of
+        its own or an unspun site; a cross-post's is its origin's."""
+        if aid in self.copies:
+            origin_site, origin_aid, _ = self.copies[aid]
+            return origin_site.source_of(origin_aid)
+        if self.spinner is None or self.is_seed(aid):
+            return None
+        return self.spinner.post(f"{self.spin_key}:{aid}")[1]
 
     def title_of(self, aid: int) -> str:
         return C.SEED_TITLE if self.is_seed(aid) else self.article(aid).title

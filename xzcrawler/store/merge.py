@@ -32,8 +32,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core import families, paths, search
 from ..core import normalize as nz
-from ..core import paths, search
 from .atomic import atomic_file
 from .errors import NotAnArchive, StorageError, _storage
 from .migrations import CONTENT_FIELDS, REVISION_FIELDS
@@ -159,6 +159,11 @@ def merge(
         for done, shard in enumerate(shards, len(shards) + 1):
             counts.append(_merge_one(archive, Path(shard), warc, max_seconds))
             tell(done, steps)
+        # the families are derived, never copied: the merged texts are signed and linked here, as
+        # a crawl of the same pages would (core/families.py)
+        signed = families.update(archive).signed
+        if counts and signed:
+            counts[-1].written["text_signatures"] += signed
     return counts
 
 

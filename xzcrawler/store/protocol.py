@@ -139,6 +139,22 @@ class Store(Protocol):
 
     def revisit_originals(self) -> list[tuple[str, str, str, int]]: ...
 
+    # -- families of spun copies (core/families.py decides; the store keeps) --------------------
+    def texts_to_sign(self, algorithm: str) -> list[tuple[tuple[str, int], str | None, str | None]]:
+        """((site, article id), story key, body text) of each article whose text is not signed by
+        ``algorithm`` as it is now (no row, another story key, another algorithm)."""
+
+    def signatures(self, algorithm: str) -> Iterator[tuple[tuple[str, int], int, bytes]]:
+        """((site, article id), shingles, MinHash state) of each text signed by ``algorithm``."""
+
+    def family_pairs(self) -> list[tuple[tuple[str, int], tuple[str, int]]]:
+        """The linked pairs held."""
+
+    def keep_families(self, signatures: list, replaced: set, links: list, members: dict) -> None:
+        """In one transaction: the signature rows (key, story key, algorithm, shingles, state), the
+        links of the ``replaced`` keys replaced by ``links`` (core.families.Link), and each
+        member's family as ``members`` says (key -> family; a post not in it is in none)."""
+
     # -- reading (reparse's report, the export of the articles, the CLI) -----------------------
     def article_revisions(self) -> dict[tuple[str, int], int]: ...
 

@@ -58,6 +58,30 @@ class Queries:
         a refresh does not fetch them again, whatever port or scheme the site answers on now."""
         return {nz.page_key(url) for (url,) in self.db.execute("SELECT DISTINCT url FROM image_captures")}
 
+    def texts_to_sign(self, algorithm: str) -> list[tuple[tuple[str, int], str | None, str | None]]:
+        """The articles whose text the families have not seen as it is (store/protocol.py)."""
+        cursor = self.db.execute(
+            "SELECT a.site, a.article_id, a.story_id, a.body_text FROM articles a "
+            "LEFT JOIN text_signatures s ON s.site = a.site AND s.article_id = a.article_id "
+            "WHERE s.site IS NULL OR s.algorithm IS NOT ? OR s.story_id IS NOT a.story_id "
+            "ORDER BY a.site, a.article_id",
+            [algorithm],
+        )
+        return [((site, aid), story, body) for site, aid, story, body in cursor]
+
+    def signatures(self, algorithm: str) -> Iterator[tuple[tuple[str, int], int, bytes]]:
+        cursor = self.db.execute(
+            "SELECT site, article_id, shingles, signature FROM text_signatures "
+            "WHERE algorithm = ? AND signature IS NOT NULL",
+            [algorithm],
+        )
+        for site, aid, count, state in cursor:
+            yield (site, aid), count, state
+
+    def family_pairs(self) -> list[tuple[tuple[str, int], tuple[str, int]]]:
+        cursor = self.db.execute("SELECT a_site, a_id, b_site, b_id FROM family_links")
+        return [((a_site, a_id), (b_site, b_id)) for a_site, a_id, b_site, b_id in cursor]
+
     def held_assets(self) -> dict[tuple[str, str], tuple[str | None, str | None]]:
         """The theme's files the archive holds, as (site key, path and query) -> the validators
         of the newest capture (ETag, Last-Modified): a refresh asks for each with them."""

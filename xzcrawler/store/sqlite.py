@@ -531,6 +531,35 @@ class SqliteStore(Queries):
         self.counts["assets"] += added
         return added
 
+    # -- families -----------------------------------------------------------
+    def keep_families(self, signatures: list, replaced: set, links: list, members: dict) -> None:
+        """Keep what core.families.update decided (store/protocol.py), in one transaction."""
+        conn = self.db.conn
+        with _storage(), self.transaction():
+            conn.executemany(
+                "INSERT OR REPLACE INTO text_signatures (site, article_id, story_id, algorithm, shingles, signature) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [[*key, story, algorithm, count, state] for key, story, algorithm, count, state in signatures],
+            )
+            for side in ("a", "b"):
+                conn.executemany(
+                    f"DELETE FROM family_links WHERE {side}_site = ? AND {side}_id = ?", [list(key) for key in replaced]
+                )
+            conn.executemany(
+                "INSERT OR REPLACE INTO family_links (a_site, a_id, b_site, b_id, jaccard, containment, shared) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[*link.a, *link.b, link.jaccard, link.containment, link.shared] for link in links],
+            )
+            held = {(site, aid): family for site, aid, family in conn.execute("SELECT * FROM family_members")}
+            conn.executemany(
+                "DELETE FROM family_members WHERE site = ? AND article_id = ?",
+                [list(key) for key in held if key not in members],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO family_members (site, article_id, family) VALUES (?, ?, ?)",
+                [[*key, family] for key, family in members.items() if held.get(key) != family],
+            )
+
     # -- failures -----------------------------------------------------------
     def record_failure(
         self,

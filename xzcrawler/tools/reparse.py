@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import items, paths
+from ..core import families, items, paths
 from ..core import normalize as nz
 from ..core.clock import CaptureClock
 from ..core.harvest import Exchange, harvest
@@ -228,6 +228,8 @@ def reparse(
                 progress(done, len(records))
         with _storage(), target.transaction():
             target.flush()
+        with _storage():  # the families of what was derived, as the crawl's end makes them
+            families.update(target)
         counts.failures += len(target.rejected)  # rows the store kept as failures (their own faults)
     finally:
         harvested.close()

@@ -1,0 +1,315 @@
+"""Families of spun copies (core/families.py): the alterations the network makes keep a copy in its
+family, boilerplate and common words join nothing, the families do not depend on the order the
+posts came in, and a crawl of the spun network mirror finds its truth, as reparse and merge do."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import sqlite3
+
+import pytest
+
+from tests.conftest import NOW, cli, run_crawl
+from xzcrawler.core import families as F
+from xzcrawler.mirror import corpus as C
+from xzcrawler.mirror.network import Network, serve_network
+
+# The one real page's text (徐州厂房网 post 2176): what a copy is made from.
+SOURCE = "\n\n".join(C.seed_paragraphs())
+PUNCTUATION = "，。、；："
+
+
+def linked(a: str, b: str) -> bool:
+    signed = F.sign({("a", 1): F.family_text(a), ("b", 2): F.family_text(b)})
+    return bool(F.links(signed, signed))
+
+
+def pieces(text: str, rng: random.Random, size: int = 12) -> list[str]:
+    out, at = [], 0
+    while at < len(text):
+        step = rng.randint(size // 2, size)
+        out.append(text[at : at + step])
+        at += step
+    return out
+
+
+# Each alteration the network makes, alone, hard (written here from issue 33's examples, not with
+# the mirror's spinner: a test and a mirror written from one guess would agree and both be wrong).
+def punctuation_moved(text, rng):
+    letters = [c for c in text if c not in PUNCTUATION]
+    for _ in range(len(letters) // 8):
+        letters.insert(rng.randrange(len(letters)), rng.choice(PUNCTUATION + ","))
+    return "".join(letters)
+
+
+def digits_dropped_in(text, rng):
+    chars = list(text)
+    for _ in range(len(chars) // 6):
+        chars.insert(rng.randrange(len(chars)), str(rng.randint(0, 9)))
+    return "".join(chars)
+
+
+def characters_swapped(text, rng):
+    # 蕞 for 最 (the one seen), and swaps no rule of ours knows, one character in 40
+    swapped = text.replace("最", "蕞")
+    return "".join(rng.choice("旳岖噺髪") if rng.random() < 1 / 40 and c.strip() else c for c in swapped)
+
+
+def words_masked(text, rng):
+    chars = list(text)
+    for at in range(0, len(chars) - 2, 30):
+        chars[at + rng.randrange(20) : at + rng.randrange(20) + 2] = "**"
+    return "".join(chars)
+
+
+def reordered(text, rng):
+    parts = pieces(text, rng, 24)
+    for at in range(0, len(parts) - 1, 2):
+        if rng.random() < 0.5:
+            parts[at], parts[at + 1] = parts[at + 1], parts[at]
+    return "".join(parts)
+
+
+def truncated(text, rng):
+    return text[: len(text) * 3 // 10]  # a short post cut from a longer one
+
+
+def everything(text, rng):
+    for alter in (reordered, punctuation_moved, digits_dropped_in, characters_swapped, words_masked):
+        text = alter(text, rng)
+    return text
+
+
+ALTERATIONS = [
+    punctuation_moved,
+    digits_dropped_in,
+    characters_swapped,
+    words_masked,
+    reordered,
+    truncated,
+    everything,
+]
+
+
+@pytest.mark.parametrize("alter", ALTERATIONS, ids=lambda alter: alter.__name__)
+def test_each_alteration_keeps_a_copy_in_its_family(alter):
+    rng = random.Random(33)
+    copy = alter(SOURCE, rng)
+    assert copy != SOURCE
+    assert linked(SOURCE, copy)
+    # the copy carries the site's own debris too: still the same family
+    assert linked(SOURCE, "原标题：" + C.SEED_TITLE + "\n\n" + copy + "\n\n" + C.DEBRIS_TAIL[0])
+
+
+def test_the_text_compared_drops_what_the_spinning_moves():
+    assert F.family_text("揭牌园,区占地5平方公里4其核心区是") == F.family_text("揭牌园区，占地平方公里，其核心区是")
+    assert F.family_text("蕞近，园区*揭牌") == F.family_text("最近园区揭牌")
+    # boilerplate lines and captions are no text of the post's own
+    assert F.family_text("免责声明：本文转自网络，版权归原作者所有。\n\n园区一角\n\n徐州高新区的新能源企业") == (
+        "徐州高新区的新能源企业"
+    )
+
+
+def unrelated_pair(rng: random.Random) -> tuple[str, str]:
+    """Two posts of the real page's sentences, none in common."""
+    sentences = C.sentences()
+    order = rng.sample(range(len(sentences)), len(sentences))
+    half = len(order) // 2
+    return "".join(sentences[k] for k in order[:half]), "".join(sentences[k] for k in order[half:])
+
+
+def test_unrelated_posts_sharing_boilerplate_or_common_words_are_not_joined():
+    rng = random.Random(7)
+    a, b = unrelated_pair(rng)
+    assert not linked(a, b)
+    # the same debris, contact line, copyright line and captions around both
+    furniture = [
+        "原标题：" + C.SEED_TITLE,
+        "新华报业网首页正文",
+        "您的浏览器不支持html5的audio标签",
+        C.DEBRIS_TAIL[0],
+        C.CONTACT_LINE,
+        C.COPYRIGHT_TEXT.format(site=C.SITE_NAME),
+        *C.CAPTIONS,
+        "来源：" + C.SOURCES[0],
+    ]
+    around = lambda text: "\n\n".join([*furniture[:4], text, *furniture[4:]])  # noqa: E731
+    assert not linked(around(a), around(b))
+    # short posts: the boilerplate is most of them, and still joins nothing
+    assert not linked(around(a[:60]), around(b[:60]))
+    # a paragraph of boilerplate no rule knows (up to the longest the network shows) joins nothing
+    unknown = "本站部分信息由企业自行提供，该企业负责信息内容的真实性准确性和合法性，本站对此不承担任何保证责任。"
+    assert not linked(a[:80] + "\n\n" + unknown, b[:80] + "\n\n" + unknown)
+    # posts made of the network's common words, in another order each
+    words = [*C.KEYWORDS, *C.TOPICS, *C.PLACES, *C.ACTIONS]
+    one = "，".join(rng.choice(words) for _ in range(120))
+    two = "，".join(rng.choice(words) for _ in range(120))
+    assert not linked(one, two)
+
+
+class FamilyStore:
+    """The families' part of the store interface (store/protocol.py) over a dict of texts, with
+    the calls counted."""
+
+    def __init__(self, texts: dict):
+        self.texts = dict(texts)
+        self.signed, self.links, self.members = {}, {}, {}
+        self.read = 0
+
+    def texts_to_sign(self, algorithm):
+        return [
+            (key, text, text)
+            for key, text in sorted(self.texts.items())
+            if self.signed.get(key, (None, None))[:2] != (text, algorithm)
+        ]
+
+    def signatures(self, algorithm):
+        self.read += 1
+        for key, (_, by, count, state) in self.signed.items():
+            if by == algorithm and state is not None:
+                yield key, count, state
+
+    def family_pairs(self):
+        return list(self.links)
+
+    def keep_families(self, signatures, replaced, links, members):
+        for key, story, algorithm, count, state in signatures:
+            self.signed[key] = (story, algorithm, count, state)
+        self.links = {pair: link for pair, link in self.links.items() if not set(pair) & set(replaced)}
+        self.links.update({(link.a, link.b): link for link in links})
+        self.members = dict(members)
+
+
+def spun_posts(rng: random.Random, sources: int = 6, copies: int = 4) -> tuple[dict, dict]:
+    """Copies of several sources (the real page's sentences, shared out), altered; their truth."""
+    sentences = C.sentences()
+    texts, truth = {}, {}
+    for k in range(sources):
+        source = "".join(sentences[k::sources] * 2)
+        for n in range(copies):
+            key = (f"site{n % 3}", 100 * k + n)
+            texts[key] = everything(source[rng.randrange(len(source) // 4) :], rng)
+            truth[key] = k
+    return texts, truth
+
+
+def test_families_do_not_depend_on_the_order_the_posts_came_in():
+    texts, truth = spun_posts(random.Random(1))
+    at_once = FamilyStore(texts)
+    F.update(at_once)
+    groups = {}
+    for key, family in at_once.members.items():
+        groups.setdefault(family, set()).add(key)
+    assert sorted(map(sorted, groups.values())) == sorted(
+        sorted(key for key in texts if truth[key] == k) for k in set(truth.values())
+    )
+    # one post at a time, in another order: the same families, named the same
+    one_by_one = FamilyStore({})
+    for key in random.Random(2).sample(sorted(texts), len(texts)):
+        one_by_one.texts[key] = texts[key]
+        F.update(one_by_one)
+    assert one_by_one.members == at_once.members
+    assert set(one_by_one.links) == set(at_once.links)
+
+
+def test_a_changed_text_leaves_its_family_and_no_new_text_computes_nothing():
+    texts, truth = spun_posts(random.Random(3))
+    store = FamilyStore(texts)
+    assert F.update(store).signed == len(texts)
+    leaver = min(texts)
+    family = store.members[leaver]
+    store.texts[leaver] = "".join(reversed(SOURCE))  # a text of its own now
+    done = F.update(store)
+    assert done.signed == 1
+    assert leaver not in store.members and family not in store.members.values()
+    others = {key for key in texts if truth[key] == truth[leaver] and key != leaver}
+    # the rest stays one family, named by its least member now
+    assert {store.members[key] for key in others} == {F.family_id(min(others))}
+    # nothing new: no signature is read, nothing is written
+    reads = store.read
+    assert F.update(store) == F.Update()
+    assert store.read == reads
+
+
+# -- the spun network mirror, crawled -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spun(tmp_path_factory):
+    """Four sites of the network mirror (its spun text), crawled into one archive."""
+    root = tmp_path_factory.mktemp("spun")
+    net = Network(60, now=NOW, epoch=NOW, sites=4)
+    servers, urls = serve_network(net)
+    try:
+        result = run_crawl(",".join(urls), root, now=NOW)
+        assert result.returncode == 0, result.stderr[-3000:]
+        db = sqlite3.connect(root / "archive.db")
+        runs = [json.loads(stats) for (stats,) in db.execute("SELECT stats FROM crawl_runs")]
+        # the texts the archive holds unsigned when a site's run ends: every one, once
+        assert sum(run.get("xz/families_signed", 0) for run in runs) == 240
+        db.close()
+        yield net, urls, root
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def pairs_of(groups) -> set:
+    return {tuple(sorted(pair)) for group in groups for pair in itertools.combinations(group, 2)}
+
+
+def family_tables(path) -> dict:
+    db = sqlite3.connect(path)
+    try:
+        return {
+            "members": sorted(db.execute("SELECT site, article_id, family FROM family_members")),
+            "links": sorted(db.execute("SELECT * FROM family_links")),
+            "view": sorted(db.execute("SELECT family, members, sites, first_site, first_article_id FROM families")),
+        }
+    finally:
+        db.close()
+
+
+def test_a_crawl_of_the_spun_network_finds_its_families(spun):
+    net, urls, root = spun
+    db = sqlite3.connect(root / "archive.db")
+    groups: dict = {}
+    for site, aid, family in db.execute("SELECT site, article_id, family FROM family_members"):
+        groups.setdefault(family, set()).add((site, aid))
+    found = pairs_of(groups.values())
+    truth = pairs_of([{(f"127.0.0.{k + 1}", aid) for k, aid in group} for group in net.families()])
+    hits = len(found & truth)
+    assert hits / len(found) >= 0.95 and hits / len(truth) >= 0.95, (hits, len(found), len(truth))
+    # families span the sites, and the view says who posted first
+    rows = db.execute("SELECT family, members, sites, first_site, first_article_id FROM families").fetchall()
+    assert len(rows) == len(groups) and any(sites > 1 for _, _, sites, _, _ in rows)
+    for family, members, _, site, aid in rows:
+        assert members == len(groups[family]) and (site, aid) in groups[family]
+    # every article was signed once, with the algorithm's name
+    assert db.execute("SELECT count(*), count(DISTINCT algorithm) FROM text_signatures").fetchone() == (
+        db.execute("SELECT count(*) FROM articles").fetchone()[0],
+        1,
+    )
+
+
+def test_reparse_gives_the_crawls_families(spun, tmp_path):
+    _, _, root = spun
+    into = tmp_path / "into.db"
+    result = cli("reparse", "--db", str(root / "archive.db"), "--into", str(into))
+    assert result.returncode == 0, result.stderr[-2000:]
+    crawled = family_tables(root / "archive.db")
+    assert family_tables(into) == crawled and crawled["members"]
+
+
+def test_a_refresh_that_stores_no_new_text_signs_nothing(spun, tmp_path):
+    net, urls, root = spun
+    before = family_tables(root / "archive.db")
+    result = run_crawl(",".join(urls), root, now=NOW)
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = sqlite3.connect(root / "archive.db")
+    runs = [json.loads(stats) for (stats,) in db.execute("SELECT stats FROM crawl_runs ORDER BY id")]
+    assert len(runs) == 8 and not any("xz/families_signed" in run for run in runs[4:])
+    assert family_tables(root / "archive.db") == before

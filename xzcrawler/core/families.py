@@ -1,0 +1,211 @@
+"""Families: the posts made from the same text, across the sites of the network.
+
+The network's posts recombine a shared pool of copied news: cut into pieces, shuffled,
+punctuation moved, digits dropped in, characters swapped (``蕞`` for ``最``), words masked with
+``*``, a piece of another text mixed in (../shared/site/README.md: "Text oddities are real";
+issue 33 quotes ``揭牌园,区占地5平方公里4其核心区是``). ``core/stories.py`` groups exact copies
+only; a family is the wider group: posts that share enough of their text to have been made from
+one source.
+
+How (pure: no database, no clock):
+
+- ``family_text``: the body NFKC-folded, the date stamps each site adds dropped, the known swaps
+  folded back, and nothing but letters kept (no punctuation, no digits, no ``*``, no spaces): what
+  the spinning moves around or drops in is gone before anything is compared.
+- ``shingles``: the text's overlapping runs of ``SHINGLE`` characters.
+- ``signatures``: a MinHash of each text's shingles (rensa's ``RMinHash``, ``NUM_PERM``
+  permutations, a fixed seed: the same text gives the same signature in every process).
+- ``links``: candidate pairs from rensa's LSH index over the signatures, each scored by its
+  estimated Jaccard similarity and by containment (the share of the smaller text's shingles the
+  other holds: a short post cut from a longer one). A pair is linked when both share at least
+  ``MIN_SHARED`` shingles (a boilerplate paragraph, a disclaimer, a contact line shares fewer)
+  and its containment reaches ``MIN_CONTAINMENT`` (docs/benchmarks.md, "Issue 33", says how they
+  were chosen).
+- ``components``: a family is a connected part of the graph of links, named by its least member
+  (site, article id): the same families whatever order the posts came in, so a crawl, a reparse
+  and a merge of the same pages agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import rensa
+
+from .stories import DATE_LINE
+
+SHINGLE = 5  # characters a shingle: a swapped or masked character breaks five of them
+NUM_PERM = 128  # MinHash permutations (the estimate's error at J = 0.3 is about 0.04)
+SEED = 33
+BANDS = 64  # LSH bands of two rows: a pair at J = 0.1 is a candidate with probability 0.47
+MIN_SHARED = 60  # shingles two posts must share (the longest boilerplate paragraph is fewer)
+MIN_CONTAINMENT = 0.25  # of the smaller post's shingles the larger holds (the real pairs: 25 % and more)
+MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
+# The algorithm's name as the archive records it: a signature made by another is made again.
+ALGORITHM = f"rensa-rminhash-{rensa.RMinHash.ALGORITHM_VERSION}/k{SHINGLE}/p{NUM_PERM}/s{SEED}"
+
+# Characters the network's copies put in place of others, folded back. ``蕞`` for ``最`` is seen
+# on the real pages (../shared/site/README.md, "Text oddities are real").
+SWAPS = str.maketrans({"蕞": "最"})
+_NOT_LETTER = re.compile(r"[\W\d_]+")  # punctuation, digits, ``*``, spaces (after NFKC)
+# Lines that are no part of a post's own text, wherever it was copied from (matched on the letters
+# left of a line): the debris of copied news (../shared/site/README.md: 原标题：…, 免责声明：…,
+# 您的浏览器不支持html5的audio标签, 新华报业网首页正文, a 来源： line), the site's copyright line
+# (版权声明：本文由…发布), and a contact line (联系电话 or 微信 with a number: the rental ads'
+# own, README "The post's own text vs the site's advertising"). Unrelated posts that carry the
+# same ones share nothing else.
+BOILERPLATE = re.compile(
+    r"^(?:原标题|免责声明|来源|版权声明|责任编辑)|您的浏览器不支持|新华报业网首页正文|联系电话|微信号"
+)
+MIN_LINE = 10  # letters: a caption (签约仪式现场), a byline (裘培兴) is no text of its own
+
+Key = tuple[str, int]  # (site, article id)
+
+
+@dataclass(frozen=True)
+class Link:
+    a: Key
+    b: Key  # a < b
+    jaccard: float
+    containment: float
+    shared: int  # shingles the two share (estimated)
+
+
+def family_text(body_text: str | None) -> str:
+    """What copies of one source keep in common, with the spinning's moves undone: the body's
+    lines but the boilerplate and the short ones, letters only."""
+    text = DATE_LINE.sub("", unicodedata.normalize("NFKC", body_text or ""))
+    lines = (_NOT_LETTER.sub("", line.translate(SWAPS).lower()) for line in text.splitlines())
+    return "".join(line for line in lines if len(line) >= MIN_LINE and not BOILERPLATE.search(line))
+
+
+def shingles(text: str) -> list[str]:
+    """The distinct runs of SHINGLE characters of a family text (a shorter text is one)."""
+    if len(text) <= SHINGLE:
+        return [text] if text else []
+    return list(dict.fromkeys(text[at : at + SHINGLE] for at in range(len(text) - SHINGLE + 1)))
+
+
+def signs(text: str) -> bool:
+    """Whether a family text is long enough to join a family."""
+    return len(text) >= MIN_CHARS
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A text's MinHash and its number of shingles."""
+
+    minhash: object  # rensa.RMinHash
+    shingles: int
+
+    def state(self) -> bytes:
+        """The MinHash as the archive keeps it: rensa's own versioned serialisation (no pickle)."""
+        return self.minhash.__getstate__()
+
+
+def sign(texts: Mapping[Key, str]) -> dict[Key, Signed]:
+    """The family texts long enough to sign, each with its MinHash (one call for all: rensa makes
+    the sketches without a Python object per shingle hash)."""
+    keys = [key for key, text in texts.items() if signs(text)]
+    sets = [shingles(texts[key]) for key in keys]
+    hashes = rensa.RMinHash.from_token_sets(sets, NUM_PERM, SEED)
+    return {key: Signed(minhash, len(s)) for key, minhash, s in zip(keys, hashes, sets, strict=True)}
+
+
+def restore(state: bytes, shingles_count: int) -> Signed:
+    """A signature the archive kept (``Signed.state``); ValueError when it is not one."""
+    minhash = rensa.RMinHash(NUM_PERM, SEED)
+    minhash.__setstate__(bytes(state))
+    return Signed(minhash, shingles_count)
+
+
+def score(jaccard: float, size_a: int, size_b: int) -> tuple[float, int]:
+    """(containment of the smaller in the larger, shingles shared) from an estimated Jaccard
+    similarity and the two sizes: |A ∩ B| = J (|A| + |B|) / (1 + J)."""
+    shared = jaccard * (size_a + size_b) / (1 + jaccard)
+    return min(1.0, shared / max(1, min(size_a, size_b))), round(shared)
+
+
+def related(containment: float, shared: int) -> bool:
+    return shared >= MIN_SHARED and containment >= MIN_CONTAINMENT
+
+
+def links(signed: Mapping[Key, Signed], new: Iterable[Key]) -> list[Link]:
+    """The links of the posts ``new`` among all of ``signed``: every pair of which one is new
+    that the LSH index puts together, scored, and kept when ``related``."""
+    keys = sorted(signed)
+    index = rensa.RMinHashLSH(threshold=0.1, num_perm=NUM_PERM, num_bands=BANDS)
+    index.insert_pairs([(at, signed[key].minhash) for at, key in enumerate(keys)])
+    new = sorted({key for key in new if key in signed})
+    found: dict[tuple[Key, Key], Link] = {}
+    for key, candidates in zip(new, index.query_all([signed[key].minhash for key in new]), strict=True):
+        for other in (keys[at] for at in candidates):
+            pair = (key, other) if key < other else (other, key)
+            if other == key or pair in found:
+                continue
+            a, b = signed[pair[0]], signed[pair[1]]
+            jaccard = a.minhash.jaccard(b.minhash)
+            containment, shared = score(jaccard, a.shingles, b.shingles)
+            if related(containment, shared):
+                found[pair] = Link(pair[0], pair[1], round(jaccard, 4), round(containment, 4), shared)
+    return [found[pair] for pair in sorted(found)]
+
+
+def components(pairs: Iterable[tuple[Key, Key]]) -> dict[Key, Key]:
+    """Each linked post -> its family's name (the least key of the family)."""
+    parent: dict[Key, Key] = {}
+
+    def root(key: Key) -> Key:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {key: root(key) for key in parent}
+
+
+def family_id(key: Key) -> str:
+    """A family's name as the archive shows it: its least member, ``site/article_id``."""
+    return f"{key[0]}/{key[1]}"
+
+
+@dataclass
+class Update:
+    """What one update of an archive's families did."""
+
+    signed: int = 0  # texts signed (new or changed)
+    links: int = 0  # links of those texts
+    members: int = 0  # posts in a family, after
+    families: int = 0  # families, after
+
+
+def update(store) -> Update:
+    """Bring the archive's families up to date with its texts: sign the articles whose text is new
+    or changed since it was signed (none: nothing is read or computed), link them among all the
+    signed, and recompute the families from the links. ``store`` keeps what this decides
+    (store/protocol.py, "families")."""
+    todo = store.texts_to_sign(ALGORITHM)
+    if not todo:
+        return Update()
+    texts = {key: family_text(body) for key, _, body in todo}
+    signed = sign(texts)
+    touched = set(texts)
+    everyone = {key: restore(state, count) for key, count, state in store.signatures(ALGORITHM) if key not in touched}
+    everyone.update(signed)
+    found = links(everyone, signed)
+    pairs = [(a, b) for a, b in store.family_pairs() if a not in touched and b not in touched]
+    pairs += [(link.a, link.b) for link in found]
+    members = {key: family_id(root) for key, root in components(pairs).items()}
+    rows = [
+        (key, story, ALGORITHM, *((signed[key].shingles, signed[key].state()) if key in signed else (0, None)))
+        for key, story, _ in todo
+    ]
+    store.keep_families(rows, touched, found, members)
+    return Update(len(signed), len(found), len(members), len(set(members.values())))
