@@ -127,6 +127,7 @@ def mirror_archive(tmp_path_factory):
     """An archive of the 300-article mirror, built by parsing its rendered pages (no crawl)."""
     from lxml import etree
 
+    from xzcrawler.core import families
     from xzcrawler.core.pages import parse_page, site_name
     from xzcrawler.mirror import render
     from xzcrawler.store import SqliteStore
@@ -141,4 +142,5 @@ def mirror_archive(tmp_path_factory):
         # and the site's name, as a crawl reads it from the home page
         home = etree.fromstring(render.home_page(site, base).encode(), etree.HTMLParser())
         archive.record_categories("127.0.0.1", [], "2026-11-27T16:30:00Z", site_name(home))
+        families.update(archive)  # as a crawl's end does
     return site, path

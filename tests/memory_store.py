@@ -251,6 +251,9 @@ class MemoryStore:
     def family_pairs(self):
         return list(self.links)
 
+    def family_members(self):
+        return dict(self.members)
+
     def keep_families(self, signatures, replaced, links, members) -> None:
         for key, story, algorithm, count, state in signatures:
             self.signed[key] = [story, algorithm, count, state.hex() if state is not None else None]

@@ -124,6 +124,27 @@ def test_every_canned_query_answers_and_stories_add_up(datasette):
     assert sum(r["copies"] for r in stories) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 
+def test_the_family_queries_add_up(datasette):
+    import sqlite3
+
+    base, db = datasette
+    conn = sqlite3.connect(db)
+    per_site = get(base + "/evo/families_per_site.json?_shape=array")
+    assert sum(r["articles"] for r in per_site) == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    members = conn.execute("SELECT count(*) FROM family_members").fetchone()[0]
+    assert sum(r["in_a_family"] for r in per_site) == members > 0
+    site, aid, family = conn.execute("SELECT site, article_id, family FROM family_members ORDER BY family").fetchone()
+    query = urllib.parse.urlencode({"site": site, "article_id": aid, "_shape": "array"})
+    rows = get(base + "/evo/family_of_post.json?" + query)
+    (size,) = conn.execute("SELECT members FROM families WHERE family = ?", [family]).fetchone()
+    assert {r["family"] for r in rows} == {family} and len(rows) == size > 1
+    assert (site, aid) in {(r["site"], r["article_id"]) for r in rows}
+    reused = get(base + "/evo/most_reused_texts.json?_shape=array")
+    assert [r["members"] for r in reused] == sorted((r["members"] for r in reused), reverse=True)
+    pairs = get(base + "/evo/reuse_between_sites.json?_shape=array")
+    assert sum(r["links"] for r in pairs) == conn.execute("SELECT count(*) FROM family_links").fetchone()[0]
+
+
 @pytest.mark.parametrize("word", ["工业园区", "园区", "徐", "5G", "5G产业园", "徐州 厂房"])
 def test_datasette_search_finds_what_xzcrawler_search_finds(datasette, word):
     """The search box of articles and the canned search go through the bigram index (the

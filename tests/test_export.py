@@ -140,7 +140,8 @@ def test_csv_export_is_one_row_per_article_and_round_trips(archive_copy, tmp_pat
     result = cli("export", "--db", str(archive_copy), "--out", str(table))  # the name says csv
     assert result.returncode == 0 and "exported 300 articles rows" in result.stdout, result.stderr
     header, *rows = read_csv(table)
-    properties = schema()["properties"]  # the package's record contract (a superset of the shared one)
+    # the package's record contract (a superset of the shared one), and the family each belongs to
+    properties = {**schema()["properties"], "family_id": {"type": ["string", "null"]}}
     assert header == list(properties)
     records = lines(jsonl)
     assert len(rows) == len(records) == 300

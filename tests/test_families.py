@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import sqlite3
 
 import pytest
@@ -313,3 +314,29 @@ def test_a_refresh_that_stores_no_new_text_signs_nothing(spun, tmp_path):
     runs = [json.loads(stats) for (stats,) in db.execute("SELECT stats FROM crawl_runs ORDER BY id")]
     assert len(runs) == 8 and not any("xz/families_signed" in run for run in runs[4:])
     assert family_tables(root / "archive.db") == before
+
+
+def test_search_families_counts_each_family_once(spun):
+    _, _, root = spun
+    db_path = str(root / "archive.db")
+    db = sqlite3.connect(db_path)
+    # a word of the largest family's text: six letters in a row its first post holds
+    family, site, aid = db.execute(
+        "SELECT family, first_site, first_article_id FROM families ORDER BY members DESC, family LIMIT 1"
+    ).fetchone()
+    (body,) = db.execute("SELECT body_text FROM articles WHERE site = ? AND article_id = ?", [site, aid]).fetchone()
+    word = max(re.findall(r"[^\W\d_]{6,}", body), key=len)[:6]
+    members = dict(((s, a), f) for s, a, f in db.execute("SELECT site, article_id, family FROM family_members"))
+
+    def hits(*flags):
+        found = cli("search", word, "--db", db_path, "--json", "--limit", "500", *flags)
+        assert found.returncode == 0, found.stderr
+        return [json.loads(line) for line in found.stdout.splitlines()], found.stderr
+
+    plain, _ = hits()
+    grouped, said = hits("--families")
+    keys = {members.get((hit["site"], hit["article_id"])) or hit["story_id"] or hit["url"] for hit in plain}
+    assert len(grouped) == len(keys) < len(plain)
+    assert f"{len(grouped)} of {len(keys)} matching families shown" in said
+    ours = [hit for hit in grouped if hit["family_id"] == family]
+    assert len(ours) == 1 and ours[0]["family_members"] == sum(f == family for f in members.values()) > 1

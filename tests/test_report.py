@@ -8,7 +8,7 @@ import re
 from tests.conftest import cli
 from xzcrawler.store import SqliteStore
 
-SECTIONS = {"per-month", "views", "growth", "series", "runs", "sites"}
+SECTIONS = {"per-month", "views", "growth", "series", "runs", "sites", "reuse"}
 
 
 def test_an_empty_archive_gives_a_report_with_every_section(tmp_path):
@@ -21,7 +21,7 @@ def test_an_empty_archive_gives_a_report_with_every_section(tmp_path):
     assert not re.search(r"<script[^>]+src=", page)
     # each empty chart says what it needs
     notes = dict(re.findall(r'<section id="([\w-]+)"[^>]*><h2>[^<]*</h2>\n<p class="note">([^<]+)</p>', page))
-    assert set(notes) == {"views", "growth", "series", "runs"}
+    assert set(notes) == {"views", "growth", "series", "runs", "reuse"}
     assert "observed at least twice" in notes["growth"] and "no crawl has run" in notes["runs"]
 
 
@@ -90,3 +90,33 @@ def test_on_the_network_every_site_panel_shows_its_kinds_in_colour(tmp_path):
     assert OTHER not in names
     assert sorted({trace.name for trace in panels.data if trace.showlegend}) == sorted(kinds)
     assert len(names) == 60
+
+
+def test_the_reuse_matrix_is_the_linked_pairs_between_sites_both_ways():
+    from xzcrawler.tools.report import _figures
+
+    data = {"sites": [], "names": {"127.0.0.2": "嘉兴厂房网"}, "per_month": [], "views": [], "growth": []}
+    data.update(series={}, runs=[], per_site=[], families=7)
+    # as the canned query gives them: each pair of sites once (site_a <= site_b), a site with itself
+    data["reuse"] = [
+        ("127.0.0.1", "127.0.0.10", 5, 0.4),
+        ("127.0.0.1", "127.0.0.2", 3, 0.5),
+        ("127.0.0.2", "127.0.0.2", 2, 0.6),
+    ]
+    notes: dict = {}
+    (title, matrix) = [(title, fig) for key, title, fig in _figures(data, notes) if key == "reuse"][0]
+    heat = matrix.data[0]
+    # the sites in the order a person counts hosts, each by its name beside its host
+    assert list(heat.x) == list(heat.y) == ["127.0.0.1", "嘉兴厂房网 (127.0.0.2)", "127.0.0.10"]
+    assert [list(row) for row in heat.z] == [[0, 3, 5], [3, 2, 0], [5, 0, 0]]
+    assert "7 families" in title and "reuse" not in notes
+
+
+def test_the_report_of_an_archive_with_families_draws_the_reuse_matrix(mirror_archive):
+    _, path = mirror_archive
+    page = cli("report", str(path), "--out", "-").stdout
+    notes = dict(re.findall(r'<section id="([\w-]+)"[^>]*><h2>[^<]*</h2>\n<p class="note">([^<]+)</p>', page))
+    assert '<section id="reuse"' in page and "reuse" not in notes
+    assert re.search(
+        r"Reuse of text between sites: linked pairs of posts made from one text \([1-9]\d* families\)", page
+    )

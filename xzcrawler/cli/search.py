@@ -22,8 +22,13 @@ _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 @click.option(
     "--stories", is_flag=True, help="Each story once: cross-posted copies count as one hit (its best-ranked copy)."
 )
+@click.option(
+    "--families",
+    is_flag=True,
+    help="Each family once: posts made from the same text (spun copies, across the sites) count as one hit.",
+)
 @archive_errors
-def search_command(query, db_path, limit, category, since, as_json, stories):
+def search_command(query, db_path, limit, category, since, as_json, stories, families):
     """Full-text search over titles and bodies (1-, 2- and longer Chinese words, ASCII words)."""
     from ..core.search import QueryTooLarge
     from ..store import SqliteStore
@@ -42,7 +47,9 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
                 + (f"categories like it: {', '.join(near[:10])}" if near else "it has no categories")
             )
         try:
-            hits = archive.search(query, limit=limit, category=category, since=since, stories=stories)
+            hits = archive.search(
+                query, limit=limit, category=category, since=since, stories=stories, families=families
+            )
             total = archive.count_matches(query, category=category, since=since)
         except QueryTooLarge as exc:
             raise click.UsageError(str(exc)) from None
@@ -54,6 +61,8 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
             click.echo(json.dumps({**hit.__dict__, "total": total}, ensure_ascii=False).translate(_BIDI))
         else:
             copies = f"  ({hit.copies} copies)" if hit.copies > 1 else ""
+            if hit.family_members > 1:
+                copies += f"  (family {hit.family_id}: {hit.family_members} posts on {hit.family_sites} site(s))"
             where = f"{hit.site_name} ({hit.site})" if hit.site_name else hit.site
             # rows archived before text was made inert at parse time are made so here
             click.echo(
@@ -62,9 +71,10 @@ def search_command(query, db_path, limit, category, since, as_json, stories):
                     f"            {hit.snippet}"
                 )
             )
-    if stories:
+    if stories or families:
         with SqliteStore(db_path, readonly=True) as archive:
-            matched = archive.count_matches(query, category=category, since=since, stories=True)
-        click.echo(f"{len(hits)} of {matched} matching stories shown; {total} article(s) match", err=True)
+            matched = archive.count_matches(query, category=category, since=since, stories=stories, families=families)
+        what = "families" if families else "stories"
+        click.echo(f"{len(hits)} of {matched} matching {what} shown; {total} article(s) match", err=True)
     else:
         click.echo(f"{len(hits)} hit(s) shown; {total} article(s) match", err=True)

@@ -43,13 +43,14 @@ SEED = 33
 BANDS = 64  # LSH bands of two rows: a pair at J = 0.1 is a candidate with probability 0.47
 MIN_SHARED = 60  # shingles two posts must share (the longest boilerplate paragraph is fewer)
 MIN_CONTAINMENT = 0.25  # of the smaller post's shingles the larger holds (the real pairs: 25 % and more)
+SIGN_CHUNK = 500  # texts signed in one call
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
 # The algorithm's name as the archive records it: a signature made by another is made again.
 ALGORITHM = f"rensa-rminhash-{rensa.RMinHash.ALGORITHM_VERSION}/k{SHINGLE}/p{NUM_PERM}/s{SEED}"
 
 # Characters the network's copies put in place of others, folded back. ``蕞`` for ``最`` is seen
 # on the real pages (../shared/site/README.md, "Text oddities are real").
-SWAPS = str.maketrans({"蕞": "最"})
+SWAPS = (("蕞", "最"),)
 _NOT_LETTER = re.compile(r"[\W\d_]+")  # punctuation, digits, ``*``, spaces (after NFKC)
 # Lines that are no part of a post's own text, wherever it was copied from (matched on the letters
 # left of a line): the debris of copied news (../shared/site/README.md: 原标题：…, 免责声明：…,
@@ -77,16 +78,21 @@ class Link:
 def family_text(body_text: str | None) -> str:
     """What copies of one source keep in common, with the spinning's moves undone: the body's
     lines but the boilerplate and the short ones, letters only."""
-    text = DATE_LINE.sub("", unicodedata.normalize("NFKC", body_text or ""))
-    lines = (_NOT_LETTER.sub("", line.translate(SWAPS).lower()) for line in text.splitlines())
+    text = body_text or ""
+    if not unicodedata.is_normalized("NFKC", text):  # (the quick check: most bodies are)
+        text = unicodedata.normalize("NFKC", text)
+    for swapped, meant in SWAPS:
+        text = text.replace(swapped, meant)
+    lines = (_NOT_LETTER.sub("", line.lower()) for line in DATE_LINE.sub("", text).splitlines())
     return "".join(line for line in lines if len(line) >= MIN_LINE and not BOILERPLATE.search(line))
 
 
 def shingles(text: str) -> list[str]:
-    """The distinct runs of SHINGLE characters of a family text (a shorter text is one)."""
+    """The runs of SHINGLE characters of a family text, in order, a run that repeats as often
+    as it does (the MinHash of a list is that of its set); a shorter text is one."""
     if len(text) <= SHINGLE:
         return [text] if text else []
-    return list(dict.fromkeys(text[at : at + SHINGLE] for at in range(len(text) - SHINGLE + 1)))
+    return [text[at : at + SHINGLE] for at in range(len(text) - SHINGLE + 1)]
 
 
 def signs(text: str) -> bool:
@@ -110,9 +116,13 @@ def sign(texts: Mapping[Key, str]) -> dict[Key, Signed]:
     """The family texts long enough to sign, each with its MinHash (one call for all: rensa makes
     the sketches without a Python object per shingle hash)."""
     keys = [key for key, text in texts.items() if signs(text)]
-    sets = [shingles(texts[key]) for key in keys]
-    hashes = rensa.RMinHash.from_token_sets(sets, NUM_PERM, SEED)
-    return {key: Signed(minhash, len(s)) for key, minhash, s in zip(keys, hashes, sets, strict=True)}
+    signed = {}
+    for at in range(0, len(keys), SIGN_CHUNK):  # (a chunk's shingles at a time: not all in memory)
+        chunk = keys[at : at + SIGN_CHUNK]
+        sets = [shingles(texts[key]) for key in chunk]
+        hashes = rensa.RMinHash.from_token_sets(sets, NUM_PERM, SEED)
+        signed.update((key, Signed(minhash, len(set(s)))) for key, minhash, s in zip(chunk, hashes, sets, strict=True))
+    return signed
 
 
 def restore(state: bytes, shingles_count: int) -> Signed:

@@ -121,6 +121,9 @@ class Hit:
     story_id: str | None = None
     copies: int = 1  # articles that tell the same story (cross-posts), this one included
     site_name: str | None = None  # the site's own name (徐州厂房网), when its home page gave it
+    family_id: str | None = None  # the family of posts made from the same text (core/families.py)
+    family_members: int = 1  # posts of that family, this one included
+    family_sites: int = 1  # sites they were posted on
 
 
 def snippet(text: str, query: str, width: int = 36, mark: tuple[str, str] = ("【", "】")) -> str:

@@ -104,6 +104,19 @@ def _write(writer, records, raw, columns, compress: bool) -> int:
     return count
 
 
+# What an exported article carries besides its schema record: the family of posts made from the
+# same text it belongs to (core/families.py; null: none), as the families view names it.
+FAMILY_FIELD = "family_id"
+EXPORTED_FIELDS = (*ARTICLE_FIELDS, FAMILY_FIELD)
+
+
+def with_families(records: Iterable[dict], members: dict) -> Iterator[dict]:
+    """Each record with its family id (``members``: (site, article id) -> family)."""
+    for record in records:
+        record[FAMILY_FIELD] = members.get((record["site"], record["article_id"]))
+        yield record
+
+
 # What `export --table` can write, and in which order; JSON columns come back as JSON.
 EXPORT_TABLES = {
     "articles": None,  # schema records, see SqliteStore.iter_articles
@@ -187,7 +200,8 @@ def export(
         elif since:
             where, params = f" WHERE {_SINCE[table]}", {"t": nz.utc_iso(since)}
         if table == "articles":
-            rows, columns = archive.iter_articles(where, params), ARTICLE_FIELDS
+            rows = with_families(archive.iter_articles(where, params), archive.family_members())
+            columns = EXPORTED_FIELDS
         else:
             order, json_columns = EXPORT_TABLES[table]
             cursor = archive.db.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params)
@@ -251,11 +265,12 @@ def _last_marks(archive, out, table: str) -> tuple[int, int] | None:
 
 
 def export_records(store, out: str | os.PathLike, fmt: str = "jsonl", compress: bool = False) -> int:
-    """Every article of ``store`` (any Store: see store/protocol.py) as one schema record per row,
-    ordered by (site, article_id), atomic; the row count."""
+    """Every article of ``store`` (any Store: see store/protocol.py) as one schema record per row
+    with its family id, ordered by (site, article_id), atomic; the row count."""
     check_export_target(out, getattr(store, "path", None), compress)
     check_export_name(out, fmt)
-    return write_export(store.iter_articles(), out, fmt, ARTICLE_FIELDS, compress)
+    records = with_families(store.iter_articles(), store.family_members())
+    return write_export(records, out, fmt, EXPORTED_FIELDS, compress)
 
 
 def export_articles(db_path: str | os.PathLike, out: str | os.PathLike) -> int:

@@ -150,6 +150,9 @@ class Store(Protocol):
     def family_pairs(self) -> list[tuple[tuple[str, int], tuple[str, int]]]:
         """The linked pairs held."""
 
+    def family_members(self) -> dict[tuple[str, int], str]:
+        """(site, article id) -> family, of each post in a family (the exports' family_id)."""
+
     def keep_families(self, signatures: list, replaced: set, links: list, members: dict) -> None:
         """In one transaction: the signature rows (key, story key, algorithm, shingles, state), the
         links of the ``replaced`` keys replaced by ``links`` (core.families.Link), and each

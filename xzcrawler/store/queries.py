@@ -78,6 +78,11 @@ class Queries:
         for site, aid, count, state in cursor:
             yield (site, aid), count, state
 
+    def family_members(self) -> dict[tuple[str, int], str]:
+        """(site, article id) -> family, of each post in a family."""
+        cursor = self.db.execute("SELECT site, article_id, family FROM family_members")
+        return {(site, aid): family for site, aid, family in cursor}
+
     def family_pairs(self) -> list[tuple[tuple[str, int], tuple[str, int]]]:
         cursor = self.db.execute("SELECT a_site, a_id, b_site, b_id FROM family_links")
         return [((a_site, a_id), (b_site, b_id)) for a_site, a_id, b_site, b_id in cursor]
@@ -258,13 +263,17 @@ class Queries:
             changed += json.loads(fields or "[]")
         return changed
 
-    def report_data(self, growth_query: str) -> dict:
+    def report_data(self, growth_query: str, reuse_query: str | None = None) -> dict:
         """What the report charts: sites and their names, articles per month and category, view
         counts, the fastest-growing articles (``growth_query``, the canned query of the same name)
-        and the view series of the first eight, crawl runs, articles and stories per site."""
+        and the view series of the first eight, crawl runs, articles and stories per site, and the
+        reuse of text between sites (``reuse_query``, the canned query reuse_between_sites) with
+        the number of families."""
         db = self.db
         growth = db.execute(growth_query).fetchall()
         return {
+            "reuse": db.execute(reuse_query).fetchall() if reuse_query else [],
+            "families": db.execute("SELECT count(DISTINCT family) FROM family_members").fetchone()[0],
             "sites": [site for (site,) in db.execute("SELECT site FROM articles GROUP BY site ORDER BY count(*) DESC")],
             "names": dict(db.execute("SELECT site, name FROM sites WHERE name IS NOT NULL").fetchall()),
             "per_month": db.execute(

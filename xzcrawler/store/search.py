@@ -28,9 +28,24 @@ def _filters(category: str | None, since: str | None) -> tuple[str, list]:
     return where, params
 
 
-def count(db, query: str, category: str | None = None, since: str | None = None, stories: bool = False) -> int:
+# What one hit stands for when hits are grouped: the story (exact copies), or the family (the posts
+# made from one text, core/families.py; a post in no family is its story); else the article itself.
+_STORY_KEY = "coalesce(a.story_id, 'article:' || a.site || '/' || a.article_id)"
+_FAMILY = "(SELECT family FROM family_members m WHERE m.site = a.site AND m.article_id = a.article_id)"
+_FAMILY_KEY = f"coalesce('family:' || {_FAMILY}, {_STORY_KEY})"
+
+
+def count(
+    db,
+    query: str,
+    category: str | None = None,
+    since: str | None = None,
+    stories: bool = False,
+    families: bool = False,
+) -> int:
     """How many articles match ``query`` and the filters (all of them, whatever a search's limit);
-    ``stories``: how many stories (an article without a story key is one of its own)."""
+    ``stories``: how many stories (an article without a story key is one of its own);
+    ``families``: how many families (a post in none counts as its story)."""
     check_query(query)
     expression = match_expression(query)
     if expression is None:
@@ -38,10 +53,10 @@ def count(db, query: str, category: str | None = None, since: str | None = None,
     conn = getattr(db, "conn", db)
     where, params = _filters(category, since)
     matched = f"SELECT rowid FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH ?{where}"
-    if stories:
+    if stories or families:
         return conn.execute(
-            f"SELECT count(DISTINCT coalesce(story_id, 'article:' || site || '/' || article_id)) FROM articles "
-            f"WHERE rowid IN ({matched})",
+            f"SELECT count(DISTINCT {_FAMILY_KEY if families else _STORY_KEY}) FROM articles a "
+            f"WHERE a.rowid IN ({matched})",
             [expression, *params],
         ).fetchone()[0]
     return conn.execute(f"SELECT count(*) FROM ({matched})", [expression, *params]).fetchone()[0]
@@ -73,10 +88,17 @@ def _ranked_rowids(conn, query: str, limit: int, where: str, params: list) -> li
 
 
 def search(
-    db, query: str, limit: int = 20, category: str | None = None, since: str | None = None, stories: bool = False
+    db,
+    query: str,
+    limit: int = 20,
+    category: str | None = None,
+    since: str | None = None,
+    stories: bool = False,
+    families: bool = False,
 ) -> list[Hit]:
     """Ranked hits for ``query`` in an archive's sqlite-utils Database (or sqlite3 connection).
-    ``stories``: each story once (its best-ranked copy), not each cross-posted copy."""
+    ``stories``: each story once (its best-ranked copy), not each cross-posted copy; ``families``:
+    each family once (its best-ranked member), not each post made from the same text."""
     check_query(query)
     conn = getattr(db, "conn", db)
     where, params = _filters(category, since)
@@ -86,24 +108,47 @@ def search(
         hits: list[Hit] = []
         told: set[str] = set()
         for rowid in rowids:
-            site, article_id, title, url, published, cat, body, story, name = conn.execute(
+            site, article_id, title, url, published, cat, body, story, name, family = conn.execute(
                 "SELECT a.site, a.article_id, a.title, a.url, a.published_date, a.category, a.body_text, a.story_id, "
-                "s.name FROM articles a LEFT JOIN sites s ON s.site = a.site WHERE a.rowid = ?",
+                f"s.name, {_FAMILY} FROM articles a LEFT JOIN sites s ON s.site = a.site WHERE a.rowid = ?",
                 [rowid],
             ).fetchone()
             key = story or f"article:{site}/{article_id}"
-            if stories and key in told:
+            if families and family:
+                key = f"family:{family}"
+            if (stories or families) and key in told:
                 continue
             told.add(key)
             copies = (
                 conn.execute("SELECT count(*) FROM articles WHERE story_id = ?", [story]).fetchone()[0] if story else 1
             )
+            members, sites = (
+                conn.execute(
+                    "SELECT count(*), count(DISTINCT site) FROM family_members WHERE family = ?", [family]
+                ).fetchone()
+                if family
+                else (1, 1)
+            )
             text = body if any(brute_force_pattern(t).search((body or "").lower()) for t in query.split()) else title
             hits.append(
-                Hit(site, article_id, title, url, published, cat, snippet(text or "", query), story, copies, name)
+                Hit(
+                    site,
+                    article_id,
+                    title,
+                    url,
+                    published,
+                    cat,
+                    snippet(text or "", query),
+                    story,
+                    copies,
+                    name,
+                    family,
+                    members,
+                    sites,
+                )
             )
             if len(hits) == limit:
                 return hits
-        if not stories or len(rowids) < fetch:
+        if not (stories or families) or len(rowids) < fetch:
             return hits
-        fetch *= 4  # copies took places: look further down the ranking
+        fetch *= 4  # copies (or a family's members) took places: look further down the ranking

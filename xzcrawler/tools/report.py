@@ -9,7 +9,9 @@
 - the fastest-growing articles (from counts shown whole only) and the view series of the top
   ones, on a log scale;
 - crawl runs over time: pages fetched, new articles, failures, and each run's verdict;
-- per site: articles, stories, cross-posted stories, and stories it posted first.
+- per site: articles, stories, cross-posted stories, and stories it posted first;
+- the reuse of text between sites: a matrix of the linked pairs of posts made from one text (the
+  families of spun copies, core/families.py), the canned query reuse_between_sites.
 
 The SQL of the growth chart is the canned query Datasette shows (xzcrawler/datasette/metadata.json):
 one definition of "fastest growing" for both.
@@ -240,6 +242,45 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
         xaxis={"tickangle": -35, "automargin": True},
     )
     figures.append(("sites", f"Sites: articles and stories ({len(per_site)} sites)", stories))
+
+    # reuse of text between sites: a matrix of the linked pairs of posts made from the same text
+    # (core/families.py), one post on each site (the diagonal: reuse within a site)
+    reuse = data.get("reuse", [])
+    linked = sorted({site for row in reuse for site in row[:2]}, key=natural_key)
+    at = {site: k for k, site in enumerate(linked)}
+    counts = [[0] * len(linked) for _ in linked]
+    for site_a, site_b, links, _ in reuse:
+        counts[at[site_a]][at[site_b]] = counts[at[site_b]][at[site_a]] = links
+    axis = [label(site) for site in linked]
+    matrix = go.Figure(
+        go.Heatmap(
+            z=counts,
+            x=axis,
+            y=axis,
+            text=counts,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            hovertemplate="%{y} and %{x}: %{z} linked pairs<extra></extra>",
+        )
+    )
+    matrix.update_layout(
+        height=max(420, 36 * len(linked) + 200),
+        xaxis={"tickangle": -35, "automargin": True},
+        yaxis={"automargin": True, "autorange": "reversed"},
+    )
+    families = data.get("families", 0)
+    figures.append(
+        (
+            "reuse",
+            f"Reuse of text between sites: linked pairs of posts made from one text ({families} families)",
+            matrix,
+        )
+    )
+    if not reuse:
+        notes["reuse"] = (
+            "Empty: no two posts of this archive are made from the same text (or its families were not computed: "
+            "a crawl or reparse with XZ_FAMILIES on computes them)."
+        )
     return figures
 
 
@@ -253,7 +294,7 @@ def render(archive_path: str | Path, generated_at: dt.datetime | None = None, pr
         raise RuntimeError(f"the report needs {REQUIRES}") from exc
     with SqliteStore(archive_path, readonly=True) as archive:
         notes: dict[str, str] = {}
-        figures = _figures(archive.report_data(_canned("fastest_growing_views")), notes)
+        figures = _figures(archive.report_data(_canned("fastest_growing_views"), _canned("reuse_between_sites")), notes)
         totals = archive.totals()
         articles, sites, stories = totals["articles"], totals["sites"], totals["stories"]
     if progress is not None:
