@@ -239,6 +239,11 @@ def test_demo_network_crawls_every_site_of_the_network(tmp_path):
     assert f"sites               : {N}" in result.stdout
     assert "run status          : finished\n" in result.stdout
     assert len((tmp_path / "d.jsonl").read_text("utf-8").splitlines()) == 20 * N
+    # the families of the spun text, across the sites: as the archive's view counts them
+    db = sqlite3.connect(tmp_path / "d.db")
+    families, members, spanning = db.execute("SELECT count(*), sum(members), sum(sites > 1) FROM families").fetchone()
+    assert spanning > 0
+    assert f"families            : {families} of {members} posts made from one text ({spanning} across" in result.stdout
 
 
 def test_each_site_of_a_run_keeps_its_own_job_directory(network, tmp_path):

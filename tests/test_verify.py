@@ -12,7 +12,18 @@ import pytest
 
 from .conftest import cli, crawled_mirror
 
-CHECKS = ["sqlite", "warc-files", "warc-records", "articles", "revisions", "search", "stories", "export", "runs"]
+CHECKS = [
+    "sqlite",
+    "warc-files",
+    "warc-records",
+    "articles",
+    "revisions",
+    "search",
+    "stories",
+    "families",
+    "export",
+    "runs",
+]
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +128,18 @@ def test_a_run_left_running_without_its_lock_fails_the_runs_check(copy):
     db.close()
     result, checks = run(copy)
     assert result.returncode == 1 and failed(checks) == {"runs"}
+
+
+def test_a_family_edited_by_hand_or_a_text_left_unsigned_fails_the_families_check(copy):
+    _, checks = run(copy)
+    assert checks["families"]["ok"] and checks["families"]["checked"] == 40
+    db = sqlite3.connect(copy / "archive.db")
+    (site, aid) = db.execute("SELECT site, article_id FROM family_members LIMIT 1").fetchone()
+    db.execute("UPDATE family_members SET family = 'x/1' WHERE site = ? AND article_id = ?", [site, aid])
+    db.execute("DELETE FROM text_signatures WHERE rowid = (SELECT min(rowid) FROM text_signatures)")
+    db.commit()
+    db.close()
+    result, checks = run(copy)
+    assert result.returncode != 0 and failed(checks) == {"families"} and checks["families"]["wrong"] == 2
+    wrong = " ".join(checks["families"]["examples"])
+    assert f"{site}/{aid}: in family x/1" in wrong and "text not signed as it is" in wrong

@@ -78,6 +78,10 @@ def demo(articles, db_path, out, days, start, network):
     if network:
         click.echo(f"sites               : {totals['sites']}")
         click.echo(f"stories             : {totals['stories']} ({totals['copied']} posted on several sites)")
+        click.echo(
+            f"families            : {totals['families']} of {totals['family_members']} posts made from one text "
+            f"({totals['families_across_sites']} across several sites)"
+        )
     click.echo(f"categories          : {categories}")
     click.echo(f"pages fetched       : {pages}")
     click.echo(f"run status          : {statuses}")

@@ -195,12 +195,25 @@ class Queries:
         return json.loads(row[0]) if row and row[0] else {}
 
     def totals(self) -> dict[str, int]:
-        """articles, sites, categories, stories, stories posted on several sites."""
+        """articles, sites, categories, stories, stories posted on several sites, families (of
+        spun copies), the posts in them, and the families that span several sites."""
         articles, sites, categories = self.db.execute(
             "SELECT count(*), count(DISTINCT site), count(DISTINCT category) FROM articles"
         ).fetchone()
         stories, copied = self.db.execute("SELECT count(*), coalesce(sum(copies > 1), 0) FROM stories").fetchone()
-        return {"articles": articles, "sites": sites, "categories": categories, "stories": stories, "copied": copied}
+        families, members, spanning = self.db.execute(
+            "SELECT count(*), coalesce(sum(members), 0), coalesce(sum(sites > 1), 0) FROM families"
+        ).fetchone()
+        return {
+            "articles": articles,
+            "sites": sites,
+            "categories": categories,
+            "stories": stories,
+            "copied": copied,
+            "families": families,
+            "family_members": members,
+            "families_across_sites": spanning,
+        }
 
     # -- what the tools read -----------------------------------------------------------------
     def captured_pages(self) -> list[dict]:

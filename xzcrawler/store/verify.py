@@ -94,6 +94,21 @@ def story_keys(conn: sqlite3.Connection) -> list[tuple[str, int, str | None, str
     return conn.execute("SELECT site, article_id, story_id, body_text FROM articles").fetchall()
 
 
+def family_state(conn: sqlite3.Connection, algorithm: str) -> tuple[int, list, list, dict]:
+    """(the number of articles; those whose text is not signed as it is now, by ``algorithm``;
+    the linked pairs; each member's family)."""
+    (articles,) = conn.execute("SELECT count(*) FROM articles").fetchone()
+    unsigned = conn.execute(
+        "SELECT a.site, a.article_id FROM articles a LEFT JOIN text_signatures s "
+        "ON s.site = a.site AND s.article_id = a.article_id "
+        "WHERE s.site IS NULL OR s.algorithm IS NOT ? OR s.story_id IS NOT a.story_id",
+        [algorithm],
+    ).fetchall()
+    pairs = [((a, b), (c, d)) for a, b, c, d in conn.execute("SELECT a_site, a_id, b_site, b_id FROM family_links")]
+    members = {(site, aid): family for site, aid, family in conn.execute("SELECT * FROM family_members")}
+    return articles, unsigned, pairs, members
+
+
 def runs_left_running(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
     """(id, site, started_at) of runs still marked running."""
     return conn.execute("SELECT id, site, started_at FROM crawl_runs WHERE status = 'running'").fetchall()

@@ -13,6 +13,8 @@ wrong and what to do about it:
 - ``revisions``: each revision was observed: a capture of that article at that time exists;
 - ``search``: the search index holds exactly one document per article;
 - ``stories``: each article's story key is the one its text gives;
+- ``families``: every article's text was signed as it is now, and each post's family is the
+  group its links make, named by its least member (core/families.py);
 - ``export`` (with ``export=FILE``): the JSONL export is the archive's rows, record for record;
 - ``runs``: no run is left "running" while no run holds the lock; failures are in time order.
 
@@ -26,7 +28,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import items, paths, stories
+from ..core import families, items, paths, stories
 from ..core import normalize as nz
 from ..core.harvest import Exchange, harvest
 from ..core.pages import article_id_from_url
@@ -101,6 +103,7 @@ def verify(
         lambda: _revisions(conn),
         lambda: _search(conn),
         lambda: _stories(conn),
+        lambda: _families(conn),
         lambda: _export(conn, export),
         lambda: _runs(conn, archive_path),
     ]
@@ -238,6 +241,19 @@ def _stories(conn) -> Check:
         check.checked += 1
         if key != stories.story_id(body):
             check.wrong.append(f"{site}/{aid}")
+    return check
+
+
+def _families(conn) -> Check:
+    check = Check("families", fix="a crawl (with XZ_FAMILIES on) or `xzcrawler reparse` brings the families up to date")
+    check.checked, unsigned, pairs, members = q.family_state(conn, families.ALGORITHM)
+    check.wrong = [f"{site}/{aid}: text not signed as it is" for site, aid in unsigned]
+    grouped = {key: families.family_id(root) for key, root in families.components(pairs).items()}
+    check.wrong += [
+        f"{key[0]}/{key[1]}: in family {members.get(key)}, its links make {grouped.get(key)}"
+        for key in sorted(set(grouped) | set(members))
+        if grouped.get(key) != members.get(key)
+    ]
     return check
 
 
