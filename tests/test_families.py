@@ -289,6 +289,13 @@ def test_a_crawl_of_the_spun_network_finds_its_families(spun):
     assert len(rows) == len(groups) and any(sites > 1 for _, _, sites, _, _ in rows)
     for family, members, _, site, aid in rows:
         assert members == len(groups[family]) and (site, aid) in groups[family]
+    # a story (exact copies) is the tightest family: its copies are in one family, whatever titles
+    copies: dict = {}
+    for story, site, aid in db.execute("SELECT story_id, site, article_id FROM articles WHERE story_id IS NOT NULL"):
+        copies.setdefault(story, []).append((site, aid))
+    members = {key: family for family, keys in groups.items() for key in keys}
+    told = [keys for keys in copies.values() if len(keys) > 1]
+    assert told and all(len({members.get(key) for key in keys}) == 1 and keys[0] in members for keys in told)
     # every article was signed once, with the algorithm's name
     assert db.execute("SELECT count(*), count(DISTINCT algorithm) FROM text_signatures").fetchone() == (
         db.execute("SELECT count(*) FROM articles").fetchone()[0],
