@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import NOW, cli, run_crawl
+from xzcrawler.core import families
 from xzcrawler.core.pages import parse_page
 from xzcrawler.mirror import images as mirror_images
 from xzcrawler.mirror import render
@@ -96,6 +97,7 @@ def archive(tmp_path_factory):
                     )
                 stats = {"response_received_count": 50 - 10 * day, "xz/articles_new": 40 if day == 0 else 0}
                 store.finish_run(run, "finished" if day != 2 else "failed: drift", stats, when, 0 if day != 2 else 5)
+        families.update(store)  # as the crawl's end does: the two sites' spun text, linked
     return path
 
 
@@ -108,10 +110,10 @@ def test_the_report_renders_every_chart_in_chromium(archive, tmp_path):
     dom, console = browse(out.as_uri(), tmp_path / "report.png", tmp_path / "profile")
     assert errors(console) == []
     sections = dict(re.findall(r'<section id="([\w-]+)" class="chart">(.*?)</section>', dom, re.S))
-    assert set(sections) == {"per-month", "views", "growth", "series", "runs", "sites"}
+    assert set(sections) == {"per-month", "views", "growth", "series", "runs", "sites", "reuse"}
     for key, html in sections.items():
         assert "main-svg" in html, f"{key}: no chart drawn"
-        marks = len(re.findall(r'class="point"|class="js-line"|class="bars"', html))
+        marks = len(re.findall(r'class="point"|class="js-line"|class="bars"|class="hm"', html))
         assert marks > 0, f"{key}: a chart with nothing in it"
     # the per-site panels: one a site
     assert sections["per-month"].count('class="gtitle"') + sections["per-month"].count("127.0.0.") >= 2
