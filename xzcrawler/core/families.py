@@ -41,7 +41,7 @@ SHINGLE = 5  # characters a shingle: a swapped or masked character breaks five o
 NUM_PERM = 128  # MinHash permutations (the estimate's error at J = 0.3 is about 0.04)
 SEED = 33
 BANDS = 64  # LSH bands of two rows: a pair at J = 0.1 is a candidate with probability 0.47
-MIN_SHARED = 60  # shingles two posts must share (the longest boilerplate paragraph is fewer)
+MIN_SHARED = 60  # shingles two posts must share (a boilerplate paragraph of some 60 letters holds fewer)
 MIN_CONTAINMENT = 0.25  # of the smaller post's shingles the larger holds (the real pairs: 25 % and more)
 SIGN_CHUNK = 500  # texts signed in one call
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
@@ -55,9 +55,10 @@ _NOT_LETTER = re.compile(r"[\W\d_]+")  # punctuation, digits, ``*``, spaces (aft
 # Lines that are no part of a post's own text, wherever it was copied from (matched on the letters
 # left of a line): the debris of copied news (../shared/site/README.md: 原标题：…, 免责声明：…,
 # 您的浏览器不支持html5的audio标签, 新华报业网首页正文, a 来源： line), the site's copyright line
-# (版权声明：本文由…发布), and a contact line (联系电话 or 微信 with a number: the rental ads'
-# own, README "The post's own text vs the site's advertising"). Unrelated posts that carry the
-# same ones share nothing else.
+# (版权声明：本文由…发布), and a contact line (联系电话, 微信号: the rental ads' own and the
+# site's, README "The post's own text vs the site's advertising"). Unrelated posts that carry the
+# same ones share nothing else. A boilerplate line no rule names is kept: MIN_SHARED is more than
+# one such line holds.
 BOILERPLATE = re.compile(
     r"^(?:原标题|免责声明|来源|版权声明|责任编辑)|您的浏览器不支持|新华报业网首页正文|联系电话|微信号"
 )
