@@ -86,8 +86,10 @@ class SqliteStore(Queries):
                 self.db.enable_wal()
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        if not readonly:
+        if not readonly and migrations.pending(self.db):
             migrations.apply(self.db)
+            if not memory:  # the migrations' pages out of the write-ahead log (a new archive's made it 650 KB)
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.batch_size = max(1, int(batch_size))
         self._pending: list[tuple[dict, bytes | None, history.Earlier]] = []
         self._last_views: dict[tuple[str, int], int | None] = {}  # readers' count of the last snapshot
