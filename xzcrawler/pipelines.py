@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 
 from .core import families, health, items
 from .core.validate import vet
@@ -66,10 +67,19 @@ class StorePipeline:
         try:
             self._guard(self.archive.flush)
             if self.families and not self.archive.pending_count:
+                started = time.monotonic()
                 done = self._guard(families.update, self.archive)
                 if done is not None and done.signed:
                     self.stats.set_value("xz/families_signed", done.signed)
                     self.stats.set_value("xz/families", done.families)
+                    logger.info(
+                        "families: %d new or changed text(s) signed, %d link(s); %d families of %d posts (%.1f s)",
+                        done.signed,
+                        done.links,
+                        done.families,
+                        done.members,
+                        time.monotonic() - started,
+                    )
         finally:
             self._note_rejected()
             lost = self.archive.pending_count
