@@ -106,8 +106,17 @@ def test_export_is_ordered_and_round_trips_the_record(tmp_path, schema_validator
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [r["article_id"] for r in records] == [4, 30, 1000]
     expected = reference_record(article_id=4)
-    assert records[0] == expected
+    # the record as stored, and the family it belongs to (none yet: no run ended into this archive)
+    assert records[0] == {**expected, "family_id": None}
     assert not list(schema_validator.iter_errors(records[0]))
+    # once the families are made (a run's end, reparse, merge), the three copies are one family
+    from xzcrawler.core import families
+
+    with SqliteStore(path) as archive:
+        families.update(archive)
+    export_articles(path, out)
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["family_id"] for r in records] == [f"{expected['site']}/4"] * 3
 
 
 def test_a_failed_export_leaves_the_previous_file_whole(tmp_path):
