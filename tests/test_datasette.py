@@ -141,8 +141,16 @@ def test_the_family_queries_add_up(datasette):
     assert (site, aid) in {(r["site"], r["article_id"]) for r in rows}
     reused = get(base + "/evo/most_reused_texts.json?_shape=array")
     assert [r["members"] for r in reused] == sorted((r["members"] for r in reused), reverse=True)
+    # one site: its families of two posts or more, all of them
     pairs = get(base + "/evo/reuse_between_sites.json?_shape=array")
-    assert sum(r["links"] for r in pairs) == conn.execute("SELECT count(*) FROM family_links").fetchone()[0]
+    assert [(r["site_a"], r["site_b"], r["families"]) for r in pairs] == [
+        (site, site, conn.execute("SELECT count(*) FROM families").fetchone()[0])
+    ]
+    # a spanning set of links: n - 1 a family of n
+    links, members, families = conn.execute(
+        "SELECT (SELECT count(*) FROM family_links), sum(members), count(*) FROM families"
+    ).fetchone()
+    assert links == members - families
 
 
 @pytest.mark.parametrize("word", ["工业园区", "园区", "徐", "5G", "5G产业园", "徐州 厂房"])

@@ -92,16 +92,16 @@ def test_on_the_network_every_site_panel_shows_its_kinds_in_colour(tmp_path):
     assert len(names) == 60
 
 
-def test_the_reuse_matrix_is_the_linked_pairs_between_sites_both_ways():
+def test_the_reuse_matrix_is_the_families_shared_between_sites_both_ways():
     from xzcrawler.tools.report import _figures
 
     data = {"sites": [], "names": {"127.0.0.2": "嘉兴厂房网"}, "per_month": [], "views": [], "growth": []}
     data.update(series={}, runs=[], per_site=[], families=7)
     # as the canned query gives them: each pair of sites once (site_a <= site_b), a site with itself
     data["reuse"] = [
-        ("127.0.0.1", "127.0.0.10", 5, 0.4),
-        ("127.0.0.1", "127.0.0.2", 3, 0.5),
-        ("127.0.0.2", "127.0.0.2", 2, 0.6),
+        ("127.0.0.1", "127.0.0.10", 5),
+        ("127.0.0.1", "127.0.0.2", 3),
+        ("127.0.0.2", "127.0.0.2", 2),
     ]
     notes: dict = {}
     (title, matrix) = [(title, fig) for key, title, fig in _figures(data, notes) if key == "reuse"][0]
@@ -109,7 +109,7 @@ def test_the_reuse_matrix_is_the_linked_pairs_between_sites_both_ways():
     # the sites in the order a person counts hosts, each by its name beside its host
     assert list(heat.x) == list(heat.y) == ["127.0.0.1", "嘉兴厂房网 (127.0.0.2)", "127.0.0.10"]
     assert [list(row) for row in heat.z] == [[0, 3, 5], [3, 2, 0], [5, 0, 0]]
-    assert "7 families" in title and "reuse" not in notes
+    assert "7 families in all" in title and "reuse" not in notes
 
 
 def test_the_report_of_an_archive_with_families_draws_the_reuse_matrix(mirror_archive):
@@ -117,6 +117,4 @@ def test_the_report_of_an_archive_with_families_draws_the_reuse_matrix(mirror_ar
     page = cli("report", str(path), "--out", "-").stdout
     notes = dict(re.findall(r'<section id="([\w-]+)"[^>]*><h2>[^<]*</h2>\n<p class="note">([^<]+)</p>', page))
     assert '<section id="reuse"' in page and "reuse" not in notes
-    assert re.search(
-        r"Reuse of text between sites: linked pairs of posts made from one text \([1-9]\d* families\)", page
-    )
+    assert re.search(r"Reuse of text between sites: families with posts on both \([1-9]\d* families in all\)", page)

@@ -21,9 +21,11 @@ How (pure: no database, no clock):
   ``MIN_SHARED`` shingles (a boilerplate paragraph, a disclaimer, a contact line shares fewer)
   and its containment reaches ``MIN_CONTAINMENT`` (docs/benchmarks.md, "Issue 33", says how they
   were chosen).
-- ``components``: a family is a connected part of the graph of links, named by its least member
-  (site, article id): the same families whatever order the posts came in, so a crawl, a reparse
-  and a merge of the same pages agree.
+- ``components``: a family is a connected part of the graph of related pairs, named by its least
+  member (site, article id): the same families whatever order the posts came in, so a crawl, a
+  reparse and a merge of the same pages agree. The links kept are the ones that join it (a
+  spanning set: a pair already in one family is not scored), so that a family of a thousand
+  templated copies costs a thousand links, not half a million.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ BANDS = 64  # LSH bands of two rows: a pair at J = 0.1 is a candidate with proba
 MIN_SHARED = 60  # shingles two posts must share (a boilerplate paragraph of some 60 letters holds fewer)
 MIN_CONTAINMENT = 0.25  # of the smaller post's shingles the larger holds (the real pairs: 25 % and more)
 SIGN_CHUNK = 500  # texts signed in one call
+# candidates of a post scored at most (in the index's order): a site of templated posts makes every
+# post a candidate of every other; the first related one of a group joins it (docs/benchmarks.md)
+MAX_CANDIDATES = 1000
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
 # The algorithm's name as the archive records it: a signature made by another is made again.
 ALGORITHM = f"rensa-rminhash-{rensa.RMinHash.ALGORITHM_VERSION}/k{SHINGLE}/p{NUM_PERM}/s{SEED}"
@@ -144,42 +149,64 @@ def related(containment: float, shared: int) -> bool:
     return shared >= MIN_SHARED and containment >= MIN_CONTAINMENT
 
 
-def links(signed: Mapping[Key, Signed], new: Iterable[Key]) -> list[Link]:
-    """The links of the posts ``new`` among all of ``signed``: every pair of which one is new
-    that the LSH index puts together, scored, and kept when ``related``."""
-    keys = sorted(signed)
-    index = rensa.RMinHashLSH(threshold=0.1, num_perm=NUM_PERM, num_bands=BANDS)
-    index.insert_pairs([(at, signed[key].minhash) for at, key in enumerate(keys)])
-    new = sorted({key for key in new if key in signed})
-    found: dict[tuple[Key, Key], Link] = {}
-    for key, candidates in zip(new, index.query_all([signed[key].minhash for key in new]), strict=True):
-        for other in (keys[at] for at in candidates):
-            pair = (key, other) if key < other else (other, key)
-            if other == key or pair in found:
-                continue
-            a, b = signed[pair[0]], signed[pair[1]]
-            jaccard = a.minhash.jaccard(b.minhash)
-            containment, shared = score(jaccard, a.shingles, b.shingles)
-            if related(containment, shared):
-                found[pair] = Link(pair[0], pair[1], round(jaccard, 4), round(containment, 4), shared)
-    return [found[pair] for pair in sorted(found)]
+class Groups:
+    """Union-find over keys, each group named by its least key."""
 
+    def __init__(self, pairs: Iterable[tuple[Key, Key]] = ()):
+        self.parent: dict[Key, Key] = {}
+        for a, b in pairs:
+            self.join(a, b)
 
-def components(pairs: Iterable[tuple[Key, Key]]) -> dict[Key, Key]:
-    """Each linked post -> its family's name (the least key of the family)."""
-    parent: dict[Key, Key] = {}
-
-    def root(key: Key) -> Key:
+    def root(self, key: Key) -> Key:
+        parent = self.parent
         while parent.setdefault(key, key) != key:
             parent[key] = parent[parent[key]]
             key = parent[key]
         return key
 
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {key: root(key) for key in parent}
+    def join(self, a: Key, b: Key) -> bool:
+        """Put a and b in one group; False when they were already."""
+        ra, rb = self.root(a), self.root(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+
+def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tuple[Key, Key]] = ()) -> list[Link]:
+    """The links that join the posts ``new`` to the others of ``signed`` (``joined``: the pairs
+    already linked among those others): each new post, in key order, is scored against the
+    candidates the LSH index gives (the first MAX_CANDIDATES), a candidate already in its group
+    skipped, and linked to each related one of another group. The links kept are therefore a
+    spanning set of each family (a post of a family of a thousand copies is one link, not a
+    thousand), and the groups they make are those of every related pair: the same whatever the
+    order the posts came in."""
+    keys = sorted(signed)
+    index = rensa.RMinHashLSH(threshold=0.1, num_perm=NUM_PERM, num_bands=BANDS)
+    index.insert_pairs([(at, signed[key].minhash) for at, key in enumerate(keys)])
+    new = sorted({key for key in new if key in signed})
+    groups = Groups(joined)
+    found: list[Link] = []
+    for key, candidates in zip(new, index.query_all([signed[key].minhash for key in new]), strict=True):
+        mine = signed[key]
+        for at in sorted(candidates)[:MAX_CANDIDATES]:
+            other = keys[at]
+            if other == key or groups.root(other) == groups.root(key):
+                continue
+            theirs = signed[other]
+            jaccard = mine.minhash.jaccard(theirs.minhash)
+            containment, shared = score(jaccard, mine.shingles, theirs.shingles)
+            if related(containment, shared):
+                groups.join(key, other)
+                a, b = sorted((key, other))
+                found.append(Link(a, b, round(jaccard, 4), round(containment, 4), shared))
+    return sorted(found, key=lambda link: (link.a, link.b))
+
+
+def components(pairs: Iterable[tuple[Key, Key]]) -> dict[Key, Key]:
+    """Each linked post -> its family's name (the least key of the family)."""
+    groups = Groups(pairs)
+    return {key: groups.root(key) for key in list(groups.parent)}
 
 
 def family_id(key: Key) -> str:
@@ -207,13 +234,16 @@ def update(store) -> Update:
         return Update()
     texts = {key: family_text(body) for key, _, body in todo}
     signed = sign(texts)
-    touched = set(texts)
-    everyone = {key: restore(state, count) for key, count, state in store.signatures(ALGORITHM) if key not in touched}
+    changed = set(texts)
+    # the links kept are a spanning set: the families a changed text was in are joined again
+    held = store.family_members()
+    former = {held[key] for key in changed if key in held}
+    touched = changed | {key for key, family in held.items() if family in former}
+    everyone = {key: restore(state, count) for key, count, state in store.signatures(ALGORITHM) if key not in changed}
     everyone.update(signed)
-    found = links(everyone, signed)
-    pairs = [(a, b) for a, b in store.family_pairs() if a not in touched and b not in touched]
-    pairs += [(link.a, link.b) for link in found]
-    members = {key: family_id(root) for key, root in components(pairs).items()}
+    kept = [(a, b) for a, b in store.family_pairs() if a not in touched and b not in touched]
+    found = links(everyone, touched, kept)
+    members = {key: family_id(root) for key, root in components([*kept, *((link.a, link.b) for link in found)]).items()}
     rows = [
         (key, story, ALGORITHM, *((signed[key].shingles, signed[key].state()) if key in signed else (0, None)))
         for key, story, _ in todo

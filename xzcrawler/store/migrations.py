@@ -495,7 +495,8 @@ def m018_asset_captures(db: Database) -> None:
 
 
 # One row a family of spun copies (core/families.py): its members, on how many sites, the member
-# published first, when the archive first saw one, and how alike its linked pairs are.
+# published first, and when the archive first saw one (the scores of the links that joined it are
+# family_links').
 FAMILIES_VIEW = """
 WITH members AS (
   SELECT m.family, m.site, m.article_id, a.url, a.title, a.published_date, a.published_earliest,
@@ -511,17 +512,10 @@ totals AS (
   SELECT family, count(*) AS members, count(DISTINCT site) AS sites, group_concat(DISTINCT site) AS site_list,
     min(first_seen) AS first_seen
   FROM members GROUP BY family
-),
-pairs AS (
-  SELECT m.family, count(*) AS links, round(avg(l.jaccard), 3) AS mean_jaccard,
-    round(min(l.containment), 3) AS least_containment
-  FROM family_links l JOIN family_members m ON m.site = l.a_site AND m.article_id = l.a_id
-  GROUP BY m.family
 )
 SELECT t.family, t.members, t.sites, t.site_list, t.first_seen, f.published_date AS first_published,
-  f.site AS first_site, f.article_id AS first_article_id, f.url AS first_url, f.title AS first_title,
-  p.links, p.mean_jaccard, p.least_containment
-FROM totals t JOIN members f ON f.family = t.family AND f.position = 1 LEFT JOIN pairs p ON p.family = t.family
+  f.site AS first_site, f.article_id AS first_article_id, f.url AS first_url, f.title AS first_title
+FROM totals t JOIN members f ON f.family = t.family AND f.position = 1
 """
 
 
@@ -532,8 +526,9 @@ def m019_families(db: Database) -> None:
       the algorithm), its number of shingles and its MinHash (rensa's own serialisation; NULL for
       a text too short to sign): an article whose story key or algorithm differs is signed again
       (none when a run stored no new text);
-    - family_links: each linked pair (a < b), with its estimated Jaccard similarity, containment
-      and shingles shared;
+    - family_links: the links that joined each family (a < b; a spanning set: a pair already in one
+      family is not scored), with its estimated Jaccard similarity, containment and shingles
+      shared;
     - family_members: each linked article and its family (the least member, ``site/article_id``);
     - the ``families`` view. Filled by the first crawl, reparse or merge after this migration.
     """

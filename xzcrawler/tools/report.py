@@ -10,8 +10,8 @@
   ones, on a log scale;
 - crawl runs over time: pages fetched, new articles, failures, and each run's verdict;
 - per site: articles, stories, cross-posted stories, and stories it posted first;
-- the reuse of text between sites: a matrix of the linked pairs of posts made from one text (the
-  families of spun copies, core/families.py), the canned query reuse_between_sites.
+- the reuse of text between sites: a matrix of the families (of posts made from one text,
+  core/families.py) with posts on both sites, the canned query reuse_between_sites.
 
 The SQL of the growth chart is the canned query Datasette shows (xzcrawler/datasette/metadata.json):
 one definition of "fastest growing" for both.
@@ -243,14 +243,14 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
     )
     figures.append(("sites", f"Sites: articles and stories ({len(per_site)} sites)", stories))
 
-    # reuse of text between sites: a matrix of the linked pairs of posts made from the same text
-    # (core/families.py), one post on each site (the diagonal: reuse within a site)
+    # reuse of text between sites: a matrix of the families (posts made from the same text,
+    # core/families.py) with posts on both sites (the diagonal: two posts or more on one site)
     reuse = data.get("reuse", [])
     linked = sorted({site for row in reuse for site in row[:2]}, key=natural_key)
     at = {site: k for k, site in enumerate(linked)}
     counts = [[0] * len(linked) for _ in linked]
-    for site_a, site_b, links, _ in reuse:
-        counts[at[site_a]][at[site_b]] = counts[at[site_b]][at[site_a]] = links
+    for site_a, site_b, shared in reuse:
+        counts[at[site_a]][at[site_b]] = counts[at[site_b]][at[site_a]] = shared
     axis = [label(site) for site in linked]
     matrix = go.Figure(
         go.Heatmap(
@@ -260,7 +260,7 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
             text=counts,
             texttemplate="%{text}",
             colorscale="Blues",
-            hovertemplate="%{y} and %{x}: %{z} linked pairs<extra></extra>",
+            hovertemplate="%{y} and %{x}: %{z} families<extra></extra>",
         )
     )
     matrix.update_layout(
@@ -272,7 +272,7 @@ def _figures(data: dict, notes: dict[str, str] | None = None) -> list[tuple[str,
     figures.append(
         (
             "reuse",
-            f"Reuse of text between sites: linked pairs of posts made from one text ({families} families)",
+            f"Reuse of text between sites: families with posts on both ({families} families in all)",
             matrix,
         )
     )
