@@ -46,9 +46,9 @@ BANDS = 64  # LSH bands of two rows: a pair at J = 0.1 is a candidate with proba
 MIN_SHARED = 60  # shingles two posts must share (a boilerplate paragraph of some 60 letters holds fewer)
 MIN_CONTAINMENT = 0.25  # of the smaller post's shingles the larger holds (the real pairs: 25 % and more)
 SIGN_CHUNK = 500  # texts signed in one call
-# candidates of a post scored at most (in the index's order): a site of templated posts makes every
+# candidates of a post looked at, at most (in the order of their keys): a site of templated posts makes every
 # post a candidate of every other; the first related one of a group joins it (docs/benchmarks.md)
-MAX_CANDIDATES = 1000
+MAX_CANDIDATES = 200
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
 # The algorithm's name as the archive records it: a signature made by another is made again.
 ALGORITHM = f"rensa-rminhash-{rensa.RMinHash.ALGORITHM_VERSION}/k{SHINGLE}/p{NUM_PERM}/s{SEED}"
