@@ -372,3 +372,20 @@ def test_a_site_of_templated_posts_costs_a_link_a_post():
         F.score = real
     assert set(store.members.values()) == {"site/0"} and len(store.members) == 600
     assert len(store.links) == 599 and len(scored) < 2 * 600
+
+
+def test_a_damaged_signature_costs_only_itself_and_is_signed_again():
+    texts, truth = spun_posts(random.Random(5))
+    store = FamilyStore(texts)
+    F.update(store)
+    before = dict(store.members)
+    damaged = min(texts)
+    story, algorithm, count, _ = store.signed[damaged]
+    store.signed[damaged] = (story, algorithm, count, b"not a signature")
+    newcomer = ("site9", 999)
+    store.texts[newcomer] = texts[damaged]  # a copy of the damaged one's text comes in
+    F.update(store)  # no error: the others are read, the newcomer joins its family
+    assert store.signed[damaged][1] == F.UNREADABLE and store.members[newcomer] == before[damaged]
+    assert {key: store.members[key] for key in before} == before
+    assert F.update(store).signed == 1  # the next update signs it again
+    assert store.signed[damaged][1] == F.ALGORITHM

@@ -51,6 +51,7 @@ SIGN_CHUNK = 500  # texts signed in one call
 MAX_CANDIDATES = 200
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
 # The algorithm's name as the archive records it: a signature made by another is made again.
+UNREADABLE = "unreadable"  # the algorithm named on a row whose signature could not be read back
 ALGORITHM = f"rensa-rminhash-{rensa.RMinHash.ALGORITHM_VERSION}/k{SHINGLE}/p{NUM_PERM}/s{SEED}"
 
 # Characters the network's copies put in place of others, folded back. ``蕞`` for ``最`` is seen
@@ -239,7 +240,13 @@ def update(store) -> Update:
     held = store.family_members()
     former = {held[key] for key in changed if key in held}
     touched = changed | {key for key, family in held.items() if family in former}
-    everyone = {key: restore(state, count) for key, count, state in store.signatures(ALGORITHM) if key not in changed}
+    everyone, unreadable = {}, []
+    for key, count, state in store.signatures(ALGORITHM):
+        if key not in changed:
+            try:
+                everyone[key] = restore(state, count)
+            except ValueError:  # not a signature (a row damaged): signed again by the next update
+                unreadable.append((key, None, UNREADABLE, 0, None))
     everyone.update(signed)
     kept = [(a, b) for a, b in store.family_pairs() if a not in touched and b not in touched]
     found = links(everyone, touched, kept)
@@ -248,5 +255,5 @@ def update(store) -> Update:
         (key, story, ALGORITHM, *((signed[key].shingles, signed[key].state()) if key in signed else (0, None)))
         for key, story, _ in todo
     ]
-    store.keep_families(rows, touched, found, members)
+    store.keep_families([*rows, *unreadable], touched, found, members)
     return Update(len(signed), len(found), len(members), len(set(members.values())))
