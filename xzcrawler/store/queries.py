@@ -8,6 +8,13 @@ from collections.abc import Iterator
 from ..core import normalize as nz
 from .migrations import ARTICLE_FIELDS, BOOLEAN_FIELDS, JSON_FIELDS
 
+# The articles whose text is not signed for the families as it is now (no row, another story key,
+# another algorithm: the ``?``): what an update signs, and what verify reports.
+UNSIGNED = (
+    "FROM articles a LEFT JOIN text_signatures s ON s.site = a.site AND s.article_id = a.article_id "
+    "WHERE s.site IS NULL OR s.algorithm IS NOT ? OR s.story_id IS NOT a.story_id"
+)
+
 
 class Queries:
     """Reading methods of the SQLite store (``self.db``: a sqlite-utils Database)."""
@@ -61,10 +68,7 @@ class Queries:
     def texts_to_sign(self, algorithm: str) -> list[tuple[tuple[str, int], str | None, str | None]]:
         """The articles whose text the families have not seen as it is (store/protocol.py)."""
         cursor = self.db.execute(
-            "SELECT a.site, a.article_id, a.story_id, a.body_text FROM articles a "
-            "LEFT JOIN text_signatures s ON s.site = a.site AND s.article_id = a.article_id "
-            "WHERE s.site IS NULL OR s.algorithm IS NOT ? OR s.story_id IS NOT a.story_id "
-            "ORDER BY a.site, a.article_id",
+            f"SELECT a.site, a.article_id, a.story_id, a.body_text {UNSIGNED} ORDER BY a.site, a.article_id",
             [algorithm],
         )
         return [((site, aid), story, body) for site, aid, story, body in cursor]

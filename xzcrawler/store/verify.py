@@ -98,12 +98,9 @@ def family_state(conn: sqlite3.Connection, algorithm: str) -> tuple[int, list, l
     """(the number of articles; those whose text is not signed as it is now, by ``algorithm``;
     the linked pairs; each member's family)."""
     (articles,) = conn.execute("SELECT count(*) FROM articles").fetchone()
-    unsigned = conn.execute(
-        "SELECT a.site, a.article_id FROM articles a LEFT JOIN text_signatures s "
-        "ON s.site = a.site AND s.article_id = a.article_id "
-        "WHERE s.site IS NULL OR s.algorithm IS NOT ? OR s.story_id IS NOT a.story_id",
-        [algorithm],
-    ).fetchall()
+    from .queries import UNSIGNED
+
+    unsigned = conn.execute(f"SELECT a.site, a.article_id {UNSIGNED}", [algorithm]).fetchall()
     pairs = [((a, b), (c, d)) for a, b, c, d in conn.execute("SELECT a_site, a_id, b_site, b_id FROM family_links")]
     members = {(site, aid): family for site, aid, family in conn.execute("SELECT * FROM family_members")}
     return articles, unsigned, pairs, members
