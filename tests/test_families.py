@@ -374,6 +374,27 @@ def test_a_site_of_templated_posts_costs_a_link_a_post():
     assert len(store.links) == 599 and len(scored) < 2 * 600
 
 
+def test_a_copy_of_the_last_of_many_templated_posts_still_joins_it():
+    """A post whose only relative is the last of 600 templated posts (all in one LSH run with it
+    in many bands): its candidates are read from the starts of its runs, and the runs it shares
+    with that relative alone put it first there. (Taking the first 200 candidates of the union in
+    key order, the templated posts came first and the relative was never scored.)"""
+    rng = random.Random(4)
+    template = SOURCE[:400]
+    own = F.family_text("".join(C.sentences()[30:]))[:100]  # a text of its own, no part of the template
+    texts = {
+        ("site", n): template + "房源编号" + "".join(rng.choice("东南西北中") for _ in range(8)) for n in range(600)
+    }
+    texts[("site", 599)] = template + "\n" + own
+    # 50 letters of the template: too little to join the others (under MIN_SHARED), enough to be
+    # a candidate of each
+    texts[("site", 1000)] = F.family_text(template)[:50] + "\n" + own
+    store = FamilyStore(texts)
+    F.update(store)
+    assert store.members[("site", 1000)] == store.members[("site", 0)] == "site/0"
+    assert len(store.members) == 601
+
+
 def test_a_damaged_signature_costs_only_itself_and_is_signed_again():
     texts, truth = spun_posts(random.Random(5))
     store = FamilyStore(texts)

@@ -15,7 +15,7 @@ How (pure: no database, no clock):
 - ``shingles``: the text's overlapping runs of ``SHINGLE`` characters.
 - ``signatures``: a MinHash of each text's shingles (rensa's ``RMinHash``, ``NUM_PERM``
   permutations, a fixed seed: the same text gives the same signature in every process).
-- ``links``: candidate pairs from rensa's LSH index over the signatures, each scored by its
+- ``links``: candidate pairs from an LSH index over the signatures (``Bands``), each scored by its
   estimated Jaccard similarity and by containment (the share of the smaller text's shingles the
   other holds: a short post cut from a longer one). A pair is linked when both share at least
   ``MIN_SHARED`` shingles (a boilerplate paragraph, a disclaimer, a contact line shares fewer)
@@ -35,6 +35,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import rensa
 
 from .stories import DATE_LINE
@@ -42,12 +43,15 @@ from .stories import DATE_LINE
 SHINGLE = 5  # characters a shingle: a swapped or masked character breaks five of them
 NUM_PERM = 128  # MinHash permutations (the estimate's error at J = 0.3 is about 0.04)
 SEED = 33
-BANDS = 64  # LSH bands of two rows: a pair at J = 0.1 is a candidate with probability 0.47
+ROWS = 2  # values an LSH band (``Bands`` packs a band's two into one integer)
+BANDS = NUM_PERM // ROWS  # 64 bands of two rows: a pair at J = 0.1 is a candidate with probability 0.47
 MIN_SHARED = 60  # shingles two posts must share (a boilerplate paragraph of some 60 letters holds fewer)
 MIN_CONTAINMENT = 0.25  # of the smaller post's shingles the larger holds (the real pairs: 25 % and more)
 SIGN_CHUNK = 500  # texts signed in one call
-# candidates of a post looked at, at most (in the order of their keys): a site of templated posts makes every
-# post a candidate of every other; the first related one of a group joins it (docs/benchmarks.md)
+# A site of templated posts puts every post in one run of each band with every other: a post's
+# candidates are the first FIRST_OF_RUN posts (in key order) of each of its runs, and of those the
+# first MAX_CANDIDATES; the first related one of a group joins it (docs/benchmarks.md, issue 33 and 30)
+FIRST_OF_RUN = 16
 MAX_CANDIDATES = 200
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
 # The algorithm's name as the archive records it: a signature made by another is made again.
@@ -174,31 +178,67 @@ class Groups:
         return True
 
 
+class Bands:
+    """The LSH index of the signatures (``BANDS`` bands of ``ROWS`` values each: two posts that agree
+    on a whole band are candidates), kept as runs: for each band, the posts (their positions in
+    key order) that agree on it. A post's candidates are the first ``FIRST_OF_RUN`` posts of each of
+    its runs, so a site of templated posts, all of them in one run of each band, costs a post its
+    runs' starts, not every other post: rensa's ``RMinHashLSH.query_all`` lists every pair (20 s
+    for 20,000 templated posts), and a post whose only relative came late in key order was never
+    scored against it. Memory: one integer a band a post, and the runs' starts."""
+
+    def __init__(self, minhashes: list):
+        digests = np.array([minhash.digest() for minhash in minhashes], dtype=np.uint64).reshape(-1, NUM_PERM)
+        values = digests[:, 0::ROWS] << np.uint64(32) | digests[:, 1::ROWS]  # a band's two values as one
+        count = len(values)
+        self.run_of = np.full((count, BANDS), -1, dtype=np.int64)  # (post, band) -> its run; -1: alone
+        self.runs: list[tuple[int, ...]] = []  # each run's first FIRST_OF_RUN posts
+        for band in range(BANDS):
+            column = values[:, band]
+            order = np.argsort(column, kind="stable")  # (stable: each run in key order)
+            ordered = column[order]
+            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            ends = np.append(starts[1:], count)
+            shared = ends - starts > 1
+            for start, end in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
+                self.run_of[order[start:end], band] = len(self.runs)
+                self.runs.append(tuple(order[start : min(end, start + FIRST_OF_RUN)].tolist()))
+
+    def candidates(self, at: int, limit: int) -> list[int]:
+        """The posts that come first (in key order) in the runs of the post at ``at``, at most
+        ``limit`` of them (the first), itself left out."""
+        runs = self.runs
+        found = set().union(*(runs[run] for run in set(self.run_of[at].tolist()) if run >= 0))
+        found.discard(at)
+        return sorted(found)[:limit]
+
+
 def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tuple[Key, Key]] = ()) -> list[Link]:
     """The links that join the posts ``new`` to the others of ``signed`` (``joined``: the pairs
     already linked among those others): each new post, in key order, is scored against the
-    candidates the LSH index gives (the first MAX_CANDIDATES), a candidate already in its group
+    candidates the LSH index gives (``Bands.candidates``), a candidate already in its group
     skipped, and linked to each related one of another group. The links kept are therefore a
     spanning set of each family (a post of a family of a thousand copies is one link, not a
     thousand), and the groups they make are those of every related pair: the same whatever the
     order the posts came in."""
     keys = sorted(signed)
-    index = rensa.RMinHashLSH(threshold=0.1, num_perm=NUM_PERM, num_bands=BANDS)
-    index.insert_pairs([(at, signed[key].minhash) for at, key in enumerate(keys)])
-    new = sorted({key for key in new if key in signed})
+    position = {key: at for at, key in enumerate(keys)}
+    bands = Bands([signed[key].minhash for key in keys])
     groups = Groups(joined)
+    root = groups.root
     found: list[Link] = []
-    for key, candidates in zip(new, index.query_all([signed[key].minhash for key in new]), strict=True):
-        mine = signed[key]
-        for at in sorted(candidates)[:MAX_CANDIDATES]:
+    for key in sorted({key for key in new if key in signed}):
+        mine, mine_root = signed[key], root(key)
+        for at in bands.candidates(position[key], MAX_CANDIDATES):
             other = keys[at]
-            if other == key or groups.root(other) == groups.root(key):
+            if root(other) == mine_root:
                 continue
             theirs = signed[other]
             jaccard = mine.minhash.jaccard(theirs.minhash)
             containment, shared = score(jaccard, mine.shingles, theirs.shingles)
             if related(containment, shared):
                 groups.join(key, other)
+                mine_root = root(key)
                 a, b = sorted((key, other))
                 found.append(Link(a, b, round(jaccard, 4), round(containment, 4), shared))
     return sorted(found, key=lambda link: (link.a, link.b))
