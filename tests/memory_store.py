@@ -2,8 +2,10 @@
 memory, written to a JSON snapshot at ``path`` when it closes (a crawl runs in its own process) and
 read back when opened. What an observation means is the rule book's (xzcrawler/core/history.py),
 as for the SQLite archive: records, revisions, view snapshots (own fetches, listings' counts, the
-site's trait), date refinements, failures, runs and the WARC index. It has no search, no related
-links' history and no categories table (what only the SQLite archive offers)."""
+site's trait), date refinements, failures, runs and the WARC index; what a merge of two means is
+the merge's rule book (xzcrawler/core/merging.py, ``merge_from``), as for ``xzcrawler merge``. It
+has no search, no related links' history and no categories table (what only the SQLite archive
+offers)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,42 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from xzcrawler.core import history, stories
+from xzcrawler.core import families, history, merging, stories
 from xzcrawler.core import normalize as nz
 from xzcrawler.core.clock import Clock
 from xzcrawler.store import ARTICLE_FIELDS, NotAnArchive
-from xzcrawler.store.migrations import BOOLEAN_FIELDS, JSON_FIELDS
+from xzcrawler.store.migrations import BOOLEAN_FIELDS, JSON_FIELDS, REVISION_FIELDS
+
+
+def _flat(entry: dict | None) -> dict | None:
+    """An article as the SQLite archive's row holds it: the record's fields and the validators."""
+    if entry is None:
+        return None
+    return {**entry["row"], **{name: entry.get(name) for name in ("last_checked", "etag", "last_modified")}}
+
+
+def _events(entry: dict) -> list:
+    """One side's revisions and article row as the merge's events (core.merging.Event)."""
+    current = {name: entry["row"].get(name) for name in REVISION_FIELDS}
+    events = [merging.Event(r["at"] or "", 0, current if r["current"] else r["fields"]) for r in entry["log"]]
+    return [*events, merging.Event(entry["row"].get("fetched_at") or "", 1, current)]
+
+
+def _traits(site: str, held: list | None) -> dict | None:
+    if held is None:
+        return None
+    plus_one, same, counts, *updated = held
+    return {
+        "site": site,
+        "plus_one": plus_one,
+        "same": same,
+        "counts_own_fetches": counts,
+        "updated_at": (updated or [None])[0],
+    }
+
+
+def _frozen(row: dict) -> tuple:
+    return tuple(sorted(row.items()))
 
 
 class MemoryStore:
@@ -105,6 +138,7 @@ class MemoryStore:
     # -- writes ----------------------------------------------------------------------------------
     def add_article(self, record, raw_body=None, etag=None, last_modified=None) -> None:
         row = {name: record.get(name) for name in ARTICLE_FIELDS}
+        row["last_seen"] = row.get("fetched_at")  # (as the SQLite archive: a 304 moves it on)
         earlier = self.memory.take(row["site"], row["article_id"])
         self._pending.append((row, {"etag": etag, "last_modified": last_modified}, earlier))
         if len(self._pending) >= self.batch_size:
@@ -125,10 +159,23 @@ class MemoryStore:
                 stored["revision"] = old["revision"]
             done = history.article(dict(row), stored, earlier, self.traits, self.memory, self._last_view)
             self.counts[done.kind] += 1
+            # the revisions as the SQLite archive logs them: the current one's content is the row's,
+            # a superseded one keeps its own
+            log = [dict(entry) for entry in old.get("log", [])] if old else []
+            if done.supersedes is not None:
+                (superseded,) = [entry for entry in log if entry["revision"] == done.supersedes]
+                superseded.update(fields={n: old["row"].get(n) for n in REVISION_FIELDS}, current=False)
+            if done.kind != "unchanged":
+                changed = json.dumps(done.changed, ensure_ascii=False) if done.changed is not None else None
+                log.append(
+                    {"revision": done.row["revision"], "at": row["fetched_at"], "changed": changed, "fields": None}
+                    | {"current": True}
+                )
             self.articles[key] = {
                 "row": done.row,
                 "revision": done.row["revision"],
                 "changes": (old["changes"] if old else []) + ([done.changed] if done.changed else []),
+                "log": log,
                 "last_checked": row["fetched_at"],
                 **validators,
             }
@@ -162,7 +209,7 @@ class MemoryStore:
                             continue  # no change once our fetches are taken out
                     series.append(snapshot)
                 self.snapshots = series
-            self.site_traits[site] = [*self.traits.of(site), int(counts)]
+            self.site_traits[site] = [*self.traits.of(site), int(counts), self.traits.seen_at.get(site)]
         self.traits.moved.clear()
 
     def observe_listing(self, site, items, observed_at, source="listing", requested=frozenset(), url=None) -> int:
@@ -203,6 +250,7 @@ class MemoryStore:
         self.flush()
         if (site, article_id) in self.articles:
             self.articles[(site, article_id)]["last_checked"] = when
+            self.articles[(site, article_id)]["row"]["last_seen"] = when
 
     def resolve_failures(self, url: str) -> int:
         failure = self.failures.get(url)
@@ -279,8 +327,16 @@ class MemoryStore:
         pass
 
     def record_failure(self, url, kind, reason, http_status=None, raw_body=None, when=None) -> None:
-        attempts = self.failures.get(url, {}).get("attempts", 0) + 1
-        self.failures[url] = {"kind": kind, "reason": reason, "attempts": attempts, "resolved_at": None}
+        held = self.failures.get(url, {})
+        when = when or self.clock.iso()
+        self.failures[url] = {
+            "kind": kind,
+            "reason": reason,
+            "attempts": held.get("attempts", 0) + 1,
+            "first_seen": held.get("first_seen") or when,
+            "last_tried": when,
+            "resolved_at": None,
+        }
 
     def transaction(self):
         return contextlib.nullcontext()
@@ -291,11 +347,13 @@ class MemoryStore:
 
     # -- runs ------------------------------------------------------------------------------------
     def start_run(self, spider, site, site_url=None, started_at=None) -> int:
-        self.runs.append({"site": site, "status": "running", "stats": None})
+        started_at = started_at or self.clock.iso()
+        self.runs.append({"site": site, "spider": spider, "started_at": started_at, "status": "running", "stats": None})
         return len(self.runs)
 
     def finish_run(self, run_id, status, stats, finished_at=None, exit_code=0) -> None:
-        self.runs[run_id - 1].update(status=status, stats=json.loads(json.dumps(stats, default=str)))
+        stats = json.loads(json.dumps(stats, default=str))
+        self.runs[run_id - 1].update(status=status, stats=stats, finished_at=finished_at, exit_code=exit_code)
 
     def recent_runs(self, site: str, limit: int) -> list[dict]:
         return [r["stats"] for r in reversed(self.runs) if r["site"] == site and r["status"] == "finished"][:limit]
@@ -329,6 +387,93 @@ class MemoryStore:
 
     def revisit_originals(self):
         return [(r["url"], r["record_id"], r["file"], r["offset"]) for r in self.warc if r["record_type"] == "response"]
+
+    # -- merge (core/merging.py decides; store/merge.py is the SQLite archive's) ------------------
+    def merge_from(self, shard: MemoryStore) -> Counter:
+        """Fold ``shard`` into this store by the merge's rule book, as ``xzcrawler merge`` folds a
+        shard into the SQLite archive: its articles (the one fetched later kept) and their
+        revisions (both histories merged by time and content), view snapshots, date refinements,
+        what each site's counts include, failures, runs, the WARC index, photos, theme files; then
+        the families of what it holds (derived, never copied). Returns the rows written, by table."""
+        self.flush()
+        written: Counter = Counter()
+        for key, theirs in sorted(shard.articles.items()):
+            ours = self.articles.get(key)
+            our_row, their_row = _flat(ours), _flat(theirs)
+            kept = merging.article(our_row, their_row)
+            log = None
+            if ours is None:
+                log = [dict(entry) for entry in theirs["log"]]
+            elif ours["log"] and any(entry not in ours["log"] for entry in theirs["log"]):
+                wins = merging.theirs_wins(our_row, their_row)
+                merged = merging.history(_events(ours), _events(theirs), wins)
+                log = [
+                    {"revision": r.number, "at": r.at, "changed": r.changed, "fields": r.fields, "current": r.current}
+                    for r in merged
+                ]
+                if not merged or log == ours["log"]:
+                    log = None
+            if kept is None and log is None:
+                continue
+            entry = dict(ours) if ours is not None else {}
+            if kept is not None:
+                written["articles"] += 1
+                entry.update(
+                    row={name: kept[name] for name in theirs["row"]},
+                    **{name: kept[name] for name in ("last_checked", "etag", "last_modified")},
+                )
+                entry.setdefault("log", [])
+            if log is not None:
+                written["revisions"] += len(log)
+                entry["log"] = log
+                entry["changes"] = [json.loads(r["changed"]) for r in log[1:]]
+            entry["revision"] = entry["row"]["revision"] = len(entry["log"]) or entry["row"]["revision"]
+            self.articles[key] = entry
+        for name in ("snapshots", "refinements"):
+            new = merging.union(
+                [tuple(row) for row in getattr(self, name)], [tuple(row) for row in getattr(shard, name)]
+            )
+            getattr(self, name).extend(list(row) for row in new)
+            written[name] += len(new)
+        for site, theirs in shard.site_traits.items():
+            kept = merging.SITE_TRAITS.merge(_traits(site, self.site_traits.get(site)), _traits(site, theirs))
+            if kept is not None:
+                self.site_traits[site] = [
+                    kept["plus_one"],
+                    kept["same"],
+                    kept["counts_own_fetches"],
+                    kept["updated_at"],
+                ]
+                written["site_traits"] += 1
+        self.traits = history.Traits(lambda site: tuple(self.site_traits.get(site, (0, 0, 0))[:2]))
+        for url, theirs in shard.failures.items():
+            kept = merging.FAILURES.merge(self.failures.get(url), theirs)
+            if kept is not None:
+                self.failures[url] = kept
+                written["failures"] += 1
+        for theirs in shard.runs:
+            key = [theirs.get(name) for name in merging.CRAWL_RUNS.key]
+            held = [at for at, run in enumerate(self.runs) if [run.get(name) for name in merging.CRAWL_RUNS.key] == key]
+            kept = merging.CRAWL_RUNS.merge(self.runs[held[0]] if held else None, theirs)
+            if kept is not None:
+                if held:
+                    self.runs[held[0]] = kept
+                else:
+                    self.runs.append(kept)
+                written["crawl_runs"] += 1
+        for name in ("images", "assets"):  # (append-only: by what each row says)
+            mine = getattr(self, name)
+            for key, row in getattr(shard, name).items():
+                if key not in mine:
+                    mine[key] = dict(row)
+                    written[name] += 1
+        new = merging.union([_frozen(row) for row in self.warc], [_frozen(row) for row in shard.warc])
+        self.warc += [dict(row) for row in new]
+        written["warc_records"] += len(new)
+        for key, ids in shard.marks.items():
+            self.marks.setdefault(key, ids)
+        families.update(self)
+        return written
 
     # -- reading ---------------------------------------------------------------------------------
     def article_revisions(self):

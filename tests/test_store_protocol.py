@@ -6,18 +6,22 @@ readers' counts from listings and own fetches, the dates a listing narrowed (iss
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sqlite3
 import subprocess
 
 import pytest
 
+from xzcrawler.mirror.network import Network, serve_network
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 from xzcrawler.store import SqliteStore, export_records
+from xzcrawler.store.merge import merge
 from xzcrawler.store.protocol import Store
 from xzcrawler.tools.reparse import reparse
 
-from .conftest import CRAWL_ENV, NOW, ROOT, crawl_args
+from .conftest import CRAWL_ENV, NOW, ROOT, crawl_args, replace_site, run_crawl
 from .memory_store import MemoryStore
 
 SNAPSHOT_ROWS = "SELECT site, article_id, observed_at, views, source, own_fetches, own_total, rounded FROM view_snapshots ORDER BY id"
@@ -119,3 +123,87 @@ def test_an_export_from_either_store_is_the_same(reparsed, tmp_path, schema_vali
     exported = lines(tmp_path / "m.jsonl")
     assert exported == lines(tmp_path / "a.jsonl")
     assert all(not list(schema_validator.iter_errors(record)) for record in exported)
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    """Two sites of the network mirror crawled into a shard each; a day later the first site has
+    corrected five posts and added three, and its shard is refreshed. Beside each SQLite shard, the
+    same captures reparsed into a memory store (before and after the refresh)."""
+    root = tmp_path_factory.mktemp("merge-both")
+    later = NOW + dt.timedelta(days=1)
+    net = Network(40, now=NOW, epoch=NOW, sites=2, share=0.3)
+    edited = tuple(net.sites[0].ids[3:8])
+    servers, urls = serve_network(net)
+    sqlite_shards, memory_shards = [], []
+    try:
+        for k, url in enumerate(urls):
+            folder = root / f"shard{k}"
+            folder.mkdir()
+            assert run_crawl(url, folder).returncode == 0
+            sqlite_shards.append(folder / "archive.db")
+            memory_shards.append(root / f"shard{k}.json")
+            reparse(folder / "archive.db", memory_shards[-1], open_target=MemoryStore)
+        before = root / "shard0-before.db"
+        copy, source = sqlite3.connect(before), sqlite3.connect(sqlite_shards[0])
+        source.backup(copy)
+        copy.close()
+        source.close()
+        evolved = Network(40, now=later, epoch=NOW, sites=1, share=0.3, add=3, grow_views=2, edit=edited)
+        replace_site(servers[0], evolved.sites[0])
+        assert run_crawl(urls[0], root / "shard0", now=later).returncode == 0
+        reparse(sqlite_shards[0], root / "shard0-after.json", open_target=MemoryStore)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    return root, [before, sqlite_shards[1], sqlite_shards[0]], [*memory_shards, root / "shard0-after.json"]
+
+
+def test_a_merge_into_either_store_gives_the_same_archive(shards, tmp_path):
+    """Merge asks the rule book (core/merging.py) on both stores: the shards folded into the SQLite
+    archive (xzcrawler merge) and their captures, reparsed into memory stores, folded into the
+    memory store give the same articles, revisions (both histories of the corrected posts merged),
+    view snapshots, date refinements, failures and families."""
+    root, sqlite_shards, memory_shards = shards
+    merge(tmp_path / "merged.db", sqlite_shards[:2], warc=False)
+    merge(tmp_path / "merged.db", sqlite_shards[2:], warc=False)
+    with MemoryStore(tmp_path / "merged.json") as memory:
+        for path in memory_shards:
+            with MemoryStore(path, readonly=True) as shard:
+                memory.merge_from(shard)
+    with SqliteStore(tmp_path / "merged.db", readonly=True) as a, MemoryStore(tmp_path / "merged.json") as m:
+        assert list(m.iter_articles()) == list(a.iter_articles())
+        assert len(m.articles) == 83
+        log = [
+            (site, aid, r["revision"], r["at"], r["changed"], int(r["current"]))
+            for (site, aid), entry in sorted(m.articles.items())
+            for r in entry["log"]
+        ]
+        assert log == list(
+            a.db.execute(
+                "SELECT site, article_id, revision, fetched_at, changed_fields, current FROM revision_log "
+                "ORDER BY site, article_id, revision"
+            )
+        )
+        # the corrected posts: two revisions each, as the refreshed shard tells them
+        (corrected,) = (
+            sqlite3.connect(sqlite_shards[2]).execute("SELECT count(*) FROM revision_log WHERE revision = 2").fetchone()
+        )
+        assert sum(r[2] == 2 for r in log) == corrected > 0
+        assert sorted(map(tuple, m.snapshots)) == sorted(a.db.execute(SNAPSHOT_ROWS))
+        refinements = "SELECT site, article_id, observed_at, source, published_text, old_earliest, old_latest, "
+        refinements += "old_precision, new_earliest, new_latest, new_precision FROM date_refinements"
+        assert sorted(map(tuple, m.refinements)) == sorted(a.db.execute(refinements))
+        failures = sorted((url, f["kind"], f["resolved_at"] is None) for url, f in m.failures.items())
+        assert failures == sorted(
+            (url, kind, bool(open_))
+            for url, kind, open_ in a.db.execute("SELECT url, kind, resolved_at IS NULL FROM failures")
+        )
+        assert m.family_members() == a.family_members() and m.family_members()
+    # again: nothing new on either
+    with MemoryStore(tmp_path / "merged.json") as memory:
+        for path in memory_shards:
+            with MemoryStore(path, readonly=True) as shard:
+                assert not +memory.merge_from(shard)
+    assert all(not +count.written for count in merge(tmp_path / "merged.db", sqlite_shards, warc=False))

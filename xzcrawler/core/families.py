@@ -188,10 +188,12 @@ class Bands:
     scored against it. Memory: one integer a band a post, and the runs' starts."""
 
     def __init__(self, minhashes: list):
-        digests = np.array([minhash.digest() for minhash in minhashes], dtype=np.uint64).reshape(-1, NUM_PERM)
-        values = digests[:, 0::ROWS] << np.uint64(32) | digests[:, 1::ROWS]  # a band's two values as one
-        count = len(values)
-        self.run_of = np.full((count, BANDS), -1, dtype=np.int64)  # (post, band) -> its run; -1: alone
+        count = len(minhashes)
+        values = np.empty((count, BANDS), dtype=np.uint64)  # a band's two values as one
+        for at, minhash in enumerate(minhashes):  # (a post at a time: no list of every digest)
+            digest = np.asarray(minhash.digest(), dtype=np.uint64)
+            values[at] = digest[0::ROWS] << np.uint64(32) | digest[1::ROWS]
+        self.run_of = np.full((count, BANDS), -1, dtype=np.int32)  # (post, band) -> its run; -1: alone
         self.runs: list[tuple[int, ...]] = []  # each run's first FIRST_OF_RUN posts
         for band in range(BANDS):
             column = values[:, band]

@@ -6,6 +6,9 @@ related links and images), the related links observed, what each site's counts i
 revisions, view snapshots, date refinements, categories, failures,
 runs, the WARC index (and the WARC files beside the shard), and the search index of what changed.
 
+What a shard's row means beside the target's is the merge's rule book (``core/merging.py``): the
+SQL below is written from its rules, and the second store of the tests merges by the same rules.
+
 Idempotent: every row is matched on its natural key (an article by site and id, a run by site,
 spider and start, a snapshot by all it says), so merging a shard again writes nothing. Incremental:
 only rows new or changed since the last merge are written. One transaction a shard: a merge
@@ -24,7 +27,6 @@ exactly one current (that of the article row kept, the one fetched last).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import sqlite3
 import time
@@ -32,11 +34,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import families, paths, search
+from ..core import families, merging, paths, search
 from ..core import normalize as nz
 from .atomic import atomic_file
 from .errors import NotAnArchive, StorageError, _storage
-from .migrations import CONTENT_FIELDS, REVISION_FIELDS
+from .migrations import REVISION_FIELDS
 from .sqlite import SqliteStore, readonly_uri
 
 MAX_SECONDS = 3600  # a shard whose merge would take longer is refused (its transaction rolled back)
@@ -392,48 +394,14 @@ def _merge_tables(conn, written: Counter, deadline: _Deadline | None = None) -> 
         )
         written["revisions"] += len(rows)
 
-    # -- categories: the first and last time any shard saw them ---------------------------------
-    _count(
-        conn,
-        written,
-        "categories",
-        """INSERT INTO main.categories (site, url, name, first_seen, last_seen)
-        SELECT site, url, name, first_seen, last_seen FROM shard.categories WHERE true
-        ON CONFLICT (site, url) DO UPDATE SET
-            name = CASE WHEN excluded.last_seen >= categories.last_seen THEN coalesce(excluded.name, categories.name)
-                        ELSE categories.name END,
-            first_seen = min(categories.first_seen, excluded.first_seen),
-            last_seen = max(categories.last_seen, excluded.last_seen)
-        WHERE categories.first_seen > excluded.first_seen OR categories.last_seen < excluded.last_seen
-           OR (excluded.last_seen >= categories.last_seen AND categories.name IS NOT coalesce(excluded.name, categories.name))""",
-    )
+    # -- what was seen over a span (categories, related links): the first and last time any shard
+    # saw it, the rest as the side that saw it last says (core.merging.Span) ----------------------
+    for rule in merging.SPANS:
+        _count(conn, written, rule.table, _span_sql(rule))
 
-    # -- related links observed: the first and last time any shard saw each ---------------------
-    _count(
-        conn,
-        written,
-        "related_seen",
-        """INSERT INTO main.related_seen (site, article_id, to_url, title, excerpt, first_seen, last_seen)
-        SELECT site, article_id, to_url, title, excerpt, first_seen, last_seen FROM shard.related_seen WHERE true
-        ON CONFLICT (site, article_id, to_url) DO UPDATE SET
-            title = CASE WHEN excluded.last_seen >= related_seen.last_seen THEN excluded.title ELSE related_seen.title END,
-            excerpt = CASE WHEN excluded.last_seen >= related_seen.last_seen THEN excluded.excerpt ELSE related_seen.excerpt END,
-            first_seen = min(related_seen.first_seen, excluded.first_seen),
-            last_seen = max(related_seen.last_seen, excluded.last_seen)
-        WHERE related_seen.first_seen > excluded.first_seen OR related_seen.last_seen < excluded.last_seen""",
-    )
-
-    # -- what each site's counts include: the newest word of any shard ---------------------------
-    _count(
-        conn,
-        written,
-        "site_traits",
-        """INSERT INTO main.site_traits (site, counts_own_fetches, plus_one, same, updated_at)
-        SELECT site, counts_own_fetches, plus_one, same, updated_at FROM shard.site_traits WHERE true
-        ON CONFLICT (site) DO UPDATE SET counts_own_fetches = excluded.counts_own_fetches,
-            plus_one = excluded.plus_one, same = excluded.same, updated_at = excluded.updated_at
-        WHERE excluded.updated_at > site_traits.updated_at""",
-    )
+    # -- what each site's counts include, its name: the newest word of any shard (core.merging.Newest)
+    for rule in (merging.SITE_TRAITS, merging.SITES):
+        _count(conn, written, rule.table, _newest_sql(conn, rule))
 
     # -- what each crawl had in flight when a listing came: as it was -----------------------------
     _count(
@@ -444,31 +412,12 @@ def _merge_tables(conn, written: Counter, deadline: _Deadline | None = None) -> 
         "SELECT url, fetched_at, requested FROM shard.listing_marks WHERE true",
     )
 
-    # -- each site's name: the newest any shard saw ------------------------------------------------
-    _count(
-        conn,
-        written,
-        "sites",
-        """INSERT INTO main.sites (site, name, name_seen_at) SELECT site, name, name_seen_at FROM shard.sites WHERE true
-        ON CONFLICT (site) DO UPDATE SET name = excluded.name, name_seen_at = excluded.name_seen_at
-        WHERE excluded.name_seen_at > sites.name_seen_at""",
-    )
-
-    # -- failures: the latest attempt's state ---------------------------------------------------
-    columns = _columns(conn, "failures")
-    _count(
-        conn,
-        written,
-        "failures",
-        f"""INSERT INTO main.failures ({", ".join(columns)}) SELECT {", ".join(columns)} FROM shard.failures WHERE true
-        ON CONFLICT (url) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in columns if c != "url")}
-        WHERE coalesce(excluded.last_tried, '') >= coalesce(failures.last_tried, '')
-          AND ({_differs([c for c in columns if c != "url"], "failures", "excluded")})""",
-    )
+    # -- failures: the latest attempt's state --------------------------------------------------
+    _count(conn, written, "failures", _newest_sql(conn, merging.FAILURES))
 
     # -- runs: a run is its site, spider and start; its end may come in a later merge -------------
     columns = [c for c in _columns(conn, "crawl_runs") if c != "id"]
-    key = "m.site IS s.site AND m.spider IS s.spider AND m.started_at IS s.started_at"
+    key = " AND ".join(f"m.{c} IS s.{c}" for c in merging.CRAWL_RUNS.key)  # (by None: the shard's record)
     _count(
         conn,
         written,
@@ -485,7 +434,7 @@ def _merge_tables(conn, written: Counter, deadline: _Deadline | None = None) -> 
     )
 
     # -- append-only history: a row is what it says ---------------------------------------------
-    for table in ("view_snapshots", "date_refinements", "warc_records", "image_captures", "asset_captures"):
+    for table in merging.APPEND_ONLY:
         columns = [c for c in _columns(conn, table) if c != "id"]
         same = " AND ".join(f"m.{c} IS s.{c}" for c in columns)
         by_url = table in ("warc_records", "image_captures", "asset_captures")
@@ -499,16 +448,45 @@ def _merge_tables(conn, written: Counter, deadline: _Deadline | None = None) -> 
         )
 
 
-# The shard's article row replaces the target's when fetched later (the same fetch: seen later).
-_SHARD_NEWER = (
-    "(coalesce(s.fetched_at, ''), coalesce(s.last_seen, '')) >= (coalesce(m.fetched_at, ''), coalesce(m.last_seen, ''))"
+# The shard's article row replaces the target's when fetched later (core.merging.theirs_wins).
+_SHARD_NEWER = "({}) >= ({})".format(
+    ", ".join(f"coalesce(s.{c}, '')" for c in merging.ARTICLE_ORDER),
+    ", ".join(f"coalesce(m.{c}, '')" for c in merging.ARTICLE_ORDER),
 )
+
+
+def _span_sql(rule: merging.Span) -> str:
+    """core.merging.Span over the whole table: the shard's rows upserted, a held one updated where
+    the rule's row differs from it."""
+    t, first, last = rule.table, rule.first, rule.last
+    columns = [*rule.key, *rule.latest, first, last]
+    newer = f"excluded.{last} >= {t}.{last}"
+    value = {
+        name: f"coalesce(excluded.{name}, {t}.{name})" if rule.keep_null else f"excluded.{name}" for name in rule.latest
+    }
+    sets = [f"{name} = CASE WHEN {newer} THEN {value[name]} ELSE {t}.{name} END" for name in rule.latest]
+    sets += [
+        f"{first} = min(coalesce({t}.{first}, excluded.{first}), coalesce(excluded.{first}, {t}.{first}))",
+        f"{last} = max(coalesce({t}.{last}, excluded.{last}), coalesce(excluded.{last}, {t}.{last}))",
+    ]
+    differs = " OR ".join(f"{t}.{name} IS NOT {value[name]}" for name in rule.latest)
+    return f"""INSERT INTO main.{t} ({", ".join(columns)}) SELECT {", ".join(columns)} FROM shard.{t} WHERE true
+        ON CONFLICT ({", ".join(rule.key)}) DO UPDATE SET {", ".join(sets)}
+        WHERE {t}.{first} > excluded.{first} OR {t}.{last} < excluded.{last} OR ({newer} AND ({differs}))"""
+
+
+def _newest_sql(conn, rule: merging.Newest) -> str:
+    """core.merging.Newest over a table keyed by ``rule.key``: the shard's row replaces the held one
+    when later by ``rule.by`` (or as late, with ``ties``) and it says something else."""
+    t, columns = rule.table, _columns(conn, rule.table)
+    rest = [c for c in columns if c not in rule.key]
+    later = f"coalesce(excluded.{rule.by}, '') {'>=' if rule.ties else '>'} coalesce({t}.{rule.by}, '')"
+    return f"""INSERT INTO main.{t} ({", ".join(columns)}) SELECT {", ".join(columns)} FROM shard.{t} WHERE true
+        ON CONFLICT ({", ".join(rule.key)}) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in rest)}
+        WHERE {later} AND ({_differs(rest, t, "excluded")})"""
+
+
 _LOG_COLUMNS = ("site", "article_id", "revision", "fetched_at", "changed_fields", *REVISION_FIELDS, "current")
-
-
-def _content(fields: dict) -> tuple:
-    """What makes a revision: the content fields, lists read from their JSON."""
-    return tuple(json.loads(fields[n]) if n == "images" and fields[n] else fields[n] for n in CONTENT_FIELDS)
 
 
 def _history(conn, schema: str, site: str, article_id: int) -> tuple[list[tuple[str, int, dict]], tuple | None]:
@@ -527,19 +505,17 @@ def _history(conn, schema: str, site: str, article_id: int) -> tuple[list[tuple[
         [site, article_id],
     ):
         fields = current if row[2] and current is not None else dict(zip(REVISION_FIELDS, row[3:], strict=True))
-        events.append((row[1] or "", 0, fields))
+        events.append(merging.Event(row[1] or "", 0, fields))
     if article is not None:
-        events.append((article[0] or "", 1, current))
-    return events, ((article[0] or "", article[1] or "") if article else None)
+        events.append(merging.Event(article[0] or "", 1, current))
+    return events, ({"fetched_at": article[0], "last_seen": article[1]} if article else None)
 
 
 def _merged_histories(conn, deadline: _Deadline | None) -> dict[tuple[str, int], list[list]]:
-    """For each article whose revisions both sides hold and tell differently: the merged log rows.
-
-    Both histories and both article rows (each the content seen at its fetch) are events in time
-    order; a revision is kept wherever the content differs from the one before, at the time it
-    was first seen; the numbering is new; the last is current, and is the content of the article
-    row the merge keeps (the one fetched later), whose content the row holds (not the log)."""
+    """For each article whose revisions both sides hold and tell differently: the merged log rows,
+    as the rule book merges them (core.merging.history: both histories and both article rows, each
+    the content seen at its fetch, in time order; the current revision's content is the kept
+    article row's, not the log's)."""
     key = ("site", "article_id", "revision")  # (= for the primary key's index, IS for the rest)
     same = " AND ".join(f"m.{c} {'=' if c in key else 'IS'} s.{c}" for c in _LOG_COLUMNS)
     pairs = conn.execute(
@@ -553,29 +529,13 @@ def _merged_histories(conn, deadline: _Deadline | None) -> dict[tuple[str, int],
             deadline.check()
         ours, our_row = _history(conn, "main", site, article_id)
         theirs, their_row = _history(conn, "shard", site, article_id)
-        shard_wins = their_row is not None and (our_row is None or their_row >= our_row)
-        # at one instant, the revisions first, then the article rows, the row kept last of all
-        events = [(t, k, 1 if (k == 1 and not shard_wins) else 0, f) for t, k, f in ours]
-        events += [(t, k, 1 if (k == 1 and shard_wins) else 0, f) for t, k, f in theirs]
-        events.sort(key=lambda e: (e[0], e[1], e[2]))
-        kept: list[tuple[str, dict]] = []
-        for when, _, _, fields in events:
-            if fields is None:
-                continue
-            if not kept or _content(kept[-1][1]) != _content(fields):
-                kept.append((when, fields))
-        rows = []
-        for number, (when, fields) in enumerate(kept, 1):
-            if number == 1:
-                changed = None
-            else:
-                before, after = _content(kept[number - 2][1]), _content(fields)
-                changed = json.dumps(
-                    [n for n, a, b in zip(CONTENT_FIELDS, before, after, strict=True) if a != b], ensure_ascii=False
-                )
-            current = number == len(kept)
-            values = [None] * len(REVISION_FIELDS) if current else [fields[n] for n in REVISION_FIELDS]
-            rows.append([site, article_id, number, when, changed, *values, int(current)])
+        revisions = merging.history(ours, theirs, merging.theirs_wins(our_row, their_row))
+        rows = [
+            [site, article_id, r.number, r.at, r.changed]
+            + ([None] * len(REVISION_FIELDS) if r.fields is None else [r.fields[n] for n in REVISION_FIELDS])
+            + [int(r.current)]
+            for r in revisions
+        ]
         existing = [
             list(row)
             for row in conn.execute(

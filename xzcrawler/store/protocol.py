@@ -5,9 +5,10 @@ the CLI's summaries ask of an archive, by who asks.
 picks ``HTTPCACHE_STORAGE``), with ``(path, batch_size=, clock=, busy_timeout=)``.
 ``tests/memory_store.py`` is a second, minimal implementation (in memory, a JSON snapshot on
 close) that ``tests/test_store_protocol.py`` holds to the same records for a crawl, a reparse and
-an export. What only the SQLite archive offers stays on it, outside this interface: SQL-filtered
-exports (``--since``, ``--changed``, other tables), merge, full-text search, the report's figures,
-Datasette.
+an export, and whose merge (by ``core/merging.py``'s rules, as ``store/merge.py``'s) gives the
+same archive. What only the SQLite archive offers stays on it, outside this interface: SQL-filtered
+exports (``--since``, ``--changed``, other tables), the ``merge`` command, full-text search, the
+report's figures, Datasette.
 """
 
 from __future__ import annotations
