@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+from xzcrawler.core.clock import Clock
 from xzcrawler.mirror.network import Network, serve_network
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
@@ -166,8 +167,9 @@ def test_a_merge_into_either_store_gives_the_same_archive(shards, tmp_path):
     memory store give the same articles, revisions (both histories of the corrected posts merged),
     view snapshots, date refinements, failures and families."""
     root, sqlite_shards, memory_shards = shards
-    merge(tmp_path / "merged.db", sqlite_shards[:2], warc=False)
-    merge(tmp_path / "merged.db", sqlite_shards[2:], warc=False)
+    clock = Clock(NOW + dt.timedelta(days=1, hours=1))  # (the merge's clock: after the shards' runs, at any hour)
+    merge(tmp_path / "merged.db", sqlite_shards[:2], warc=False, clock=clock)
+    merge(tmp_path / "merged.db", sqlite_shards[2:], warc=False, clock=clock)
     with MemoryStore(tmp_path / "merged.json") as memory:
         for path in memory_shards:
             with MemoryStore(path, readonly=True) as shard:
@@ -206,4 +208,4 @@ def test_a_merge_into_either_store_gives_the_same_archive(shards, tmp_path):
         for path in memory_shards:
             with MemoryStore(path, readonly=True) as shard:
                 assert not +memory.merge_from(shard)
-    assert all(not +count.written for count in merge(tmp_path / "merged.db", sqlite_shards, warc=False))
+    assert all(not +count.written for count in merge(tmp_path / "merged.db", sqlite_shards, warc=False, clock=clock))
