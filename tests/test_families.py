@@ -410,3 +410,26 @@ def test_a_damaged_signature_costs_only_itself_and_is_signed_again():
     assert {key: store.members[key] for key in before} == before
     assert F.update(store).signed == 1  # the next update signs it again
     assert store.signed[damaged][1] == F.ALGORITHM
+
+
+@pytest.mark.parametrize("rule", range(len(F.TEXT_RULES)))
+def test_a_change_to_any_text_rule_signs_every_text_again(rule):
+    """The archive keeps the algorithm's name beside each signature, and a signature made by another
+    is made again: the name carries a digest of the rules that make the family text (the swaps,
+    the boilerplate, the shortest line, the date lines, the version of family_text), so a change
+    to any of them does not leave old signatures beside new rules."""
+    changed = list(F.TEXT_RULES)
+    changed[rule] = (changed[rule], "changed")
+    other = F.algorithm_name(tuple(changed))
+    assert other != F.ALGORITHM and F.algorithm_name() == F.ALGORITHM
+    texts, _ = spun_posts(random.Random(3))
+    store = FamilyStore(texts)
+    assert F.update(store).signed == len(texts)
+    assert F.update(store).signed == 0
+    real = F.ALGORITHM
+    F.ALGORITHM = other
+    try:
+        assert F.update(store).signed == len(texts)  # every text, under the new name
+    finally:
+        F.ALGORITHM = real
+    assert {algorithm for _, algorithm, *_ in store.signed.values()} == {other}

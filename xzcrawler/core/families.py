@@ -30,6 +30,7 @@ How (pure: no database, no clock):
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -54,9 +55,6 @@ SIGN_CHUNK = 500  # texts signed in one call
 FIRST_OF_RUN = 16
 MAX_CANDIDATES = 200
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
-# The algorithm's name as the archive records it: a signature made by another is made again.
-UNREADABLE = "unreadable"  # the algorithm named on a row whose signature could not be read back
-ALGORITHM = f"rensa-rminhash-{rensa.RMinHash.ALGORITHM_VERSION}/k{SHINGLE}/p{NUM_PERM}/s{SEED}"
 
 # Characters the network's copies put in place of others, folded back. ``蕞`` for ``最`` is seen
 # on the real pages (../shared/site/README.md, "Text oddities are real").
@@ -73,6 +71,23 @@ BOILERPLATE = re.compile(
     r"^(?:原标题|免责声明|来源|版权声明|责任编辑)|您的浏览器不支持|新华报业网首页正文|联系电话|微信号"
 )
 MIN_LINE = 10  # letters: a caption (签约仪式现场), a byline (裘培兴) is no text of its own
+# Bumped by a change to how ``family_text`` reads a body that no constant here shows.
+TEXT_VERSION = 1
+# What makes the text a signature is made of, beside the MinHash's own parameters.
+TEXT_RULES = (TEXT_VERSION, SWAPS, _NOT_LETTER.pattern, BOILERPLATE.pattern, MIN_LINE, MIN_CHARS, DATE_LINE.pattern)
+
+
+def algorithm_name(text_rules: tuple = TEXT_RULES) -> str:
+    """The algorithm's name as the archive records it (a signature made by another is made again):
+    rensa's MinHash with its version and parameters, and a digest of the text rules, so that a
+    change to the swaps, the boilerplate, the shortest line or the date lines signs every text
+    again instead of leaving the old signatures beside the new rules."""
+    rules = hashlib.sha1(repr(text_rules).encode("utf-8")).hexdigest()[:8]
+    return f"rensa-rminhash-{rensa.RMinHash.ALGORITHM_VERSION}/k{SHINGLE}/p{NUM_PERM}/s{SEED}/t{rules}"
+
+
+ALGORITHM = algorithm_name()
+UNREADABLE = "unreadable"  # the algorithm named on a row whose signature could not be read back
 
 Key = tuple[str, int]  # (site, article id)
 
