@@ -50,8 +50,21 @@ def article(ours: dict | None, theirs: dict) -> dict | None:
         return dict(theirs)
     if not theirs_wins(ours, theirs) or all(ours.get(k) == v for k, v in theirs.items() if k != "revision"):
         return None
-    firsts = [value for value in (ours.get("first_seen"), theirs.get("first_seen")) if value is not None]
-    return {**theirs, "first_seen": min(firsts) if firsts else None, "revision": ours.get("revision")}
+    return {
+        **theirs,
+        "first_seen": _earliest(ours.get("first_seen"), theirs.get("first_seen")),
+        "revision": ours.get("revision"),
+    }
+
+
+def _earliest(*times: str | None) -> str | None:
+    """The earliest of the times known (as the SQL's min of coalesced columns: a missing one is
+    no time, not the earliest)."""
+    return min((t for t in times if t is not None), default=None)
+
+
+def _latest(*times: str | None) -> str | None:
+    return max((t for t in times if t is not None), default=None)
 
 
 class Event(NamedTuple):
@@ -123,9 +136,9 @@ class Span:
         if ours is None:
             return dict(theirs)
         merged = dict(ours)
-        merged[self.first] = min(ours[self.first], theirs[self.first])
-        merged[self.last] = max(ours[self.last], theirs[self.last])
-        if theirs[self.last] >= ours[self.last]:
+        merged[self.first] = _earliest(ours[self.first], theirs[self.first])
+        merged[self.last] = _latest(ours[self.last], theirs[self.last])
+        if (theirs[self.last] or "") >= (ours[self.last] or ""):
             for name in self.latest:
                 merged[name] = theirs[name] if theirs[name] is not None or not self.keep_null else ours[name]
         return None if merged == ours else merged
