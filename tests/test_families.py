@@ -433,3 +433,55 @@ def test_a_change_to_any_text_rule_signs_every_text_again(rule):
     finally:
         F.ALGORITHM = real
     assert {algorithm for _, algorithm, *_ in store.signed.values()} == {other}
+
+
+def test_a_posts_candidates_are_the_first_posts_of_each_run_it_is_in():
+    """``Bands`` against its definition written plainly: for each band, the posts that agree on
+    both of its values (in key order) are a run; a post's candidates are the first FIRST_OF_RUN
+    posts of each of its runs, itself left out, in key order, at most the limit. Templated posts
+    (long runs), spun copies (short runs) and posts of their own (none), mixed."""
+    rng = random.Random(11)
+    template = SOURCE[:300]
+    texts = {("t", n): template + "".join(rng.choice("东南西北中") for _ in range(6)) for n in range(60)}
+    texts.update({("s", n): "".join(pieces(SOURCE, rng)[n % 7 :]) for n in range(40)})
+    texts.update({("o", n): "".join(rng.choice(C.sentences())) for n in range(20)})
+    signed = F.sign({key: F.family_text(text) for key, text in texts.items()})
+    keys = sorted(signed)
+    digests = [signed[key].minhash.digest() for key in keys]
+    bands = F.Bands([signed[key].minhash for key in keys])
+    for limit in (F.MAX_CANDIDATES, 5):
+        for at in range(len(keys)):
+            expected = set()
+            for band in range(F.BANDS):
+                mine = digests[at][band * F.ROWS : (band + 1) * F.ROWS]
+                run = [
+                    other for other in range(len(keys)) if digests[other][band * F.ROWS : (band + 1) * F.ROWS] == mine
+                ]
+                if len(run) > 1:
+                    expected.update(run[: F.FIRST_OF_RUN])
+            expected.discard(at)
+            assert bands.candidates(at, limit).tolist() == sorted(expected)[:limit]
+
+
+def test_posts_joined_through_one_with_no_signature_are_not_linked_again():
+    """The pairs already linked join the posts they name, signed or not (a post whose signature
+    could not be read still holds its family together): two copies joined through it are one
+    group, and no link is added between them."""
+    a, b, unsigned = ("a", 1), ("b", 2), ("c", 3)
+    signed = F.sign({a: F.family_text(SOURCE), b: F.family_text(SOURCE)})
+    assert len(F.links(signed, [b])) == 1
+    assert F.links(signed, [b], [(a, unsigned), (unsigned, b)]) == []
+    assert len(F.links(signed, [b], [(a, unsigned)])) == 1
+
+
+def test_texts_signed_in_worker_processes_make_the_same_families():
+    """``update``'s ``map_``: the chunks of bodies signed by a process pool (reparse's workers)
+    give the signatures and families of the plain ``map``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    texts, _ = spun_posts(random.Random(6))
+    here, there = FamilyStore(texts), FamilyStore(texts)
+    F.update(here)
+    with ProcessPoolExecutor(2) as pool:
+        F.update(there, map_=pool.map)
+    assert there.signed == here.signed and there.members == here.members and there.links == here.links

@@ -200,7 +200,9 @@ class Bands:
     its runs, so a site of templated posts, all of them in one run of each band, costs a post its
     runs' starts, not every other post: rensa's ``RMinHashLSH.query_all`` lists every pair (20 s
     for 20,000 templated posts), and a post whose only relative came late in key order was never
-    scored against it. Memory: one integer a band a post, and the runs' starts."""
+    scored against it. Memory: one integer a band a post, and a row of FIRST_OF_RUN integers a run
+    (64 bytes, less than the tuple of two Python integers it replaced); a post's candidates are read
+    with numpy from its 64 rows, not gathered in Python (issue 30: half the links' time)."""
 
     def __init__(self, minhashes: list):
         count = len(minhashes)
@@ -209,25 +211,36 @@ class Bands:
             digest = np.asarray(minhash.digest(), dtype=np.uint64)
             values[at] = digest[0::ROWS] << np.uint64(32) | digest[1::ROWS]
         self.run_of = np.full((count, BANDS), -1, dtype=np.int32)  # (post, band) -> its run; -1: alone
-        self.runs: list[tuple[int, ...]] = []  # each run's first FIRST_OF_RUN posts
+        firsts, runs = [], 0  # each run's first FIRST_OF_RUN posts, a row each (-1 past a run's end)
         for band in range(BANDS):
             column = values[:, band]
             order = np.argsort(column, kind="stable")  # (stable: each run in key order)
             ordered = column[order]
-            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-            ends = np.append(starts[1:], count)
-            shared = ends - starts > 1
-            for start, end in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
-                self.run_of[order[start:end], band] = len(self.runs)
-                self.runs.append(tuple(order[start : min(end, start + FIRST_OF_RUN)].tolist()))
+            begins = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+            starts = np.flatnonzero(begins)
+            sizes = np.diff(np.append(starts, count))
+            shared = sizes > 1
+            run_ids = np.full(len(starts), -1, dtype=np.int32)
+            run_ids[shared] = np.arange(runs, runs + int(shared.sum()), dtype=np.int32)
+            self.run_of[order, band] = run_ids[np.cumsum(begins) - 1]
+            starts, ends = starts[shared], starts[shared] + sizes[shared]
+            block = np.full((len(starts), FIRST_OF_RUN), -1, dtype=np.int32)
+            for place in range(FIRST_OF_RUN):
+                at, inside = starts + place, starts + place < ends
+                block[inside, place] = order[at[inside]]
+            firsts.append(block)
+            runs += len(starts)
+        self.firsts = np.concatenate(firsts) if firsts else np.empty((0, FIRST_OF_RUN), dtype=np.int32)
 
-    def candidates(self, at: int, limit: int) -> list[int]:
+    def candidates(self, at: int, limit: int) -> np.ndarray:
         """The posts that come first (in key order) in the runs of the post at ``at``, at most
-        ``limit`` of them (the first), itself left out."""
-        runs = self.runs
-        found = set().union(*(runs[run] for run in set(self.run_of[at].tolist()) if run >= 0))
-        found.discard(at)
-        return sorted(found)[:limit]
+        ``limit`` of them (the first), itself left out, in key order."""
+        runs = self.run_of[at]
+        found = np.sort(self.firsts[runs[runs >= 0]], axis=None)
+        keep = found >= 0
+        keep[1:] &= found[1:] != found[:-1]  # (each once)
+        keep &= found != at
+        return found[keep][:limit]
 
 
 def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tuple[Key, Key]] = ()) -> list[Link]:
@@ -241,24 +254,64 @@ def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tup
     keys = sorted(signed)
     position = {key: at for at, key in enumerate(keys)}
     bands = Bands([signed[key].minhash for key in keys])
-    groups = Groups(joined)
-    root = groups.root
+    groups = Labels(len(keys))
+    for a, b in joined:  # (a post of a pair may have no signature: it still joins the two others)
+        groups.join(groups.at(position, a), groups.at(position, b))
+    label = groups.label
     found: list[Link] = []
     for key in sorted({key for key in new if key in signed}):
-        mine, mine_root = signed[key], root(key)
-        for at in bands.candidates(position[key], MAX_CANDIDATES):
-            other = keys[at]
-            if root(other) == mine_root:
+        at = position[key]
+        mine = signed[key]
+        chosen = bands.candidates(at, MAX_CANDIDATES)
+        # (a templated site: a post's candidates are nearly all of its group already, one numpy
+        # comparison leaves the others; a join below may put more of them in its group)
+        for other_at in chosen[label[chosen] != label[at]].tolist():
+            if label[other_at] == label[at]:
                 continue
+            other = keys[other_at]
             theirs = signed[other]
             jaccard = mine.minhash.jaccard(theirs.minhash)
             containment, shared = score(jaccard, mine.shingles, theirs.shingles)
             if related(containment, shared):
-                groups.join(key, other)
-                mine_root = root(key)
+                groups.join(at, other_at)
                 a, b = sorted((key, other))
                 found.append(Link(a, b, round(jaccard, 4), round(containment, 4), shared))
     return sorted(found, key=lambda link: (link.a, link.b))
+
+
+class Labels:
+    """Groups of positions 0…n-1 (and of keys with no position, given the next ones), each
+    position's group in one array (``label``): the smaller group relabelled into the larger on a
+    join, so that a group test is an array read, for many positions at once (``links`` tests every
+    candidate of a post: 4 million tests for 20,000 templated posts)."""
+
+    def __init__(self, count: int):
+        self.label = np.arange(count, dtype=np.int64)
+        self.members: dict[int, list[int]] = {}  # a group of two or more: its positions
+        self.extra: dict[Key, int] = {}
+
+    def at(self, position: Mapping[Key, int], key: Key) -> int:
+        """The position of ``key``; a key with none is given the next free one."""
+        found = position.get(key)
+        if found is None:
+            found = self.extra.get(key)
+            if found is None:
+                found = self.extra[key] = len(self.label)
+                self.label = np.append(self.label, found)
+        return found
+
+    def join(self, a: int, b: int) -> bool:
+        """Put a and b in one group; False when they were already."""
+        label_a, label_b = int(self.label[a]), int(self.label[b])
+        if label_a == label_b:
+            return False
+        big, small = self.members.pop(label_a, [label_a]), self.members.pop(label_b, [label_b])
+        if len(big) < len(small):
+            big, small, label_a = small, big, label_b
+        self.label[small] = label_a
+        big.extend(small)
+        self.members[label_a] = big
+        return True
 
 
 def components(pairs: Iterable[tuple[Key, Key]]) -> dict[Key, Key]:
@@ -282,17 +335,27 @@ class Update:
     families: int = 0  # families, after
 
 
-def update(store) -> Update:
+def sign_bodies(bodies: list[tuple[Key, str | None]]) -> list[tuple[Key, int, bytes]]:
+    """(key, shingles, MinHash state) of each body whose family text is long enough to sign: what
+    ``update`` asks of ``map_`` for a chunk of bodies (plain data: a worker process may do it)."""
+    signed = sign({key: family_text(body) for key, body in bodies})
+    return [(key, each.shingles, each.state()) for key, each in signed.items()]
+
+
+def update(store, map_=map) -> Update:
     """Bring the archive's families up to date with its texts: sign the articles whose text is new
     or changed since it was signed (none: nothing is read or computed), link them among all the
     signed, and recompute the families from the links. ``store`` keeps what this decides
-    (store/protocol.py, "families")."""
+    (store/protocol.py, "families"). ``map_``: how the chunks of bodies are signed (``map``; a
+    process pool's ``map`` signs them in its workers, reparse's after the parse): the same
+    signatures either way."""
     todo = store.texts_to_sign(ALGORITHM)
     if not todo:
         return Update()
-    texts = {key: family_text(body) for key, _, body in todo}
-    signed = sign(texts)
-    changed = set(texts)
+    bodies = [(key, body) for key, _, body in todo]
+    chunks = [bodies[at : at + SIGN_CHUNK] for at in range(0, len(bodies), SIGN_CHUNK)]
+    signed = {key: restore(state, count) for done in map_(sign_bodies, chunks) for key, count, state in done}
+    changed = {key for key, _ in bodies}
     # the links kept are a spanning set: the families a changed text was in are joined again
     held = store.family_members()
     former = {held[key] for key in changed if key in held}

@@ -228,8 +228,8 @@ def reparse(
                 progress(done, len(records))
         with _storage(), target.transaction():
             target.flush()
-        with _storage():  # the families of what was derived, as the crawl's end makes them
-            families.update(target)
+        with _storage():  # the families of what was derived, as the crawl's end makes them (signed by the workers)
+            families.update(target, map_=pool.map if pool is not None else map)
         counts.failures += len(target.rejected)  # rows the store kept as failures (their own faults)
     finally:
         harvested.close()
