@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xzcrawler.core import search as S
 from xzcrawler.store import search as SS
@@ -134,3 +137,33 @@ def test_common_words_list_title_matches_first_and_still_find_everything(mirror_
         assert {h.article_id for h in hits} == brute_force(path, query)
         in_title = [query in h.title for h in hits]
         assert in_title == sorted(in_title, reverse=True)
+
+
+# Characters at and past the edges of the CJK ranges, ASCII words, punctuation and others.
+EDGES = "徐州市厂房aZ09 ，。_-é\x00\n\u3400\u4dbf\u4dc0\u4e00\u9fff\ua000\uf900\ufaff\ufb00"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(EDGES)), st.one_of(st.none(), st.text(st.sampled_from(EDGES))), st.text(max_size=40))
+def test_an_index_row_is_its_definition(title, body, other):
+    """The index's tokens and characters (made fast) against their definition written plainly: each
+    run of ideographs its overlapping bigrams and its last character, each ASCII word lower-cased;
+    each distinct ideograph once, in code point order."""
+
+    def tokens(text):
+        out = []
+        for segment in re.findall(f"[{S.CJK}]+|[0-9A-Za-z]+", text or ""):
+            if re.fullmatch(f"[{S.CJK}]+", segment):
+                out += [segment[i : i + 2] for i in range(len(segment) - 1)] + [segment[-1]]
+            else:
+                out.append(segment.lower())
+        return out
+
+    for text in (title, body, other):
+        assert S.tokens(text) == tokens(text)
+    chars = sorted({c for text in (title, body) for c in (text or "") if re.fullmatch(f"[{S.CJK}]", c)})
+    assert S.index_row(title, body) == {
+        "title_bi": " ".join(tokens(title)),
+        "body_bi": " ".join(tokens(body)),
+        "chars": " ".join(chars),
+    }
