@@ -49,6 +49,20 @@ def test_what_a_fetched_image_address_gave():
     assert not refused.ok and ("too large" in refused.reason or "broken" in refused.reason)
 
 
+def test_a_photo_is_read_whole_at_its_own_size_and_one_cut_short_is_broken():
+    """A JPEG is decoded at an eighth of its size (images.inspect): the size recorded is still its
+    own, and a file cut short anywhere past its header is still refused as broken."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.effect_mandelbrot((800, 600), (-2, -1.5, 1, 1.5), 60).convert("RGB").save(out, "JPEG", quality=85)
+    photo = out.getvalue()
+    seen = inspect(200, "image/jpeg", photo)
+    assert seen.ok and (seen.width, seen.height, seen.format) == (800, 600, "JPEG")
+    for cut in (len(photo) - 2, len(photo) * 3 // 4, len(photo) // 2, 700):
+        assert inspect(200, "image/jpeg", photo[:cut]).reason.startswith("broken:"), cut
+
+
 def test_which_addresses_are_captured():
     site = "xuzhou.021cf.cn"
     found = to_capture(

@@ -94,7 +94,11 @@ def inspect(status: int | None, content_type: str | None, body: bytes | None) ->
             width, height = picture.size
             if width * height > MAX_PIXELS:
                 return failed(f"too large: {width} x {height} pixels")
-            picture.load()  # the whole picture decodes (a truncated file raises here)
+            # the whole picture decodes (a truncated file raises here); a JPEG at an eighth of its
+            # size, which reads every byte of it as the full size does (a cut-short file raises the
+            # same) in a third of the time for a photo of 800 x 600 (1.7 -> 0.5 ms)
+            picture.draft(picture.mode, (max(1, width // 8), max(1, height // 8)))
+            picture.load()
             found = picture.format
     except Exception as exc:  # noqa: BLE001  (any decoder error: the bytes are no whole picture)
         return failed(f"broken: {type(exc).__name__}: {exc}"[:300])
