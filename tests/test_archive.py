@@ -449,3 +449,47 @@ def test_migrations_read_no_list_that_may_change():
     for function in bodies:
         named = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
         assert not named & live, (function.name, named & live)
+
+
+def test_the_search_index_of_batches_written_inside_a_transaction_is_that_of_batches_written_alone(tmp_path):
+    """Inside a transaction of the store's (a re-extraction holds one around a thousand pages), the
+    search index's writes of each batch are made at the transaction's end (FTS5 writes what it
+    holds at every savepoint). The index is the one batches written alone make: an article
+    written twice is found by its second text only, a row the database refuses is in no index,
+    and a transaction rolled back leaves nothing indexed."""
+    from xzcrawler.store import search as SS
+
+    def texts(n):
+        return f"第{n}号标准厂房出租，面积两千平方米，交通便利。" * 3
+
+    def write(archive, at):
+        for article_id in (1, 2, 3):
+            archive.add_article({**reference_record(at, article_id=article_id), "body_text": texts(article_id)})
+            archive.flush()
+        archive.add_article({**reference_record(at, article_id=2), "body_text": "仓库转让" * 10})
+        archive.add_article({**reference_record(at, article_id=4), "views": 1 << 70})  # refused: too large
+        archive.flush()
+
+    alone, inside = tmp_path / "alone.db", tmp_path / "inside.db"
+    with SqliteStore(alone) as archive:
+        write(archive, "2025-11-27T10:00:00+08:00")
+    with SqliteStore(inside) as archive:
+        with archive.transaction():
+            write(archive, "2025-11-27T10:00:00+08:00")
+        assert [url for url, _ in archive.rejected] == [reference_record(article_id=4)["url"]]
+        with pytest.raises(RuntimeError):
+            with archive.transaction():
+                archive.add_article(
+                    {**reference_record("2025-11-28T10:00:00+08:00", article_id=5), "body_text": "机器人" * 20}
+                )
+                archive.flush()
+                raise RuntimeError("the transaction ends in an error")
+    for query in ("厂房", "第2号", "仓库", "机器人", "平"):
+        found = [sorted(hit.article_id for hit in SS.search(sqlite3.connect(path), query)) for path in (alone, inside)]
+        assert found[0] == found[1], query
+    db = sqlite3.connect(inside)
+    assert sorted(hit.article_id for hit in SS.search(db, "仓库")) == [2]
+    assert sorted(hit.article_id for hit in SS.search(db, "第2号")) == []
+    assert sorted(hit.article_id for hit in SS.search(db, "厂房")) == [1, 3]
+    assert SS.search(db, "机器人") == [] and db.execute("SELECT count(*) FROM articles").fetchone() == (3,)
+    db.execute("INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)")

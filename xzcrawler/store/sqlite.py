@@ -100,6 +100,9 @@ class SqliteStore(Queries):
         self.rejected: list[tuple[str, str]] = []  # (url, reason) of rows that could not be stored
         self.counts: Counter = Counter()  # committed rows: new, changed, unchanged; failures_resolved
         self._resolving = 0
+        # the search index's writes of the batches written in savepoints, while a transaction of this
+        # object's is open (``transaction``, ``_index_later``); None: none is
+        self._search_later: list | None = None
         self._open_failures: dict[tuple[str, str], list[str]] | None = None  # see _open_failure_pages
 
     @contextlib.contextmanager
@@ -115,18 +118,32 @@ class SqliteStore(Queries):
                 yield
             return
         conn.execute("BEGIN IMMEDIATE")
+        self._search_later = []
         try:
             yield
+            self._index_later(conn)
         except BaseException:
+            self._search_later = None
             if conn.in_transaction:
                 conn.rollback()
             raise
+        self._search_later = None
         try:
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.rollback()
             raise
+
+    def _index_later(self, conn) -> None:
+        """The search index's writes of the savepoints this transaction held, in their order, at its
+        end. FTS5 writes what it holds in memory to the disk at every savepoint once it has been
+        written in a transaction: a re-extraction, whose transaction holds a savepoint for each
+        page (each photo, each listing, each batch of articles), made one small segment of the
+        index per page and merged them, 0.25 ms a savepoint and a third of its writer's SQL
+        (docs/benchmarks.md, issue 30)."""
+        for writes in self._search_later or ():
+            writes.reindex(conn)
 
     # -- articles -----------------------------------------------------------
     def add_article(
@@ -198,12 +215,14 @@ class SqliteStore(Queries):
         rows = [dict(row) for row, _, _ in batch]  # the rules complete the rows; a retry starts clean
         writes = _Writes()
         moved = set()
+        later = self._search_later  # (inside a transaction of ours: the index is written at its end)
         with self.transaction():
             for row, (_, _, earlier) in zip(rows, batch, strict=True):
                 self._observe_article(row, earlier, writes)
             writes.apply(self.db.conn)
             _upsert_articles(self.db.conn, rows)
-            writes.reindex(self.db.conn)
+            if later is None:
+                writes.reindex(self.db.conn)
             writes.apply_related(self.db.conn)
             moved = set(self.traits.moved)
             self._save_traits(moved)
@@ -215,6 +234,8 @@ class SqliteStore(Queries):
             self._resolve_failures({_same_page(row["url"]) for row in rows})
             writes.counts["failures_resolved"] += self._resolving
             self._seen_categories(rows)
+        if later is not None:
+            later.append(writes)  # (only once its savepoint is released: a batch rolled back adds none)
         self.traits.moved -= moved
         self._remember_views(writes.views)  # only what was committed
         self.counts.update(writes.counts)
