@@ -142,8 +142,8 @@ class SqliteStore(Queries):
         page (each photo, each listing, each batch of articles), made one small segment of the
         index per page and merged them, 0.25 ms a savepoint and a third of its writer's SQL
         (docs/benchmarks.md, issue 30)."""
-        for writes in self._search_later or ():
-            writes.reindex(conn)
+        for searchable in self._search_later or ():
+            _reindex(conn, searchable)
 
     # -- articles -----------------------------------------------------------
     def add_article(
@@ -222,7 +222,7 @@ class SqliteStore(Queries):
             writes.apply(self.db.conn)
             _upsert_articles(self.db.conn, rows)
             if later is None:
-                writes.reindex(self.db.conn)
+                _reindex(self.db.conn, writes.searchable)
             writes.apply_related(self.db.conn)
             moved = set(self.traits.moved)
             self._save_traits(moved)
@@ -235,7 +235,7 @@ class SqliteStore(Queries):
             writes.counts["failures_resolved"] += self._resolving
             self._seen_categories(rows)
         if later is not None:
-            later.append(writes)  # (only once its savepoint is released: a batch rolled back adds none)
+            later.append(writes.searchable)  # (once its savepoint is released: a batch rolled back adds none)
         self.traits.moved -= moved
         self._remember_views(writes.views)  # only what was committed
         self.counts.update(writes.counts)
@@ -795,24 +795,6 @@ class _Writes:
             self.related,
         )
 
-    def reindex(self, conn) -> None:
-        """Keep the search index in step with the article rows just written (contentless FTS5: an
-        entry is deleted with the values it was indexed with, the article's text before the write)."""
-        rowid = "(SELECT rowid FROM articles WHERE site = ? AND article_id = ?)"
-        conn.executemany(
-            f"INSERT INTO {search.INDEX_TABLE} ({search.INDEX_TABLE}, rowid, title_bi, body_bi, chars) "
-            f"VALUES ('delete', {rowid}, ?, ?, ?)",
-            [
-                [site, article_id, *search.index_row(*old).values()]
-                for site, article_id, _, old in self.searchable
-                if old is not None
-            ],
-        )
-        conn.executemany(
-            f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES ({rowid}, ?, ?, ?)",
-            [[site, article_id, *row.values()] for site, article_id, row, _ in self.searchable],
-        )
-
     def apply(self, conn) -> None:
         conn.executemany(_INSERT_REFINEMENT, self.refinements)
         conn.executemany(
@@ -826,6 +808,26 @@ class _Writes:
             self.revisions,
         )
         conn.executemany(_INSERT_SNAPSHOT, self.snapshots)
+
+
+def _reindex(conn, searchable: list) -> None:
+    """Keep the search index in step with the article rows written (contentless FTS5: an entry is
+    deleted with the values it was indexed with, the article's text before the write).
+    ``searchable``: (site, article id, index row, (title, body) before or None) of each."""
+    rowid = "(SELECT rowid FROM articles WHERE site = ? AND article_id = ?)"
+    conn.executemany(
+        f"INSERT INTO {search.INDEX_TABLE} ({search.INDEX_TABLE}, rowid, title_bi, body_bi, chars) "
+        f"VALUES ('delete', {rowid}, ?, ?, ?)",
+        [
+            [site, article_id, *search.index_row(*old).values()]
+            for site, article_id, _, old in searchable
+            if old is not None
+        ],
+    )
+    conn.executemany(
+        f"INSERT INTO {search.INDEX_TABLE} (rowid, title_bi, body_bi, chars) VALUES ({rowid}, ?, ?, ?)",
+        [[site, article_id, *row.values()] for site, article_id, row, _ in searchable],
+    )
 
 
 def _origin(url: str) -> str:
