@@ -254,9 +254,13 @@ def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tup
     keys = sorted(signed)
     position = {key: at for at, key in enumerate(keys)}
     bands = Bands([signed[key].minhash for key in keys])
-    groups = Labels(len(keys))
-    for a, b in joined:  # (a post of a pair may have no signature: it still joins the two others)
-        groups.join(groups.at(position, a), groups.at(position, b))
+    joined = list(joined)
+    # (a post of a pair may have no signature: it still joins the two others, at a place of its own)
+    unsigned = sorted({key for pair in joined for key in pair if key not in position})
+    places = {**position, **{key: len(keys) + at for at, key in enumerate(unsigned)}}
+    groups = Labels(len(places))
+    for a, b in joined:
+        groups.join(places[a], places[b])
     label = groups.label
     found: list[Link] = []
     for key in sorted({key for key in new if key in signed}):
@@ -280,25 +284,14 @@ def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tup
 
 
 class Labels:
-    """Groups of positions 0…n-1 (and of keys with no position, given the next ones), each
-    position's group in one array (``label``): the smaller group relabelled into the larger on a
-    join, so that a group test is an array read, for many positions at once (``links`` tests every
-    candidate of a post: 4 million tests for 20,000 templated posts)."""
+    """Groups of positions 0…n-1, each position's group in one array (``label``): the smaller
+    group relabelled into the larger on a join, so that a group test is an array read, for many
+    positions at once (``links`` tests every candidate of a post: 4 million tests for 20,000
+    templated posts)."""
 
     def __init__(self, count: int):
         self.label = np.arange(count, dtype=np.int64)
         self.members: dict[int, list[int]] = {}  # a group of two or more: its positions
-        self.extra: dict[Key, int] = {}
-
-    def at(self, position: Mapping[Key, int], key: Key) -> int:
-        """The position of ``key``; a key with none is given the next free one."""
-        found = position.get(key)
-        if found is None:
-            found = self.extra.get(key)
-            if found is None:
-                found = self.extra[key] = len(self.label)
-                self.label = np.append(self.label, found)
-        return found
 
     def join(self, a: int, b: int) -> bool:
         """Put a and b in one group; False when they were already."""

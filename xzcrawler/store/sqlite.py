@@ -123,11 +123,11 @@ class SqliteStore(Queries):
             yield
             self._index_later(conn)
         except BaseException:
-            self._search_later = None
             if conn.in_transaction:
                 conn.rollback()
             raise
-        self._search_later = None
+        finally:
+            self._search_later = None
         try:
             conn.execute("COMMIT")
         except BaseException:
@@ -142,7 +142,7 @@ class SqliteStore(Queries):
         page (each photo, each listing, each batch of articles), made one small segment of the
         index per page and merged them, 0.25 ms a savepoint and a third of its writer's SQL
         (docs/benchmarks.md, issue 30)."""
-        for searchable in self._search_later or ():
+        for searchable in self._search_later:
             _reindex(conn, searchable)
 
     # -- articles -----------------------------------------------------------
