@@ -7,7 +7,11 @@ Then ``xzcrawler reparse`` re-extracts it, in place (on a copy: what every user 
 parser change) and ``--into`` a fresh archive, with this tree and, with ``--baseline``, with the
 code of another checkout (a git worktree of an older commit), alternating, side by side in this
 run. The archives each reparse leaves are compared table by table: the result must be identical.
-Goal (issue 19): at least 1,000 articles/s at 20,000 articles on a two-core machine.
+Goal (issues 19, 30): at least 1,000 articles/s at 20,000 articles on a two-core machine.
+
+Each code is also timed parsing alone: every capture read and harvested by reparse's worker pool,
+nothing written (``ceiling``). No writer can make a reparse faster than that: it is the most the
+parser allows on this machine, whatever the store does.
 """
 
 from __future__ import annotations
@@ -98,6 +102,49 @@ def reparse(source: Path, work: Path, code: Path | None, into: bool) -> tuple[fl
     return seconds, target
 
 
+# Reparse's worker pool over every capture of the archive, the results dropped: the parse alone.
+CEILING = """
+import os, sys, time
+from pathlib import Path
+from xzcrawler.core import paths
+from xzcrawler.store import SqliteStore
+from xzcrawler.tools import reparse
+archive, warc = Path(sys.argv[1]), Path(sys.argv[2])
+with SqliteStore(archive, readonly=True) as store:
+    records = store.warc_responses(None)
+    originals = {
+        (url, record_id): (str(paths.warc_file(warc, file)), offset)
+        for url, record_id, file, offset in store.revisit_originals()
+        if paths.bare_warc_name(file)
+    }
+started = time.perf_counter()
+workers = os.cpu_count() or 1  # (as many as reparse starts)
+pool = reparse._pool(workers, warc, originals)
+for _ in reparse._harvested(records, pool, workers * reparse.WINDOW_PER_WORKER):
+    pass
+pool.shutdown()
+print(time.perf_counter() - started)
+"""
+
+
+def ceiling(source: Path, code: Path | None) -> float:
+    """Seconds the worker pool of ``code`` (None: this tree) takes to harvest every capture of
+    ``source``, nothing written."""
+    env = dict(ENV)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    done = subprocess.run(
+        [sys.executable, "-c", CEILING, str(source), str(source.parent / "warc")],
+        cwd=code or Path.cwd(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=7200,
+        check=True,
+    )
+    return float(done.stdout.split()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=20_000)
@@ -117,6 +164,8 @@ def main() -> None:
         times: dict[tuple[str, str], list[float]] = {}
         prints: dict[tuple[str, str], dict] = {}
         for _ in range(args.repeat):
+            for name, code in codes:
+                times.setdefault((name, "parse alone"), []).append(ceiling(source, code))
             for mode in ("in place", "--into"):
                 for name, code in codes:
                     seconds, target = reparse(source, work, code, mode == "--into")
@@ -127,10 +176,10 @@ def main() -> None:
         print(
             f"crawl      {articles:6d} articles  {crawl_seconds:6.1f} s  ({articles / crawl_seconds:6.0f} articles/s)"
         )
-    for (name, mode), values in times.items():
+    for (name, mode), values in sorted(times.items(), key=lambda item: item[0][1]):
         best = min(values)
         print(
-            f"reparse {mode:8s} {name:10s} {articles:6d} articles  best {best:6.1f} s "
+            f"reparse {mode:11s} {name:10s} {articles:6d} articles  best {best:6.1f} s "
             f"({articles / best:6.0f} articles/s)  runs: {', '.join(f'{v:.1f}' for v in values)}"
         )
     for mode in ("in place", "--into"):
