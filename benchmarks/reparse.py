@@ -106,17 +106,12 @@ def reparse(source: Path, work: Path, code: Path | None, into: bool) -> tuple[fl
 CEILING = """
 import os, sys, time
 from pathlib import Path
-from xzcrawler.core import paths
 from xzcrawler.store import SqliteStore
 from xzcrawler.tools import reparse
 archive, warc = Path(sys.argv[1]), Path(sys.argv[2])
 with SqliteStore(archive, readonly=True) as store:
     records = store.warc_responses(None)
-    originals = {
-        (url, record_id): (str(paths.warc_file(warc, file)), offset)
-        for url, record_id, file, offset in store.revisit_originals()
-        if paths.bare_warc_name(file)
-    }
+    originals = reparse._originals(store, warc)
 started = time.perf_counter()
 workers = os.cpu_count() or 1  # (as many as reparse starts)
 pool = reparse._pool(workers, warc, originals)

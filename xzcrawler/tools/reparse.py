@@ -113,6 +113,16 @@ def _harvest_records(chunk: list[tuple[str, str, int]]) -> list[tuple]:
     return out
 
 
+def _originals(source, warc_dir: Path) -> dict:
+    """(url, record id) -> (WARC file, offset) of each record a revisit of ``source``'s index may
+    refer to: what the workers read a revisit's body from."""
+    return {
+        (url, record_id): (str(paths.warc_file(warc_dir, file)), offset)
+        for url, record_id, file, offset in source.revisit_originals()
+        if paths.bare_warc_name(file)
+    }
+
+
 def _pool(workers: int, warc_dir: Path, originals: dict) -> ProcessPoolExecutor:
     """Worker processes that parse WARC records (forked where the platform can, with every worker
     started here: before the caller opens an archive, none is carried into a worker)."""
@@ -175,11 +185,7 @@ def reparse(
             reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
         records = source.warc_responses(since)
         marks = source.listing_marks()  # what the crawl had asked for when each listing came
-        originals = {
-            (url, record_id): (str(paths.warc_file(warc_dir, file)), offset)
-            for url, record_id, file, offset in source.revisit_originals()
-            if paths.bare_warc_name(file)
-        }
+        originals = _originals(source, warc_dir)
     counts = ReparseCounts()
     parallel = workers > 1 and (chosen or len(records) >= PARALLEL_FROM)
     pool = _pool(workers, warc_dir, originals) if parallel else None
