@@ -58,7 +58,10 @@ def role_of(url: str, body: bytes = b"", content_type: str | None = None) -> str
         return "image"
     if path.lower().endswith(assets.SUFFIXES):
         return "asset"
-    if path in HOME_PATHS:
+    if path in HOME_PATHS and not urlsplit(url).query:
+        # (with a query it is a post, a category or a page of the home's list: the platform's
+        # default, dynamic addresses, zb_system/defend/option.php: ZC_STATIC_MODE "ACTIVE",
+        # ZC_ARTICLE_REGEX "{%host%}?id={%id%}", ZC_CATEGORY_REGEX "{%host%}?cate={%id%}&page=…")
         return "home"
     if feed.is_feed(body):
         return "feed"

@@ -29,7 +29,7 @@ from ..core.harvest import Exchange, harvest
 from ..core.validate import vet
 from ..store import SqliteStore
 from ..store.atomic import atomic_path
-from ..store.errors import _storage
+from ..store.errors import StorageError, _storage
 from ..store.rebuild import carry_over, drop_log_files, settle
 from ..store.write import write_item
 from ..warc import TooLarge, read_response, reconcile
@@ -50,6 +50,7 @@ class ReparseCounts:
     not_modified: int = 0
     failures: int = 0
     changed_fields: Counter = field(default_factory=Counter)
+    lost: list = field(default_factory=list)  # (site, article id) held before, no article once derived again
 
     def lines(self) -> list[str]:
         fields = ", ".join(f"{name} {count}" for name, count in self.changed_fields.most_common()) or "none"
@@ -243,7 +244,8 @@ def reparse(
             pool.shutdown(cancel_futures=True)
         target.close()
     with open_target(target_db, readonly=True) as target:
-        for (site, article_id), revision in target.article_revisions().items():
+        after = target.article_revisions()
+        for (site, article_id), revision in after.items():
             old = before.get((site, article_id))
             if old is None:
                 counts.new += 1
@@ -252,6 +254,7 @@ def reparse(
                 counts.changed_fields.update(target.fields_changed_after(site, article_id, old))
             else:
                 counts.unchanged += 1
+        counts.lost = sorted(before.keys() - after.keys())
     return counts
 
 
@@ -268,8 +271,22 @@ def _in_place(source_db: Path, since: str | None, warc_dir: Path, workers: int |
         before = source.article_revisions()
     with atomic_path(source_db) as fresh:
         counts = reparse(source_db, fresh, None, warc_dir, workers, progress, _before=before)
-        carry_over(source_db, fresh)
-        settle(fresh)
-        settle(source_db)
+        if counts.lost:  # (raised here, the fresh file is removed: the archive stays as it was)
+            shown = ", ".join(f"{site}/{article_id}" for site, article_id in counts.lost[:5])
+            raise ReparseRefused(
+                f"{len(counts.lost)} article(s) the archive holds are no article once derived again "
+                f"({shown}{' …' if len(counts.lost) > 5 else ''}): the archive is left as it was. "
+                "Derive it --into NEW.db to see what this parser makes of their pages"
+            )
+        try:
+            with _storage():
+                carry_over(source_db, fresh)
+                settle(fresh)
+                settle(source_db)
+        except StorageError as exc:  # (an archive another process reads cannot leave its log)
+            raise type(exc)(
+                f"{exc}: the archive could not be replaced (another process may be reading it: close it "
+                "and run again); it is left as it was"
+            ) from exc
         drop_log_files(source_db)
     return counts
