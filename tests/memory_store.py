@@ -111,6 +111,14 @@ class MemoryStore:
             if s == site
         }
 
+    def named_categories(self, site: str) -> list[str]:
+        named: dict[str, int] = {}
+        for (s, aid), a in sorted(self.articles.items()):
+            url = a["row"].get("category_url")
+            if s == site and url:
+                named.setdefault(url, aid)
+        return list(named)
+
     def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
         return {
             aid: {"title": a["row"]["title"], "content_hash": a["row"].get("content_hash")}

@@ -68,6 +68,8 @@ def test_errors_no_items_and_unfinished():
     assert health.assess(run(**{"xz/failures_retried/http": 50}), [], **LIMITS).exit_code == 0  # old failures again
     assert health.assess(run(**{"xz/listing_items": 0}), [], **LIMITS).exit_code == health.NO_ITEMS
     assert health.assess(run(**{"xz/categories": 0}), [], **LIMITS).exit_code == health.NO_ITEMS
+    # a home page that links no category (the platform's defaults) is none when the posts name theirs
+    assert health.assess(run(**{"xz/categories": 0, "xz/categories_from_posts": 2}), [], **LIMITS).exit_code == 0
     assert health.assess(run(finish_reason="shutdown"), [], **LIMITS).exit_code == health.UNFINISHED
 
 

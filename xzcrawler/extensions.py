@@ -151,6 +151,7 @@ class RunRecorder:
                 # articles may hide unknown ones further on: walk every listing page this time
                 spider.walk_all = spider.full or store.last_run_status(site) not in (None, "finished")
                 spider.retry_urls = store.pending_failures(site, self.max_attempts)
+                spider.named_categories = store.named_categories(site)  # walked if the home page links none
                 if spider.image_settings is not None:  # photos held whole are not fetched again
                     spider.held_images = store.held_images()
                     spider.failed_images = store.image_failures()

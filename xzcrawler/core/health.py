@@ -135,8 +135,10 @@ def assess(
         return Verdict(UNFINISHED, f"the crawl did not finish (finish_reason={reason})")
     if responses == 0:
         return Verdict(NO_ITEMS, "nothing was fetched")
-    if stats.get("xz/categories", 0) == 0:
-        return Verdict(NO_ITEMS, "no categories found in the site navigation")
+    # (a home page that links no category, as the platform's defaults serve it, is no fault when
+    # the posts name theirs: the spider walks those)
+    if stats.get("xz/categories", 0) == 0 and not stats.get("xz/categories_from_posts", 0):
+        return Verdict(NO_ITEMS, "no categories found in the site navigation, nor named by its posts")
     if stats.get("xz/listing_pages", 0) and not stats.get("xz/listing_items", 0):
         return Verdict(NO_ITEMS, f"no articles on {stats['xz/listing_pages']} listing pages")
     # each address that failed in this run counts once; retries of earlier failures do not count,

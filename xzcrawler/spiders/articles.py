@@ -77,6 +77,17 @@ class ArticlesSpider(scrapy.Spider):
         self._listed: dict[str, set[int]] = {}
         # Related articles not yet asked for: id -> address (see _schedule_related).
         self._related: dict[int, str] = {}
+        # Categories named by the posts, walked when the home page is a list of posts that links no
+        # category (the platform installed with its defaults: its navigation lists 首页 and a page,
+        # and tpure's lists print no category, PostLISTINFO "cate":"0"; the posts' pages do): those
+        # of the archived posts (named_categories, loaded with the start state), then those of the
+        # posts fetched. None: the home page is not read yet (the names wait in _named); False: it
+        # linked categories (the navigation's are the site's), or it is no list of posts (a
+        # maintenance page: the run ends with exit 4, as before).
+        self.named_categories: list[str] = []
+        self._walk_named: bool | None = None
+        self._named: dict[str, None] = {}
+        self._categories_walked: set[int | None] = set()  # (by category id: one walk each, whatever the address)
         # The start state, loaded from the store by the RunRecorder extension when the spider
         # opens (as Scrapy's SpiderState does): known articles, whether to walk every listing
         # page (after a run that did not finish well), the failures to retry.
@@ -160,7 +171,7 @@ class ArticlesSpider(scrapy.Spider):
             # stored posts (core.moves); the run begins once it has, and not at all otherwise
             for article_id in self.probe_posts:
                 yield scrapy.Request(
-                    urljoin(self.site_url, urlsplit(self.known[article_id]["url"]).path),
+                    self._here(self.known[article_id]["url"]),
                     callback=self.parse_probe,
                     errback=self.on_probe_error,
                     dont_filter=True,
@@ -208,7 +219,7 @@ class ArticlesSpider(scrapy.Spider):
         # the probed posts are fetched again as any page is (captured, stored, our visit counted);
         # the probe's own visit is the one the archive does not count (one view on up to 3 posts)
         for article_id in self.probe_posts:
-            yield from self._follow_article(urljoin(self.site_url, urlsplit(self.known[article_id]["url"]).path))
+            yield from self._follow_article(self._here(self.known[article_id]["url"]))
         yield from self._begin_sync()
 
     async def _begin(self):
@@ -288,7 +299,14 @@ class ArticlesSpider(scrapy.Spider):
         yield from self._marked(result)
         yield from self._follow_resources(result)
         for category in result.categories:
+            self._categories_walked.add(pages.category_id_from_url(category["url"]))
             yield from self._follow_listing_page(category["url"], (category["url"], 1))
+        if result.kind != "failure" and self._walk_named is None:
+            self._walk_named = result.kind == "listing" and not result.categories
+            if self._walk_named:  # the posts' categories, archived and fetched so far
+                for url in [*(self._here(url) for url in self.named_categories), *self._named]:
+                    yield from self._follow_named_category(url)
+            self._named.clear()
         if result.kind == "listing":
             yield from self._follow_listing(result.page, response)
 
@@ -327,6 +345,15 @@ class ArticlesSpider(scrapy.Spider):
                 priority=LISTING_PRIORITY,
                 meta={"xz_walk": walk},
             )
+
+    def _follow_named_category(self, url: str):
+        """Walk a category a post names (the home page's list linked none), once a category."""
+        key = pages.category_id_from_url(url)
+        if key is None or key in self._categories_walked or not self._ours(url):
+            return
+        self._categories_walked.add(key)
+        self.crawler.stats.inc_value("xz/categories_from_posts")
+        yield from self._follow_listing_page(url, (url, 1))
 
     def _follow_listing(self, page: pages.ListingPage, response):
         self.crawler.stats.inc_value("xz/listing_pages")
@@ -377,6 +404,11 @@ class ArticlesSpider(scrapy.Spider):
             return
         yield from self._follow_images(result.page.record)
         yield from self._follow_resources(result)
+        category = result.page.record.get("category_url")
+        if category and self._walk_named is None:
+            self._named.setdefault(category)
+        elif category and self._walk_named:
+            yield from self._follow_named_category(category)
         # related articles, and the previous and next article of the category (tpure's div.pages):
         # second paths to articles a listing misses
         links = [related["url"] for related in result.page.record["related"]] + list(result.page.neighbours)

@@ -38,6 +38,9 @@ class Store(Protocol):
     def known_articles(self, site: str) -> dict[int, dict]:
         """By article id: url, etag, last_modified, last_checked, published_date."""
 
+    def named_categories(self, site: str) -> list[str]:
+        """The category addresses the archived posts name, each once, in the order of their ids."""
+
     def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
         """By article id: title, content_hash (what a page must show to be that article)."""
 

@@ -49,6 +49,16 @@ class Queries:
             for aid, url, etag, lm, checked, pd in cursor
         }
 
+    def named_categories(self, site: str) -> list[str]:
+        """The category addresses the archived posts of ``site`` name, each once, in the order of the
+        posts' ids (what a run walks when the site's home page links no category)."""
+        cursor = self.db.execute(
+            "SELECT category_url FROM articles WHERE site = ? AND category_url IS NOT NULL "
+            "GROUP BY category_url ORDER BY min(article_id)",
+            [site],
+        )
+        return [url for (url,) in cursor]
+
     def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
         """Title and content hash of these articles of ``site`` (what a page must show to be them)."""
         if not article_ids:

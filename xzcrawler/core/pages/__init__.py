@@ -18,7 +18,7 @@ from .. import normalize as nz
 from . import themes as T
 from . import xpaths as X
 from .article import parse_article
-from .common import article_id_from_url, element_text, first, pick
+from .common import article_id_from_url, category_id_from_url, element_text, first, pick
 from .decode import decode_html, whole_utf8
 from .listing import nav_categories, parse_listing, site_name
 from .records import ArticlePage, FeedPage, ListingPage, OtherPage, Page, UnreadablePage
@@ -42,6 +42,7 @@ __all__ = [
     "site_name",
     "load_document",
     "article_id_from_url",
+    "category_id_from_url",
     "site_of",
     "MAX_BODY",
 ]

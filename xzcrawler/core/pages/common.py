@@ -22,6 +22,16 @@ def article_id_from_url(url: str | None) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def category_id_from_url(url: str | None) -> int | None:
+    """The site's category id from a category URL (``/category-2.html``, ``/category-2_3.html``,
+    ``?cate=2``); None when the URL is no category URL."""
+    match = X.CATEGORY_URL.search(url or "")
+    if not match:
+        return None
+    value = match.group(1) or match.group(3)
+    return int(value) if len(value) <= 19 and 1 <= int(value) <= MAX_ID else None
+
+
 def first(items):
     return items[0] if items else None
 
