@@ -125,7 +125,9 @@ def test_an_in_place_reparse_that_would_lose_articles_is_refused_and_changes_not
         return found
 
     monkeypatch.setattr(reparse_tool, "harvest", blind)
-    with pytest.raises(reparse_tool.ReparseRefused, match=r"1 article\(s\) .*/7\): the archive is left as it was"):
+    with pytest.raises(
+        reparse_tool.ReparseRefused, match=r"1 article\(s\) .*/7\): this parser reads their pages otherwise"
+    ):
         reparse_tool.reparse(archive, workers=1)
     assert archive.read_bytes() == before
     assert rows(archive, "SELECT count(*) FROM articles") == [(POSTS,)]

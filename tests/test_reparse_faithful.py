@@ -9,10 +9,12 @@ import sqlite3
 
 import pytest
 
+from xzcrawler.mirror.server import serve_in_thread
+from xzcrawler.mirror.site import MirrorSite
 from xzcrawler.store.lock import RunLock
 from xzcrawler.store.rebuild import KEPT_TABLES
 
-from .conftest import cli, crawled_mirror
+from .conftest import NOW, cli, crawl_ok, crawled_mirror
 
 
 def tables(path) -> dict[str, list]:
@@ -126,3 +128,24 @@ def test_the_same_captures_observed_again_into_an_archive_that_holds_them_change
     twice = tables(target)
     for name in ("articles", "view_snapshots", "revision_log", "related_seen", "site_traits", "date_refinements"):
         assert twice[name] == once[name], name
+
+
+def test_reparse_in_place_refuses_to_drop_the_articles_no_capture_holds(tmp_path):
+    # the first run kept no WARC record (XZ_WARC_ENABLED off), the second did but fetched nothing
+    # new: no capture holds the archive's articles. A derivation in place would have none (main
+    # before this test: exit 0 and an archive of no article); it is refused, nothing changed.
+    server, base = serve_in_thread(MirrorSite(20, now=NOW))
+    try:
+        crawl_ok(base, tmp_path, "-s", "XZ_WARC_ENABLED=False")
+        crawl_ok(base, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    archive = tmp_path / "archive.db"
+    before = tables(archive)
+    assert len(before["articles"]) == 20
+    refused = cli("reparse", "--db", str(archive))
+    assert refused.returncode == 2
+    assert "20 article(s) the archive holds are no article once derived again" in refused.stderr
+    assert "XZ_WARC_ENABLED off" in refused.stderr
+    assert tables(archive) == before

@@ -274,9 +274,10 @@ def _in_place(source_db: Path, since: str | None, warc_dir: Path, workers: int |
         if counts.lost:  # (raised here, the fresh file is removed: the archive stays as it was)
             shown = ", ".join(f"{site}/{article_id}" for site, article_id in counts.lost[:5])
             raise ReparseRefused(
-                f"{len(counts.lost)} article(s) the archive holds are no article once derived again "
-                f"({shown}{' …' if len(counts.lost) > 5 else ''}): the archive is left as it was. "
-                "Derive it --into NEW.db to see what this parser makes of their pages"
+                f"{len(counts.lost)} article(s) the archive holds are no article once derived again from "
+                f"its captures ({shown}{' …' if len(counts.lost) > 5 else ''}): this parser reads their "
+                "pages otherwise, or they were never captured (a run with XZ_WARC_ENABLED off). The "
+                "archive is left as it was; derive it --into NEW.db to see what this parser makes of it"
             )
         try:
             with _storage():
