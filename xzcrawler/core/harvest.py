@@ -51,14 +51,15 @@ def role_of(url: str, body: bytes = b"", content_type: str | None = None) -> str
     """What a capture was fetched as, when only its address and bytes are known (a re-extraction):
     the feed by what it is, an RSS document, wherever XZ_FEED_PATH put it (the crawl's setting is
     not asked again: one definition of the feed's address, the setting's); a photo by its type."""
-    path = urlsplit(url).path
+    parts = urlsplit(url)
+    path = parts.path
     if assets.kind_of_type(content_type) is not None:  # (before pictures: image/svg+xml is a file of the theme)
         return "asset"
     if (content_type or "").lower().startswith(images.IMAGE_TYPES) or path.lower().endswith(images.SUFFIXES):
         return "image"
     if path.lower().endswith(assets.SUFFIXES):
         return "asset"
-    if path in HOME_PATHS and not urlsplit(url).query:
+    if path in HOME_PATHS and not parts.query:
         # (with a query it is a post, a category or a page of the home's list: the platform's
         # default, dynamic addresses, zb_system/defend/option.php: ZC_STATIC_MODE "ACTIVE",
         # ZC_ARTICLE_REGEX "{%host%}?id={%id%}", ZC_CATEGORY_REGEX "{%host%}?cate={%id%}&page=…")

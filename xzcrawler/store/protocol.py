@@ -39,7 +39,8 @@ class Store(Protocol):
         """By article id: url, etag, last_modified, last_checked, published_date."""
 
     def named_categories(self, site: str) -> list[str]:
-        """The category addresses the archived posts name, each once, in the order of their ids."""
+        """The category addresses the archive holds (its posts named; the SQLite archive also keeps
+        its navigation's), each once, in the order first seen."""
 
     def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:
         """By article id: title, content_hash (what a page must show to be that article)."""

@@ -50,13 +50,11 @@ class Queries:
         }
 
     def named_categories(self, site: str) -> list[str]:
-        """The category addresses the archived posts of ``site`` name, each once, in the order of the
-        posts' ids (what a run walks when the site's home page links no category)."""
-        cursor = self.db.execute(
-            "SELECT category_url FROM articles WHERE site = ? AND category_url IS NOT NULL "
-            "GROUP BY category_url ORDER BY min(article_id)",
-            [site],
-        )
+        """The category addresses the archive holds for ``site`` (those its posts named, and its
+        navigation's), in the order first seen: what a run walks when the home page links no
+        category. (The categories table, which every stored post's category is written to: a few
+        rows, where a scan of the articles took 30-70 ms at 20,000 on each run's start.)"""
+        cursor = self.db.execute("SELECT url FROM categories WHERE site = ? ORDER BY first_seen, url", [site])
         return [url for (url,) in cursor]
 
     def posts(self, site: str, article_ids: list[int]) -> dict[int, dict]:

@@ -16,20 +16,22 @@ def article_id_from_url(url: str | None) -> int | None:
     """The site's post id from an article URL (``/index.php/post/2176.html`` or ``?id=2176``);
     None when the URL is no post URL or the id is out of range (1 <= id < 2**63)."""
     match = X.POST_URL.search(url or "") or X.POST_QUERY.search(url or "")
-    if not match or len(match.group(1)) > 19:
-        return None
-    value = int(match.group(1))
-    return value if 1 <= value <= MAX_ID else None
+    return _id(match.group(1)) if match else None
 
 
 def category_id_from_url(url: str | None) -> int | None:
     """The site's category id from a category URL (``/category-2.html``, ``/category-2_3.html``,
-    ``?cate=2``); None when the URL is no category URL."""
+    ``?cate=2``); None when the URL is no category URL or the id is out of range."""
     match = X.CATEGORY_URL.search(url or "")
-    if not match:
+    return _id(match.group(1) or match.group(3)) if match else None
+
+
+def _id(digits: str) -> int | None:
+    """An id of the site from its digits: 1 <= id <= MAX_ID, else None."""
+    if len(digits) > 19:
         return None
-    value = match.group(1) or match.group(3)
-    return int(value) if len(value) <= 19 and 1 <= int(value) <= MAX_ID else None
+    value = int(digits)
+    return value if 1 <= value <= MAX_ID else None
 
 
 def first(items):
