@@ -304,6 +304,15 @@ class MemoryStore:
             if signed_by == algorithm and state is not None:
                 yield key, count, bytes.fromhex(state)
 
+    def signed_texts(self, algorithm: str):
+        out = {}
+        for key, (story, signed_by, count, state) in self.signed.items():
+            row = self.articles.get(key, {}).get("row")
+            if signed_by == algorithm and row is not None and story == stories.story_id(row.get("body_text")):
+                state = bytes.fromhex(state) if state is not None else None
+                out[(key, story)] = (row.get("content_hash"), count, state)
+        return out
+
     def family_pairs(self):
         return list(self.links)
 

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import NOW, cli, run_crawl
 from xzcrawler.core import families as F
+from xzcrawler.core import normalize as nz
 from xzcrawler.mirror import corpus as C
 from xzcrawler.mirror.network import Network, serve_network
 
@@ -485,3 +486,38 @@ def test_texts_signed_in_worker_processes_make_the_same_families():
     with ProcessPoolExecutor(2) as pool:
         F.update(there, map_=pool.map)
     assert there.signed == here.signed and there.members == here.members and there.links == here.links
+
+
+def test_signatures_another_archive_holds_are_taken_for_the_same_texts_only():
+    """``update``'s ``known`` (a re-extraction's source archive): a text of the same key, story key
+    and body takes the signature held there; a changed text, a text whose body differs under the
+    same story key, and a damaged signature are signed again; the result is what signing every
+    text gives."""
+    texts, _ = spun_posts(random.Random(7))
+    source = FamilyStore(texts)
+    F.update(source)
+    keys = sorted(texts)
+    known = {
+        (key, story): (nz.content_hash(texts[key]), count, state)
+        for key, (story, _, count, state) in source.signed.items()
+    }
+    changed, other_body, damaged = keys[0], keys[1], keys[2]
+    known[(other_body, texts[other_body])] = (
+        nz.content_hash("another body"),
+        *known[(other_body, texts[other_body])][1:],
+    )
+    known[(damaged, texts[damaged])] = (nz.content_hash(texts[damaged]), 10, b"not a signature")
+    derived_texts = {**texts, changed: "".join(reversed(SOURCE))}
+    asked = []
+
+    def signing(function, chunks):
+        chunks = list(chunks)
+        asked.extend(key for chunk in chunks for key, _ in chunk)
+        return map(function, chunks)
+
+    derived, fresh = FamilyStore(derived_texts), FamilyStore(derived_texts)
+    F.update(derived, map_=signing, known=known)
+    F.update(fresh)
+    assert sorted(asked) == [changed, other_body, damaged]
+    assert derived.signed == fresh.signed and derived.members == fresh.members and derived.links == fresh.links
+    assert derived.members  # (families were found)

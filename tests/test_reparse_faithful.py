@@ -11,6 +11,7 @@ import pytest
 
 from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
+from xzcrawler.store import SqliteStore
 from xzcrawler.store.lock import RunLock
 from xzcrawler.store.rebuild import KEPT_TABLES
 
@@ -149,3 +150,60 @@ def test_reparse_in_place_refuses_to_drop_the_articles_no_capture_holds(tmp_path
     assert "20 article(s) the archive holds are no article once derived again" in refused.stderr
     assert "XZ_WARC_ENABLED off" in refused.stderr
     assert tables(archive) == before
+
+
+def test_reparse_into_a_new_path_is_put_there_whole_or_not_at_all(crawled, monkeypatch, tmp_path):
+    """The new archive is derived beside its name (a scratch file: no write-ahead log, no syncs)
+    and put there when whole: a run that fails midway leaves no archive and no file behind; one
+    that ends leaves the archive in its one file, equal to a derivation into an existing path."""
+    from xzcrawler.tools import reparse as tool
+
+    source = crawled / "archive.db"
+    target = tmp_path / "new.db"
+    written = []
+
+    def failing(item, store):
+        written.append(item)
+        if len(written) == 40:
+            raise RuntimeError("the disk went away")
+        return real(item, store)
+
+    real = tool.write_item
+    monkeypatch.setattr(tool, "write_item", failing)
+    with pytest.raises(RuntimeError, match="the disk went away"):
+        tool.reparse(source, target, workers=1)
+    assert len(written) == 40
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no archive, no temporary file
+    monkeypatch.setattr(tool, "write_item", real)
+    tool.reparse(source, target, workers=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]
+    db = sqlite3.connect(target)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    db.close()
+    # into a path that holds an archive already (written as a crawl writes, in its log): the same rows
+    existing = tmp_path / "existing.db"
+    with SqliteStore(existing):
+        pass
+    tool.reparse(source, existing, workers=1)
+    made, written_over = tables(target), tables(existing)
+    for name in ("articles", "revision_log", "view_snapshots", "related_seen", "image_captures", "text_signatures"):
+        assert made[name] == written_over[name] and made[name], name
+
+
+def test_a_scratch_archive_still_rolls_back(tmp_path):
+    """A scratch archive keeps its rollback journal in memory: a transaction, and a savepoint in
+    one (a batch written row by row after a refused row), still undo what they wrote."""
+    path = tmp_path / "scratch.db"
+    with SqliteStore(path, scratch=True) as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
+        insert = "INSERT INTO exports (target, exported_at) VALUES (?, ?)"
+        with pytest.raises(RuntimeError), store.transaction():
+            store.db.execute(insert, ["undone", "2026-11-28T00:00:00Z"])
+            raise RuntimeError
+        with store.transaction():
+            store.db.execute(insert, ["kept", "2026-11-28T00:00:00Z"])
+            with pytest.raises(RuntimeError), store.transaction():
+                store.db.execute(insert, ["undone too", "2026-11-28T00:00:00Z"])
+                raise RuntimeError
+        assert [target for (target,) in store.db.execute("SELECT target FROM exports")] == ["kept"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch.db"]  # no log beside it

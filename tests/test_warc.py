@@ -51,6 +51,29 @@ def test_every_response_of_a_crawl_reads_as_warcio_reads_it(crawled):
     assert len(records) > 300 and plain == len(records)  # every one of them the common form
 
 
+def test_records_read_through_files_kept_open_read_as_each_alone(crawled, tmp_path):
+    """``OpenFiles`` (a re-extraction's worker): every record, read in the index's order and in
+    reverse, from two files in turn through at most ``limit`` files kept open, reads as it does
+    from a file opened for it alone, and no more than ``limit`` files are open at once; ``close``
+    closes them."""
+    import shutil
+
+    from xzcrawler.warc import read_response
+    from xzcrawler.warc.reader import OpenFiles
+
+    db = sqlite3.connect(crawled / "archive.db")
+    records = db.execute("SELECT file, offset FROM warc_records WHERE record_type = 'response' ORDER BY id").fetchall()
+    copies = {file: shutil.copy(crawled / "warc" / file, tmp_path / file) for file, _ in records}
+    files = OpenFiles(limit=1)
+    for turn, (file, offset) in enumerate([*records, *reversed(records)]):
+        path = crawled / "warc" / file if turn % 2 else copies[file]  # (another file each record)
+        assert read_response(path, offset, files=files) == read_response(path, offset), (file, offset)
+        assert len(files._open) == 1
+    held = list(files._open.values())
+    files.close()
+    assert not files._open and all(fh.closed for fh in held)
+
+
 @pytest.mark.parametrize("workers", [[], ["--workers", "1"], ["--workers", "3"]], ids=["auto", "one", "three"])
 def test_reparse_into_a_new_archive_gives_identical_article_rows(crawled, tmp_path, workers):
     """The same rows whether the pages are parsed in this process or by worker processes."""

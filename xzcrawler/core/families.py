@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import rensa
 
+from .normalize import content_hash
 from .stories import DATE_LINE
 
 SHINGLE = 5  # characters a shingle: a swapped or masked character breaks five of them
@@ -335,20 +336,35 @@ def sign_bodies(bodies: list[tuple[Key, str | None]]) -> list[tuple[Key, int, by
     return [(key, each.shingles, each.state()) for key, each in signed.items()]
 
 
-def update(store, map_=map) -> Update:
+def update(store, map_=map, known: Mapping | None = None) -> Update:
     """Bring the archive's families up to date with its texts: sign the articles whose text is new
     or changed since it was signed (none: nothing is read or computed), link them among all the
     signed, and recompute the families from the links. ``store`` keeps what this decides
     (store/protocol.py, "families"). ``map_``: how the chunks of bodies are signed (``map``; a
     process pool's ``map`` signs them in its workers, reparse's after the parse): the same
-    signatures either way."""
+    signatures either way. ``known``: signatures another archive holds (``Store.signed_texts``:
+    (key, story key) -> (its body's content hash, shingles, state)), taken for a text of the same
+    key, story key and body instead of signing it again (a re-extraction derives an archive whose
+    texts are mostly its source's); the rule is the one by which an archive keeps its own
+    signature while a text's story key stays."""
     todo = store.texts_to_sign(ALGORITHM)
     if not todo:
         return Update()
-    bodies = [(key, body) for key, _, body in todo]
+    signed, bodies = {}, []
+    for key, story, body in todo:
+        theirs = known.get((key, story)) if known and story is not None else None
+        if theirs is not None and theirs[0] == content_hash(body or ""):
+            if theirs[2] is None:
+                continue  # (a text too short to sign: it stays unsigned)
+            try:
+                signed[key] = restore(theirs[2], theirs[1])
+                continue
+            except ValueError:  # not a signature (a row damaged there): signed here
+                pass
+        bodies.append((key, body))
     chunks = [bodies[at : at + SIGN_CHUNK] for at in range(0, len(bodies), SIGN_CHUNK)]
-    signed = {key: restore(state, count) for done in map_(sign_bodies, chunks) for key, count, state in done}
-    changed = {key for key, _ in bodies}
+    signed.update((key, restore(state, count)) for done in map_(sign_bodies, chunks) for key, count, state in done)
+    changed = {key for key, _, _ in todo}
     # the links kept are a spanning set: the families a changed text was in are joined again
     held = store.family_members()
     former = {held[key] for key in changed if key in held}

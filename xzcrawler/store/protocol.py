@@ -152,6 +152,12 @@ class Store(Protocol):
     def signatures(self, algorithm: str) -> Iterator[tuple[tuple[str, int], int, bytes]]:
         """((site, article id), shingles, MinHash state) of each text signed by ``algorithm``."""
 
+    def signed_texts(self, algorithm: str) -> dict:
+        """((site, article id), story key) -> (the article's content hash, shingles, MinHash state
+        or None) of each text signed by ``algorithm`` whose signature stands for the article's
+        text as it is (the same story key): what a re-extraction takes again
+        (core.families.update's ``known``)."""
+
     def family_pairs(self) -> list[tuple[tuple[str, int], tuple[str, int]]]:
         """The linked pairs held."""
 

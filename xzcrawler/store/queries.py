@@ -90,6 +90,16 @@ class Queries:
         for site, aid, count, state in cursor:
             yield (site, aid), count, state
 
+    def signed_texts(self, algorithm: str) -> dict:
+        """The signatures that stand for their article's text as it is (store/protocol.py)."""
+        cursor = self.db.execute(
+            "SELECT s.site, s.article_id, s.story_id, a.content_hash, s.shingles, s.signature FROM text_signatures s "
+            "JOIN articles a ON a.site = s.site AND a.article_id = s.article_id "
+            "WHERE s.algorithm = ? AND s.story_id IS a.story_id",
+            [algorithm],
+        )
+        return {((site, aid), story): (digest, count, state) for site, aid, story, digest, count, state in cursor}
+
     def family_members(self) -> dict[tuple[str, int], str]:
         """(site, article id) -> family, of each post in a family."""
         cursor = self.db.execute("SELECT site, article_id, family FROM family_members")

@@ -13,6 +13,8 @@ the tables ``--into`` gives, however often it runs.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
@@ -33,6 +35,7 @@ from ..store.errors import StorageError, _storage
 from ..store.rebuild import carry_over, drop_log_files, settle
 from ..store.write import write_item
 from ..warc import TooLarge, read_response, reconcile
+from ..warc.reader import OpenFiles
 
 
 class ReparseRefused(ValueError):
@@ -85,8 +88,34 @@ COMMIT_EVERY = 1000
 _worker: dict = {}  # what each worker is given once: the WARC folder, the originals of revisits
 
 
+# A worker's garbage collector runs its youngest generation every this many allocations (Python's
+# default: 700). A page read makes and drops thousands of objects, nearly none in a cycle, and the
+# collections that counted them were 2-4% of a worker's time; a worker's memory is still bounded
+# (a cycle waits at most this many allocations).
+WORKER_GC_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def _few_collections():
+    """This process's collector set as a worker's while it writes (its items made and dropped by the
+    thousand, too: 5-9% of the writer's time went to counting them), as it was afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], WORKER_GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def _start_worker(warc_dir: Path, originals: dict) -> None:
-    _worker.update(warc_dir=warc_dir, originals=originals)
+    _worker.update(warc_dir=warc_dir, originals=originals, files=OpenFiles())
+
+
+def _start_pool_worker(warc_dir: Path, originals: dict) -> None:
+    """A worker process's start: what it is given, and its collector set for reading pages."""
+    _start_worker(warc_dir, originals)
+    gc.freeze()  # (what the fork brought is never collected here)
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _harvest_records(chunk: list[tuple[str, str, int]]) -> list[tuple]:
@@ -99,6 +128,7 @@ def _harvest_records(chunk: list[tuple[str, str, int]]) -> list[tuple]:
                 paths.warc_file(_worker["warc_dir"], file),
                 offset,
                 refers_to=lambda url, record_id: originals.get((url, record_id)),
+                files=_worker["files"],
             )
         except (TooLarge, OSError, ValueError, StopIteration) as exc:
             out.append(("failed", f"{file}@{offset}: {type(exc).__name__}: {exc}"))
@@ -128,7 +158,9 @@ def _pool(workers: int, warc_dir: Path, originals: dict) -> ProcessPoolExecutor:
     """Worker processes that parse WARC records (forked where the platform can, with every worker
     started here: before the caller opens an archive, none is carried into a worker)."""
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(warc_dir, originals))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_pool_worker, initargs=(warc_dir, originals)
+    )
     for future in [pool.submit(int) for _ in range(workers)]:
         future.result()
     return pool
@@ -154,6 +186,7 @@ def _harvested(records: list[tuple[str, str, int]], pool: ProcessPoolExecutor | 
         yield from done
 
 
+@_few_collections()
 def reparse(
     source_db: str | Path,
     target_db: str | Path | None = None,
@@ -164,6 +197,7 @@ def reparse(
     open_store=SqliteStore,
     open_target=None,
     _before: dict | None = None,
+    _scratch: bool = False,
 ) -> ReparseCounts:
     """Re-read the WARC records indexed in ``source_db`` into ``target_db`` (default: in place),
     parsing in ``workers`` processes (default: one per core, from PARALLEL_FROM records; 1: all in
@@ -172,13 +206,18 @@ def reparse(
     ``open_store(path, readonly=)``: the store class (any Store, see store/protocol.py);
     ``open_target``: the target's, when another. In place (a SQLite archive), the archive is
     derived afresh and put in place of the old one (``store.rebuild``); ``since`` then is refused
-    (only part of the captures would be derived)."""
+    (only part of the captures would be derived). A new ``target_db`` is derived beside its name
+    and put there when whole (``store.atomic``): a failed run leaves none."""
     open_target = open_target or open_store
     source_db = Path(source_db)
     target_db = Path(target_db) if target_db else source_db
     warc_dir = paths.warc_dir(source_db, warc_dir)
-    if target_db.resolve() == source_db.resolve() and open_store is SqliteStore and open_target is SqliteStore:
+    sqlite = open_store is SqliteStore and open_target is SqliteStore
+    if target_db.resolve() == source_db.resolve() and sqlite:
         return _in_place(source_db, since, warc_dir, workers, progress)
+    if sqlite and not _scratch and not target_db.exists():
+        with atomic_path(target_db) as fresh:
+            return reparse(source_db, fresh, since, warc_dir, workers, progress, _scratch=True)
     chosen = workers is not None
     workers = max(1, int(workers)) if chosen else (os.cpu_count() or 1)
     with open_store(source_db, readonly=target_db != source_db) as source:
@@ -187,6 +226,8 @@ def reparse(
         records = source.warc_responses(since)
         marks = source.listing_marks()  # what the crawl had asked for when each listing came
         originals = _originals(source, warc_dir)
+        # its texts' signatures, taken again for the texts derived as they were (families.update)
+        known = source.signed_texts(families.ALGORITHM)
     counts = ReparseCounts()
     parallel = workers > 1 and (chosen or len(records) >= PARALLEL_FROM)
     pool = _pool(workers, warc_dir, originals) if parallel else None
@@ -195,10 +236,16 @@ def reparse(
     harvested = _harvested(records, pool, workers * WINDOW_PER_WORKER)
     clock = CaptureClock()
     try:
-        target = open_target(target_db, clock=clock) if open_target is SqliteStore else open_target(target_db)
+        target = (
+            open_target(target_db, clock=clock, scratch=_scratch)
+            if open_target is SqliteStore
+            else open_target(target_db)
+        )
     except BaseException:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        else:
+            _worker.pop("files").close()
         raise
     try:
         before = target.article_revisions() if _before is None else _before
@@ -235,13 +282,18 @@ def reparse(
                 progress(done, len(records))
         with _storage(), target.transaction():
             target.flush()
-        with _storage():  # the families of what was derived, as the crawl's end makes them (signed by the workers)
-            families.update(target, map_=pool.map if pool is not None else map)
+        # the families of what was derived, as the crawl's end makes them (the texts signed by the
+        # workers, but those derived as the source held them, whose signatures are taken again)
+        with _storage():
+            families.update(target, map_=pool.map if pool is not None else map, known=known)
+        known = None
         counts.failures += len(target.rejected)  # rows the store kept as failures (their own faults)
     finally:
         harvested.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        else:
+            _worker.pop("files").close()
         target.close()
     with open_target(target_db, readonly=True) as target:
         after = target.article_revisions()
@@ -270,7 +322,7 @@ def _in_place(source_db: Path, since: str | None, warc_dir: Path, workers: int |
         reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
         before = source.article_revisions()
     with atomic_path(source_db) as fresh:
-        counts = reparse(source_db, fresh, None, warc_dir, workers, progress, _before=before)
+        counts = reparse(source_db, fresh, None, warc_dir, workers, progress, _before=before, _scratch=True)
         if counts.lost:  # (raised here, the fresh file is removed: the archive stays as it was)
             shown = ", ".join(f"{site}/{article_id}" for site, article_id in counts.lost[:5])
             raise ReparseRefused(

@@ -30,21 +30,54 @@ class Captured(NamedTuple):
     last_modified: str | None
 
 
-def read_response(path: Path, offset: int, max_body: int = pages.MAX_BODY, refers_to=None) -> Captured:
+class OpenFiles:
+    """The WARC files a reader of many records keeps open between them, the ``limit`` used last
+    (a re-extraction reads tens of thousands of records from a few files, in order: opening the
+    file again for each record was a tenth of reading one). Close it when done."""
+
+    def __init__(self, limit: int = 8):
+        self.limit = limit
+        self._open: dict[str, object] = {}  # path -> file, the one used last at the end
+
+    def get(self, path: Path):
+        key = str(path)
+        fh = self._open.pop(key, None)
+        if fh is None:
+            fh = open(path, "rb")  # noqa: SIM115  (kept open: closed by close(), or when dropped below)
+            if len(self._open) >= self.limit:
+                self._open.pop(next(iter(self._open))).close()
+        self._open[key] = fh
+        return fh
+
+    def close(self) -> None:
+        while self._open:
+            self._open.popitem()[1].close()
+
+
+def read_response(
+    path: Path, offset: int, max_body: int = pages.MAX_BODY, refers_to=None, files: OpenFiles | None = None
+) -> Captured:
     """(WARC-Date, status, content type, decoded body, etag, last-modified) of the response record at
     ``offset``; TooLarge when the decoded body is over ``max_body`` (a bomb is not unpacked). A
     revisit record (the same payload as an earlier capture) takes its body from the record it
-    refers to: ``refers_to(url, record id)`` gives that record's (path, offset)."""
-    with open(path, "rb") as fh:
+    refers to: ``refers_to(url, record id)`` gives that record's (path, offset). ``files``: the
+    files kept open across calls (default: the file is opened for this record alone)."""
+    if files is None:
+        with open(path, "rb") as fh:
+            return _read_at(fh, offset, max_body, refers_to, None)
+    return _read_at(files.get(path), offset, max_body, refers_to, files)
+
+
+def _read_at(fh, offset: int, max_body: int, refers_to, files: OpenFiles | None) -> Captured:
+    fh.seek(offset)
+    found = _plain_response(fh, max_body)
+    if found is None:
         fh.seek(offset)
-        found = _plain_response(fh, max_body)
-        if found is None:
-            fh.seek(offset)
-            found = _warcio_response(fh, max_body, refers_to)
+        found = _warcio_response(fh, max_body, refers_to, files)
     return found
 
 
-def _warcio_response(fh, max_body: int, refers_to) -> tuple:
+def _warcio_response(fh, max_body: int, refers_to, files: OpenFiles | None = None) -> tuple:
     """read_response's values of the record at ``fh``'s position, read by warcio."""
     record = next(iter(ArchiveIterator(fh)))
     date = record.rec_headers.get_header("WARC-Date")
@@ -61,7 +94,7 @@ def _warcio_response(fh, max_body: int, refers_to) -> tuple:
         target = refers_to and refers_to(original, record.rec_headers.get_header("WARC-Refers-To"))
         if target is None:
             raise ValueError("a revisit record whose original is not in the index")
-        body = read_response(*target, max_body=max_body).body
+        body = read_response(*target, max_body=max_body, files=files).body
         return Captured(date, status, content_type, body, etag, last_modified)
     # (content_stream undoes the Content-Encoding, as Scrapy did)
     body = _bounded(record.content_stream().read(max_body + 1), max_body)
