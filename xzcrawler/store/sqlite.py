@@ -253,7 +253,8 @@ class SqliteStore(Queries):
                 [(row["site"], row["article_id"]) for row in rows],
             )
             self._resolving = 0
-            self._resolve_failures({_same_page(row["url"]) for row in rows})
+            if self._open_failure_pages():  # (none open, as in a re-extraction's fresh archive: no key made)
+                self._resolve_failures({_same_page(row["url"]) for row in rows})
             writes.counts["failures_resolved"] += self._resolving
             self._seen_categories(rows)
         if later is not None:
@@ -288,6 +289,8 @@ class SqliteStore(Queries):
     def resolve_failures(self, url: str) -> int:
         """A page fetched well that is no article (a listing, the feed, a 304): its open failures
         are resolved at once. Returns how many."""
+        if not self._open_failure_pages():
+            return 0
         page = _same_page(url)
         if page not in self._open_failure_pages():
             return 0
