@@ -289,10 +289,9 @@ class SqliteStore(Queries):
     def resolve_failures(self, url: str) -> int:
         """A page fetched well that is no article (a listing, the feed, a 304): its open failures
         are resolved at once. Returns how many."""
-        if not self._open_failure_pages():
-            return 0
-        page = _same_page(url)
-        if page not in self._open_failure_pages():
+        open_pages = self._open_failure_pages()
+        page = _same_page(url) if open_pages else None  # (no key made when none is open)
+        if page not in open_pages:
             return 0
         with _storage(), self.transaction():
             self._resolving = 0

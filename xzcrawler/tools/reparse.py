@@ -111,6 +111,11 @@ def _start_worker(warc_dir: Path, originals: dict) -> None:
     _worker.update(warc_dir=warc_dir, originals=originals, files=OpenFiles())
 
 
+def _stop_worker() -> None:
+    """The in-process reader's end (a pool's workers end with their processes): its files closed."""
+    _worker.pop("files").close()
+
+
 def _start_pool_worker(warc_dir: Path, originals: dict) -> None:
     """A worker process's start: what it is given, and its collector set for reading pages."""
     _start_worker(warc_dir, originals)
@@ -245,7 +250,7 @@ def reparse(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         else:
-            _worker.pop("files").close()
+            _stop_worker()
         raise
     try:
         before = target.article_revisions() if _before is None else _before
@@ -293,7 +298,7 @@ def reparse(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         else:
-            _worker.pop("files").close()
+            _stop_worker()
         target.close()
     with open_target(target_db, readonly=True) as target:
         after = target.article_revisions()
