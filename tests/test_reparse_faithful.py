@@ -207,3 +207,25 @@ def test_a_scratch_archive_still_rolls_back(tmp_path):
                 raise RuntimeError
         assert [target for (target,) in store.db.execute("SELECT target FROM exports")] == ["kept"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch.db"]  # no log beside it
+
+
+def test_a_second_run_observed_again_gives_the_crawls_view_snapshots(tmp_path):
+    """Two runs (the second a refresh that reads the listings again) derived again give the series
+    the crawl recorded: the readers' count the store remembers is the one its series holds once
+    the site was learnt to count our fetches (before: the count from before that was remembered,
+    and a re-extraction, one store across both runs, recorded each listing's unchanged count again
+    in the second run as a change)."""
+    server, base = serve_in_thread(MirrorSite(20, now=NOW))
+    try:
+        crawl_ok(base, tmp_path)
+        crawl_ok(base, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    archive = tmp_path / "archive.db"
+    into = cli("reparse", "--db", str(archive), "--into", str(tmp_path / "into.db"))
+    assert into.returncode == 0, into.stderr
+    crawled, derived = tables(archive), tables(tmp_path / "into.db")
+    assert len(crawled["site_traits"]) == 1 and ", 1, " in crawled["site_traits"][0]  # (it counts our fetches)
+    for name in ("view_snapshots", "articles", "site_traits"):
+        assert derived[name] == crawled[name], name

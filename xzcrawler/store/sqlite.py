@@ -236,7 +236,7 @@ class SqliteStore(Queries):
         """One transaction: the rows, their history, the search index, resolved failures."""
         rows = [dict(row) for row, _, _ in batch]  # the rules complete the rows; a retry starts clean
         writes = _Writes()
-        moved = set()
+        moved, rewritten = set(), False
         later = self._search_later  # (inside a transaction of ours: the index is written at its end)
         with self.transaction():
             for row, (_, _, earlier) in zip(rows, batch, strict=True):
@@ -247,7 +247,7 @@ class SqliteStore(Queries):
                 _reindex(self.db.conn, writes.searchable)
             writes.apply_related(self.db.conn)
             moved = set(self.traits.moved)
-            self._save_traits(moved)
+            rewritten = self._save_traits(moved)
             self.db.conn.executemany(  # (by key: a scan of the table per batch made a crawl quadratic)
                 "UPDATE articles SET first_seen = last_seen WHERE site = ? AND article_id = ? AND first_seen IS NULL",
                 [(row["site"], row["article_id"]) for row in rows],
@@ -260,7 +260,8 @@ class SqliteStore(Queries):
         if later is not None:
             later.append(writes.searchable)  # (once its savepoint is released: a batch rolled back adds none)
         self.traits.moved -= moved
-        self._remember_views(writes.views)  # only what was committed
+        if not rewritten:  # (a series rewritten: what this batch staged was reckoned before; read it again)
+            self._remember_views(writes.views)  # only what was committed
         self.counts.update(writes.counts)
 
     def _open_failure_pages(self) -> dict[tuple[str, str], list[str]]:
@@ -342,7 +343,9 @@ class SqliteStore(Queries):
         """Whether the site's counts include our own article fetches (history.Traits)."""
         return self.traits.counts_own_fetches(site)
 
-    def _save_traits(self, sites) -> None:
+    def _save_traits(self, sites) -> bool:
+        """Keep the sites' traits; True when a site's series was rewritten by what it learnt."""
+        rewritten = False
         for site in sites:  # a site learnt to count our fetches: the rows written before learn it too
             stored = self.db.conn.execute(
                 "SELECT counts_own_fetches FROM site_traits WHERE site = ?", [site]
@@ -368,6 +371,7 @@ class SqliteStore(Queries):
                     [site],
                 )
                 self._last_views.clear()  # read again from the series
+                rewritten = True
         self.db.conn.executemany(
             "INSERT INTO site_traits (site, counts_own_fetches, plus_one, same, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (site) DO UPDATE SET counts_own_fetches = excluded.counts_own_fetches, "
@@ -384,6 +388,7 @@ class SqliteStore(Queries):
                 for site in sites
             ],
         )
+        return rewritten
 
     LAST_VIEWS_CACHE = 20_000  # articles whose last snapshot is remembered (bounded memory)
 
