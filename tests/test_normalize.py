@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xzcrawler.core import normalize as nz
 
@@ -224,3 +226,47 @@ def test_the_records_site_is_what_the_packaged_schema_says_it_is():
     host, key = re.search(r"(www\.[\w.]+) gives ([\w.]+)", words).groups()
     assert nz.site_of(f"http://{host}/index.php/post/1.html") == key.rstrip(".")
     assert nz.site_of("http://XUZHOU.021cf.cn:8080/") == "xuzhou.021cf.cn"
+
+
+# What NFKC's shortcut (nz.nfkc) must equal: Python's own normalize, for texts of the characters it
+# replaces first (full-width forms, the ideographic space, squared units, circled numbers) mixed
+# with what composes with them or around them (combining marks, half-width kana and their sound
+# marks, Hangul jamo, ideographs, ASCII).
+_NFKC_ALPHABET = "".join(
+    chr(code)
+    for code in (
+        *range(0xFF01, 0xFF5F),
+        0x3000,
+        *range(0x3371, 0x3380),
+        0x33A1,
+        0x2460,
+        0x2474,
+        *range(0x0300, 0x0310),
+        0x3099,
+        0x309A,
+        *range(0xFF66, 0xFF70),
+        0xFF9E,
+        0xFF9F,
+        *range(0x304B, 0x3050),
+        0x1100,
+        0x1161,
+        0x11A8,
+        0xAC00,
+        *range(0x4E00, 0x4E08),
+        0x41,
+        0x65,
+        0x0A,
+    )
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=_NFKC_ALPHABET, max_size=12) | st.text(max_size=12))
+def test_nfkc_is_pythons_nfkc(text):
+    import unicodedata
+
+    assert nz.nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_nfkc_of_a_post_folds_its_full_width_punctuation_and_units():
+    assert nz.nfkc("厂房面积：５０００㎡，层高８米。\u3000①") == "厂房面积:5000m2,层高8米。 1"

@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import rensa
 
-from .normalize import content_hash
+from .normalize import content_hash, nfkc
 from .stories import DATE_LINE
 
 SHINGLE = 5  # characters a shingle: a swapped or masked character breaks five of them
@@ -106,8 +105,7 @@ def family_text(body_text: str | None) -> str:
     """What copies of one source keep in common, with the spinning's moves undone: the body's
     lines but the boilerplate and the short ones, letters only."""
     text = body_text or ""
-    if not unicodedata.is_normalized("NFKC", text):  # (the quick check: most bodies are)
-        text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     for swapped, meant in SWAPS:
         text = text.replace(swapped, meant)
     lines = (_NOT_LETTER.sub("", line.lower()) for line in DATE_LINE.sub("", text).splitlines())

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
+
+from . import normalize as nz
 
 # a paragraph that is only a publication stamp: 发布日期:2021-04-22, 发布时间：2024-09-24 14:32:00
 DATE_LINE = re.compile(r"^\s*(?:发布日期|发布时间|日期|时间)\s*[:：]?\s*[\d\s:：/.\-年月日]*$", re.M)
@@ -21,7 +22,7 @@ MIN_CHARS = 30  # shorter texts (a caption, a one-liner) say too little to call 
 
 def story_text(body_text: str | None) -> str:
     """The text copies of a story share."""
-    text = unicodedata.normalize("NFKC", body_text or "")
+    text = nz.nfkc(body_text or "")
     return NOT_TEXT.sub("", DATE_LINE.sub("", text))
 
 
