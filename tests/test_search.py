@@ -139,8 +139,9 @@ def test_common_words_list_title_matches_first_and_still_find_everything(mirror_
         assert in_title == sorted(in_title, reverse=True)
 
 
-# Characters at and past the edges of the CJK ranges, ASCII words, punctuation and others.
-EDGES = "徐州市厂房aZ09 ，。_-é\x00\n\u3400\u4dbf\u4dc0\u4e00\u9fff\ua000\uf900\ufaff\ufb00"
+# Characters at and past the edges of the CJK ranges, ASCII words, punctuation and others (a lone
+# surrogate, an ideograph past the BMP).
+EDGES = "徐州市厂房aZ09 ，。_-é\x00\n\u3400\u4dbf\u4dc0\u4e00\u9fff\ua000\uf900\ufaff\ufb00\ud800\U00020000"
 
 
 @settings(max_examples=500, deadline=None)
