@@ -10,6 +10,7 @@ import random
 import re
 import sqlite3
 
+import numpy as np
 import pytest
 
 from tests.conftest import NOW, cli, run_crawl
@@ -436,7 +437,7 @@ def test_a_change_to_any_text_rule_signs_every_text_again(rule):
     assert {algorithm for _, algorithm, *_ in store.signed.values()} == {other}
 
 
-def test_a_posts_candidates_are_the_first_posts_of_each_run_it_is_in():
+def test_a_posts_candidates_are_the_first_posts_of_each_run_it_is_in(monkeypatch):
     """``Bands`` against its definition written plainly: for each band, the posts that agree on
     both of its values (in key order) are a run; a post's candidates are the first FIRST_OF_RUN
     posts of each of its runs, itself left out, in key order, at most the limit. Templated posts
@@ -451,6 +452,7 @@ def test_a_posts_candidates_are_the_first_posts_of_each_run_it_is_in():
     digests = [signed[key].minhash.digest() for key in keys]
     bands = F.Bands([signed[key].minhash for key in keys])
     for limit in (F.MAX_CANDIDATES, 5):
+        wanted = []
         for at in range(len(keys)):
             expected = set()
             for band in range(F.BANDS):
@@ -461,7 +463,17 @@ def test_a_posts_candidates_are_the_first_posts_of_each_run_it_is_in():
                 if len(run) > 1:
                     expected.update(run[: F.FIRST_OF_RUN])
             expected.discard(at)
-            assert bands.candidates(at, limit).tolist() == sorted(expected)[:limit]
+            wanted.append(sorted(expected)[:limit])
+            assert bands.candidates(at, limit).tolist() == wanted[at]
+        # made a block of posts at a time (blocks of 7 here, any posts in any order): the same
+        some = np.array([at for at in range(len(keys)) if at % 3] + [0, 3], dtype=np.int64)
+        monkeypatch.setattr(F, "CANDIDATES_AT_ONCE", 7)
+        assert [(at, found.tolist()) for at, found in bands.each_candidates(some, limit)] == [
+            (at, wanted[at]) for at in some.tolist()
+        ]
+    # posts of their own only: no run anywhere, no candidate
+    alone = F.Bands([signed[key].minhash for key in keys if key[0] == "o"][:3])
+    assert [found.tolist() for _, found in alone.each_candidates(np.arange(3), 5)] == [[], [], []]
 
 
 def test_posts_joined_through_one_with_no_signature_are_not_linked_again():

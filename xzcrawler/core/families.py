@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +54,7 @@ SIGN_CHUNK = 500  # texts signed in one call
 # first MAX_CANDIDATES; the first related one of a group joins it (docs/benchmarks.md, issue 33 and 30)
 FIRST_OF_RUN = 16
 MAX_CANDIDATES = 200
+CANDIDATES_AT_ONCE = 512  # posts whose candidates are made together (a block: 512 x 1,024 integers)
 MIN_CHARS = 30  # shorter texts (a caption, a one-liner) are no member of any family
 
 # Characters the network's copies put in place of others, folded back. ``蕞`` for ``最`` is seen
@@ -205,10 +206,13 @@ class Bands:
 
     def __init__(self, minhashes: list):
         count = len(minhashes)
-        values = np.empty((count, BANDS), dtype=np.uint64)  # a band's two values as one
+        digests = np.empty((count, NUM_PERM), dtype=np.uint32)  # (rensa's values are 32-bit)
         for at, minhash in enumerate(minhashes):  # (a post at a time: no list of every digest)
-            digest = np.asarray(minhash.digest(), dtype=np.uint64)
-            values[at] = digest[0::ROWS] << np.uint64(32) | digest[1::ROWS]
+            digests[at] = minhash.digest()
+        # a band's two values as one (made for all the posts at once: a post at a time, it was a
+        # fifth of the links' time)
+        values = digests[:, 0::ROWS].astype(np.uint64) << np.uint64(32) | digests[:, 1::ROWS]
+        del digests
         self.run_of = np.full((count, BANDS), -1, dtype=np.int32)  # (post, band) -> its run; -1: alone
         firsts, runs = [], 0  # each run's first FIRST_OF_RUN posts, a row each (-1 past a run's end)
         for band in range(BANDS):
@@ -234,12 +238,29 @@ class Bands:
     def candidates(self, at: int, limit: int) -> np.ndarray:
         """The posts that come first (in key order) in the runs of the post at ``at``, at most
         ``limit`` of them (the first), itself left out, in key order."""
-        runs = self.run_of[at]
-        found = np.sort(self.firsts[runs[runs >= 0]], axis=None)
+        return self.candidates_of(np.array([at]), limit)[0]
+
+    def candidates_of(self, ats: np.ndarray, limit: int) -> list[np.ndarray]:
+        """``candidates`` of each post of ``ats``, made for all of them at once (a post at a time,
+        the numpy calls' own cost was a third of the links' time; issue 30)."""
+        if not len(self.firsts):
+            return [np.empty(0, dtype=np.int32) for _ in ats]
+        runs = self.run_of[ats]
+        found = self.firsts[runs]  # (post, band, place); a band where the post is alone gives nothing:
+        found[runs < 0] = -1
+        found = found.reshape(len(ats), -1)
+        found.sort(axis=1)
         keep = found >= 0
-        keep[1:] &= found[1:] != found[:-1]  # (each once)
-        keep &= found != at
-        return found[keep][:limit]
+        keep[:, 1:] &= found[:, 1:] != found[:, :-1]  # (each once)
+        keep &= found != ats[:, None]
+        keep &= np.cumsum(keep, axis=1) <= limit
+        return np.split(found[keep], np.cumsum(keep.sum(axis=1))[:-1])
+
+    def each_candidates(self, ats: np.ndarray, limit: int) -> Iterator[tuple[int, np.ndarray]]:
+        """(post, its ``candidates``) for each post of ``ats`` in turn, made CANDIDATES_AT_ONCE at a time."""
+        for start in range(0, len(ats), CANDIDATES_AT_ONCE):
+            block = ats[start : start + CANDIDATES_AT_ONCE]
+            yield from zip(block.tolist(), self.candidates_of(block, limit), strict=True)
 
 
 def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tuple[Key, Key]] = ()) -> list[Link]:
@@ -262,15 +283,16 @@ def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tup
         groups.join(places[a], places[b])
     label = groups.label
     found: list[Link] = []
-    for key in sorted({key for key in new if key in signed}):
-        at = position[key]
+    order = np.array([position[key] for key in sorted({key for key in new if key in signed})], dtype=np.int64)
+    for at, chosen in bands.each_candidates(order, MAX_CANDIDATES):
+        key = keys[at]
         mine = signed[key]
-        chosen = bands.candidates(at, MAX_CANDIDATES)
-        # (a templated site: a post's candidates are nearly all of its group already, one numpy
-        # comparison leaves the others; a join below may put more of them in its group)
-        for other_at in chosen[label[chosen] != label[at]].tolist():
-            if label[other_at] == label[at]:
-                continue
+        # (a templated site: a post's candidates are nearly all of one group, its own or, once it
+        # joins it, its own: one numpy comparison leaves the others, again after each join, not a
+        # test of each in Python, which was a third of the links' time)
+        rest = chosen[label[chosen] != label[at]]
+        while len(rest):
+            other_at, rest = int(rest[0]), rest[1:]
             other = keys[other_at]
             theirs = signed[other]
             jaccard = mine.minhash.jaccard(theirs.minhash)
@@ -279,6 +301,7 @@ def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tup
                 groups.join(at, other_at)
                 a, b = sorted((key, other))
                 found.append(Link(a, b, round(jaccard, 4), round(containment, 4), shared))
+                rest = rest[label[rest] != label[at]]
     return sorted(found, key=lambda link: (link.a, link.b))
 
 
