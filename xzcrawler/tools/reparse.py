@@ -173,16 +173,17 @@ def _pool(workers: int, warc_dir: Path, originals: dict) -> ProcessPoolExecutor:
 
 def _harvested(records: list[tuple[str, str, int]], pool: ProcessPoolExecutor | None, window: int) -> Iterator:
     """Each record's harvest, in the records' order: by ``pool`` (at most ``window`` tasks ahead
-    of the caller), or in this process."""
+    of the caller, the first of them given to it at once: it parses while the caller gets ready),
+    or in this process."""
     chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
     if pool is None:
-        for chunk in chunks:
-            yield from _harvest_records(chunk)
-        return
-    pending: deque = deque()
+        return (found for chunk in chunks for found in _harvest_records(chunk))
     todo = iter(chunks)
-    for chunk in itertools.islice(todo, window):
-        pending.append(pool.submit(_harvest_records, chunk))
+    pending = deque(pool.submit(_harvest_records, chunk) for chunk in itertools.islice(todo, window))
+    return _in_order(pool, pending, todo)
+
+
+def _in_order(pool: ProcessPoolExecutor, pending: deque, todo: Iterator) -> Iterator:
     while pending:
         done = pending.popleft().result()
         chunk = next(todo, None)
@@ -229,10 +230,7 @@ def reparse(
         if not source.readonly:
             reconcile(source, warc_dir)  # records a killed crawl wrote but did not index
         records = source.warc_responses(since)
-        marks = source.listing_marks()  # what the crawl had asked for when each listing came
         originals = _originals(source, warc_dir)
-        # its texts' signatures, taken again for the texts derived as they were (families.update)
-        known = source.signed_texts(families.ALGORITHM)
     counts = ReparseCounts()
     parallel = workers > 1 and (chosen or len(records) >= PARALLEL_FROM)
     pool = _pool(workers, warc_dir, originals) if parallel else None
@@ -241,6 +239,10 @@ def reparse(
     harvested = _harvested(records, pool, workers * WINDOW_PER_WORKER)
     clock = CaptureClock()
     try:
+        with open_store(source_db, readonly=True) as source:  # (read while the workers begin)
+            marks = source.listing_marks()  # what the crawl had asked for when each listing came
+            # its texts' signatures, taken again for the texts derived as they were (families.update)
+            known = source.signed_texts(families.ALGORITHM)
         target = (
             open_target(target_db, clock=clock, scratch=_scratch)
             if open_target is SqliteStore
