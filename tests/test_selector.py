@@ -158,32 +158,35 @@ def test_pages_built_to_trip_the_fast_path(name):
         assert [p.text for p in PROBES[9](doc)] == ["1", "2", "3", "4", "5", "6"][: len(PROBES[9](doc))]
 
 
-def test_finds_from_several_starts_side_by_side_are_put_in_order_without_a_scan():
-    """tpure's neighbour links (a.single-prev, a.single-next: both on most articles) took a scan of
-    the page each time: starts that do not nest, read by steps that go down, are ordered here."""
-    scans = []
+def test_finds_from_several_starts_are_put_in_order_without_a_scan():
+    """tpure's neighbour links (a.single-prev, a.single-next: both on most articles) and a listing's
+    posts took a scan of the page, or an evaluation a start: several starts are one evaluation, in
+    the page's order, side by side, nested, listed twice, or with a step up."""
+    scans, evaluations = [], []
 
     class Counted:
-        def __init__(self, xpath):
-            self.xpath = xpath
+        def __init__(self, xpath, calls):
+            self.xpath, self.calls = xpath, calls
 
-        def __call__(self, context):
-            scans.append(context)
-            return self.xpath(context)
+        def __call__(self, context, **variables):
+            self.calls.append(context)
+            return self.xpath(context, **variables)
 
-    for name, probe in (("both", 4), ("or-side-by-side", 9), ("or-side-by-side", 10)):
+    for name, probe in (
+        ("both", 4),
+        ("or-side-by-side", 9),
+        ("or-side-by-side", 10),
+        ("or-nested", 9),
+        ("or-side-by-side", 11),
+        ("or-nested", 12),
+    ):
         sel = Selector(PROBES[probe].expr)
-        sel.whole = Counted(sel.whole)
+        sel.whole, sel.relative = Counted(sel.whole, scans), Counted(sel.relative, evaluations)
+        sel.several = Counted(sel.several, evaluations)
         doc, _ = load_document(PAGES[name].encode())
-        assert _same(sel(doc), PROBES[probe].whole(doc))
-        assert not scans, (name, sel.expr)
-    for name, probe in (("or-nested", 9), ("or-side-by-side", 11)):  # nested starts, or a step up
-        sel = Selector(PROBES[probe].expr)
-        sel.whole = Counted(sel.whole)
-        doc, _ = load_document(PAGES[name].encode())
-        assert _same(sel(doc), PROBES[probe].whole(doc))
-        assert scans, (name, sel.expr)
-        scans.clear()
+        assert _same(sel(doc), PROBES[probe].whole(doc)), (name, sel.expr)
+        assert not scans and len(evaluations) == 1, (name, sel.expr)
+        evaluations.clear()
 
 
 def test_pages_read_in_turn_are_each_read_from_their_own_index():

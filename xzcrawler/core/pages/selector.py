@@ -7,10 +7,10 @@ Nearly every expression begins at a class or a tag (``//div[has_class('post')]�
 A page is therefore indexed (``PageIndex``: its elements by tag, and by class name within a tag,
 each table made when first needed), and such an expression is evaluated only from the elements
 that can begin it, as ``self::div[…]…``: the same nodes, in document order, without the scan.
-When two starts find something, their finds are put in the page's order (the starts' order, when
-no start holds another and no step leaves a start's subtree; else the expression is run as
-written, which orders them). An expression of another shape (a union, a relative path, a
-positional step, a class test in another form) is evaluated as written.
+Several starts are given to one evaluation, as the variable ``$starts/self::div[…]…``: a location
+path's nodes come in the page's order, each once, as the scan gives them, however the starts lie.
+An expression of another shape (a union, a relative path, a positional step, a class test in
+another form) is evaluated as written.
 ``tests/test_selector.py`` holds the two ways equal on every saved page.
 """
 
@@ -31,9 +31,6 @@ def has_class(name: str) -> str:
 
 _TAG = re.compile(r"^//([a-z][a-z0-9]*)(?=\[|/|$)")
 _POSITIONAL = re.compile(r"\[\s*\d|position\(|last\(")  # a step counted from its start: evaluated as written
-# an axis that leaves a start's subtree (anywhere in the expression: in a predicate it would do no
-# harm, but a test this plain needs no parse of XPath)
-_UPWARD = re.compile(r"\.\.|ancestor|parent|following|preceding|namespace|id\(")
 _CLASS_NAMES = re.compile(r"contains\(@class, '([^']+)'\) and ")
 
 
@@ -51,13 +48,12 @@ class PageIndex:
     that tag's elements become Python objects: a tpure page has ~180 elements, the selectors
     start from a handful of tags)."""
 
-    __slots__ = ("root", "_tags", "_classes", "_positions", "found")
+    __slots__ = ("root", "_tags", "_classes", "found")
 
     def __init__(self, root):
         self.root = root
         self._tags: dict[str, list] = {}
         self._classes: dict[str, dict[str, list]] = {}
-        self._positions: dict[str, dict] = {}
         # what each ``//`` selector found (wherever in the page it is called from, the whole page is
         # what it searches): classify and the listing parser both ask for a listing's items
         self.found: dict[Selector, list] = {}
@@ -67,13 +63,6 @@ class PageIndex:
         found = self._tags.get(tag)
         if found is None:
             found = self._tags[tag] = list(self.root.iter(tag))
-        return found
-
-    def positions(self, tag: str) -> dict:
-        """Each element named ``tag`` -> its place among them, in the page's order."""
-        found = self._positions.get(tag)
-        if found is None:
-            found = self._positions[tag] = {el: place for place, el in enumerate(self.tag(tag))}
         return found
 
     def classes(self, tag: str) -> dict[str, list]:
@@ -114,13 +103,14 @@ class Selector:
     """An XPath expression, called like ``etree.XPath`` (``sel(context) -> list``); ``whole`` is the
     expression as written, over the whole page (what the fast path is tested against)."""
 
-    __slots__ = ("expr", "whole", "tag", "classes", "relative", "downward")
+    __slots__ = ("expr", "whole", "tag", "classes", "relative", "several")
 
     def __init__(self, expr: str):
         self.expr = expr
         self.whole = _compile(expr)
         self.tag, self.classes, self.relative = _starts(expr)
-        self.downward = _UPWARD.search(expr) is None
+        # from several starts at once, given as the variable $starts
+        self.several = _compile("$starts/self::" + expr[2:]) if self.relative is not None else None
 
     def __repr__(self) -> str:
         return f"Selector({self.expr!r})"
@@ -139,25 +129,12 @@ class Selector:
             candidates = [el for name in self.classes for el in index.classes(self.tag).get(name, ())]
         else:
             candidates = index.tag(self.tag)
-        hits = []
-        for el in candidates:
-            got = self.relative(el)
-            if got:
-                hits.append((el, got))
-        if len(hits) > 1:  # from two starts: in the page's order, which a scan gives
-            return self._in_page_order(index, hits, context) if self.downward else self.whole(context)
-        return hits[0][1] if hits else []
-
-    def _in_page_order(self, index: PageIndex, hits: list, context) -> list:
-        """What the expression found from each start, the starts taken in the page's order: the
-        page's order too when no start lies inside another and every step goes down (a start's
-        finds are in its own subtree, which ends before the next start's begins)."""
-        position = index.positions(self.tag)
-        hits = sorted(dict(reversed(hits)).items(), key=lambda hit: position[hit[0]])  # (one per start)
-        for (outer, _), (inner, _) in zip(hits, hits[1:], strict=False):
-            if any(ancestor is outer for ancestor in inner.iterancestors(self.tag)):
-                return self.whole(context)  # nested: libxml2 orders them
-        return [node for _, got in hits for node in got]
+        if len(candidates) == 1:
+            return self.relative(candidates[0])
+        # from several: one evaluation over them all (an XPath location path gives its nodes in the
+        # page's order, each once, as the scan does, however the starts lie: side by side, one
+        # inside another, listed twice), not one a start (a listing's eleven posts made eleven)
+        return self.several(context, starts=candidates) if candidates else []
 
 
 def _starts(expr: str):
