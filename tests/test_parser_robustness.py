@@ -5,11 +5,13 @@ The default run tries a few hundred examples; `make test-slow` runs >= 10,000.""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xzcrawler.core.pages import load_document, parse_page
+from xzcrawler.core.pages import article, load_document, parse_page
 from xzcrawler.core.pages.common import element_text
 
 from .conftest import FIXTURES
@@ -161,3 +163,16 @@ def test_the_bytes_as_sent_parse_as_their_decoded_text(body):
 )
 def test_the_bytes_as_sent_on_the_edges(body):
     _same_tree(body)
+
+
+def test_indentation_between_tags_reads_as_the_newline_rule_reads_it():
+    """A text of only spaces, tabs and newlines (the source's indentation between two tags, half of a
+    post's texts) is taken without the newline rule's regular expression: it must read as the rule
+    reads it."""
+    for size in range(1, 6):
+        for chars in itertools.product(" \t\n", repeat=size):
+            value = "".join(chars)
+            collector = article._Collector("")
+            collector.text(value)
+            expected = article._SOURCE_NEWLINE.sub(article._fold_newline, value) if "\n" in value else value
+            assert collector._buf == [expected], repr(value)

@@ -109,7 +109,12 @@ class _Collector:
     def text(self, value: str) -> None:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
         if not self.newline_breaks:
-            self._buf.append(_SOURCE_NEWLINE.sub(_fold_newline, value) if "\n" in value else value)
+            if "\n" not in value:
+                self._buf.append(value)
+            elif value.strip(" \t\n"):
+                self._buf.append(_SOURCE_NEWLINE.sub(_fold_newline, value))
+            else:  # the source's indentation between two tags (half of a post's texts): one match, a space
+                self._buf.append(" ")
             return
         lines = value.split("\n")
         self._buf.append(lines[0])
