@@ -13,7 +13,7 @@ from xzcrawler.mirror.server import serve_in_thread
 from xzcrawler.mirror.site import MirrorSite
 from xzcrawler.store import SqliteStore
 from xzcrawler.store.lock import RunLock
-from xzcrawler.store.rebuild import KEPT_TABLES
+from xzcrawler.store.rebuild import KEPT_TABLES, carry_over
 
 from .conftest import NOW, cli, crawl_ok, crawled_mirror
 
@@ -229,3 +229,29 @@ def test_a_second_run_observed_again_gives_the_crawls_view_snapshots(tmp_path):
     assert len(crawled["site_traits"]) == 1 and ", 1, " in crawled["site_traits"][0]  # (it counts our fetches)
     for name in ("view_snapshots", "articles", "site_traits"):
         assert derived[name] == crawled[name], name
+
+
+def test_the_failures_no_capture_holds_are_carried_over_in_place(tmp_path):
+    """A photo's or a theme file's request that got no response (refused, too large, forbidden by
+    robots.txt: an image or asset failure with no status) left no WARC record, as a page's network
+    failure leaves none: an in-place reparse keeps both (`make demo`'s two theme scripts its
+    robots.txt forbids were lost before). A failure a capture shows is derived again, not carried."""
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    site = "http://a.test"
+    with SqliteStore(old) as store:
+        store.record_failure(f"{site}/zb_system/script/zblogphp.js", "asset", "IgnoreRequest: Forbidden by robots.txt")
+        store.record_failure(f"{site}/upload/1.jpg", "image", "TimeoutError: took too long")
+        store.record_failure(f"{site}/post/1.html", "network", "ConnectionRefusedError: refused")
+        store.record_failure(f"{site}/upload/2.jpg", "image", "HTTP 404", 404)
+        store.record_failure(f"{site}/style.css", "asset", "HTTP 500", 500)
+        store.record_failure(f"{site}/post/2.html", "http", "HTTP 500", 500)
+    SqliteStore(new).close()
+    carry_over(old, new)
+    db = sqlite3.connect(new)
+    kept = sorted(db.execute("SELECT url, kind, reason, http_status FROM failures"))
+    db.close()
+    assert kept == [
+        (f"{site}/post/1.html", "network", "ConnectionRefusedError: refused", None),
+        (f"{site}/upload/1.jpg", "image", "TimeoutError: took too long", None),
+        (f"{site}/zb_system/script/zblogphp.js", "asset", "IgnoreRequest: Forbidden by robots.txt", None),
+    ]

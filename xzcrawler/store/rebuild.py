@@ -13,8 +13,9 @@ What no capture holds, and is carried over as it was:
   are read from), ``archive_info`` (the archive's identity, named in its WARC files), ``exports``
   (the marks of ``export --changed``);
 - the failures of requests that got no response (``network``, ``offsite``, ``robots``, ``trap``,
-  ``store``): no WARC record says they happened. Failures a capture shows (an HTTP error, a page
-  that did not parse) are derived again.
+  ``store``; and a photo's or a theme file's, kinds ``image`` and ``asset``, with no status: refused,
+  too large, forbidden by robots.txt): no WARC record says they happened. Failures a capture shows
+  (an HTTP error, a page that did not parse, a picture that does not decode) are derived again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from pathlib import Path
 
 KEPT_TABLES = ("_sqlite_migrations", "crawl_runs", "warc_records", "archive_info", "exports")
 UNCAPTURED_FAILURES = ("network", "offsite", "robots", "trap", "store")
+# a photo's or a theme file's failure is uncaptured when no response came (the spider's
+# on_image_error records no status); one with a status was derived from its capture
+RESOURCE_FAILURES = ("image", "asset")
 
 
 def carry_over(source: str | os.PathLike, target: str | os.PathLike) -> None:
@@ -41,8 +45,9 @@ def carry_over(source: str | os.PathLike, target: str | os.PathLike) -> None:
             columns = ", ".join(f'"{row[1]}"' for row in conn.execute('PRAGMA main.table_info("failures")'))
             conn.execute(
                 f"INSERT OR IGNORE INTO main.failures ({columns}) SELECT {columns} FROM old.failures "
-                f"WHERE kind IN ({', '.join('?' * len(UNCAPTURED_FAILURES))})",
-                UNCAPTURED_FAILURES,
+                f"WHERE kind IN ({', '.join('?' * len(UNCAPTURED_FAILURES))}) "
+                f"OR (kind IN ({', '.join('?' * len(RESOURCE_FAILURES))}) AND http_status IS NULL)",
+                [*UNCAPTURED_FAILURES, *RESOURCE_FAILURES],
             )
         conn.execute("DETACH DATABASE old")
     finally:
