@@ -1,10 +1,14 @@
 """Crawl throughput: the full pipeline against a no-op spider, side by side, same mirror, same run.
 
-    python benchmarks/crawl.py [--articles 2000] [--rounds 3]
+    python benchmarks/crawl.py [--articles 2000] [--rounds 3] [--baseline CHECKOUT]
 
 Both crawls run as `scrapy` subprocesses with the same settings (robots.txt, AutoThrottle,
 loopback concurrency) against one mirror served from this process. Rounds alternate
 (full, noop, full, noop, ...) so drift on the machine hits both; medians are reported.
+
+With ``--baseline`` (a checkout of another commit, a git worktree), the full crawl of this tree is
+set against the full crawl of that code instead of the no-op spider, each round in turn starting
+with the other (issue 30: "the crawl is no slower").
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ def _stats(cwd: Path) -> dict:
     return json.loads(row[0])
 
 
-def run(command: list[str], cwd: Path) -> dict:
+def run(command: list[str], cwd: Path, code: Path | None = None) -> dict:
+    """One crawl, timed; ``code``: the checkout whose code runs it (None: this tree)."""
+    env = {**ENV, "PYTHONPATH": str(code)} if code is not None else ENV
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
@@ -56,7 +62,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, default=None, help="a checkout of the code to compare with")
     args = parser.parse_args()
+    if args.baseline:
+        return against_baseline(args.articles, args.rounds, args.baseline.resolve())
 
     server, base = serve_in_thread(MirrorSite(args.articles))
     results = {"full": [], "noop": []}
@@ -102,6 +111,36 @@ def main() -> None:
         )
     print(f"ratio full/noop: {ratio:.2f}  (goal >= 0.8)")
     print(json.dumps({"summary": summary, "ratio": ratio}))
+
+
+def against_baseline(articles: int, rounds: int, baseline: Path) -> None:
+    """The full crawl of this tree and of ``baseline`` on one mirror, alternated, each round
+    starting with the other code."""
+    server, base = serve_in_thread(MirrorSite(articles))
+    codes = {"this tree": None, "baseline": baseline}
+    results: dict[str, list[dict]] = {name: [] for name in codes}
+    try:
+        for round_ in range(rounds):
+            for name in list(codes)[:: 1 if round_ % 2 == 0 else -1]:
+                with tempfile.TemporaryDirectory() as tmp:
+                    work = Path(tmp)
+                    command = crawl_command(base, str(work / "a.db"), str(work / "a.jsonl"), list(LOOPBACK_SETTINGS))
+                    results[name].append(run(command, work, codes[name]))
+    finally:
+        server.shutdown()
+    print(machine())
+    print(f"mirror: {articles} articles, {rounds} rounds, the two codes alternated")
+    for name, rows in results.items():
+        seconds = [r["seconds"] for r in rows]
+        print(
+            f"{name:9s} {rows[0]['pages']:6d} pages  runs {', '.join(f'{s:.1f}' for s in seconds)} s  "
+            f"median {statistics.median(seconds):.1f} s  best {min(seconds):.1f} s"
+        )
+    ratio = statistics.median(r["seconds"] for r in results["this tree"]) / statistics.median(
+        r["seconds"] for r in results["baseline"]
+    )
+    print(f"this tree / baseline, median seconds: {ratio:.2f}")
+    print(json.dumps({name: [r["seconds"] for r in rows] for name, rows in results.items()}))
 
 
 if __name__ == "__main__":
