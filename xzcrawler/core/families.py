@@ -287,9 +287,9 @@ def links(signed: Mapping[Key, Signed], new: Iterable[Key], joined: Iterable[tup
     for at, chosen in bands.each_candidates(order, MAX_CANDIDATES):
         key = keys[at]
         mine = signed[key]
-        # (a templated site: a post's candidates are nearly all of one group, its own or, once it
-        # joins it, its own: one numpy comparison leaves the others, again after each join, not a
-        # test of each in Python, which was a third of the links' time)
+        # (a templated site: a post's candidates are nearly all of one group, which the post joins
+        # at its first related one: one numpy comparison leaves the candidates of other groups, and
+        # again after each join, not a test of each in Python, which was a third of the links' time)
         rest = chosen[label[chosen] != label[at]]
         while len(rest):
             other_at, rest = int(rest[0]), rest[1:]

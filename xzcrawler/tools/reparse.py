@@ -184,6 +184,8 @@ def _harvested(records: list[tuple[str, str, int]], pool: ProcessPoolExecutor | 
 
 
 def _in_order(pool: ProcessPoolExecutor, pending: deque, todo: Iterator) -> Iterator:
+    """The results of the ``pending`` tasks in turn, one more chunk of ``todo`` given to ``pool`` as
+    each is taken (the window stays full)."""
     while pending:
         done = pending.popleft().result()
         chunk = next(todo, None)
